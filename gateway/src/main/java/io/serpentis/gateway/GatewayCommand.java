@@ -1,0 +1,200 @@
+package io.serpentis.gateway;
+
+import io.serpentis.gateway.config.DurationConverter;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.config.HttpConfig;
+import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.config.ServerConfig;
+import io.serpentis.gateway.config.WsConfig;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line: every setting as a flag with an environment variable behind it ({@code HOST}, {@code PORT}
+ * as the original names them; {@code GATEWAY_*} for the rest). Flags win over the environment, which wins over
+ * the defaults. Values are read once into a validated {@link GatewayConfig}; a bad value stops start-up with a
+ * message naming the setting.
+ */
+@Command(
+        name = "serpentis-gateway",
+        mixinStandardHelpOptions = true,
+        versionProvider = GatewayCommand.Version.class,
+        showDefaultValues = true,
+        sortOptions = false,
+        usageHelpWidth = 120,
+        description = "Collegium Serpentis: a real-time client presence and status gateway.%n"
+                + "Every option can also be set with the environment variable named in its description.",
+        footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S). Sizes are bytes.")
+public final class GatewayCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(GatewayCommand.class);
+
+    // ---- server
+    @Option(names = "--host", defaultValue = "${env:HOST:-127.0.0.1}",
+            description = "Address to bind; 0.0.0.0 for every interface. Env: HOST.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "${env:PORT:-8000}", description = "TCP port. Env: PORT.")
+    int port;
+
+    @Option(names = "--transport", defaultValue = "${env:GATEWAY_TRANSPORT:-AUTO}",
+            description = "Socket transport: ${COMPLETION-CANDIDATES} (AUTO = epoll when available). "
+                    + "Env: GATEWAY_TRANSPORT.")
+    ServerConfig.Transport transport;
+
+    @Option(names = "--io-threads", defaultValue = "${env:GATEWAY_IO_THREADS:-0}",
+            description = "Event-loop threads; 0 = one per core. Env: GATEWAY_IO_THREADS.")
+    int ioThreads;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "${env:GATEWAY_SHUTDOWN_TIMEOUT:-10s}",
+            converter = DurationConverter.class,
+            description = "Upper bound of a graceful shutdown (SIGTERM). Env: GATEWAY_SHUTDOWN_TIMEOUT.")
+    Duration shutdownTimeout;
+
+    // ---- WebSocket
+    @Option(names = "--max-frame-bytes", defaultValue = "${env:GATEWAY_MAX_FRAME_BYTES:-65536}",
+            description = "Largest WebSocket frame or message; larger closes with 1009. Env: GATEWAY_MAX_FRAME_BYTES.")
+    int maxFrameBytes;
+
+    @Option(names = "--ping-interval", defaultValue = "${env:GATEWAY_PING_INTERVAL:-10s}",
+            converter = DurationConverter.class,
+            description = "Ping a connection quiet for this long. Env: GATEWAY_PING_INTERVAL.")
+    Duration pingInterval;
+
+    @Option(names = "--liveness-timeout", defaultValue = "${env:GATEWAY_LIVENESS_TIMEOUT:-30s}",
+            converter = DurationConverter.class,
+            description = "Close (4002) a connection that sent nothing, not even a pong, for this long; its client "
+                    + "is marked disconnected as timed out. Env: GATEWAY_LIVENESS_TIMEOUT.")
+    Duration livenessTimeout;
+
+    @Option(names = "--disconnect-grace", defaultValue = "${env:GATEWAY_DISCONNECT_GRACE:-1s}",
+            converter = DurationConverter.class,
+            description = "After a disconnect command, time the client has to close by itself. "
+                    + "Env: GATEWAY_DISCONNECT_GRACE.")
+    Duration disconnectGrace;
+
+    @Option(names = "--close-timeout", defaultValue = "${env:GATEWAY_CLOSE_TIMEOUT:-3s}",
+            converter = DurationConverter.class,
+            description = "After the gateway sends a close frame, force-close a peer that does not answer within "
+                    + "this time. Env: GATEWAY_CLOSE_TIMEOUT.")
+    Duration closeTimeout;
+
+    @Option(names = "--handshake-timeout", defaultValue = "${env:GATEWAY_HANDSHAKE_TIMEOUT:-10s}",
+            converter = DurationConverter.class,
+            description = "Close an upgrade that does not complete in this time. Env: GATEWAY_HANDSHAKE_TIMEOUT.")
+    Duration handshakeTimeout;
+
+    // ---- limits
+    @Option(names = "--max-client-id-bytes", defaultValue = "${env:GATEWAY_MAX_CLIENT_ID_BYTES:-128}",
+            description = "Longest client_id (UTF-8 bytes). Env: GATEWAY_MAX_CLIENT_ID_BYTES.")
+    int maxClientIdBytes;
+
+    @Option(names = "--max-attributes-per-message",
+            defaultValue = "${env:GATEWAY_MAX_ATTRIBUTES_PER_MESSAGE:-128}",
+            description = "Most attributes in one status message. Env: GATEWAY_MAX_ATTRIBUTES_PER_MESSAGE.")
+    int maxAttributesPerMessage;
+
+    @Option(names = "--max-attributes-per-client", defaultValue = "${env:GATEWAY_MAX_ATTRIBUTES_PER_CLIENT:-256}",
+            description = "Most attributes one client may hold. Env: GATEWAY_MAX_ATTRIBUTES_PER_CLIENT.")
+    int maxAttributesPerClient;
+
+    @Option(names = "--max-attribute-name-bytes", defaultValue = "${env:GATEWAY_MAX_ATTRIBUTE_NAME_BYTES:-128}",
+            description = "Longest attribute name (UTF-8 bytes). Env: GATEWAY_MAX_ATTRIBUTE_NAME_BYTES.")
+    int maxAttributeNameBytes;
+
+    @Option(names = "--max-value-bytes", defaultValue = "${env:GATEWAY_MAX_VALUE_BYTES:-8192}",
+            description = "Longest attribute value (UTF-8 bytes of its JSON text). Env: GATEWAY_MAX_VALUE_BYTES.")
+    int maxValueBytes;
+
+    @Option(names = "--max-client-status-bytes", defaultValue = "${env:GATEWAY_MAX_CLIENT_STATUS_BYTES:-65536}",
+            description = "Most bytes of names and values one client may hold. Env: GATEWAY_MAX_CLIENT_STATUS_BYTES.")
+    int maxClientStatusBytes;
+
+    // ---- registry
+    @Option(names = "--retention", defaultValue = "${env:GATEWAY_RETENTION:-60s}",
+            converter = DurationConverter.class,
+            description = "Purge a disconnected client's record this long after it left. Env: GATEWAY_RETENTION.")
+    Duration retention;
+
+    @Option(names = "--purge-interval", defaultValue = "${env:GATEWAY_PURGE_INTERVAL:-5s}",
+            converter = DurationConverter.class,
+            description = "How often the purge runs. Env: GATEWAY_PURGE_INTERVAL.")
+    Duration purgeInterval;
+
+    // ---- HTTP
+    @Option(names = "--http-max-initial-line-bytes",
+            defaultValue = "${env:GATEWAY_HTTP_MAX_INITIAL_LINE_BYTES:-4096}",
+            description = "Longest request line; longer gets 414. Env: GATEWAY_HTTP_MAX_INITIAL_LINE_BYTES.")
+    int httpMaxInitialLineBytes;
+
+    @Option(names = "--http-max-header-bytes", defaultValue = "${env:GATEWAY_HTTP_MAX_HEADER_BYTES:-8192}",
+            description = "Largest header block; larger gets 431. Env: GATEWAY_HTTP_MAX_HEADER_BYTES.")
+    int httpMaxHeaderBytes;
+
+    @Option(names = "--http-max-content-bytes", defaultValue = "${env:GATEWAY_HTTP_MAX_CONTENT_BYTES:-65536}",
+            description = "Largest request body; larger gets 413. Env: GATEWAY_HTTP_MAX_CONTENT_BYTES.")
+    int httpMaxContentBytes;
+
+    @Option(names = "--http-idle-timeout", defaultValue = "${env:GATEWAY_HTTP_IDLE_TIMEOUT:-60s}",
+            converter = DurationConverter.class,
+            description = "Close an HTTP connection idle for this long. Env: GATEWAY_HTTP_IDLE_TIMEOUT.")
+    Duration httpIdleTimeout;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Builds the validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+    GatewayConfig toConfig() {
+        return new GatewayConfig(
+                new ServerConfig(host, port, transport, ioThreads, shutdownTimeout),
+                new HttpConfig(httpMaxInitialLineBytes, httpMaxHeaderBytes, httpMaxContentBytes, httpIdleTimeout),
+                new WsConfig(WsConfig.defaults().path(), maxFrameBytes, handshakeTimeout, pingInterval,
+                        livenessTimeout, disconnectGrace, closeTimeout),
+                new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
+                        maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
+                new RegistryConfig(retention, purgeInterval));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        GatewayConfig config;
+        try {
+            config = toConfig();
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("Invalid configuration: " + e.getMessage());
+            return 2;
+        }
+        log.info("Effective configuration: {}", config);
+        GatewayServer server = new GatewayServer(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Shutting down");
+            server.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        try {
+            server.start();
+        } catch (Exception e) {
+            log.error("Cannot start: {}", e.toString());
+            server.close();
+            return 1;
+        }
+        stopped.await();
+        return 0;
+    }
+
+    /** Prints the build version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = GatewayCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"serpentis-gateway " + (v != null ? v : "(development build)")};
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package io.serpentis.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.config.ServerConfig;
+import io.serpentis.gateway.http.ClientCommandRoute;
+import io.serpentis.gateway.http.HealthRoute;
+import io.serpentis.gateway.http.HttpResponses;
+import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.http.StaticAssets;
+import io.serpentis.gateway.http.StaticContentRoute;
+import io.serpentis.gateway.http.StatusesRoute;
+import io.serpentis.gateway.http.UpgradeRequiredRoute;
+import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.store.EmbeddedStatusStore;
+import io.serpentis.gateway.store.StatusStore;
+import io.serpentis.gateway.ws.WsFrameHandler;
+import io.serpentis.gateway.ws.WsMessageCodec;
+import io.serpentis.gateway.ws.WsSession;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway: owns the event loops, the listening socket, the registry, the store and the background tasks, and
+ * wires them together (nothing else does). {@link #start()} binds; {@link #close()} shuts down gracefully: stop
+ * accepting, close every WebSocket with 1001, record those clients as disconnected, then stop within the
+ * configured shutdown timeout.
+ *
+ * <p>Thread-safe; {@code start} and {@code close} are each meant to be called once.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewayConfig config;
+    private final WsFrameHandler.Mode mode;
+    private final LocalClientRegistry registry;
+    private final StatusStore store;
+    private final ChannelGroup channels = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
+    private final ScheduledExecutorService maintenance;
+    private final ThreadPoolExecutor blockingTasks;
+    private @Nullable EventLoopGroup group;
+    private @Nullable Channel serverChannel;
+    private boolean closed;
+
+    /** A gateway speaking the status protocol on the embedded store. */
+    public GatewayServer(GatewayConfig config) {
+        this(config, WsFrameHandler.Mode.STATUS);
+    }
+
+    /**
+     * A gateway whose WebSocket endpoint runs in {@code mode}; {@link WsFrameHandler.Mode#ECHO} exists for
+     * conformance testing only and is not reachable from the command line.
+     */
+    public GatewayServer(GatewayConfig config, WsFrameHandler.Mode mode) {
+        this.config = config;
+        this.mode = mode;
+        this.registry = new LocalClientRegistry(config.limits(), config.registry());
+        this.store = new EmbeddedStatusStore();
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
+        // Bounded: a flood of listing requests gets 503, not an unbounded queue.
+        this.blockingTasks = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
+                new DefaultThreadFactory("gateway-http-work", true));
+        this.blockingTasks.allowCoreThreadTimeOut(true);
+    }
+
+    /** Binds the listening socket and starts the background tasks. */
+    public synchronized GatewayServer start() throws InterruptedException {
+        if (group != null || closed) {
+            throw new IllegalStateException("already started");
+        }
+        ServerConfig sc = config.server();
+        boolean epoll = switch (sc.transport()) {
+            case AUTO -> Epoll.isAvailable();
+            case EPOLL -> {
+                Epoll.ensureAvailability();
+                yield true;
+            }
+            case NIO -> false;
+        };
+        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        int threads = sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors();
+        group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("gateway-io"), ioHandler);
+
+        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        StaticAssets assets = StaticAssets.builder()
+                .addClasspathDirectory(getClass().getClassLoader(), "web", "index.html")
+                .addClasspathResource(getClass().getClassLoader(), "openapi.json", "/openapi.json")
+                .build();
+        HttpRouter router = buildRouter(responses, assets);
+        WsMessageCodec codec = new WsMessageCodec(config.limits());
+
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, mode, channels));
+        serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
+
+        long purgeMillis = config.registry().purgeInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        log.info("Gateway listening on {} ({}, {} event loops, store: {})", localAddress(),
+                epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
+                store.status().redisStatus());
+        return this;
+    }
+
+    private HttpRouter buildRouter(HttpResponses responses, StaticAssets assets) {
+        Set<HttpMethod> get = Set.of(HttpMethod.GET);
+        Set<HttpMethod> post = Set.of(HttpMethod.POST);
+        HttpRouter.Builder b = HttpRouter.builder()
+                .responses(responses)
+                .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
+                .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
+                .exact("/health", get, new HealthRoute(store, responses))
+                .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks))
+                .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
+                .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses));
+        for (ClientCommand c : ClientCommand.values()) {
+            b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses));
+        }
+        return b.assets(assets, new StaticContentRoute(assets, responses)).build();
+    }
+
+    private void purge() {
+        try {
+            int n = registry.purgeExpired();
+            if (n > 0) {
+                log.debug("purged {} disconnected clients", n);
+            }
+        } catch (RuntimeException e) {
+            log.warn("purge failed", e);
+        }
+    }
+
+    /** The bound address (port resolved when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        if (ch == null) {
+            throw new IllegalStateException("not started");
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** {@code http://host:port} of the bound socket. */
+    public URI httpUri() {
+        InetSocketAddress a = localAddress();
+        return URI.create("http://" + hostForUri(a) + ":" + a.getPort());
+    }
+
+    /** {@code ws://host:port/ws} of the bound socket. */
+    public URI wsUri() {
+        InetSocketAddress a = localAddress();
+        return URI.create("ws://" + hostForUri(a) + ":" + a.getPort() + config.ws().path());
+    }
+
+    private static String hostForUri(InetSocketAddress a) {
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** The registry (tests and benchmarks read it). */
+    public ClientRegistry registry() {
+        return registry;
+    }
+
+    /** The configuration this server runs with. */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** Graceful shutdown, bounded by {@code shutdown-timeout}. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + config.server().shutdownTimeout().toNanos();
+        try {
+            if (serverChannel != null) {
+                serverChannel.close().awaitUninterruptibly(remainingMillis(deadline));
+            }
+            int sessions = 0;
+            for (Channel ch : channels) {
+                WsSession s = ch.attr(WsSession.KEY).get();
+                if (s != null) {
+                    s.shutdown();
+                    sessions++;
+                } else {
+                    ch.close();
+                }
+            }
+            if (sessions > 0) {
+                log.info("Closing {} WebSocket connections (1001)", sessions);
+            }
+            // The close timeout bounds each handshake; force what remains at the deadline.
+            if (!channels.newCloseFuture().awaitUninterruptibly(remainingMillis(deadline))) {
+                channels.close().awaitUninterruptibly(Math.max(100, remainingMillis(deadline)));
+            }
+            maintenance.shutdownNow();
+            blockingTasks.shutdownNow();
+            store.close();
+        } finally {
+            if (group != null) {
+                group.shutdownGracefully(0, Math.max(100, remainingMillis(deadline)), TimeUnit.MILLISECONDS)
+                        .awaitUninterruptibly(Math.max(200, remainingMillis(deadline) + 200));
+            }
+            log.info("Gateway stopped");
+        }
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+}

@@ -1,0 +1,56 @@
+package io.serpentis.gateway.config;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * The gateway's whole configuration: an immutable tree of validated records, read once at start-up by
+ * {@code GatewayCommand} from flags and environment variables. Tests start from {@link #defaults()} and change
+ * what they need with the {@code withXxx} copies.
+ *
+ * @param server where and how to listen
+ * @param http limits of the HTTP side
+ * @param ws the WebSocket endpoint and its timers
+ * @param limits what a client may store
+ * @param registry how long departed clients are remembered
+ */
+public record GatewayConfig(
+        ServerConfig server, HttpConfig http, WsConfig ws, LimitsConfig limits, RegistryConfig registry) {
+
+    public GatewayConfig {
+        Checks.notNull(server, "server");
+        Checks.notNull(http, "http");
+        Checks.notNull(ws, "ws");
+        Checks.notNull(limits, "limits");
+        Checks.notNull(registry, "registry");
+        if (limits.maxAttributesPerMessage() > limits.maxAttributesPerClient()) {
+            throw new IllegalArgumentException("max-attributes-per-message (" + limits.maxAttributesPerMessage()
+                    + ") must not exceed max-attributes-per-client (" + limits.maxAttributesPerClient() + ")");
+        }
+    }
+
+    /** Every setting at its documented default. */
+    public static GatewayConfig defaults() {
+        return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
+                LimitsConfig.defaults(), RegistryConfig.defaults());
+    }
+
+    public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
+        return new GatewayConfig(change.apply(server), http, ws, limits, registry);
+    }
+
+    public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
+        return new GatewayConfig(server, change.apply(http), ws, limits, registry);
+    }
+
+    public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
+        return new GatewayConfig(server, http, change.apply(ws), limits, registry);
+    }
+
+    public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
+        return new GatewayConfig(server, http, ws, change.apply(limits), registry);
+    }
+
+    public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, change.apply(registry));
+    }
+}

@@ -1,0 +1,54 @@
+package io.serpentis.gateway.http;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.CommandResult;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code POST /clients/{client_id}/pause|resume|disconnect}, with the original's replies. Answers as soon as the
+ * command frame is written (PROTOCOL.md section 7, row 12); a disconnect's close follows after the grace.
+ */
+public final class ClientCommandRoute implements HttpRoute {
+    private final ClientRegistry registry;
+    private final ClientCommand command;
+    private final HttpResponses responses;
+
+    public ClientCommandRoute(ClientRegistry registry, ClientCommand command, HttpResponses responses) {
+        this.registry = registry;
+        this.command = command;
+        this.responses = responses;
+    }
+
+    @Override
+    public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
+        String id = exchange.pathParams().get(0);
+        return registry.command(id, command).thenApply(result -> reply(exchange, id, result));
+    }
+
+    private FullHttpResponse reply(HttpExchange exchange, String id, CommandResult result) {
+        var alloc = exchange.alloc();
+        if (command == ClientCommand.DISCONNECT) {
+            return switch (result) {
+                case SENT -> responses.message(alloc, "Client " + id + " disconnected successfully by server.");
+                case NOT_CONNECTED -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
+                        "Client " + id + " already disconnected.");
+                case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
+                        "Client " + id + " not found or not actively connected.");
+                case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "Failed to send disconnect command to client " + id + " due to connection state.");
+            };
+        }
+        String verb = command == ClientCommand.PAUSE ? "Pause" : "Resume";
+        return switch (result) {
+            case SENT -> responses.message(alloc, verb + " command sent to client " + id + ".");
+            case NOT_CONNECTED, UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
+                    "Client " + id + " not found or not connected.");
+            case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "Failed to send " + command.wireName() + " command to client " + id
+                            + " due to connection state.");
+        };
+    }
+}

@@ -1,0 +1,80 @@
+package io.serpentis.gateway.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Builds responses. Every response carries {@code Content-Length}; JSON bodies are compact, as FastAPI writes
+ * them, and errors use the original's {@code {"detail": "..."}} shape.
+ */
+public final class HttpResponses {
+    static final String JSON = "application/json";
+    private final JsonMapper mapper;
+
+    public HttpResponses(JsonMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** The shared JSON mapper. */
+    public JsonMapper mapper() {
+        return mapper;
+    }
+
+    /** A JSON response of {@code body} serialised by Jackson. */
+    public FullHttpResponse json(ByteBufAllocator alloc, HttpResponseStatus status, Object body) {
+        byte[] bytes = mapper.writeValueAsBytes(body);
+        ByteBuf content = alloc.buffer(bytes.length).writeBytes(bytes);
+        return response(status, content, JSON);
+    }
+
+    /** {@code {"detail": message}} with {@code status}. */
+    public FullHttpResponse detail(ByteBufAllocator alloc, HttpResponseStatus status, String message) {
+        return json(alloc, status, Map.of("detail", message));
+    }
+
+    /** {@code {"message": message}} with 200, the shape of the original's command replies. */
+    public FullHttpResponse message(ByteBufAllocator alloc, String message) {
+        return json(alloc, HttpResponseStatus.OK, Map.of("message", message));
+    }
+
+    /** An ordered JSON object of the given pairs. */
+    public static Map<String, Object> object(Object... pairs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put((String) pairs[i], pairs[i + 1]);
+        }
+        return m;
+    }
+
+    /** A response owning {@code content}. */
+    public static FullHttpResponse response(HttpResponseStatus status, ByteBuf content, String contentType) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        r.headers().set("X-Content-Type-Options", "nosniff");
+        return r;
+    }
+
+    /** A response with no body. */
+    public static FullHttpResponse empty(HttpResponseStatus status) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return r;
+    }
+
+    /** Marks {@code r} as the last response on its connection. */
+    public static FullHttpResponse closing(FullHttpResponse r) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return r;
+    }
+}

@@ -1,0 +1,160 @@
+package io.serpentis.gateway.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps a path to its route. Exact paths first, then templates with path parameters, then static assets. A path
+ * parameter is one raw segment, percent-decoded after splitting, so an id containing {@code /} (sent as
+ * {@code %2F}) stays addressable. Immutable once built; shared by every connection.
+ */
+public final class HttpRouter {
+
+    /**
+     * A route with the methods it answers.
+     *
+     * @param template the path template, as in the OpenAPI document (for logs and metrics)
+     * @param methods methods answered; {@code HEAD} is implied by {@code GET}
+     * @param route the handler
+     */
+    public record Endpoint(String template, Set<HttpMethod> methods, HttpRoute route) {
+
+        /** Whether {@code method} is answered. */
+        public boolean allows(HttpMethod method) {
+            return methods.contains(method) || (HttpMethod.HEAD.equals(method) && methods.contains(HttpMethod.GET));
+        }
+
+        /** The {@code Allow} header value. */
+        public String allowHeader() {
+            StringBuilder b = new StringBuilder();
+            for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT,
+                    HttpMethod.DELETE)) {
+                if (allows(m)) {
+                    b.append(b.length() == 0 ? "" : ", ").append(m.name());
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    /**
+     * A matched request path.
+     *
+     * @param endpoint the route
+     * @param params decoded path parameters
+     */
+    public record Match(Endpoint endpoint, List<String> params) {}
+
+    /** A template {@code /prefix/{param}/...}: matched by a function over the raw path's segments. */
+    private record Template(Endpoint endpoint, Function<String[], @Nullable List<String>> matcher) {}
+
+    private final Map<String, Endpoint> exact;
+    private final List<Template> templates;
+    private final @Nullable Endpoint assets;
+    private final @Nullable StaticAssets staticAssets;
+    private final HttpResponses responses;
+
+    private HttpRouter(Builder b) {
+        this.responses = java.util.Objects.requireNonNull(b.responses, "responses");
+        this.exact = Map.copyOf(b.exact);
+        this.templates = List.copyOf(b.templates);
+        this.assets = b.assets;
+        this.staticAssets = b.staticAssets;
+    }
+
+    /** The response builder every route shares. */
+    public HttpResponses responses() {
+        return responses;
+    }
+
+    /** The route for {@code rawPath} (still percent-encoded, no query), or {@code null} for a 404. */
+    public @Nullable Match match(String rawPath) {
+        Endpoint e = exact.get(rawPath);
+        if (e != null) {
+            return new Match(e, List.of());
+        }
+        String[] segments = rawPath.length() > 1 ? rawPath.substring(1).split("/", -1) : new String[0];
+        for (Template t : templates) {
+            List<String> params = t.matcher().apply(segments);
+            if (params != null) {
+                return new Match(t.endpoint(), params);
+            }
+        }
+        if (assets != null && staticAssets != null) {
+            String decoded = QueryStringDecoder.decodeComponent(rawPath);
+            if (staticAssets.get(decoded) != null) {
+                return new Match(assets, List.of(decoded));
+            }
+        }
+        return null;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects routes. */
+    public static final class Builder {
+        private final Map<String, Endpoint> exact = new HashMap<>();
+        private final java.util.ArrayList<Template> templates = new java.util.ArrayList<>();
+        private @Nullable Endpoint assets;
+        private @Nullable StaticAssets staticAssets;
+        private @Nullable HttpResponses responses;
+
+        /** Sets the response builder. */
+        public Builder responses(HttpResponses r) {
+            this.responses = r;
+            return this;
+        }
+
+        /** Adds {@code route} at exactly {@code path}. */
+        public Builder exact(String path, Set<HttpMethod> methods, HttpRoute route) {
+            exact.put(path, new Endpoint(path, methods, route));
+            return this;
+        }
+
+        /**
+         * Adds a template such as {@code /clients/{client_id}/pause}: {@code {name}} segments become parameters
+         * (non-empty, percent-decoded), other segments must match literally.
+         */
+        public Builder template(String template, Set<HttpMethod> methods, HttpRoute route) {
+            String[] parts = template.substring(1).split("/", -1);
+            Endpoint endpoint = new Endpoint(template, methods, route);
+            templates.add(new Template(endpoint, segments -> {
+                if (segments.length != parts.length) {
+                    return null;
+                }
+                List<String> params = new java.util.ArrayList<>(2);
+                for (int i = 0; i < parts.length; i++) {
+                    if (parts[i].startsWith("{")) {
+                        if (segments[i].isEmpty()) {
+                            return null;
+                        }
+                        params.add(QueryStringDecoder.decodeComponent(segments[i]));
+                    } else if (!parts[i].equals(segments[i])) {
+                        return null;
+                    }
+                }
+                return params;
+            }));
+            return this;
+        }
+
+        /** Serves {@code assets} for any path they contain, after the routes above. */
+        public Builder assets(StaticAssets assets, HttpRoute route) {
+            this.staticAssets = assets;
+            this.assets = new Endpoint("/{asset}", Set.of(HttpMethod.GET), route);
+            return this;
+        }
+
+        public HttpRouter build() {
+            return new HttpRouter(this);
+        }
+    }
+}

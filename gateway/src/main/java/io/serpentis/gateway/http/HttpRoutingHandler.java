@@ -1,0 +1,238 @@
+package io.serpentis.gateway.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.internal.ChannelErrors;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers every HTTP request that is not a WebSocket upgrade of the WebSocket path, through the shared
+ * {@link HttpRouter}; upgrades go on to the protocol stage. Responses leave in request order even when a route
+ * answers later (HTTP/1.1 pipelining): requests that arrive meanwhile wait in a small bounded queue. Not
+ * sharable (that queue is per connection).
+ */
+public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HttpRoutingHandler.class);
+    private static final int MAX_PIPELINED = 16;
+
+    private final HttpRouter router;
+    private final String wsPath;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
+
+    public HttpRoutingHandler(HttpRouter router, String wsPath) {
+        this.router = router;
+        this.wsPath = wsPath;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (busy) {
+            if (waiting.size() >= MAX_PIPELINED) {
+                req.release();
+                ctx.close();
+                return;
+            }
+            waiting.add(req);
+            return;
+        }
+        process(ctx, req);
+    }
+
+    private void process(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+            rejectMalformed(ctx, req);
+            return;
+        }
+        if (isUpgrade(req) && new QueryStringDecoder(req.uri()).rawPath().equals(wsPath)) {
+            forwardUpgrade(ctx, req);
+            return;
+        }
+        dispatch(ctx, req);
+    }
+
+    private void forwardUpgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String problem = null;
+        if (!HttpMethod.GET.equals(req.method())) {
+            problem = "A WebSocket upgrade must be a GET request";
+        } else if (!req.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
+            problem = "Failed to open a WebSocket connection: missing Sec-WebSocket-Key header.";
+        } else if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+            problem = "Unsupported WebSocket version: only 13 (RFC 6455) is spoken";
+        }
+        if (problem != null) {
+            FullHttpResponse r = router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem);
+            if (problem.startsWith("Unsupported")) {
+                r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+            }
+            req.release();
+            write(ctx, HttpResponses.closing(r), false, false);
+            return;
+        }
+        ctx.fireChannelRead(req); // the protocol stage owns it now
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        boolean head = HttpMethod.HEAD.equals(req.method());
+        CompletionStage<FullHttpResponse> pending;
+        try {
+            pending = route(ctx, req);
+        } catch (RuntimeException e) {
+            log.warn("[{}] route failed for {} {}", ctx.channel().id().asShortText(), req.method(),
+                    sanitize(req.uri()), e);
+            pending = java.util.concurrent.CompletableFuture.completedFuture(router.responses()
+                    .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error"));
+        } finally {
+            req.release();
+        }
+        busy = true;
+        pending.whenComplete((response, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                complete(ctx, response, error, keepAlive, head);
+            } else {
+                ctx.executor().execute(() -> complete(ctx, response, error, keepAlive, head));
+            }
+        });
+    }
+
+    private CompletionStage<FullHttpResponse> route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String path = new QueryStringDecoder(req.uri()).rawPath();
+        HttpRouter.Match match = router.match(path);
+        if (match == null) {
+            return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Not Found"));
+        }
+        if (!match.endpoint().allows(req.method())) {
+            FullHttpResponse r = router.responses()
+                    .detail(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
+            r.headers().set(HttpHeaderNames.ALLOW, match.endpoint().allowHeader());
+            return done(r);
+        }
+        return match.endpoint().route().handle(
+                new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));
+    }
+
+    private void complete(ChannelHandlerContext ctx, FullHttpResponse response, Throwable error, boolean keepAlive,
+            boolean head) {
+        FullHttpResponse r = response;
+        if (error != null || r == null) {
+            if (r != null) {
+                r.release();
+            }
+            log.warn("[{}] route failed", ctx.channel().id().asShortText(), error);
+            r = router.responses().detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "Internal Server Error");
+        }
+        if (!ctx.channel().isActive()) {
+            r.release();
+            drain();
+            return;
+        }
+        write(ctx, r, keepAlive, head);
+        busy = false;
+        FullHttpRequest next = waiting.poll();
+        if (next != null) {
+            process(ctx, next);
+        }
+    }
+
+    private void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive, boolean head) {
+        if (head) {
+            // HEAD: the GET response's headers (Content-Length included) without its body.
+            r.content().clear();
+        }
+        boolean close = !keepAlive
+                || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(r.headers().get(HttpHeaderNames.CONNECTION));
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(r);
+        }
+    }
+
+    private void rejectMalformed(ChannelHandlerContext ctx, FullHttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        req.release();
+        HttpResponseStatus status;
+        String message;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            message = "Request line too long";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            message = "Request header fields too large";
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            message = "Request too large";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            message = "Bad Request";
+        }
+        log.debug("[{}] malformed request: {}", ctx.channel().id().asShortText(), String.valueOf(cause));
+        write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), status, message)), false, false);
+        drain();
+    }
+
+    private static boolean isUpgrade(FullHttpRequest req) {
+        return req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && req.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        drain();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        drain();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ChannelErrors.isExpected(cause)) {
+            log.debug("[{}] {}", ctx.channel().id().asShortText(), cause.toString());
+        } else {
+            log.warn("[{}] unexpected error", ctx.channel().id().asShortText(), cause);
+        }
+        ctx.close();
+    }
+
+    private void drain() {
+        FullHttpRequest r;
+        while ((r = waiting.poll()) != null) {
+            ReferenceCountUtil.release(r);
+        }
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return java.util.concurrent.CompletableFuture.completedFuture(value);
+    }
+
+    private static String sanitize(String uri) {
+        String s = uri.length() > 200 ? uri.substring(0, 200) + "..." : uri;
+        return s.replaceAll("[\\p{Cntrl}]", "?");
+    }
+}

@@ -1,0 +1,5 @@
+/** Small helpers shared by the gateway's packages; not an API. */
+@NullMarked
+package io.serpentis.gateway.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,83 @@
+package io.serpentis.gateway.pipeline;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.http.HttpRoutingHandler;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.store.StatusStore;
+import io.serpentis.gateway.ws.LivenessHandler;
+import io.serpentis.gateway.ws.WsFrameHandler;
+import io.serpentis.gateway.ws.WsMessageCodec;
+
+/**
+ * Builds every connection's pipeline; the stage order is documented in {@link PipelineNames}. Shared objects and
+ * Netty's protocol configs are built once, here in the constructor; {@link #initChannel} only assembles.
+ */
+public final class GatewayChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final GatewayConfig config;
+    private final HttpRouter router;
+    private final ClientRegistry registry;
+    private final StatusStore store;
+    private final WsMessageCodec codec;
+    private final WsFrameHandler.Mode mode;
+    private final ChannelGroup channels;
+    private final HttpDecoderConfig httpDecoderConfig;
+    private final WebSocketServerProtocolConfig wsProtocolConfig;
+
+    public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
+            StatusStore store, WsMessageCodec codec, WsFrameHandler.Mode mode, ChannelGroup channels) {
+        this.config = config;
+        this.router = router;
+        this.registry = registry;
+        this.store = store;
+        this.codec = codec;
+        this.mode = mode;
+        this.channels = channels;
+        this.httpDecoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.http().maxInitialLineBytes())
+                .setMaxHeaderSize(config.http().maxHeaderBytes())
+                .setValidateHeaders(true);
+        WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(config.ws().maxFrameBytes())
+                .expectMaskedFrames(true)
+                .allowMaskMismatch(false)
+                .allowExtensions(false) // no permessage-deflate: no decompression bombs, no CRIME/BREACH
+                .closeOnProtocolViolation(true)
+                .withUTF8Validator(true)
+                .build();
+        this.wsProtocolConfig = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(config.ws().path())
+                .checkStartsWith(true) // HttpRoutingHandler forwards only the exact path, with or without a query
+                .handshakeTimeoutMillis(config.ws().handshakeTimeout().toMillis())
+                .handleCloseFrames(false) // WsSession answers close frames itself (RFC 6455 echo, Autobahn 7.x)
+                .sendCloseFrame(null)
+                .dropPongFrames(true)
+                .decoderConfig(decoderConfig)
+                .build();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        channels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout()));
+        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
+        p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, config.ws().path()));
+        p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
+        p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
+        p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), mode));
+    }
+}

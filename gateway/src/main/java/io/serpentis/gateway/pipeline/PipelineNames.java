@@ -1,0 +1,26 @@
+package io.serpentis.gateway.pipeline;
+
+/**
+ * Names of the pipeline stages, in pipeline order. Before an upgrade:
+ * {@code liveness → httpCodec → httpAggregator → httpRouting → wsProtocol → wsAggregator → wsFrames}. The
+ * WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and encoder and removes
+ * {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}.
+ */
+public final class PipelineNames {
+    /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
+    public static final String LIVENESS = "liveness";
+    /** Netty's {@code HttpServerCodec}, with the request-line and header limits. */
+    public static final String HTTP_CODEC = "httpCodec";
+    /** Netty's {@code HttpObjectAggregator}, with the body limit. */
+    public static final String HTTP_AGGREGATOR = "httpAggregator";
+    /** {@code HttpRoutingHandler}: answers every request that is not a WebSocket upgrade. */
+    public static final String HTTP_ROUTING = "httpRouting";
+    /** Netty's {@code WebSocketServerProtocolHandler}: handshake, pings, frame decoding limits. */
+    public static final String WS_PROTOCOL = "wsProtocol";
+    /** Netty's {@code WebSocketFrameAggregator}: reassembles fragmented messages up to the frame limit. */
+    public static final String WS_AGGREGATOR = "wsAggregator";
+    /** {@code WsFrameHandler}: the status protocol. */
+    public static final String WS_FRAMES = "wsFrames";
+
+    private PipelineNames() {}
+}

@@ -1,0 +1,31 @@
+package io.serpentis.gateway.registry;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A live connection that holds a client id, as the registry sees it. Implemented by the WebSocket session;
+ * the registry never touches the network itself. Every method may be called from any thread and must return
+ * without blocking: implementations hop to their own event loop.
+ */
+public interface ClientConnection {
+
+    /** A short id for logs (the channel's short id). */
+    String connectionId();
+
+    /**
+     * A newer connection took over this connection's client id. The connection closes with a code of its own
+     * and does not mark the client disconnected (PROTOCOL.md section 7, row 5). Called under the record's lock:
+     * implementations set a flag and hand the close to their event loop, nothing more.
+     */
+    void superseded();
+
+    /** Whether {@link #superseded()} was called; such a connection can never register again. */
+    boolean isSuperseded();
+
+    /**
+     * Writes {@code command} to the client.
+     *
+     * @return completes with {@link CommandResult#SENT} once the frame is written, or says why it was not
+     */
+    CompletionStage<CommandResult> deliver(ClientCommand command);
+}

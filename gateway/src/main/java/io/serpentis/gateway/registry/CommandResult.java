@@ -1,0 +1,13 @@
+package io.serpentis.gateway.registry;
+
+/** What became of an operator command. */
+public enum CommandResult {
+    /** The command frame was written to the client's connection. */
+    SENT,
+    /** No record of the client exists. */
+    UNKNOWN_CLIENT,
+    /** The client is known but no connection holds it (or its connection is already leaving). */
+    NOT_CONNECTED,
+    /** The connection failed while the command was being written. */
+    SEND_FAILED
+}

@@ -1,0 +1,30 @@
+package io.serpentis.gateway.registry;
+
+/**
+ * Names of the fields the gateway owns in a client's record. A client's values for them are ignored and never
+ * listed in an ack's {@code status_updated} (PROTOCOL.md section 7, row 6).
+ */
+public final class ServerFields {
+    /** {@code "true"} while a connection holds the id, {@code "false"} after it ended. */
+    public static final String CONNECTED = "connected";
+    /** When the current (or last) connection registered. */
+    public static final String CONNECT_TIME = "connect_time";
+    /** When the last connection ended; cleared by a re-registration. */
+    public static final String DISCONNECT_TIME = "disconnect_time";
+    /** Why the last connection ended; cleared by a re-registration. */
+    public static final String STATUS_DETAIL = "status_detail";
+    /** When the client last sent a message. */
+    public static final String LAST_SEEN = "last_seen";
+    /** Written by the server on pause, resume and disconnect, and by clients too (not server-owned). */
+    public static final String CLIENT_STATE = "client_state";
+
+    private ServerFields() {}
+
+    /** Whether a client may not set {@code name}. */
+    public static boolean isServerOwned(String name) {
+        return switch (name) {
+            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN -> true;
+            default -> false;
+        };
+    }
+}

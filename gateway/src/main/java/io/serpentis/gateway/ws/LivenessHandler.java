@@ -1,0 +1,146 @@
+package io.serpentis.gateway.ws;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * First stage of every pipeline: watches inbound traffic (any bytes count, pongs included). Before a WebSocket
+ * upgrade it closes HTTP connections idle for the HTTP idle timeout. After {@link #webSocketOpened()} it fires
+ * {@link Event#PING_DUE} when the connection has been quiet for the ping interval and {@link Event#TIMED_OUT}
+ * once nothing arrived for the liveness timeout; the WebSocket stage acts on them. Not sharable.
+ */
+public final class LivenessHandler extends ChannelInboundHandlerAdapter {
+
+    /** User events fired towards the WebSocket stage. */
+    public enum Event {
+        /** Quiet for the ping interval: send a ping. */
+        PING_DUE,
+        /** Nothing received for the liveness timeout: close the connection. */
+        TIMED_OUT
+    }
+
+    private final long httpIdleNanos;
+    private final long pingNanos;
+    private final long timeoutNanos;
+    private @Nullable ChannelHandlerContext ctx;
+    private @Nullable ScheduledFuture<?> check;
+    private Ticker ticker = Ticker.systemTicker();
+    private boolean webSocket;
+    private boolean reading;
+    private long lastReadNanos;
+    private long lastPingNanos;
+
+    public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout) {
+        this.httpIdleNanos = httpIdle.toNanos();
+        this.pingNanos = pingInterval.toNanos();
+        this.timeoutNanos = livenessTimeout.toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        EventExecutor executor = ctx.executor();
+        if (executor instanceof AbstractScheduledEventExecutor scheduled) {
+            ticker = scheduled.ticker();
+        }
+        lastReadNanos = ticker.nanoTime();
+        if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
+            schedule(httpIdleNanos);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (check == null) {
+            lastReadNanos = ticker.nanoTime();
+            schedule(httpIdleNanos);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancel();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Stamp once per read burst rather than per message (IdleStateHandler does the same).
+        if (reading) {
+            lastReadNanos = ticker.nanoTime();
+            reading = false;
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /** Switches from the HTTP idle timeout to WebSocket pings and the liveness timeout. */
+    public void webSocketOpened() {
+        webSocket = true;
+        lastReadNanos = ticker.nanoTime();
+        lastPingNanos = lastReadNanos;
+        cancel();
+        schedule(Math.min(pingNanos, timeoutNanos));
+    }
+
+    private void run() {
+        check = null;
+        ChannelHandlerContext c = ctx;
+        if (c == null || !c.channel().isActive()) {
+            return;
+        }
+        long now = ticker.nanoTime();
+        long idle = reading ? 0 : now - lastReadNanos;
+        if (!webSocket) {
+            if (idle >= httpIdleNanos) {
+                c.close();
+            } else {
+                schedule(httpIdleNanos - idle);
+            }
+            return;
+        }
+        if (idle >= timeoutNanos) {
+            c.fireUserEventTriggered(Event.TIMED_OUT);
+            return;
+        }
+        long sincePingOrRead = now - Math.max(reading ? now : lastReadNanos, lastPingNanos);
+        if (sincePingOrRead >= pingNanos) {
+            lastPingNanos = now;
+            sincePingOrRead = 0;
+            c.fireUserEventTriggered(Event.PING_DUE);
+        }
+        schedule(Math.max(1, Math.min(timeoutNanos - idle, pingNanos - sincePingOrRead)));
+    }
+
+    private void schedule(long delayNanos) {
+        ChannelHandlerContext c = ctx;
+        if (c != null) {
+            check = c.executor().schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancel() {
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
+    }
+}

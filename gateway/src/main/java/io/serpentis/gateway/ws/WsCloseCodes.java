@@ -1,0 +1,33 @@
+package io.serpentis.gateway.ws;
+
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+
+/**
+ * Every close code the gateway sends. Standard codes reuse Netty's constants; the gateway's own codes are in the
+ * private-use range 4000-4999 (RFC 6455 section 7.4.2).
+ */
+public final class WsCloseCodes {
+    /** 1000: after {@code client_id is required} (as the original) and after an operator's disconnect. */
+    public static final WebSocketCloseStatus NORMAL = WebSocketCloseStatus.NORMAL_CLOSURE;
+    /** 1001: the gateway is shutting down. */
+    public static final WebSocketCloseStatus GOING_AWAY =
+            new WebSocketCloseStatus(1001, "Gateway shutting down");
+    /** 1003: a binary frame; the protocol is JSON text. */
+    public static final WebSocketCloseStatus BINARY_UNSUPPORTED =
+            new WebSocketCloseStatus(1003, "Binary frames are not supported");
+    /** 1009: a frame or message over {@code max-frame-bytes}. */
+    public static final WebSocketCloseStatus TOO_BIG = new WebSocketCloseStatus(1009, "Message too big");
+    /** 1011: an unexpected server error. */
+    public static final WebSocketCloseStatus INTERNAL_ERROR = WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
+    /** 4001: a newer connection registered the same {@code client_id}; this one is closed. */
+    public static final WebSocketCloseStatus SUPERSEDED =
+            new WebSocketCloseStatus(4001, "Replaced by a newer connection for this client_id");
+    /** 4002: nothing, not even a pong, arrived within the liveness timeout. */
+    public static final WebSocketCloseStatus LIVENESS_TIMEOUT =
+            new WebSocketCloseStatus(4002, "Liveness timeout");
+
+    /** The reason text of an operator's disconnect (the original's). */
+    public static final String SERVER_DISCONNECT_REASON = "Server initiated disconnect";
+
+    private WsCloseCodes() {}
+}

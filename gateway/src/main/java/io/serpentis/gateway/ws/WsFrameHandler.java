@@ -1,0 +1,153 @@
+package io.serpentis.gateway.ws;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.pipeline.PipelineNames;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.store.StatusStore;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Last stage of the pipeline once upgraded: hands complete WebSocket messages, close frames and liveness events
+ * to the connection's {@link WsSession}, flushes once per read burst, and stops reading while the peer does not
+ * drain what it is sent (so an unread backlog is bounded by the write-buffer watermark). In {@link Mode#ECHO}
+ * (conformance testing only) it echoes data messages instead. Not sharable.
+ */
+public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(WsFrameHandler.class);
+
+    /** What the endpoint does with data messages. */
+    public enum Mode {
+        /** The status protocol. */
+        STATUS,
+        /** Echo every data message (Autobahn|Testsuite); everything else behaves as in STATUS. */
+        ECHO
+    }
+
+    private final ClientRegistry registry;
+    private final WsMessageCodec codec;
+    private final StatusStore store;
+    private final WsConfig config;
+    private final Mode mode;
+    private @Nullable WsSession session;
+
+    public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, StatusStore store, WsConfig config,
+            Mode mode) {
+        this.registry = registry;
+        this.codec = codec;
+        this.store = store;
+        this.config = config;
+        this.mode = mode;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            WsSession s = new WsSession(ctx, registry, codec, store, config);
+            session = s;
+            ctx.channel().attr(WsSession.KEY).set(s);
+            if (ctx.pipeline().get(PipelineNames.HTTP_ROUTING) != null) {
+                ctx.pipeline().remove(PipelineNames.HTTP_ROUTING);
+            }
+            LivenessHandler liveness = ctx.pipeline().get(LivenessHandler.class);
+            if (liveness != null) {
+                liveness.webSocketOpened();
+            }
+        } else if (evt == LivenessHandler.Event.PING_DUE && session != null) {
+            session.onPingDue();
+        } else if (evt == LivenessHandler.Event.TIMED_OUT && session != null) {
+            session.onTimedOut();
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        WsSession s = session;
+        if (s == null || !(msg instanceof WebSocketFrame)) {
+            ReferenceCountUtil.release(msg); // nothing else should reach the end of the pipeline
+            return;
+        }
+        if (mode == Mode.ECHO && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+            ctx.write(msg); // ownership passes to the outbound side
+            return;
+        }
+        try {
+            if (msg instanceof TextWebSocketFrame text) {
+                s.onText(text.content());
+            } else if (msg instanceof BinaryWebSocketFrame) {
+                s.onBinary();
+            } else if (msg instanceof CloseWebSocketFrame close) {
+                s.onCloseFrame(close);
+            }
+            // Pings are answered by the protocol stage, pongs dropped there; a stray continuation frame was
+            // already refused by the decoder.
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        // Backpressure: a peer that does not read its acks stops being read, so it cannot grow our buffers.
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        WsSession s = session;
+        if (s != null) {
+            s.onInactive();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        WsSession s = session;
+        if (s != null && cause instanceof CorruptedWebSocketFrameException corrupted) {
+            if (corrupted.closeStatus().code() == WsCloseCodes.TOO_BIG.code()) {
+                s.onTooBig(true);
+            } else {
+                s.onProtocolViolation(corrupted.closeStatus());
+            }
+            log.debug("[{}] protocol violation: {}", ctx.channel().id().asShortText(), cause.getMessage());
+            return;
+        }
+        if (s != null && cause instanceof TooLongFrameException) {
+            s.onTooBig(false);
+            return;
+        }
+        if (ChannelErrors.isExpected(cause)) {
+            log.debug("[{}] {}", ctx.channel().id().asShortText(), cause.toString());
+            ctx.close();
+            return;
+        }
+        log.warn("[{}] unexpected error", ctx.channel().id().asShortText(), cause);
+        if (s != null) {
+            s.onInternalError();
+        } else {
+            ctx.close();
+        }
+    }
+}

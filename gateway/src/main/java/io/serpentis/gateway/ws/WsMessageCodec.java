@@ -1,0 +1,306 @@
+package io.serpentis.gateway.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.internal.AsciiJson;
+import io.serpentis.gateway.internal.Utf8;
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ServerFields;
+import io.serpentis.gateway.registry.StatusUpdate;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The status protocol's JSON, both ways. Parses a text frame straight from its {@link ByteBuf} with Jackson's
+ * streaming parser (no whole-frame {@code String}, no tree) into a {@link StatusUpdate}, and writes acks, errors
+ * and commands the way the original's {@code json.dumps} does ({@code ", "} and {@code ": "} separators, non-ASCII
+ * escaped), straight into a buffer.
+ *
+ * <p>Thread-safe: the only state is a per-thread scratch area.
+ */
+public final class WsMessageCodec {
+    private static final byte[] ACK_HEAD = ascii("{\"result\": \"message_processed\", \"client_id\": ");
+    private static final byte[] ACK_UPDATED = ascii(", \"status_updated\": [");
+    private static final byte[] ACK_REGISTERED = ascii("\"connected\", \"connect_time\"");
+    private static final byte[] ACK_REDIS = ascii("], \"redis_status\": \"");
+    private static final byte[] ACK_TAIL = ascii("\"}");
+    private static final byte[] ERROR_HEAD = ascii("{\"error\": ");
+    private static final byte[] COMMAND_HEAD = ascii("{\"command\": \"");
+
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private final JsonFactory json;
+    private final LimitsConfig limits;
+
+    public WsMessageCodec(LimitsConfig limits) {
+        this.limits = limits;
+        // Strict JSON: NaN/Infinity, comments, trailing commas are all invalid (PROTOCOL.md section 7, row 8).
+        this.json = JsonFactory.builder().build();
+    }
+
+    /** The outcome of {@link #parse}: exactly one of {@code update} and {@code error} is set. */
+    public record Parsed(StatusUpdate update, ProtocolError error) {
+        static Parsed ok(StatusUpdate u) {
+            return new Parsed(u, null);
+        }
+
+        static Parsed fail(ProtocolError e) {
+            return new Parsed(null, e);
+        }
+    }
+
+    /**
+     * Parses one text message. The buffer is read, not released. The whole text must be valid JSON before any
+     * other rule is checked, so a client always learns the first thing wrong with its message.
+     */
+    public Parsed parse(ByteBuf content) {
+        Scratch s = SCRATCH.get();
+        int length = content.readableBytes();
+        byte[] bytes;
+        int offset;
+        if (content.hasArray()) {
+            bytes = content.array();
+            offset = content.arrayOffset() + content.readerIndex();
+        } else {
+            bytes = s.bytes(length);
+            content.getBytes(content.readerIndex(), bytes, 0, length);
+            offset = 0;
+        }
+        s.reset();
+        try (JsonParser p = json.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
+            return parse(p, s);
+        } catch (JacksonException e) {
+            return Parsed.fail(ProtocolError.INVALID_JSON);
+        }
+    }
+
+    private Parsed parse(JsonParser p, Scratch s) {
+        JsonToken root = p.nextToken();
+        if (root == null) {
+            return Parsed.fail(ProtocolError.INVALID_JSON);
+        }
+        if (root != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            requireEnd(p);
+            return Parsed.fail(ProtocolError.NOT_AN_OBJECT);
+        }
+        String clientId = null;
+        JsonToken clientIdToken = null;
+        boolean statusNotObject = false;
+        String fieldError = null;
+        for (String name = p.nextName(); name != null; name = p.nextName()) {
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "client_id" -> {
+                    clientIdToken = t;
+                    clientId = t == JsonToken.VALUE_STRING ? p.getString() : null;
+                    p.skipChildren();
+                }
+                case "status" -> {
+                    // A repeated key counts once, with its last value, as in Python's json.loads.
+                    s.reset();
+                    fieldError = null;
+                    statusNotObject = false;
+                    if (t == JsonToken.START_OBJECT) {
+                        fieldError = readStatus(p, s);
+                    } else if (t != JsonToken.VALUE_NULL) {
+                        statusNotObject = true;
+                        p.skipChildren();
+                    }
+                }
+                default -> p.skipChildren(); // unknown top-level fields are ignored, as the original did
+            }
+        }
+        requireEnd(p);
+        if (clientIdToken == null || clientIdToken == JsonToken.VALUE_NULL
+                || (clientIdToken == JsonToken.VALUE_STRING && clientId.isEmpty())) {
+            return Parsed.fail(ProtocolError.CLIENT_ID_REQUIRED);
+        }
+        if (clientIdToken != JsonToken.VALUE_STRING) {
+            return Parsed.fail(ProtocolError.CLIENT_ID_NOT_A_STRING);
+        }
+        if (Utf8.exceeds(clientId, limits.maxClientIdBytes())) {
+            return Parsed.fail(ProtocolError.of("client_id is longer than max-client-id-bytes ("
+                    + limits.maxClientIdBytes() + " bytes); nothing was stored"));
+        }
+        if (statusNotObject) {
+            return Parsed.fail(ProtocolError.STATUS_NOT_AN_OBJECT);
+        }
+        if (fieldError != null) {
+            return Parsed.fail(ProtocolError.of(fieldError));
+        }
+        if (s.count == 0) {
+            return Parsed.ok(StatusUpdate.idOnly(clientId));
+        }
+        return Parsed.ok(new StatusUpdate(clientId, Arrays.copyOf(s.names, s.count),
+                Arrays.copyOf(s.values, s.count)));
+    }
+
+    /** Reads the attributes of {@code status}; returns the first limit broken, or {@code null}. */
+    private String readStatus(JsonParser p, Scratch s) {
+        String error = null;
+        int seen = 0;
+        for (String name = p.nextName(); name != null; name = p.nextName()) {
+            JsonToken t = p.nextToken();
+            if (error != null) {
+                p.skipChildren(); // keep validating the JSON, store nothing
+                continue;
+            }
+            String value = switch (t) {
+                case VALUE_STRING -> p.getString();
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getText(); // the number exactly as sent
+                case VALUE_TRUE -> "true";
+                case VALUE_FALSE -> "false";
+                case VALUE_NULL -> "null";
+                case START_ARRAY, START_OBJECT -> compactJson(p);
+                default -> throw new AssertionError("unexpected token " + t);
+            };
+            if (++seen > limits.maxAttributesPerMessage()) {
+                error = "status has more than max-attributes-per-message (" + limits.maxAttributesPerMessage()
+                        + ") attributes; nothing was stored";
+            } else if (Utf8.exceeds(name, limits.maxAttributeNameBytes())) {
+                error = "attribute name " + quoteShort(name) + " is longer than max-attribute-name-bytes ("
+                        + limits.maxAttributeNameBytes() + " bytes); nothing was stored";
+            } else if (Utf8.exceeds(value, limits.maxValueBytes())) {
+                error = "value of attribute " + quoteShort(name) + " is longer than max-value-bytes ("
+                        + limits.maxValueBytes() + " bytes); nothing was stored";
+            } else {
+                s.put(name, value);
+            }
+        }
+        return error;
+    }
+
+    private String compactJson(JsonParser p) {
+        StringWriter w = new StringWriter(64);
+        try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), w)) {
+            g.copyCurrentStructureExact(p);
+        }
+        return w.toString();
+    }
+
+    private static void requireEnd(JsonParser p) {
+        if (p.nextToken() != null) {
+            throw new TrailingContentException(p);
+        }
+    }
+
+    private static String quoteShort(String name) {
+        return "'" + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "'";
+    }
+
+    /**
+     * Writes the ack of a processed message: {@code status_updated} lists the message's attributes in the order
+     * sent, without server-owned names, then {@code connected} and {@code connect_time} when the message
+     * registered the id.
+     */
+    public ByteBuf encodeAck(ByteBufAllocator alloc, StatusUpdate update, boolean registered, String redisStatus) {
+        ByteBuf out = alloc.ioBuffer(96 + update.clientId().length() + update.size() * 16);
+        out.writeBytes(ACK_HEAD);
+        AsciiJson.writeString(out, update.clientId());
+        out.writeBytes(ACK_UPDATED);
+        boolean first = true;
+        for (String name : update.names()) {
+            if (ServerFields.isServerOwned(name)) {
+                continue;
+            }
+            if (!first) {
+                out.writeShort((',' << 8) | ' ');
+            }
+            AsciiJson.writeString(out, name);
+            first = false;
+        }
+        if (registered) {
+            if (!first) {
+                out.writeShort((',' << 8) | ' ');
+            }
+            out.writeBytes(ACK_REGISTERED);
+        }
+        out.writeBytes(ACK_REDIS);
+        out.writeCharSequence(redisStatus, StandardCharsets.US_ASCII);
+        out.writeBytes(ACK_TAIL);
+        return out;
+    }
+
+    /** Writes {@code {"error": "<message>"}}. */
+    public static ByteBuf encodeError(ByteBufAllocator alloc, String message) {
+        ByteBuf out = alloc.ioBuffer(16 + message.length());
+        out.writeBytes(ERROR_HEAD);
+        AsciiJson.writeString(out, message);
+        out.writeByte('}');
+        return out;
+    }
+
+    /** Writes {@code {"command": "<name>"}}. */
+    public static ByteBuf encodeCommand(ByteBufAllocator alloc, ClientCommand command) {
+        ByteBuf out = alloc.ioBuffer(32);
+        out.writeBytes(COMMAND_HEAD);
+        out.writeCharSequence(command.wireName(), StandardCharsets.US_ASCII);
+        out.writeBytes(ACK_TAIL);
+        return out;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Thrown when valid JSON is followed by more than whitespace; mapped to "Invalid JSON format". */
+    private static final class TrailingContentException extends tools.jackson.core.exc.StreamReadException {
+        private static final long serialVersionUID = 1L;
+
+        TrailingContentException(JsonParser p) {
+            super(p, "trailing content after the JSON value");
+        }
+    }
+
+    /** Per-thread parse state: a copy area for direct buffers and the attribute list being built. */
+    private static final class Scratch {
+        private byte[] bytes = new byte[4096];
+        String[] names = new String[16];
+        String[] values = new String[16];
+        int count;
+
+        byte[] bytes(int length) {
+            if (bytes.length < length) {
+                bytes = new byte[Math.max(length, bytes.length * 2)];
+            }
+            return bytes;
+        }
+
+        void reset() {
+            Arrays.fill(names, 0, count, null);
+            Arrays.fill(values, 0, count, null);
+            count = 0;
+        }
+
+        void put(String name, String value) {
+            for (int i = 0; i < count; i++) {
+                if (names[i].equals(name)) {
+                    values[i] = value; // duplicate key: first position, last value
+                    return;
+                }
+            }
+            if (count == names.length) {
+                names = Arrays.copyOf(names, count * 2);
+                values = Arrays.copyOf(values, count * 2);
+            }
+            names[count] = name;
+            values[count++] = value;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.serpentis.gateway.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.AttributeKey;
+import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientConnection;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.CommandResult;
+import io.serpentis.gateway.registry.DisconnectReason;
+import io.serpentis.gateway.registry.StatusUpdate;
+import io.serpentis.gateway.registry.UpdateOutcome;
+import io.serpentis.gateway.store.StatusStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The status protocol on one WebSocket connection: registration, updates, acks, errors, operator commands and
+ * every way the connection ends. Created by {@link WsFrameHandler} when the handshake completes.
+ *
+ * <p>Threading: all state is confined to the channel's event loop. The {@link ClientConnection} methods may be
+ * called from any thread and hop to the event loop.
+ */
+public final class WsSession implements ClientConnection {
+    /** The session of a WebSocket channel, once upgraded. */
+    public static final AttributeKey<WsSession> KEY = AttributeKey.valueOf(WsSession.class, "session");
+
+    private static final Logger log = LoggerFactory.getLogger(WsSession.class);
+
+    private final ChannelHandlerContext ctx;
+    private final Channel channel;
+    private final ClientRegistry registry;
+    private final WsMessageCodec codec;
+    private final StatusStore store;
+    private final WsConfig config;
+    private @Nullable String clientId;
+    /** Why the connection is ending; the first cause wins, so each end is recorded once. */
+    private @Nullable DisconnectReason reason;
+    private boolean closeSent;
+    private boolean leaving;
+    private volatile boolean superseded;
+
+    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, StatusStore store,
+            WsConfig config) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.registry = registry;
+        this.codec = codec;
+        this.store = store;
+        this.config = config;
+    }
+
+    /** The registered client id, or {@code null} before the first valid message. Event loop only. */
+    public @Nullable String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public String connectionId() {
+        return channel.id().asShortText();
+    }
+
+    /** Handles one complete text message. The caller releases {@code content}. */
+    void onText(ByteBuf content) {
+        if (closeSent || superseded) {
+            return; // RFC 6455 section 5.5.1: after a close frame, data is no longer processed
+        }
+        WsMessageCodec.Parsed parsed = codec.parse(content);
+        ProtocolError error = parsed.error();
+        if (error != null) {
+            if (clientId != null) {
+                registry.seen(this, clientId);
+            }
+            sendError(error.message());
+            if (error.close()) {
+                setReason(DisconnectReason.protocolError(error.disconnectDetail()));
+                sendClose(new WebSocketCloseStatus(1000, ""));
+            }
+            return;
+        }
+        StatusUpdate update = parsed.update();
+        if (clientId != null && !clientId.equals(update.clientId())) {
+            registry.seen(this, clientId);
+            sendError("client_id differs from the one this connection registered; a connection speaks for one"
+                    + " client, so nothing was stored");
+            return;
+        }
+        UpdateOutcome outcome = registry.apply(this, update);
+        switch (outcome.kind()) {
+            case REJECTED -> sendError(outcome.error());
+            case REGISTERED -> {
+                if (clientId == null) {
+                    clientId = update.clientId();
+                    log.debug("[{}] registered client {}", connectionId(), clientId);
+                }
+                ctx.write(new TextWebSocketFrame(
+                        codec.encodeAck(ctx.alloc(), update, true, store.status().redisStatus())));
+            }
+            case UPDATED -> ctx.write(new TextWebSocketFrame(
+                    codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
+        }
+    }
+
+    /** A binary frame: the protocol is JSON text (PROTOCOL.md section 7, row 13). */
+    void onBinary() {
+        if (closeSent) {
+            return;
+        }
+        sendError("Binary frames are not supported; send JSON text frames");
+        setReason(DisconnectReason.protocolError("binary frame"));
+        sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
+    }
+
+    /** The peer's close frame: either its answer to ours or its own start of the closing handshake. */
+    void onCloseFrame(CloseWebSocketFrame frame) {
+        if (closeSent) {
+            channel.close(); // handshake complete; the server closes TCP first (RFC 6455 section 7.1.1)
+            return;
+        }
+        setReason(DisconnectReason.CLIENT);
+        closeSent = true;
+        int code = frame.statusCode();
+        // RFC 6455 section 5.5.1: answer with a close frame, echoing the status code received.
+        CloseWebSocketFrame reply = code == -1 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
+        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    void onPingDue() {
+        if (!closeSent) {
+            ctx.writeAndFlush(new PingWebSocketFrame());
+        }
+    }
+
+    void onTimedOut() {
+        setReason(DisconnectReason.timedOut(config.livenessTimeout().toSeconds()));
+        log.debug("[{}] liveness timeout for client {}", connectionId(), clientId);
+        if (!closeSent) {
+            closeSent = true;
+            // The peer is silent: send the close frame for its benefit but do not wait for an answer.
+            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** A frame or message over the size limit (the decoder already sent 1009 for single frames). */
+    void onTooBig(boolean closeFrameAlreadySent) {
+        setReason(DisconnectReason.protocolError("message larger than max-frame-bytes"));
+        if (closeFrameAlreadySent) {
+            closeSent = true;
+        } else {
+            sendClose(WsCloseCodes.TOO_BIG);
+        }
+    }
+
+    /** The frame decoder found a protocol violation and already sent its close frame. */
+    void onProtocolViolation(WebSocketCloseStatus status) {
+        setReason(DisconnectReason.protocolError(status.reasonText() + " (" + status.code() + ")"));
+        closeSent = true;
+    }
+
+    /** An unexpected failure on this connection. */
+    void onInternalError() {
+        setReason(DisconnectReason.protocolError("internal error"));
+        sendClose(WsCloseCodes.INTERNAL_ERROR);
+    }
+
+    /** The channel closed: record the end, exactly once. */
+    void onInactive() {
+        String id = clientId;
+        if (id != null) {
+            DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;
+            if (registry.release(this, id, r)) {
+                log.debug("[{}] client {} disconnected: {}", connectionId(), id, r.detail());
+            }
+        }
+    }
+
+    @Override
+    public void superseded() {
+        superseded = true;
+        execute(() -> {
+            log.debug("[{}] client {} taken over by a newer connection", connectionId(), clientId);
+            sendClose(WsCloseCodes.SUPERSEDED);
+        });
+    }
+
+    @Override
+    public boolean isSuperseded() {
+        return superseded;
+    }
+
+    @Override
+    public CompletionStage<CommandResult> deliver(ClientCommand command) {
+        CompletableFuture<CommandResult> result = new CompletableFuture<>();
+        if (!execute(() -> deliverNow(command, result))) {
+            result.complete(CommandResult.NOT_CONNECTED);
+        }
+        return result;
+    }
+
+    private void deliverNow(ClientCommand command, CompletableFuture<CommandResult> result) {
+        String id = clientId;
+        if (id == null || closeSent || leaving || superseded || !channel.isActive()) {
+            result.complete(CommandResult.NOT_CONNECTED);
+            return;
+        }
+        if (command == ClientCommand.DISCONNECT) {
+            leaving = true;
+            setReason(DisconnectReason.SERVER);
+        }
+        ByteBuf payload = WsMessageCodec.encodeCommand(ctx.alloc(), command);
+        ctx.writeAndFlush(new TextWebSocketFrame(payload)).addListener(f -> {
+            if (!f.isSuccess()) {
+                result.complete(CommandResult.SEND_FAILED);
+                return;
+            }
+            registry.commandDelivered(this, id, command);
+            if (command == ClientCommand.DISCONNECT) {
+                // PROTOCOL.md section 7, row 17: a grace for the client to acknowledge and close by itself.
+                ctx.executor().schedule(() -> sendClose(
+                                new WebSocketCloseStatus(1000, WsCloseCodes.SERVER_DISCONNECT_REASON)),
+                        config.disconnectGrace().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            result.complete(CommandResult.SENT);
+        });
+    }
+
+    /** Starts a graceful close because the gateway is stopping. Any thread. */
+    public void shutdown() {
+        execute(() -> {
+            setReason(DisconnectReason.SHUTDOWN);
+            sendClose(WsCloseCodes.GOING_AWAY);
+        });
+    }
+
+    private void sendError(String message) {
+        ctx.write(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(), message)));
+    }
+
+    /** Sends a close frame once; the peer has the close timeout to answer before the channel is closed. */
+    private void sendClose(WebSocketCloseStatus status) {
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        closeSent = true;
+        ctx.writeAndFlush(new CloseWebSocketFrame(status));
+        ctx.executor().schedule(() -> {
+            channel.close();
+        }, config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void setReason(DisconnectReason r) {
+        if (reason == null) {
+            reason = r;
+        }
+    }
+
+    private boolean execute(Runnable task) {
+        try {
+            if (channel.eventLoop().inEventLoop()) {
+                task.run();
+            } else {
+                channel.eventLoop().execute(task);
+            }
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+}
