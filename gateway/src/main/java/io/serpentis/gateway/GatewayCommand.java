@@ -5,9 +5,11 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -146,6 +148,19 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "Close an HTTP connection idle for this long. Env: GATEWAY_HTTP_IDLE_TIMEOUT.")
     Duration httpIdleTimeout;
 
+    // ---- security
+    @Option(names = "--admin-token", defaultValue = "${env:GATEWAY_ADMIN_TOKEN}",
+            description = "Bearer token for the admin routes (/statuses, POST /clients/...); at least 16 "
+                    + "characters. Without one, admin routes answer loopback peers only. Prefer the environment "
+                    + "variable: flags show in process lists. Env: GATEWAY_ADMIN_TOKEN.")
+    String adminToken;
+
+    @Option(names = "--allowed-origins", split = ",", defaultValue = "${env:GATEWAY_ALLOWED_ORIGINS}",
+            description = "Comma-separated browser origins (https://host[:port]) allowed to open WebSockets and "
+                    + "send admin requests; * for any. Without it: WebSockets from any origin, admin requests from "
+                    + "the gateway's own origin only. Env: GATEWAY_ALLOWED_ORIGINS.")
+    List<String> allowedOrigins;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -158,7 +173,8 @@ public final class GatewayCommand implements Callable<Integer> {
                         livenessTimeout, disconnectGrace, closeTimeout),
                 new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
                         maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
-                new RegistryConfig(retention, purgeInterval));
+                new RegistryConfig(retention, purgeInterval),
+                new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins));
     }
 
     @Override

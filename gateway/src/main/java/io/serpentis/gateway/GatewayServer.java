@@ -20,6 +20,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.ServerConfig;
+import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientCommandRoute;
 import io.serpentis.gateway.http.HealthRoute;
 import io.serpentis.gateway.http.HttpResponses;
@@ -114,9 +115,13 @@ public final class GatewayServer implements AutoCloseable {
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("gateway-io"), ioHandler);
 
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        ClassLoader loader = getClass().getClassLoader();
         StaticAssets assets = StaticAssets.builder()
-                .addClasspathDirectory(getClass().getClassLoader(), "web", "index.html")
-                .addClasspathResource(getClass().getClassLoader(), "openapi.json", "/openapi.json")
+                .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
+                        "swagger-ui-bundle.js", "favicon-32x32.png")
+                .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
+                .addClasspathDirectory(loader, "web", "index.html")
+                .addClasspathResource(loader, "openapi.json", "/openapi.json")
                 .build();
         HttpRouter router = buildRouter(responses, assets);
         WsMessageCodec codec = new WsMessageCodec(config.limits());
@@ -144,14 +149,18 @@ public final class GatewayServer implements AutoCloseable {
         Set<HttpMethod> post = Set.of(HttpMethod.POST);
         HttpRouter.Builder b = HttpRouter.builder()
                 .responses(responses)
+                .access(new AccessPolicy(config.security()))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/health", get, new HealthRoute(store, responses))
-                .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks))
+                .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
+                .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
+                .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
                 .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses));
         for (ClientCommand c : ClientCommand.values()) {
-            b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses));
+            b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
+                    true);
         }
         return b.assets(assets, new StaticContentRoute(assets, responses)).build();
     }

@@ -12,9 +12,15 @@ import java.util.function.UnaryOperator;
  * @param ws the WebSocket endpoint and its timers
  * @param limits what a client may store
  * @param registry how long departed clients are remembered
+ * @param security admin access and allowed browser origins
  */
 public record GatewayConfig(
-        ServerConfig server, HttpConfig http, WsConfig ws, LimitsConfig limits, RegistryConfig registry) {
+        ServerConfig server,
+        HttpConfig http,
+        WsConfig ws,
+        LimitsConfig limits,
+        RegistryConfig registry,
+        SecurityConfig security) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -22,6 +28,7 @@ public record GatewayConfig(
         Checks.notNull(ws, "ws");
         Checks.notNull(limits, "limits");
         Checks.notNull(registry, "registry");
+        Checks.notNull(security, "security");
         if (limits.maxAttributesPerMessage() > limits.maxAttributesPerClient()) {
             throw new IllegalArgumentException("max-attributes-per-message (" + limits.maxAttributesPerMessage()
                     + ") must not exceed max-attributes-per-client (" + limits.maxAttributesPerClient() + ")");
@@ -31,26 +38,30 @@ public record GatewayConfig(
     /** Every setting at its documented default. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
-                LimitsConfig.defaults(), RegistryConfig.defaults());
+                LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry);
+        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry);
+        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry);
+        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry);
+        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security);
+    }
+
+    public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security));
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry));
+        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security);
     }
 }

@@ -22,8 +22,9 @@ public final class HttpRouter {
      * @param template the path template, as in the OpenAPI document (for logs and metrics)
      * @param methods methods answered; {@code HEAD} is implied by {@code GET}
      * @param route the handler
+     * @param admin whether the {@link AccessPolicy}'s admin rules apply
      */
-    public record Endpoint(String template, Set<HttpMethod> methods, HttpRoute route) {
+    public record Endpoint(String template, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
 
         /** Whether {@code method} is answered. */
         public boolean allows(HttpMethod method) {
@@ -59,13 +60,20 @@ public final class HttpRouter {
     private final @Nullable Endpoint assets;
     private final @Nullable StaticAssets staticAssets;
     private final HttpResponses responses;
+    private final AccessPolicy access;
 
     private HttpRouter(Builder b) {
+        this.access = java.util.Objects.requireNonNull(b.access, "access");
         this.responses = java.util.Objects.requireNonNull(b.responses, "responses");
         this.exact = Map.copyOf(b.exact);
         this.templates = List.copyOf(b.templates);
         this.assets = b.assets;
         this.staticAssets = b.staticAssets;
+    }
+
+    /** Who may use admin routes and open WebSockets. */
+    public AccessPolicy access() {
+        return access;
     }
 
     /** The response builder every route shares. */
@@ -87,12 +95,25 @@ public final class HttpRouter {
             }
         }
         if (assets != null && staticAssets != null) {
-            String decoded = QueryStringDecoder.decodeComponent(rawPath);
-            if (staticAssets.get(decoded) != null) {
+            String decoded = decodeSegment(rawPath);
+            if (decoded != null && staticAssets.get(decoded) != null) {
                 return new Match(assets, List.of(decoded));
             }
         }
         return null;
+    }
+
+    /**
+     * Percent-decodes a raw path (segment). A {@code +} stays a plus: it means a space only in a query (RFC 3986
+     * section 3.3), and the original's Starlette decodes paths the same way. Returns {@code null} for a malformed
+     * escape, which then matches no route (404) instead of failing the request (500).
+     */
+    private static @Nullable String decodeSegment(String raw) {
+        try {
+            return QueryStringDecoder.decodeComponent(raw.replace("+", "%2B"));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public static Builder builder() {
@@ -106,6 +127,13 @@ public final class HttpRouter {
         private @Nullable Endpoint assets;
         private @Nullable StaticAssets staticAssets;
         private @Nullable HttpResponses responses;
+        private @Nullable AccessPolicy access;
+
+        /** Sets the access policy. */
+        public Builder access(AccessPolicy policy) {
+            this.access = policy;
+            return this;
+        }
 
         /** Sets the response builder. */
         public Builder responses(HttpResponses r) {
@@ -113,9 +141,14 @@ public final class HttpRouter {
             return this;
         }
 
-        /** Adds {@code route} at exactly {@code path}. */
+        /** Adds a public {@code route} at exactly {@code path}. */
         public Builder exact(String path, Set<HttpMethod> methods, HttpRoute route) {
-            exact.put(path, new Endpoint(path, methods, route));
+            return exact(path, methods, route, false);
+        }
+
+        /** Adds {@code route} at exactly {@code path}; {@code admin} routes are guarded by the access policy. */
+        public Builder exact(String path, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
+            exact.put(path, new Endpoint(path, methods, route, admin));
             return this;
         }
 
@@ -123,9 +156,9 @@ public final class HttpRouter {
          * Adds a template such as {@code /clients/{client_id}/pause}: {@code {name}} segments become parameters
          * (non-empty, percent-decoded), other segments must match literally.
          */
-        public Builder template(String template, Set<HttpMethod> methods, HttpRoute route) {
+        public Builder template(String template, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
             String[] parts = template.substring(1).split("/", -1);
-            Endpoint endpoint = new Endpoint(template, methods, route);
+            Endpoint endpoint = new Endpoint(template, methods, route, admin);
             templates.add(new Template(endpoint, segments -> {
                 if (segments.length != parts.length) {
                     return null;
@@ -136,7 +169,11 @@ public final class HttpRouter {
                         if (segments[i].isEmpty()) {
                             return null;
                         }
-                        params.add(QueryStringDecoder.decodeComponent(segments[i]));
+                        String param = decodeSegment(segments[i]);
+                        if (param == null) {
+                            return null;
+                        }
+                        params.add(param);
                     } else if (!parts[i].equals(segments[i])) {
                         return null;
                     }
@@ -149,7 +186,7 @@ public final class HttpRouter {
         /** Serves {@code assets} for any path they contain, after the routes above. */
         public Builder assets(StaticAssets assets, HttpRoute route) {
             this.staticAssets = assets;
-            this.assets = new Endpoint("/{asset}", Set.of(HttpMethod.GET), route);
+            this.assets = new Endpoint("/{asset}", Set.of(HttpMethod.GET), route, false);
             return this;
         }
 

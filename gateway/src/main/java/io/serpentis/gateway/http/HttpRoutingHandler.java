@@ -80,6 +80,13 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } else if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             problem = "Unsupported WebSocket version: only 13 (RFC 6455) is spoken";
         }
+        AccessPolicy.Denial denied = problem == null ? router.access().checkUpgrade(req) : null;
+        if (denied != null) {
+            req.release();
+            write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), denied.status(), denied.detail())),
+                    false, false);
+            return;
+        }
         if (problem != null) {
             FullHttpResponse r = router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem);
             if (problem.startsWith("Unsupported")) {
@@ -127,6 +134,16 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
                     .detail(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
             r.headers().set(HttpHeaderNames.ALLOW, match.endpoint().allowHeader());
             return done(r);
+        }
+        if (match.endpoint().admin()) {
+            AccessPolicy.Denial denied = router.access().checkAdmin(req, ctx.channel().remoteAddress());
+            if (denied != null) {
+                FullHttpResponse r = router.responses().detail(ctx.alloc(), denied.status(), denied.detail());
+                if (denied.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"serpentis\"");
+                }
+                return done(r);
+            }
         }
         return match.endpoint().route().handle(
                 new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));

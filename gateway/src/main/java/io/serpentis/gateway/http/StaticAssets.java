@@ -101,6 +101,33 @@ public final class StaticAssets {
             }
         }
 
+        /**
+         * Adds {@code files} of a webjar ({@code META-INF/resources/webjars/<artifact>/<version>/...}) under request
+         * path {@code mount}; the version is read from the webjar's own Maven metadata, so upgrading the dependency
+         * needs no code change.
+         */
+        public Builder addWebjarFiles(ClassLoader loader, String groupId, String artifactId, String mount,
+                String... files) {
+            String version;
+            String props = "META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
+            try (InputStream in = loader.getResourceAsStream(props)) {
+                if (in == null) {
+                    throw new IllegalStateException("webjar " + groupId + ":" + artifactId + " is not on the classpath");
+                }
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                version = p.getProperty("version");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            String base = "META-INF/resources/webjars/" + artifactId + "/" + version + "/";
+            for (String file : files) {
+                String name = file.substring(file.lastIndexOf('/') + 1);
+                addClasspathResource(loader, base + file, mount + name);
+            }
+            return this;
+        }
+
         /** Adds classpath resource {@code resource} at request path {@code path}. */
         public Builder addClasspathResource(ClassLoader loader, String resource, String path) {
             try (InputStream in = loader.getResourceAsStream(resource)) {

@@ -2,6 +2,7 @@ package io.serpentis.gateway.ws;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -136,6 +137,13 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
         }
         if (s != null && cause instanceof TooLongFrameException) {
             s.onTooBig(false);
+            return;
+        }
+        if (cause instanceof PrematureChannelClosureException) {
+            // The channel closed while the aggregator held part of a fragmented message: the peer dropped the
+            // connection, or it was closed after a close frame or a protocol violation (Autobahn 5.x, 6.4.x, 7.1.5).
+            // Not a gateway error: channelInactive records why the connection ended (a drop is "connection lost").
+            log.debug("[{}] closed inside a fragmented message", ctx.channel().id().asShortText());
             return;
         }
         if (ChannelErrors.isExpected(cause)) {

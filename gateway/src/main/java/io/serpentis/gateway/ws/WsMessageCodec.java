@@ -186,10 +186,26 @@ public final class WsMessageCodec {
         return error;
     }
 
+    /**
+     * The compact JSON text of the array or object at the parser's current token. Numbers keep the text they were
+     * sent as ({@code copyCurrentStructureExact} would go through {@code BigDecimal}: {@code 1e+100} became
+     * {@code 1E+100} and {@code -0.0} lost its sign).
+     */
     private String compactJson(JsonParser p) {
         StringWriter w = new StringWriter(64);
         try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), w)) {
-            g.copyCurrentStructureExact(p);
+            int depth = 0;
+            for (JsonToken t = p.currentToken(); ; t = p.nextToken()) {
+                if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                    g.writeNumber(p.getText());
+                } else {
+                    g.copyCurrentEvent(p);
+                }
+                depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+                if (depth == 0) {
+                    break;
+                }
+            }
         }
         return w.toString();
     }

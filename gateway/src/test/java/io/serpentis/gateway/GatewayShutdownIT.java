@@ -1,0 +1,63 @@
+package io.serpentis.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.WsTestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Graceful shutdown: stop accepting, close 1001, record every client as disconnected, finish in time. */
+class GatewayShutdownIT {
+
+    @Test
+    void closesEveryClientWith1001AndRecordsTheShutdown() throws Exception {
+        GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
+                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(5)))).start();
+        List<WsTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                WsTestClient c = WsTestClient.connect(server.wsUri());
+                assertThat(c.request("{\"client_id\": \"shut-" + i + "\"}")).contains("message_processed");
+                clients.add(c);
+            }
+            long start = System.nanoTime();
+            server.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+            for (WsTestClient c : clients) {
+                assertThat(c.awaitClose(Duration.ofSeconds(2)).code()).isEqualTo(1001);
+            }
+            for (int i = 0; i < 3; i++) {
+                ClientSnapshot s = server.registry().find("shut-" + i).snapshot();
+                assertThat(s.get("connected")).isEqualTo("false");
+                assertThat(s.get("status_detail")).isEqualTo("Gateway shutting down");
+            }
+        } finally {
+            server.close();
+            clients.forEach(WsTestClient::close);
+        }
+    }
+
+    @Test
+    void forceClosesPeersThatIgnoreTheCloseFrameWithinTheShutdownTimeout() throws Exception {
+        GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
+                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(2)))
+                .withWs(w -> w.withCloseTimeout(Duration.ofSeconds(30)))).start();
+        try (var raw = io.serpentis.gateway.testing.RawWsClient.connect(server.wsUri())) {
+            raw.sendText("{\"client_id\": \"stubborn\"}");
+            raw.readUntil(io.serpentis.gateway.testing.RawWsClient.TEXT);
+            long start = System.nanoTime();
+            server.close(); // the raw client never answers the close frame
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+            assertThat(raw.readUntil(io.serpentis.gateway.testing.RawWsClient.CLOSE).closeCode()).isEqualTo(1001);
+            assertThat(raw.awaitEof()).isTrue();
+            assertThat(server.registry().find("stubborn").snapshot().get("status_detail"))
+                    .isEqualTo("Gateway shutting down");
+        } finally {
+            server.close();
+        }
+    }
+}

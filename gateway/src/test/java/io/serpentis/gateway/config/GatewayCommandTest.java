@@ -1,0 +1,83 @@
+package io.serpentis.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.serpentis.gateway.GatewayCommandAccess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class GatewayCommandTest {
+
+    @Test
+    void defaultsMatchTheDocumentedOnes() {
+        GatewayConfig c = GatewayCommandAccess.parse();
+        // Environment variables of the test JVM could change these; CI sets none of them.
+        assertThat(c.server().port()).isEqualTo(8000);
+        assertThat(c.ws()).isEqualTo(WsConfig.defaults());
+        assertThat(c.limits()).isEqualTo(LimitsConfig.defaults());
+        assertThat(c.registry()).isEqualTo(RegistryConfig.defaults());
+        assertThat(c.http()).isEqualTo(HttpConfig.defaults());
+    }
+
+    @Test
+    void readsFlagsIntoTheRecords() {
+        GatewayConfig c = GatewayCommandAccess.parse("--port", "9001", "--host", "0.0.0.0", "--ping-interval", "250ms",
+                "--liveness-timeout", "2s", "--retention", "5m", "--max-value-bytes", "100", "--transport", "NIO");
+        assertThat(c.server().port()).isEqualTo(9001);
+        assertThat(c.server().host()).isEqualTo("0.0.0.0");
+        assertThat(c.server().transport()).isEqualTo(ServerConfig.Transport.NIO);
+        assertThat(c.ws().pingInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.ws().livenessTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.registry().retention()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.limits().maxValueBytes()).isEqualTo(100);
+    }
+
+    @Test
+    void badValuesNameTheSetting() {
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--port", "70000"))
+                .hasMessageContaining("port").hasMessageContaining("70000");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--ping-interval", "30s", "--liveness-timeout", "10s"))
+                .hasMessageContaining("liveness-timeout");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--max-value-bytes", "0"))
+                .hasMessageContaining("max-value-bytes");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--retention", "soon"))
+                .hasMessageContaining("--retention").hasMessageContaining("soon");
+    }
+
+    @Test
+    void exitsWithAMessageOnAnInvalidCombination() {
+        StringWriter err = new StringWriter();
+        int code = GatewayCommandAccess.run(new PrintWriter(err), "--max-attributes-per-message", "300");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid configuration").contains("max-attributes-per-message");
+    }
+
+    @Test
+    void helpListsEverySettingWithItsDefault() {
+        String help = GatewayCommandAccess.usage();
+        for (String option : new String[] {"--host", "--port", "--transport", "--io-threads", "--shutdown-timeout",
+            "--max-frame-bytes", "--ping-interval", "--liveness-timeout", "--disconnect-grace", "--close-timeout",
+            "--handshake-timeout", "--max-client-id-bytes", "--max-attributes-per-message",
+            "--max-attributes-per-client", "--max-attribute-name-bytes", "--max-value-bytes",
+            "--max-client-status-bytes", "--retention", "--purge-interval", "--http-max-initial-line-bytes",
+            "--http-max-header-bytes", "--http-max-content-bytes", "--http-idle-timeout"}) {
+            assertThat(help).contains(option);
+        }
+        assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT");
+    }
+
+    @Test
+    void durationsParseInEveryDocumentedForm() {
+        assertThat(DurationConverter.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(DurationConverter.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(DurationConverter.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(DurationConverter.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(DurationConverter.parse("PT10S")).isEqualTo(Duration.ofSeconds(10));
+        assertThat(DurationConverter.parse("7")).isEqualTo(Duration.ofSeconds(7));
+        assertThat(DurationConverter.format(Duration.ofSeconds(60))).isEqualTo("1m");
+        assertThat(DurationConverter.format(Duration.ofMillis(250))).isEqualTo("250ms");
+    }
+}

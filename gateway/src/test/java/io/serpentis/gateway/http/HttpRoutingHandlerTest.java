@@ -1,0 +1,177 @@
+package io.serpentis.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+class HttpRoutingHandlerTest {
+    private final HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+    private final CompletableFuture<FullHttpResponse> slow = new CompletableFuture<>();
+    private final HttpRouter router = HttpRouter.builder()
+            .responses(responses)
+            .access(new AccessPolicy(io.serpentis.gateway.config.SecurityConfig.defaults()))
+            .exact("/hello", Set.of(HttpMethod.GET), ex -> CompletableFuture.completedFuture(
+                    responses.json(ex.alloc(), HttpResponseStatus.OK, HttpResponses.object("hello", "world"))))
+            .exact("/slow", Set.of(HttpMethod.GET), ex -> slow)
+            .template("/clients/{client_id}/pause", Set.of(HttpMethod.POST), ex -> CompletableFuture.completedFuture(
+                    responses.message(ex.alloc(), "id=" + ex.pathParams().get(0))), false)
+            .build();
+
+    /** Stands in for the WebSocket protocol stage: records what the router passed on. */
+    static final class Next extends ChannelInboundHandlerAdapter {
+        final List<Object> received = new ArrayList<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            received.add(msg.getClass().getSimpleName());
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private final Next next = new Next();
+    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpRoutingHandler(router, "/ws"), next);
+
+    private static FullHttpRequest request(HttpMethod method, String uri) {
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, Unpooled.EMPTY_BUFFER);
+    }
+
+    private FullHttpResponse response() {
+        FullHttpResponse r = ch.readOutbound();
+        assertThat(r).as("a response").isNotNull();
+        return r;
+    }
+
+    private static String body(FullHttpResponse r) {
+        try {
+            return r.content().toString(StandardCharsets.UTF_8);
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void answersUnknownPathsWith404InTheOriginalsShape() {
+        ch.writeInbound(request(HttpMethod.GET, "/nope"));
+        FullHttpResponse r = response();
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.NOT_FOUND);
+        assertThat(r.headers().get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("application/json");
+        assertThat(body(r)).isEqualTo("{\"detail\":\"Not Found\"}");
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void answersWrongMethodsWith405AndAnAllowHeader() {
+        ch.writeInbound(request(HttpMethod.POST, "/hello"));
+        FullHttpResponse r = response();
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.METHOD_NOT_ALLOWED);
+        assertThat(r.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("GET, HEAD");
+        assertThat(body(r)).isEqualTo("{\"detail\":\"Method Not Allowed\"}");
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void answersHeadLikeGetWithoutTheBody() {
+        ch.writeInbound(request(HttpMethod.GET, "/hello"));
+        FullHttpResponse get = response();
+        int length = get.headers().getInt(HttpHeaderNames.CONTENT_LENGTH);
+        assertThat(body(get)).isEqualTo("{\"hello\":\"world\"}");
+        ch.writeInbound(request(HttpMethod.HEAD, "/hello"));
+        FullHttpResponse head = response();
+        assertThat(head.status()).isEqualTo(HttpResponseStatus.OK);
+        assertThat(head.headers().getInt(HttpHeaderNames.CONTENT_LENGTH)).isEqualTo(length);
+        assertThat(body(head)).isEmpty();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void decodesPathParametersAfterSplittingSegments() {
+        ch.writeInbound(request(HttpMethod.POST, "/clients/a%2Fb%20c%C5%BC/pause"));
+        assertThat(body(response())).isEqualTo("{\"message\":\"id=a/b cż\"}");
+        ch.writeInbound(request(HttpMethod.POST, "/clients//pause"));
+        FullHttpResponse missing = response();
+        assertThat(missing.status()).isEqualTo(HttpResponseStatus.NOT_FOUND);
+        missing.release();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void keepsResponsesInRequestOrderWhenARouteAnswersLater() {
+        ch.writeInbound(request(HttpMethod.GET, "/slow"));
+        ch.writeInbound(request(HttpMethod.GET, "/hello"));
+        assertThat((Object) ch.readOutbound()).as("nothing before the slow answer").isNull();
+        slow.complete(responses.message(ch.alloc(), "slow"));
+        ch.runPendingTasks();
+        assertThat(body(response())).isEqualTo("{\"message\":\"slow\"}");
+        assertThat(body(response())).isEqualTo("{\"hello\":\"world\"}");
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void forwardsAWebSocketUpgradeOfTheWebSocketPathOnly() {
+        FullHttpRequest upgrade = request(HttpMethod.GET, "/ws?token=x");
+        upgrade.headers().set(HttpHeaderNames.CONNECTION, "Upgrade").set(HttpHeaderNames.UPGRADE, "websocket")
+                .set(HttpHeaderNames.SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ==")
+                .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+        ch.writeInbound(upgrade);
+        assertThat(next.received).containsExactly("DefaultFullHttpRequest");
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void refusesAnUpgradeWithoutAKeyWith400AndCloses() {
+        FullHttpRequest upgrade = request(HttpMethod.GET, "/ws");
+        upgrade.headers().set(HttpHeaderNames.CONNECTION, "Upgrade").set(HttpHeaderNames.UPGRADE, "websocket");
+        ch.writeInbound(upgrade);
+        FullHttpResponse r = response();
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.BAD_REQUEST);
+        assertThat(body(r)).contains("missing Sec-WebSocket-Key");
+        assertThat(next.received).isEmpty();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void answersOversizedHeadersWith431AndCloses() {
+        FullHttpRequest bad = request(HttpMethod.GET, "/hello");
+        bad.setDecoderResult(DecoderResult.failure(new TooLongHttpHeaderException("too long")));
+        ch.writeInbound(bad);
+        FullHttpResponse r = response();
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
+        r.release();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void closesAfterAnswerWhenTheClientAsksForIt() {
+        FullHttpRequest req = request(HttpMethod.GET, "/hello");
+        req.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ch.writeInbound(req);
+        FullHttpResponse r = response();
+        assertThat(r.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        r.release();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+}

@@ -1,0 +1,191 @@
+package io.serpentis.gateway.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.testing.RecordingConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LocalClientRegistryTest {
+    private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
+    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), clock::get);
+
+    private static StatusUpdate update(String id, String... pairs) {
+        String[] names = new String[pairs.length / 2];
+        String[] values = new String[pairs.length / 2];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = pairs[2 * i];
+            values[i] = pairs[2 * i + 1];
+        }
+        return new StatusUpdate(id, names, values);
+    }
+
+    private ClientSnapshot snapshot(String id) {
+        return registry.find(id).snapshot();
+    }
+
+    @Test
+    void registersThenMergesInInsertionOrder() {
+        RecordingConnection a = new RecordingConnection();
+        assertThat(registry.apply(a, update("c", "state", "idle", "n", "42"))).isEqualTo(UpdateOutcome.REGISTERED);
+        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x"))).isEqualTo(UpdateOutcome.UPDATED);
+        ClientSnapshot s = snapshot("c");
+        assertThat(s.names()).containsExactly("state", "n", "connected", "connect_time", "extra", "last_seen");
+        assertThat(s.get("state")).isEqualTo("busy");
+        assertThat(s.get("connected")).isEqualTo("true");
+        assertThat(s.connected()).isTrue();
+    }
+
+    @Test
+    void ignoresServerOwnedFieldsSentByClients() {
+        RecordingConnection a = new RecordingConnection();
+        registry.apply(a, update("c", "connected", "false", "disconnect_time", "2000", "connect_time", "1999"));
+        ClientSnapshot s = snapshot("c");
+        assertThat(s.get("connected")).isEqualTo("true");
+        assertThat(s.get("connect_time")).isNotEqualTo("1999");
+        assertThat(s.get("disconnect_time")).isNull();
+    }
+
+    @Test
+    void newerConnectionTakesOverAndOlderReleaseIsIgnored() {
+        RecordingConnection a = new RecordingConnection();
+        RecordingConnection b = new RecordingConnection();
+        registry.apply(a, update("c", "who", "A"));
+        assertThat(registry.apply(b, update("c", "who", "B"))).isEqualTo(UpdateOutcome.REGISTERED);
+        assertThat(a.isSuperseded()).isTrue();
+        // PROTOCOL.md section 7, row 5: the older connection's end does not mark the client disconnected.
+        assertThat(registry.release(a, "c", DisconnectReason.CLIENT)).isFalse();
+        assertThat(snapshot("c").get("connected")).isEqualTo("true");
+        registry.command("c", ClientCommand.PAUSE);
+        assertThat(b.delivered()).containsExactly(ClientCommand.PAUSE);
+        assertThat(a.delivered()).isEmpty();
+    }
+
+    @Test
+    void supersededConnectionCannotTakeTheIdBack() {
+        RecordingConnection a = new RecordingConnection();
+        RecordingConnection b = new RecordingConnection();
+        registry.apply(a, update("c"));
+        registry.apply(b, update("c"));
+        assertThat(registry.apply(a, update("c", "late", "1")).kind()).isEqualTo(UpdateOutcome.Kind.REJECTED);
+        assertThat(registry.find("c").owner()).isSameAs(b);
+        assertThat(snapshot("c").get("late")).isNull();
+    }
+
+    @Test
+    void releaseRecordsOnceAndReRegistrationClearsStaleFields() {
+        RecordingConnection a = new RecordingConnection();
+        registry.apply(a, update("c", "client_state", "running"));
+        assertThat(registry.release(a, "c", DisconnectReason.SERVER)).isTrue();
+        assertThat(registry.release(a, "c", DisconnectReason.CLIENT)).isFalse();
+        ClientSnapshot gone = snapshot("c");
+        assertThat(gone.get("connected")).isEqualTo("false");
+        assertThat(gone.get("status_detail")).isEqualTo("Disconnected by server");
+        assertThat(gone.get("client_state")).isEqualTo("offline");
+        assertThat(gone.get("disconnect_time")).isNotNull();
+
+        RecordingConnection again = new RecordingConnection();
+        registry.apply(again, update("c"));
+        ClientSnapshot back = snapshot("c");
+        // PROTOCOL.md section 7, row 7.
+        assertThat(back.get("disconnect_time")).isNull();
+        assertThat(back.get("status_detail")).isNull();
+        assertThat(back.get("connected")).isEqualTo("true");
+    }
+
+    @Test
+    void rejectsWholeUpdateOverThePerClientLimitsAndLeavesNoGhost() {
+        LocalClientRegistry small = new LocalClientRegistry(new LimitsConfig(128, 2, 3, 128, 8192, 40),
+                RegistryConfig.defaults(), clock::get);
+        RecordingConnection a = new RecordingConnection();
+        assertThat(small.apply(a, update("c", "a", "1", "b", "2")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
+        UpdateOutcome over = small.apply(a, update("c", "c", "3", "d", "4"));
+        assertThat(over.kind()).isEqualTo(UpdateOutcome.Kind.REJECTED);
+        assertThat(over.error()).contains("max-attributes-per-client");
+        assertThat(small.find("c").snapshot().get("c")).isNull();
+        assertThat(small.apply(a, update("c", "a", "x".repeat(40))).error()).contains("max-client-status-bytes");
+
+        // A rejected first message leaves nothing behind (PROTOCOL.md section 7, row 9).
+        assertThat(small.apply(new RecordingConnection(), update("d", "k", "x".repeat(50))).kind())
+                .isEqualTo(UpdateOutcome.Kind.REJECTED);
+        assertThat(small.find("d")).isNull();
+    }
+
+    @Test
+    void purgesDisconnectedClientsAfterTheRetentionOnly() {
+        RecordingConnection a = new RecordingConnection();
+        RecordingConnection b = new RecordingConnection();
+        registry.apply(a, update("gone"));
+        registry.apply(b, update("live"));
+        registry.release(a, "gone", DisconnectReason.CLIENT);
+        clock.addAndGet(59_000_000L);
+        assertThat(registry.purgeExpired()).isZero();
+        clock.addAndGet(2_000_000L);
+        assertThat(registry.purgeExpired()).isEqualTo(1);
+        assertThat(registry.find("gone")).isNull();
+        assertThat(registry.find("live")).isNotNull();
+        // A purged id registers afresh.
+        assertThat(registry.apply(new RecordingConnection(), update("gone"))).isEqualTo(UpdateOutcome.REGISTERED);
+    }
+
+    @Test
+    void answersCommandsForUnknownAndDisconnectedClients() {
+        RecordingConnection a = new RecordingConnection();
+        registry.apply(a, update("c"));
+        registry.release(a, "c", DisconnectReason.CLIENT);
+        assertThat(registry.command("c", ClientCommand.PAUSE).toCompletableFuture().join())
+                .isEqualTo(CommandResult.NOT_CONNECTED);
+        assertThat(registry.command("nobody", ClientCommand.PAUSE).toCompletableFuture().join())
+                .isEqualTo(CommandResult.UNKNOWN_CLIENT);
+    }
+
+    @Test
+    void recordsClientStateOfDeliveredCommandsOnlyForTheOwner() {
+        RecordingConnection a = new RecordingConnection();
+        RecordingConnection b = new RecordingConnection();
+        registry.apply(a, update("c", "client_state", "running"));
+        registry.commandDelivered(a, "c", ClientCommand.PAUSE);
+        assertThat(snapshot("c").get("client_state")).isEqualTo("paused");
+        registry.apply(b, update("c"));
+        registry.commandDelivered(a, "c", ClientCommand.RESUME);
+        assertThat(snapshot("c").get("client_state")).isEqualTo("paused");
+    }
+
+    @Test
+    void versionGrowsWithEveryChange() {
+        RecordingConnection a = new RecordingConnection();
+        registry.apply(a, update("c"));
+        long v1 = registry.find("c").version();
+        registry.seen(a, "c");
+        registry.apply(a, update("c", "k", "v"));
+        assertThat(registry.find("c").version()).isGreaterThan(v1 + 1);
+    }
+
+    @Test
+    void tellsListenersAboutChangesAndRemovals() {
+        List<String> events = new ArrayList<>();
+        registry.addListener(new RegistryListener() {
+            @Override
+            public void changed(ClientRecord record) {
+                events.add("changed " + record.id());
+            }
+
+            @Override
+            public void removed(ClientRecord record) {
+                events.add("removed " + record.id());
+            }
+        });
+        RecordingConnection a = new RecordingConnection();
+        registry.apply(a, update("c"));
+        registry.release(a, "c", DisconnectReason.CLIENT);
+        clock.addAndGet(61_000_000L);
+        registry.purgeExpired();
+        assertThat(events).containsExactly("changed c", "changed c", "removed c");
+    }
+}

@@ -1,0 +1,54 @@
+package io.serpentis.gateway.testing;
+
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientConnection;
+import io.serpentis.gateway.registry.CommandResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A {@link ClientConnection} with no network behind it, for driving the registry through its own API: records
+ * the commands delivered to it and whether it was superseded. Not a fake of the gateway: the registry under test
+ * is the real one.
+ */
+public final class RecordingConnection implements ClientConnection {
+    private final String id;
+    private final List<ClientCommand> delivered = new CopyOnWriteArrayList<>();
+    private volatile boolean superseded;
+
+    public RecordingConnection(String id) {
+        this.id = id;
+    }
+
+    public RecordingConnection() {
+        this("test");
+    }
+
+    /** The commands delivered so far, in order. */
+    public List<ClientCommand> delivered() {
+        return delivered;
+    }
+
+    @Override
+    public String connectionId() {
+        return id;
+    }
+
+    @Override
+    public void superseded() {
+        superseded = true;
+    }
+
+    @Override
+    public boolean isSuperseded() {
+        return superseded;
+    }
+
+    @Override
+    public CompletionStage<CommandResult> deliver(ClientCommand command) {
+        delivered.add(command);
+        return CompletableFuture.completedFuture(CommandResult.SENT);
+    }
+}

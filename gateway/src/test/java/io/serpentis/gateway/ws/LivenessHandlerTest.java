@@ -1,0 +1,108 @@
+package io.serpentis.gateway.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LivenessHandlerTest {
+
+    /** Collects the events the liveness stage fires and releases what it reads. */
+    static final class Recorder extends ChannelInboundHandlerAdapter {
+        final List<Object> events = new ArrayList<>();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            events.add(evt);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private final LivenessHandler liveness =
+            new LivenessHandler(Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30));
+    private final Recorder recorder = new Recorder();
+
+    private static void advance(EmbeddedChannel ch, long seconds) {
+        ch.advanceTimeBy(seconds, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+    }
+
+    private static void read(EmbeddedChannel ch) {
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {1}));
+        ch.pipeline().fireChannelReadComplete();
+    }
+
+    @Test
+    void closesAnIdleHttpConnectionAfterTheHttpIdleTimeout() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        advance(ch, 59);
+        assertThat(ch.isOpen()).isTrue();
+        read(ch);
+        advance(ch, 59);
+        assertThat(ch.isOpen()).as("a read restarts the idle clock").isTrue();
+        advance(ch, 2);
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(recorder.events).isEmpty();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void pingsAQuietWebSocketEveryPingIntervalThenTimesOut() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        advance(ch, 9);
+        assertThat(recorder.events).isEmpty();
+        advance(ch, 1);
+        assertThat(recorder.events).containsExactly(LivenessHandler.Event.PING_DUE);
+        advance(ch, 10);
+        assertThat(recorder.events).containsExactly(LivenessHandler.Event.PING_DUE, LivenessHandler.Event.PING_DUE);
+        advance(ch, 10);
+        assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void anyInboundTrafficPostponesTheTimeout() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        advance(ch, 25);
+        read(ch); // e.g. a pong
+        advance(ch, 25);
+        assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
+        advance(ch, 5);
+        assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aBusyConnectionIsNeverPinged() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        for (int i = 0; i < 20; i++) {
+            advance(ch, 5);
+            read(ch);
+        }
+        assertThat(recorder.events).isEmpty();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+}

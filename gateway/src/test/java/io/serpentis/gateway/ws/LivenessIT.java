@@ -1,0 +1,65 @@
+package io.serpentis.gateway.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.RawWsClient;
+import io.serpentis.gateway.testing.WsTestClient;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Liveness with shortened timers: pings for quiet connections, close 4002 for silent ones. */
+class LivenessIT {
+    @RegisterExtension
+    static final GatewayServerExtension gw = new GatewayServerExtension(
+            c -> c.withWs(w -> w.withLiveness(Duration.ofMillis(300), Duration.ofMillis(1500))));
+
+    @Test
+    void closesASilentConnectionWith4002AndRecordsTheTimeout() throws Exception {
+        try (RawWsClient raw = RawWsClient.connect(gw.wsUri())) {
+            assertThat(raw.upgraded()).isTrue();
+            raw.sendText("{\"client_id\": \"silent-1\"}");
+            assertThat(raw.readUntil(RawWsClient.TEXT).text()).contains("message_processed");
+            // The client never answers: first a ping, then the liveness close.
+            assertThat(raw.readUntil(RawWsClient.PING)).isNotNull();
+            RawWsClient.Frame close = raw.readUntil(RawWsClient.CLOSE);
+            assertThat(close.closeCode()).isEqualTo(4002);
+            assertThat(raw.awaitEof()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            ClientSnapshot s = gw.registry().find("silent-1").snapshot();
+            assertThat(s.get("connected")).isEqualTo("false");
+            assertThat(s.get("status_detail")).contains("Timed out");
+        });
+    }
+
+    @Test
+    void keepsAConnectionThatAnswersPings() throws Exception {
+        // The JDK client answers pings by itself, as browsers and the original's client library do.
+        try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
+            assertThat(c.request("{\"client_id\": \"pong-1\"}")).contains("message_processed");
+            assertThat(c.poll(Duration.ofMillis(3000))).isNull();
+            assertThat(c.isClosed()).isFalse();
+            assertThat(gw.registry().find("pong-1").snapshot().get("connected")).isEqualTo("true");
+        }
+    }
+
+    @Test
+    void aPongAloneKeepsAConnectionAlive() throws Exception {
+        try (RawWsClient raw = RawWsClient.connect(gw.wsUri())) {
+            raw.sendText("{\"client_id\": \"ponger-1\"}");
+            raw.readUntil(RawWsClient.TEXT);
+            long until = System.nanoTime() + Duration.ofMillis(3000).toNanos();
+            while (System.nanoTime() < until) {
+                RawWsClient.Frame f = raw.read();
+                assertThat(f).isNotNull();
+                assertThat(f.opcode()).as("only pings expected").isEqualTo(RawWsClient.PING);
+                raw.send(RawWsClient.PONG, f.payload());
+            }
+            assertThat(gw.registry().find("ponger-1").snapshot().get("connected")).isEqualTo("true");
+        }
+    }
+}
