@@ -87,6 +87,12 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "this time. Env: GATEWAY_CLOSE_TIMEOUT.")
     Duration closeTimeout;
 
+    @Option(names = "--reject-log-interval", defaultValue = "${env:GATEWAY_REJECT_LOG_INTERVAL:-10s}",
+            converter = DurationConverter.class,
+            description = "Log refused messages (truncated) at most once per connection per interval. "
+                    + "Env: GATEWAY_REJECT_LOG_INTERVAL.")
+    Duration rejectLogInterval;
+
     @Option(names = "--handshake-timeout", defaultValue = "${env:GATEWAY_HANDSHAKE_TIMEOUT:-10s}",
             converter = DurationConverter.class,
             description = "Close an upgrade that does not complete in this time. Env: GATEWAY_HANDSHAKE_TIMEOUT.")
@@ -170,7 +176,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 new ServerConfig(host, port, transport, ioThreads, shutdownTimeout),
                 new HttpConfig(httpMaxInitialLineBytes, httpMaxHeaderBytes, httpMaxContentBytes, httpIdleTimeout),
                 new WsConfig(WsConfig.defaults().path(), maxFrameBytes, handshakeTimeout, pingInterval,
-                        livenessTimeout, disconnectGrace, closeTimeout),
+                        livenessTimeout, disconnectGrace, closeTimeout, rejectLogInterval),
                 new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
                         maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
                 new RegistryConfig(retention, purgeInterval),

@@ -1,5 +1,7 @@
 package io.serpentis.gateway;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -25,10 +27,12 @@ import io.serpentis.gateway.http.ClientCommandRoute;
 import io.serpentis.gateway.http.HealthRoute;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.http.MetricsRoute;
 import io.serpentis.gateway.http.StaticAssets;
 import io.serpentis.gateway.http.StaticContentRoute;
 import io.serpentis.gateway.http.StatusesRoute;
 import io.serpentis.gateway.http.UpgradeRequiredRoute;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
@@ -66,6 +70,8 @@ public final class GatewayServer implements AutoCloseable {
     private final WsFrameHandler.Mode mode;
     private final LocalClientRegistry registry;
     private final StatusStore store;
+    private final PrometheusMeterRegistry meterRegistry;
+    private final GatewayMetrics metrics;
     private final ChannelGroup channels = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
     private final ScheduledExecutorService maintenance;
     private final ThreadPoolExecutor blockingTasks;
@@ -87,6 +93,8 @@ public final class GatewayServer implements AutoCloseable {
         this.mode = mode;
         this.registry = new LocalClientRegistry(config.limits(), config.registry());
         this.store = new EmbeddedStatusStore();
+        this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.metrics = new GatewayMetrics(meterRegistry);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.
         this.blockingTasks = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
@@ -133,7 +141,8 @@ public final class GatewayServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, mode, channels));
+                .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
+                        channels));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
 
         long purgeMillis = config.registry().purgeInterval().toMillis();
@@ -154,6 +163,7 @@ public final class GatewayServer implements AutoCloseable {
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/health", get, new HealthRoute(store, responses))
                 .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
+                .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
                 .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
                 .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
@@ -207,6 +217,11 @@ public final class GatewayServer implements AutoCloseable {
         return registry;
     }
 
+    /** The meter registry ({@code GET /metrics}). */
+    public PrometheusMeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
     /** The configuration this server runs with. */
     public GatewayConfig config() {
         return config;
@@ -244,6 +259,7 @@ public final class GatewayServer implements AutoCloseable {
             maintenance.shutdownNow();
             blockingTasks.shutdownNow();
             store.close();
+            meterRegistry.close();
         } finally {
             if (group != null) {
                 group.shutdownGracefully(0, Math.max(100, remainingMillis(deadline)), TimeUnit.MILLISECONDS)

@@ -16,6 +16,8 @@ import java.time.Duration;
  *     before the gateway sends its own close frame; default 1 s
  * @param closeTimeout after the gateway sends a close frame, a peer that does not answer within this time is
  *     force-closed; default 3 s
+ * @param rejectLogInterval refused messages are logged (truncated) at most once per connection per this
+ *     interval, with a count of those not logged; default 10 s
  */
 public record WsConfig(
         String path,
@@ -24,7 +26,8 @@ public record WsConfig(
         Duration pingInterval,
         Duration livenessTimeout,
         Duration disconnectGrace,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        Duration rejectLogInterval) {
 
     public WsConfig {
         Checks.notNull(path, "ws-path");
@@ -37,6 +40,7 @@ public record WsConfig(
         Checks.positive(livenessTimeout, "liveness-timeout");
         Checks.notNegative(disconnectGrace, "disconnect-grace");
         Checks.positive(closeTimeout, "close-timeout");
+        Checks.positive(rejectLogInterval, "reject-log-interval");
         if (livenessTimeout.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("liveness-timeout (" + livenessTimeout
                     + ") must be longer than ping-interval (" + pingInterval + ")");
@@ -46,26 +50,26 @@ public record WsConfig(
     /** The defaults: {@code /ws}, 64 KiB frames, 10 s handshake, ping after 10 s, timeout after 30 s. */
     public static WsConfig defaults() {
         return new WsConfig("/ws", 65536, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(1), Duration.ofSeconds(3));
+                Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(10));
     }
 
     public WsConfig withLiveness(Duration newPingInterval, Duration newLivenessTimeout) {
         return new WsConfig(path, maxFrameBytes, handshakeTimeout, newPingInterval, newLivenessTimeout,
-                disconnectGrace, closeTimeout);
+                disconnectGrace, closeTimeout, rejectLogInterval);
     }
 
     public WsConfig withMaxFrameBytes(int bytes) {
         return new WsConfig(path, bytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                closeTimeout);
+                closeTimeout, rejectLogInterval);
     }
 
     public WsConfig withDisconnectGrace(Duration grace) {
         return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, grace,
-                closeTimeout);
+                closeTimeout, rejectLogInterval);
     }
 
     public WsConfig withCloseTimeout(Duration timeout) {
         return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                timeout);
+                timeout, rejectLogInterval);
     }
 }

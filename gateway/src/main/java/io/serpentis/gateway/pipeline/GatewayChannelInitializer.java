@@ -3,7 +3,7 @@ package io.serpentis.gateway.pipeline;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
@@ -24,7 +25,7 @@ import io.serpentis.gateway.ws.WsMessageCodec;
  * Builds every connection's pipeline; the stage order is documented in {@link PipelineNames}. Shared objects and
  * Netty's protocol configs are built once, here in the constructor; {@link #initChannel} only assembles.
  */
-public final class GatewayChannelInitializer extends ChannelInitializer<SocketChannel> {
+public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
     private final GatewayConfig config;
     private final HttpRouter router;
     private final ClientRegistry registry;
@@ -32,11 +33,14 @@ public final class GatewayChannelInitializer extends ChannelInitializer<SocketCh
     private final WsMessageCodec codec;
     private final WsFrameHandler.Mode mode;
     private final ChannelGroup channels;
+    private final GatewayMetrics metrics;
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
 
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
-            StatusStore store, WsMessageCodec codec, WsFrameHandler.Mode mode, ChannelGroup channels) {
+            StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
+            ChannelGroup channels) {
+        this.metrics = metrics;
         this.config = config;
         this.router = router;
         this.registry = registry;
@@ -68,7 +72,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<SocketCh
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
@@ -78,6 +82,6 @@ public final class GatewayChannelInitializer extends ChannelInitializer<SocketCh
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, config.ws().path()));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
-        p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), mode));
+        p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
     }
 }

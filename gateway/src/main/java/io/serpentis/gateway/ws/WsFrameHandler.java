@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.pipeline.PipelineNames;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
@@ -42,10 +43,12 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
     private final StatusStore store;
     private final WsConfig config;
     private final Mode mode;
+    private final GatewayMetrics metrics;
     private @Nullable WsSession session;
 
     public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, StatusStore store, WsConfig config,
-            Mode mode) {
+            GatewayMetrics metrics, Mode mode) {
+        this.metrics = metrics;
         this.registry = registry;
         this.codec = codec;
         this.store = store;
@@ -56,7 +59,7 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            WsSession s = new WsSession(ctx, registry, codec, store, config);
+            WsSession s = new WsSession(ctx, registry, codec, store, config, metrics);
             session = s;
             ctx.channel().attr(WsSession.KEY).set(s);
             if (ctx.pipeline().get(PipelineNames.HTTP_ROUTING) != null) {

@@ -135,14 +135,14 @@ public final class WsMessageCodec {
             return Parsed.fail(ProtocolError.CLIENT_ID_NOT_A_STRING);
         }
         if (Utf8.exceeds(clientId, limits.maxClientIdBytes())) {
-            return Parsed.fail(ProtocolError.of("client_id is longer than max-client-id-bytes ("
+            return Parsed.fail(ProtocolError.limit("client_id is longer than max-client-id-bytes ("
                     + limits.maxClientIdBytes() + " bytes); nothing was stored"));
         }
         if (statusNotObject) {
             return Parsed.fail(ProtocolError.STATUS_NOT_AN_OBJECT);
         }
         if (fieldError != null) {
-            return Parsed.fail(ProtocolError.of(fieldError));
+            return Parsed.fail(ProtocolError.limit(fieldError));
         }
         if (s.count == 0) {
             return Parsed.ok(StatusUpdate.idOnly(clientId));

@@ -10,6 +10,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientConnection;
 import io.serpentis.gateway.registry.ClientRegistry;
@@ -45,7 +47,10 @@ public final class WsSession implements ClientConnection {
     private final WsMessageCodec codec;
     private final StatusStore store;
     private final WsConfig config;
+    private final GatewayMetrics metrics;
     private @Nullable String clientId;
+    private long lastRejectLogNanos;
+    private int rejectsNotLogged;
     /** Why the connection is ending; the first cause wins, so each end is recorded once. */
     private @Nullable DisconnectReason reason;
     private boolean closeSent;
@@ -53,8 +58,10 @@ public final class WsSession implements ClientConnection {
     private volatile boolean superseded;
 
     WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, StatusStore store,
-            WsConfig config) {
+            WsConfig config, GatewayMetrics metrics) {
         this.ctx = ctx;
+        this.metrics = metrics;
+        this.lastRejectLogNanos = System.nanoTime() - config.rejectLogInterval().toNanos();
         this.channel = ctx.channel();
         this.registry = registry;
         this.codec = codec;
@@ -83,6 +90,7 @@ public final class WsSession implements ClientConnection {
             if (clientId != null) {
                 registry.seen(this, clientId);
             }
+            rejected(error.kind(), error.message(), content);
             sendError(error.message());
             if (error.close()) {
                 setReason(DisconnectReason.protocolError(error.disconnectDetail()));
@@ -93,13 +101,17 @@ public final class WsSession implements ClientConnection {
         StatusUpdate update = parsed.update();
         if (clientId != null && !clientId.equals(update.clientId())) {
             registry.seen(this, clientId);
+            rejected(RejectKind.ID_MISMATCH, "client_id differs", content);
             sendError("client_id differs from the one this connection registered; a connection speaks for one"
                     + " client, so nothing was stored");
             return;
         }
         UpdateOutcome outcome = registry.apply(this, update);
         switch (outcome.kind()) {
-            case REJECTED -> sendError(outcome.error());
+            case REJECTED -> {
+                rejected(RejectKind.LIMIT, outcome.error(), content);
+                sendError(outcome.error());
+            }
             case REGISTERED -> {
                 if (clientId == null) {
                     clientId = update.clientId();
@@ -118,6 +130,7 @@ public final class WsSession implements ClientConnection {
         if (closeSent) {
             return;
         }
+        metrics.rejected(RejectKind.BINARY);
         sendError("Binary frames are not supported; send JSON text frames");
         setReason(DisconnectReason.protocolError("binary frame"));
         sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
@@ -219,17 +232,17 @@ public final class WsSession implements ClientConnection {
             return;
         }
         if (command == ClientCommand.DISCONNECT) {
-            leaving = true;
-            setReason(DisconnectReason.SERVER);
+            leaving = true; // no further commands; the reason is recorded once the command is out
         }
         ByteBuf payload = WsMessageCodec.encodeCommand(ctx.alloc(), command);
         ctx.writeAndFlush(new TextWebSocketFrame(payload)).addListener(f -> {
             if (!f.isSuccess()) {
-                result.complete(CommandResult.SEND_FAILED);
+                result.complete(CommandResult.SEND_FAILED); // the channel is going; it ends as "connection lost"
                 return;
             }
             registry.commandDelivered(this, id, command);
             if (command == ClientCommand.DISCONNECT) {
+                setReason(DisconnectReason.SERVER);
                 // PROTOCOL.md section 7, row 17: a grace for the client to acknowledge and close by itself.
                 ctx.executor().schedule(() -> sendClose(
                                 new WebSocketCloseStatus(1000, WsCloseCodes.SERVER_DISCONNECT_REASON)),
@@ -245,6 +258,41 @@ public final class WsSession implements ClientConnection {
             setReason(DisconnectReason.SHUTDOWN);
             sendClose(WsCloseCodes.GOING_AWAY);
         });
+    }
+
+    /**
+     * Counts a refused message and logs it, truncated, at most once per connection per reject-log interval
+     * (PROTOCOL.md section 7, row 3: the original logged every bad payload in full).
+     */
+    private void rejected(RejectKind kind, String why, ByteBuf content) {
+        metrics.rejected(kind);
+        long now = System.nanoTime();
+        if (now - lastRejectLogNanos < config.rejectLogInterval().toNanos()) {
+            rejectsNotLogged++;
+            return;
+        }
+        lastRejectLogNanos = now;
+        int suppressed = rejectsNotLogged;
+        rejectsNotLogged = 0;
+        if (log.isInfoEnabled()) {
+            log.info("[{} {}] refused a message ({}): {}{}", connectionId(), clientId == null ? "-" : clientId,
+                    why, preview(content), suppressed > 0 ? " (" + suppressed + " more refused since last report)" : "");
+        }
+    }
+
+    /** The first bytes of a payload, printable ASCII only, for logs. */
+    private static String preview(ByteBuf content) {
+        int n = Math.min(content.readableBytes(), 64);
+        StringBuilder b = new StringBuilder(n + 24).append('\'');
+        for (int i = 0; i < n; i++) {
+            int c = content.getByte(content.readerIndex() + i) & 0xff;
+            b.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+        }
+        b.append('\'');
+        if (content.readableBytes() > n) {
+            b.append("... (").append(content.readableBytes()).append(" bytes)");
+        }
+        return b.toString();
     }
 
     private void sendError(String message) {

@@ -69,6 +69,7 @@ class OpenApiIT {
             Map.entry("/health", Set.of("get")),
             Map.entry("/statuses", Set.of("get")),
             Map.entry("/openapi.json", Set.of("get")),
+            Map.entry("/metrics", Set.of("get")),
             Map.entry("/docs", Set.of("get")),
             Map.entry("/redoc", Set.of("get")),
             Map.entry("/ws", Set.of("get")),

@@ -1,0 +1,107 @@
+package io.serpentis.gateway.testing;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.http.AccessPolicy;
+import io.serpentis.gateway.http.HttpResponses;
+import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
+import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.store.EmbeddedStatusStore;
+import io.serpentis.gateway.ws.WsFrameHandler;
+import io.serpentis.gateway.ws.WsMessageCodec;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway's real pipeline ({@link GatewayChannelInitializer}) on an {@link EmbeddedChannel}, with a client
+ * side made of Netty's own WebSocket frame encoder (masking) and decoder, so that tests exchange frames while
+ * every server stage runs as in production. Time is frozen at creation; advance it with
+ * {@link #advanceSeconds}.
+ */
+public final class EmbeddedGateway implements AutoCloseable {
+    public final LocalClientRegistry registry;
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    public final EmbeddedChannel channel;
+    private final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
+    private final EmbeddedChannel clientDecoder =
+            new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+
+    public EmbeddedGateway(GatewayConfig config) {
+        registry = new LocalClientRegistry(config.limits(), config.registry());
+        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
+                .build();
+        channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
+                new WsMessageCodec(config.limits()), new GatewayMetrics(meters), WsFrameHandler.Mode.STATUS,
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)));
+    }
+
+    /** Sends the upgrade request and returns the server's response head. */
+    public String handshake() {
+        channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));
+        StringBuilder head = new StringBuilder();
+        for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
+            head.append(b.toString(StandardCharsets.US_ASCII));
+            b.release();
+        }
+        return head.toString();
+    }
+
+    /** Sends {@code frame} as a masked client frame; takes ownership of it. */
+    public void send(WebSocketFrame frame) {
+        clientEncoder.writeOutbound(frame);
+        for (ByteBuf b; (b = clientEncoder.readOutbound()) != null; ) {
+            channel.writeInbound(b);
+        }
+        channel.runPendingTasks();
+    }
+
+    /** The next frame the server sent, or {@code null}; the caller releases it. */
+    public WebSocketFrame read() {
+        for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
+            clientDecoder.writeInbound(b);
+        }
+        return clientDecoder.readInbound();
+    }
+
+    /** The next text frame's content, or {@code null}. */
+    public String readText() {
+        WebSocketFrame f = read();
+        if (f == null) {
+            return null;
+        }
+        try {
+            return f.content().toString(StandardCharsets.UTF_8);
+        } finally {
+            f.release();
+        }
+    }
+
+    /** Moves the channel's clock and runs what became due. */
+    public void advanceSeconds(long seconds) {
+        channel.advanceTimeBy(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+    }
+
+    @Override
+    public void close() {
+        channel.finishAndReleaseAll();
+        clientEncoder.finishAndReleaseAll();
+        clientDecoder.finishAndReleaseAll();
+    }
+}

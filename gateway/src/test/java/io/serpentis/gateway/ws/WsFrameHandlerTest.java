@@ -1,0 +1,121 @@
+package io.serpentis.gateway.ws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.testing.EmbeddedGateway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The WebSocket stages of the real pipeline on an EmbeddedChannel. */
+class WsFrameHandlerTest {
+    private EmbeddedGateway gw;
+
+    @BeforeEach
+    void upgrade() {
+        gw = new EmbeddedGateway(GatewayConfig.defaults());
+        assertThat(gw.handshake()).startsWith("HTTP/1.1 101");
+    }
+
+    @AfterEach
+    void close() {
+        gw.close();
+    }
+
+    private ClientSnapshot record(String id) {
+        return gw.registry.find(id).snapshot();
+    }
+
+    @Test
+    void acksEachMessageInOrder() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e1\", \"status\": {\"a\": 1}}"));
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e1\", \"status\": {\"b\": 2}}"));
+        assertThat(gw.readText()).contains("\"status_updated\": [\"a\", \"connected\", \"connect_time\"]");
+        assertThat(gw.readText()).contains("\"status_updated\": [\"b\"]");
+        assertThat(record("e1").get("b")).isEqualTo("2");
+    }
+
+    @Test
+    void closesBinaryFramesWith1003AndRecordsTheEnd() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e2\"}"));
+        gw.readText();
+        gw.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2})));
+        assertThat(gw.readText()).contains("Binary frames are not supported");
+        WebSocketFrame close = gw.read();
+        assertThat(close).isInstanceOf(CloseWebSocketFrame.class);
+        assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1003);
+        close.release();
+        // The peer answers the close; the server then closes TCP (RFC 6455 section 7.1.1).
+        gw.send(new CloseWebSocketFrame(1003, ""));
+        assertThat(gw.channel.isOpen()).isFalse();
+        assertThat(record("e2").get("connected")).isEqualTo("false");
+        assertThat(record("e2").get("status_detail")).isEqualTo("Protocol error: binary frame");
+        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "binary").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void echoesTheClientsCloseCodeAndRecordsDisconnectedByClient() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e3\", \"status\": {\"client_state\": \"running\"}}"));
+        gw.readText();
+        gw.send(new CloseWebSocketFrame(4000, "bye"));
+        WebSocketFrame reply = gw.read();
+        // RFC 6455 section 5.5.1: the endpoint answers with a close frame carrying the status code it received.
+        assertThat(((CloseWebSocketFrame) reply).statusCode()).isEqualTo(4000);
+        reply.release();
+        assertThat(gw.channel.isOpen()).isFalse();
+        assertThat(record("e3").get("status_detail")).isEqualTo("Disconnected by client");
+        assertThat(record("e3").get("client_state")).isEqualTo("running");
+    }
+
+    @Test
+    void pingsAQuietConnectionAndClosesASilentOneWith4002() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e4\"}"));
+        gw.readText();
+        gw.advanceSeconds(10);
+        WebSocketFrame ping = gw.read();
+        assertThat(ping).isInstanceOf(PingWebSocketFrame.class);
+        ping.release();
+        gw.advanceSeconds(20);
+        WebSocketFrame close = gw.read();
+        while (close instanceof PingWebSocketFrame) {
+            close.release();
+            close = gw.read();
+        }
+        assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(4002);
+        close.release();
+        assertThat(gw.channel.isOpen()).isFalse();
+        assertThat(record("e4").get("status_detail")).isEqualTo("Timed out: no traffic for 30 s");
+    }
+
+    @Test
+    void countsRefusedMessagesByKind() {
+        gw.send(new TextWebSocketFrame("nope"));
+        gw.send(new TextWebSocketFrame("[1]"));
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e5\", \"status\": {\"v\": \"" + "x".repeat(9000) + "\"}}"));
+        assertThat(gw.readText()).isEqualTo("{\"error\": \"Invalid JSON format\"}");
+        assertThat(gw.readText()).isEqualTo("{\"error\": \"Message must be a JSON object\"}");
+        assertThat(gw.readText()).contains("max-value-bytes");
+        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "invalid_json").counter().count())
+                .isEqualTo(1.0);
+        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "limit").counter().count())
+                .isEqualTo(1.0);
+        assertThat(gw.channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void answersPingsWithPongs() {
+        gw.send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {7})));
+        WebSocketFrame pong = gw.read();
+        assertThat(pong.content().getByte(0)).isEqualTo((byte) 7);
+        pong.release();
+    }
+}
