@@ -7,10 +7,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code GET /metrics}: the Prometheus text exposition of every meter. Scraping serialises every meter, so it
@@ -32,12 +30,7 @@ public final class MetricsRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        try {
-            return CompletableFuture.supplyAsync(() -> scrape(exchange), executor);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(responses.detail(exchange.alloc(),
-                    HttpResponseStatus.SERVICE_UNAVAILABLE, "Too many requests in progress; retry shortly"));
-        }
+        return responses.offload(exchange, executor, this::scrape);
     }
 
     private FullHttpResponse scrape(HttpExchange exchange) {

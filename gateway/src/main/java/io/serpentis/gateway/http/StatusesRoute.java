@@ -8,10 +8,8 @@ import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.store.StoreStatus;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import tools.jackson.core.JsonGenerator;
 
 /**
@@ -35,12 +33,7 @@ public final class StatusesRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        try {
-            return CompletableFuture.supplyAsync(() -> encode(exchange), executor);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(responses.detail(exchange.alloc(),
-                    HttpResponseStatus.SERVICE_UNAVAILABLE, "Too many listings in progress; retry shortly"));
-        }
+        return responses.offload(exchange, executor, this::encode);
     }
 
     private FullHttpResponse encode(HttpExchange exchange) {
