@@ -4,6 +4,7 @@ import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
@@ -44,6 +45,11 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "${env:PORT:-8000}", description = "TCP port. Env: PORT.")
     int port;
+
+    @Option(names = "--node-id", defaultValue = "${env:GATEWAY_NODE_ID}",
+            description = "This node's id, kept in every client record it holds; default <host name>:<port>. "
+                    + "Env: GATEWAY_NODE_ID.")
+    String nodeId;
 
     @Option(names = "--transport", defaultValue = "${env:GATEWAY_TRANSPORT:-AUTO}",
             description = "Socket transport: ${COMPLETION-CANDIDATES} (AUTO = epoll when available). "
@@ -154,6 +160,39 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "Close an HTTP connection idle for this long. Env: GATEWAY_HTTP_IDLE_TIMEOUT.")
     Duration httpIdleTimeout;
 
+    // ---- Redis
+    @Option(names = "--redis-url", defaultValue = "${env:REDIS_URL}",
+            description = "Keep client records in Redis: redis://[[user]:password@]host[:port][/db] or rediss://... "
+                    + "(TLS). Without it the gateway runs on its embedded in-memory store. Env: REDIS_URL.")
+    String redisUrl;
+
+    @Option(names = "--redis-flush-interval", defaultValue = "${env:GATEWAY_REDIS_FLUSH_INTERVAL:-5ms}",
+            converter = DurationConverter.class,
+            description = "Write dirty clients to Redis at least this often. Env: GATEWAY_REDIS_FLUSH_INTERVAL.")
+    Duration redisFlushInterval;
+
+    @Option(names = "--redis-batch-size", defaultValue = "${env:GATEWAY_REDIS_BATCH_SIZE:-512}",
+            description = "Most clients in one pipelined burst; a full batch is written at once. "
+                    + "Env: GATEWAY_REDIS_BATCH_SIZE.")
+    int redisBatchSize;
+
+    @Option(names = "--redis-command-timeout", defaultValue = "${env:GATEWAY_REDIS_COMMAND_TIMEOUT:-2s}",
+            converter = DurationConverter.class,
+            description = "A Redis command without an answer this long fails; its clients are written again. "
+                    + "Env: GATEWAY_REDIS_COMMAND_TIMEOUT.")
+    Duration redisCommandTimeout;
+
+    @Option(names = "--redis-reconnect-max-delay", defaultValue = "${env:GATEWAY_REDIS_RECONNECT_MAX_DELAY:-5s}",
+            converter = DurationConverter.class,
+            description = "Upper bound of the jittered delay between reconnect attempts. "
+                    + "Env: GATEWAY_REDIS_RECONNECT_MAX_DELAY.")
+    Duration redisReconnectMaxDelay;
+
+    @Option(names = "--redis-request-queue-size", defaultValue = "${env:GATEWAY_REDIS_REQUEST_QUEUE_SIZE:-10000}",
+            description = "Most commands queued per Redis connection; beyond it commands fail fast. "
+                    + "Env: GATEWAY_REDIS_REQUEST_QUEUE_SIZE.")
+    int redisRequestQueueSize;
+
     // ---- security
     @Option(names = "--admin-token", defaultValue = "${env:GATEWAY_ADMIN_TOKEN}",
             description = "Bearer token for the admin routes (/statuses, POST /clients/...); at least 16 "
@@ -173,14 +212,16 @@ public final class GatewayCommand implements Callable<Integer> {
     /** Builds the validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
     GatewayConfig toConfig() {
         return new GatewayConfig(
-                new ServerConfig(host, port, transport, ioThreads, shutdownTimeout),
+                new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, nodeId),
                 new HttpConfig(httpMaxInitialLineBytes, httpMaxHeaderBytes, httpMaxContentBytes, httpIdleTimeout),
                 new WsConfig(WsConfig.defaults().path(), maxFrameBytes, handshakeTimeout, pingInterval,
                         livenessTimeout, disconnectGrace, closeTimeout, rejectLogInterval),
                 new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
                         maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
                 new RegistryConfig(retention, purgeInterval),
-                new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins));
+                new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins),
+                new RedisConfig(redisUrl, redisFlushInterval, redisBatchSize, redisCommandTimeout,
+                        redisReconnectMaxDelay, redisRequestQueueSize));
     }
 
     @Override

@@ -37,13 +37,16 @@ import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
+import io.serpentis.gateway.store.RedisStatusStore;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import io.serpentis.gateway.ws.WsSession;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
@@ -69,6 +72,8 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayConfig config;
     private final WsFrameHandler.Mode mode;
     private final LocalClientRegistry registry;
+    private final String nodeId;
+    private volatile boolean draining;
     private final StatusStore store;
     private final PrometheusMeterRegistry meterRegistry;
     private final GatewayMetrics metrics;
@@ -91,8 +96,17 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config, WsFrameHandler.Mode mode) {
         this.config = config;
         this.mode = mode;
-        this.registry = new LocalClientRegistry(config.limits(), config.registry());
-        this.store = new EmbeddedStatusStore();
+        this.nodeId = config.server().effectiveNodeId();
+        if (config.redis().enabled()) {
+            this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId, true,
+                    Timestamps::nowMicros);
+            RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry);
+            registry.addListener(redis);
+            this.store = redis;
+        } else {
+            this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId);
+            this.store = new EmbeddedStatusStore();
+        }
         this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new GatewayMetrics(meterRegistry);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
@@ -108,6 +122,10 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         ServerConfig sc = config.server();
+        if (store instanceof RedisStatusStore redis) {
+            // Load the last known statuses before the first client can register.
+            redis.start(Duration.ofSeconds(30));
+        }
         boolean epoll = switch (sc.transport()) {
             case AUTO -> Epoll.isAvailable();
             case EPOLL -> {
@@ -147,9 +165,9 @@ public final class GatewayServer implements AutoCloseable {
 
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
-        log.info("Gateway listening on {} ({}, {} event loops, store: {})", localAddress(),
+        log.info("Gateway {} listening on {} ({}, {} event loops, store: {})", nodeId, localAddress(),
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
-                store.status().redisStatus());
+                store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded");
         return this;
     }
 
@@ -161,7 +179,9 @@ public final class GatewayServer implements AutoCloseable {
                 .access(new AccessPolicy(config.security()))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
-                .exact("/health", get, new HealthRoute(store, responses))
+                .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, () -> draining))
+                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
+                .exact("/readyz", get, new HealthRoute(store, responses, HealthRoute.Kind.READY, () -> draining))
                 .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
                 .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
                 .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
@@ -212,8 +232,18 @@ public final class GatewayServer implements AutoCloseable {
         return host.contains(":") ? "[" + host + "]" : host;
     }
 
+    /** The store the registry writes behind to. */
+    public StatusStore store() {
+        return store;
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
+    }
+
     /** The registry (tests and benchmarks read it). */
-    public ClientRegistry registry() {
+    public LocalClientRegistry registry() {
         return registry;
     }
 
@@ -234,6 +264,7 @@ public final class GatewayServer implements AutoCloseable {
             return;
         }
         closed = true;
+        draining = true;
         long deadline = System.nanoTime() + config.server().shutdownTimeout().toNanos();
         try {
             if (serverChannel != null) {
@@ -258,7 +289,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             maintenance.shutdownNow();
             blockingTasks.shutdownNow();
-            store.close();
+            store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
             meterRegistry.close();
         } finally {
             if (group != null) {

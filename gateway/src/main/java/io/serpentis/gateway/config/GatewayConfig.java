@@ -13,6 +13,7 @@ import java.util.function.UnaryOperator;
  * @param limits what a client may store
  * @param registry how long departed clients are remembered
  * @param security admin access and allowed browser origins
+ * @param redis Redis persistence (absent: the embedded store)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -20,7 +21,8 @@ public record GatewayConfig(
         WsConfig ws,
         LimitsConfig limits,
         RegistryConfig registry,
-        SecurityConfig security) {
+        SecurityConfig security,
+        RedisConfig redis) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -29,6 +31,7 @@ public record GatewayConfig(
         Checks.notNull(limits, "limits");
         Checks.notNull(registry, "registry");
         Checks.notNull(security, "security");
+        Checks.notNull(redis, "redis");
         if (limits.maxAttributesPerMessage() > limits.maxAttributesPerClient()) {
             throw new IllegalArgumentException("max-attributes-per-message (" + limits.maxAttributesPerMessage()
                     + ") must not exceed max-attributes-per-client (" + limits.maxAttributesPerClient() + ")");
@@ -38,30 +41,35 @@ public record GatewayConfig(
     /** Every setting at its documented default. */
     public static GatewayConfig defaults() {
         return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
-                LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults());
+                LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults(),
+                RedisConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security);
+        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security);
+        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security);
+        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security);
+        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis);
     }
 
     public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security));
+        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis);
+    }
+
+    public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis));
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security);
+        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis);
     }
 }

@@ -1,6 +1,7 @@
 package io.serpentis.gateway.config;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how the gateway listens.
@@ -13,8 +14,11 @@ import java.time.Duration;
  * @param ioThreads event-loop threads; 0 (default) means one per available processor
  * @param shutdownTimeout upper bound for a graceful shutdown (SIGTERM): clients get close 1001 and the process
  *     exits within this time; default 10 s
+ * @param nodeId this node's id, kept in every client record it holds; {@code null} (default) derives a stable one
+ *     from the host name and port (see {@link #effectiveNodeId()})
  */
-public record ServerConfig(String host, int port, Transport transport, int ioThreads, Duration shutdownTimeout) {
+public record ServerConfig(
+        String host, int port, Transport transport, int ioThreads, Duration shutdownTimeout, @Nullable String nodeId) {
 
     public ServerConfig {
         Checks.notNull(host, "host");
@@ -25,23 +29,49 @@ public record ServerConfig(String host, int port, Transport transport, int ioThr
         Checks.notNull(transport, "transport");
         Checks.range(ioThreads, 0, 1024, "io-threads");
         Checks.positive(shutdownTimeout, "shutdown-timeout");
+        if (nodeId != null && (nodeId.isBlank() || nodeId.length() > 128)) {
+            throw new IllegalArgumentException("node-id must be 1 to 128 characters, was '" + nodeId + "'");
+        }
+    }
+
+    /**
+     * The node id: the configured one, else {@code <host name>:<port>} (stable across restarts of a node on a fixed
+     * port), or {@code <host name>:pid<pid>} when the port is chosen by the system.
+     */
+    public String effectiveNodeId() {
+        if (nodeId != null) {
+            return nodeId;
+        }
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "gateway";
+            }
+        }
+        return host + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
     }
 
     /** The defaults: {@code 127.0.0.1:8000}, automatic transport, one event loop per core, 10 s shutdown. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8000, Transport.AUTO, 0, Duration.ofSeconds(10));
+        return new ServerConfig("127.0.0.1", 8000, Transport.AUTO, 0, Duration.ofSeconds(10), null);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, transport, ioThreads, shutdownTimeout);
+        return new ServerConfig(host, newPort, transport, ioThreads, shutdownTimeout, nodeId);
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, transport, ioThreads, shutdownTimeout);
+        return new ServerConfig(newHost, port, transport, ioThreads, shutdownTimeout, nodeId);
     }
 
     public ServerConfig withShutdownTimeout(Duration timeout) {
-        return new ServerConfig(host, port, transport, ioThreads, timeout);
+        return new ServerConfig(host, port, transport, ioThreads, timeout, nodeId);
+    }
+
+    public ServerConfig withNodeId(@Nullable String id) {
+        return new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, id);
     }
 
     /** Socket transports. */

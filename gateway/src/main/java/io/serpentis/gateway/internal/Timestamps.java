@@ -3,6 +3,7 @@ package io.serpentis.gateway.internal;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wall-clock time as the original writes it: ISO-8601 UTC with microseconds and {@code +00:00}, e.g.
@@ -48,6 +49,22 @@ public final class Timestamps {
         c[30] = '0';
         c[31] = '0';
         return new String(c);
+    }
+
+    /**
+     * Reads an ISO-8601 time with an offset (ours, or the original's, which omits a zero fraction) as epoch
+     * microseconds; {@code fallback} when absent or unreadable.
+     */
+    public static long parseMicros(@Nullable String text, long fallback) {
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            Instant t = java.time.OffsetDateTime.parse(text).toInstant();
+            return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+        } catch (java.time.format.DateTimeParseException e) {
+            return fallback;
+        }
     }
 
     private static void digits(char[] c, int at, int value, int width) {

@@ -5,22 +5,30 @@ import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.internal.Utf8;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One client's state: its fields in insertion order (as Redis keeps a hash written with HSET), the connection
- * that holds its id, and a version that grows with every change.
+ * that holds its id, and a version that only grows (a hybrid clock: at least the wall-clock time in microseconds
+ * and always above the previous version, so versions also grow across restarts and nodes).
+ *
+ * <p>When the store needs it ({@code tracked}), the record also remembers which fields changed since the last
+ * write to the store: the write-behind takes them with {@link #takeStoreWrite()} and gives them back with
+ * {@link #storeWriteFailed} when a write fails, so that nothing acknowledged is lost and a client costs one write
+ * however many updates it sent in between.
  *
  * <p>Thread-safety: every method locks the record. Writers are the owning connection's event loop, operator
- * commands and the purge; readers (listings, the store writer, the dashboard) take {@link #snapshot()}s. The
- * lock is held for the length of one merge, never across I/O.
+ * commands, the purge and the store; readers take {@link #snapshot()}s. The lock is held for the length of one
+ * merge, never across I/O.
  */
 public final class ClientRecord {
     private static final UpdateOutcome SUPERSEDED =
             UpdateOutcome.rejected("This connection was replaced by a newer connection for this client_id");
 
     private final String id;
+    private final boolean tracked;
     private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
     private @Nullable ClientConnection owner;
     private long lastSeenMicros;
@@ -32,8 +40,16 @@ public final class ClientRecord {
     private int clientFieldBytes;
     private boolean removed;
 
-    ClientRecord(String id) {
+    // Store bookkeeping, used only when tracked.
+    private @Nullable LinkedHashSet<String> dirty;
+    private @Nullable LinkedHashSet<String> deleted;
+    private boolean fullWrite;
+    private boolean queued;
+
+    ClientRecord(String id, boolean tracked) {
         this.id = id;
+        this.tracked = tracked;
+        this.fullWrite = tracked; // its first write creates the whole hash
     }
 
     /** The client id, exactly as the client sent it. */
@@ -57,13 +73,15 @@ public final class ClientRecord {
 
     /**
      * Merges {@code update} for {@code conn}. A connection that does not hold the id yet registers it (taking it
-     * over from any other connection): {@code connected} and {@code connect_time} are set and a previous
-     * {@code disconnect_time} / {@code status_detail} are cleared. Nothing changes when a limit would be exceeded.
+     * over from any other connection): {@code connected}, {@code connect_time} and the owning node are set and a
+     * previous {@code disconnect_time} / {@code status_detail} are cleared. Nothing changes when a limit would be
+     * exceeded.
      *
      * @return the outcome, or {@code null} when this record was purged meanwhile and the caller must retry
      */
     @Nullable
-    UpdateOutcome apply(ClientConnection conn, StatusUpdate update, LimitsConfig limits, long nowMicros) {
+    UpdateOutcome apply(ClientConnection conn, StatusUpdate update, LimitsConfig limits, String nodeId,
+            long nowMicros) {
         synchronized (this) {
             if (removed) {
                 return null;
@@ -81,31 +99,23 @@ public final class ClientRecord {
                     owner.superseded();
                 }
                 owner = conn;
-                fields.remove(ServerFields.DISCONNECT_TIME);
-                fields.remove(ServerFields.STATUS_DETAIL);
+                remove(ServerFields.DISCONNECT_TIME);
+                remove(ServerFields.STATUS_DETAIL);
                 disconnectedAtMicros = 0;
             }
             String[] names = update.names();
             String[] values = update.values();
             for (int i = 0; i < names.length; i++) {
-                String name = names[i];
-                if (ServerFields.isServerOwned(name)) {
-                    continue;
-                }
-                String old = fields.put(name, values[i]);
-                if (old == null) {
-                    clientFieldCount++;
-                    clientFieldBytes += Utf8.length(name) + Utf8.length(values[i]);
-                } else {
-                    clientFieldBytes += Utf8.length(values[i]) - Utf8.length(old);
+                if (!ServerFields.isServerOwned(names[i])) {
+                    putClientField(names[i], values[i]);
                 }
             }
             if (registering) {
-                fields.put(ServerFields.CONNECTED, "true");
-                fields.put(ServerFields.CONNECT_TIME, Timestamps.format(nowMicros));
+                put(ServerFields.CONNECTED, "true");
+                put(ServerFields.CONNECT_TIME, Timestamps.format(nowMicros));
+                put(ServerFields.GATEWAY_NODE, nodeId);
             }
-            lastSeenMicros = nowMicros;
-            version++;
+            touch(nowMicros);
             return registering ? UpdateOutcome.REGISTERED : UpdateOutcome.UPDATED;
         }
     }
@@ -142,11 +152,12 @@ public final class ClientRecord {
     }
 
     /** Records that {@code conn}, which holds the id, sent a message (valid or not). */
-    synchronized void seen(ClientConnection conn, long nowMicros) {
-        if (owner == conn) {
-            lastSeenMicros = nowMicros;
-            version++;
+    synchronized boolean seen(ClientConnection conn, long nowMicros) {
+        if (owner != conn) {
+            return false;
         }
+        touch(nowMicros);
+        return true;
     }
 
     /**
@@ -159,35 +170,66 @@ public final class ClientRecord {
             return false;
         }
         owner = null;
-        if (reason.clientState() != null) {
-            putServerWrittenClientField(ServerFields.CLIENT_STATE, reason.clientState());
-        }
-        fields.put(ServerFields.CONNECTED, "false");
-        fields.put(ServerFields.DISCONNECT_TIME, Timestamps.format(nowMicros));
-        fields.put(ServerFields.STATUS_DETAIL, reason.detail());
-        disconnectedAtMicros = nowMicros;
-        version++;
+        markDisconnected(reason, nowMicros);
         return true;
+    }
+
+    private void markDisconnected(DisconnectReason reason, long nowMicros) {
+        if (reason.clientState() != null) {
+            putClientField(ServerFields.CLIENT_STATE, reason.clientState());
+        }
+        put(ServerFields.CONNECTED, "false");
+        put(ServerFields.DISCONNECT_TIME, Timestamps.format(nowMicros));
+        put(ServerFields.STATUS_DETAIL, reason.detail());
+        disconnectedAtMicros = nowMicros;
+        bump(nowMicros);
     }
 
     /** Writes {@code client_state} for a command that reached {@code conn}, if it still holds the id. */
-    synchronized boolean commandDelivered(ClientConnection conn, String clientState) {
+    synchronized boolean commandDelivered(ClientConnection conn, String clientState, long nowMicros) {
         if (owner != conn) {
             return false;
         }
-        putServerWrittenClientField(ServerFields.CLIENT_STATE, clientState);
-        version++;
+        putClientField(ServerFields.CLIENT_STATE, clientState);
+        bump(nowMicros);
         return true;
     }
 
-    private void putServerWrittenClientField(String name, String value) {
-        String old = fields.put(name, value);
-        if (old == null) {
-            clientFieldCount++;
-            clientFieldBytes += Utf8.length(name) + Utf8.length(value);
-        } else {
-            clientFieldBytes += Utf8.length(value) - Utf8.length(old);
+    /**
+     * Fills a fresh record from the store at start-up: every field as stored, the stored version. A record that
+     * says it is connected through {@code nodeId} was left behind by this node's previous run: it is marked
+     * disconnected with {@code restartReason}.
+     *
+     * @return whether the record was marked disconnected (and so needs writing back)
+     */
+    synchronized boolean restore(Map<String, String> stored, long storedVersion, String nodeId,
+            DisconnectReason restartReason, long nowMicros) {
+        for (Map.Entry<String, String> e : stored.entrySet()) {
+            String name = e.getKey();
+            if (name.equals(ServerFields.LAST_SEEN)) {
+                lastSeenMicros = Timestamps.parseMicros(e.getValue(), 0);
+            } else if (!name.equals(ServerFields.GATEWAY_VERSION)) {
+                if (ServerFields.isServerOwned(name)) {
+                    fields.put(name, e.getValue());
+                } else {
+                    putClientField(name, e.getValue());
+                }
+            }
         }
+        version = storedVersion;
+        fullWrite = false; // Redis holds it as it is
+        if ("false".equals(fields.get(ServerFields.CONNECTED))) {
+            disconnectedAtMicros = Timestamps.parseMicros(fields.get(ServerFields.DISCONNECT_TIME), nowMicros);
+        }
+        if (tracked) {
+            dirty().clear();
+            deleted().clear();
+        }
+        if ("true".equals(fields.get(ServerFields.CONNECTED)) && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE))) {
+            markDisconnected(restartReason, nowMicros);
+            return true;
+        }
+        return false;
     }
 
     /** Marks the record removed if it was disconnected before {@code cutoffMicros}; the caller unmaps it. */
@@ -224,6 +266,168 @@ public final class ClientRecord {
             values[i] = Timestamps.format(lastSeenMicros);
         }
         return new ClientSnapshot(id, owner != null, names, values, version);
+    }
+
+    // ---- store write-behind
+
+    /**
+     * Claims a place in the store's queue: true the first time after the record was last taken, so a record is
+     * queued at most once however often it changes.
+     */
+    public synchronized boolean markQueued() {
+        if (queued) {
+            return false;
+        }
+        queued = true;
+        return true;
+    }
+
+    /** Asks for the whole record to be written (after Redis came back, possibly empty). */
+    public synchronized void markFullWrite() {
+        if (tracked && !removed) {
+            fullWrite = true;
+        }
+    }
+
+    /**
+     * Takes what the store must write and leaves the queue: the changed fields (every field for a full write),
+     * the fields removed since, and the version they carry. {@code null} when there is nothing to write.
+     */
+    public synchronized @Nullable StoreWrite takeStoreWrite() {
+        queued = false;
+        if (!tracked) {
+            return null;
+        }
+        LinkedHashSet<String> d = dirty();
+        LinkedHashSet<String> del = deleted();
+        if (removed) {
+            // Purged before its last change reached the store: remove it there too, unless newer data is there.
+            boolean pending = fullWrite || !d.isEmpty() || !del.isEmpty();
+            d.clear();
+            del.clear();
+            fullWrite = false;
+            return pending ? StoreWrite.delete(id, version) : null;
+        }
+        if (!fullWrite && d.isEmpty() && del.isEmpty()) {
+            return null;
+        }
+        boolean full = fullWrite;
+        Iterable<String> names = full ? fields.keySet() : d;
+        int n = full ? fields.size() + (lastSeenMicros != 0 ? 1 : 0) : d.size();
+        String[] outNames = new String[n];
+        String[] outValues = new String[n];
+        int i = 0;
+        for (String name : names) {
+            if (name.equals(ServerFields.LAST_SEEN)) {
+                continue;
+            }
+            outNames[i] = name;
+            outValues[i++] = fields.get(name);
+        }
+        if (lastSeenMicros != 0 && (full || d.contains(ServerFields.LAST_SEEN))) {
+            outNames[i] = ServerFields.LAST_SEEN;
+            outValues[i++] = Timestamps.format(lastSeenMicros);
+        }
+        String[] outDeleted = full ? new String[0] : del.toArray(new String[0]);
+        d.clear();
+        del.clear();
+        fullWrite = false;
+        return new StoreWrite(id, version, full, false, trim(outNames, i), trim(outValues, i), outDeleted,
+                owner == null && disconnectedAtMicros != 0, disconnectedAtMicros);
+    }
+
+    /**
+     * Gives back a write that did not reach the store: its fields count as changed again (with their current
+     * values, which may be newer).
+     *
+     * @return whether the record must be queued again
+     */
+    public synchronized boolean storeWriteFailed(StoreWrite w) {
+        if (!tracked) {
+            return false;
+        }
+        if (w.full() || w.delete()) {
+            fullWrite = true;
+        } else {
+            LinkedHashSet<String> d = dirty();
+            for (String name : w.names()) {
+                if (name.equals(ServerFields.LAST_SEEN) || fields.containsKey(name)) {
+                    d.add(name);
+                }
+            }
+            for (String name : w.deleted()) {
+                if (!fields.containsKey(name)) {
+                    deleted().add(name);
+                }
+            }
+        }
+        return markQueuedLocked();
+    }
+
+    private boolean markQueuedLocked() {
+        if (queued) {
+            return false;
+        }
+        queued = true;
+        return true;
+    }
+
+    private static String[] trim(String[] a, int n) {
+        return a.length == n ? a : java.util.Arrays.copyOf(a, n);
+    }
+
+    // ---- field bookkeeping
+
+    private void touch(long nowMicros) {
+        lastSeenMicros = nowMicros;
+        if (tracked) {
+            dirty().add(ServerFields.LAST_SEEN);
+        }
+        bump(nowMicros);
+    }
+
+    private void bump(long nowMicros) {
+        version = Math.max(version + 1, nowMicros);
+    }
+
+    private void put(String name, String value) {
+        fields.put(name, value);
+        if (tracked) {
+            dirty().add(name);
+            deleted().remove(name);
+        }
+    }
+
+    private void remove(String name) {
+        if (fields.remove(name) != null && tracked) {
+            dirty().remove(name);
+            deleted().add(name);
+        }
+    }
+
+    private void putClientField(String name, String value) {
+        String old = fields.get(name);
+        put(name, value);
+        if (old == null) {
+            clientFieldCount++;
+            clientFieldBytes += Utf8.length(name) + Utf8.length(value);
+        } else {
+            clientFieldBytes += Utf8.length(value) - Utf8.length(old);
+        }
+    }
+
+    private LinkedHashSet<String> dirty() {
+        if (dirty == null) {
+            dirty = new LinkedHashSet<>();
+        }
+        return dirty;
+    }
+
+    private LinkedHashSet<String> deleted() {
+        if (deleted == null) {
+            deleted = new LinkedHashSet<>();
+        }
+        return deleted;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Timestamps;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,21 +22,34 @@ public final class LocalClientRegistry implements ClientRegistry {
     private final LimitsConfig limits;
     private final RegistryConfig config;
     private final LongSupplier clock;
+    private final String nodeId;
+    private final boolean trackStoreChanges;
     private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param limits what a client may store
      * @param config retention of departed clients
+     * @param nodeId this gateway node's id, kept in each record it registers
+     * @param trackStoreChanges whether records remember what changed for a write-behind store
      * @param clock wall-clock time in epoch microseconds (tests pass their own)
      */
-    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config, LongSupplier clock) {
+    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config, String nodeId, boolean trackStoreChanges,
+            LongSupplier clock) {
         this.limits = limits;
         this.config = config;
+        this.nodeId = nodeId;
+        this.trackStoreChanges = trackStoreChanges;
         this.clock = clock;
     }
 
-    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config) {
-        this(limits, config, Timestamps::nowMicros);
+    /** A registry for the embedded store (no change tracking), on the wall clock. */
+    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config, String nodeId) {
+        this(limits, config, nodeId, false, Timestamps::nowMicros);
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
     }
 
     /** Adds a listener told about every change from now on. */
@@ -47,8 +61,8 @@ public final class LocalClientRegistry implements ClientRegistry {
     public UpdateOutcome apply(ClientConnection conn, StatusUpdate update) {
         long now = clock.getAsLong();
         for (;;) {
-            ClientRecord record = clients.computeIfAbsent(update.clientId(), ClientRecord::new);
-            UpdateOutcome outcome = record.apply(conn, update, limits, now);
+            ClientRecord record = clients.computeIfAbsent(update.clientId(), this::newRecord);
+            UpdateOutcome outcome = record.apply(conn, update, limits, nodeId, now);
             if (outcome == null) {
                 clients.remove(update.clientId(), record); // purged under us: make progress
                 continue;
@@ -67,8 +81,7 @@ public final class LocalClientRegistry implements ClientRegistry {
     @Override
     public void seen(ClientConnection conn, String clientId) {
         ClientRecord record = clients.get(clientId);
-        if (record != null) {
-            record.seen(conn, clock.getAsLong());
+        if (record != null && record.seen(conn, clock.getAsLong())) {
             notifyChanged(record);
         }
     }
@@ -100,9 +113,43 @@ public final class LocalClientRegistry implements ClientRegistry {
     public void commandDelivered(ClientConnection conn, String clientId, ClientCommand command) {
         String state = command.clientState();
         ClientRecord record = clients.get(clientId);
-        if (state != null && record != null && record.commandDelivered(conn, state)) {
+        if (state != null && record != null && record.commandDelivered(conn, state, clock.getAsLong())) {
             notifyChanged(record);
         }
+    }
+
+    /**
+     * Adds a record read from the store at start-up, unless a client already registered under that id (live state
+     * wins over stored state). A record this node had left connected is marked disconnected with
+     * {@code restartReason}.
+     *
+     * @return whether a record was added
+     */
+    public boolean restore(String clientId, Map<String, String> stored, long storedVersion,
+            DisconnectReason restartReason) {
+        ClientRecord fresh = newRecord(clientId);
+        if (clients.putIfAbsent(clientId, fresh) != null) {
+            return false;
+        }
+        if (fresh.restore(stored, storedVersion, nodeId, restartReason, clock.getAsLong())) {
+            notifyChanged(fresh);
+        }
+        return true;
+    }
+
+    /** Asks the store to write every record in full (after it came back, possibly empty). */
+    public int markAllForFullWrite() {
+        int n = 0;
+        for (ClientRecord record : clients.values()) {
+            record.markFullWrite();
+            notifyChanged(record);
+            n++;
+        }
+        return n;
+    }
+
+    private ClientRecord newRecord(String clientId) {
+        return new ClientRecord(clientId, trackStoreChanges);
     }
 
     @Override

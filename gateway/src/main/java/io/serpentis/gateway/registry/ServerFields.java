@@ -15,6 +15,13 @@ public final class ServerFields {
     public static final String STATUS_DETAIL = "status_detail";
     /** When the client last sent a message. */
     public static final String LAST_SEEN = "last_seen";
+    /** The id of the gateway node that holds (or last held) the client's connection. */
+    public static final String GATEWAY_NODE = "gateway_node";
+    /**
+     * The record's version, in Redis only: writes carry it and a write older than what Redis holds is dropped, so
+     * replays after a reconnect cannot regress a client's state.
+     */
+    public static final String GATEWAY_VERSION = "gateway_version";
     /** Written by the server on pause, resume and disconnect, and by clients too (not server-owned). */
     public static final String CLIENT_STATE = "client_state";
 
@@ -23,7 +30,7 @@ public final class ServerFields {
     /** Whether a client may not set {@code name}. */
     public static boolean isServerOwned(String name) {
         return switch (name) {
-            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN -> true;
+            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN, GATEWAY_NODE, GATEWAY_VERSION -> true;
             default -> false;
         };
     }

@@ -70,6 +70,8 @@ class OpenApiIT {
             Map.entry("/statuses", Set.of("get")),
             Map.entry("/openapi.json", Set.of("get")),
             Map.entry("/metrics", Set.of("get")),
+            Map.entry("/livez", Set.of("get")),
+            Map.entry("/readyz", Set.of("get")),
             Map.entry("/docs", Set.of("get")),
             Map.entry("/redoc", Set.of("get")),
             Map.entry("/ws", Set.of("get")),

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class LocalClientRegistryTest {
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
     private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), clock::get);
+            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), "node-a", false, clock::get);
 
     private static StatusUpdate update(String id, String... pairs) {
         String[] names = new String[pairs.length / 2];
@@ -36,7 +36,9 @@ class LocalClientRegistryTest {
         assertThat(registry.apply(a, update("c", "state", "idle", "n", "42"))).isEqualTo(UpdateOutcome.REGISTERED);
         assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x"))).isEqualTo(UpdateOutcome.UPDATED);
         ClientSnapshot s = snapshot("c");
-        assertThat(s.names()).containsExactly("state", "n", "connected", "connect_time", "extra", "last_seen");
+        assertThat(s.names()).containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra",
+                "last_seen");
+        assertThat(s.get("gateway_node")).isEqualTo("node-a");
         assertThat(s.get("state")).isEqualTo("busy");
         assertThat(s.get("connected")).isEqualTo("true");
         assertThat(s.connected()).isTrue();
@@ -102,7 +104,7 @@ class LocalClientRegistryTest {
     @Test
     void rejectsWholeUpdateOverThePerClientLimitsAndLeavesNoGhost() {
         LocalClientRegistry small = new LocalClientRegistry(new LimitsConfig(128, 2, 3, 128, 8192, 40),
-                RegistryConfig.defaults(), clock::get);
+                RegistryConfig.defaults(), "node-a", false, clock::get);
         RecordingConnection a = new RecordingConnection();
         assertThat(small.apply(a, update("c", "a", "1", "b", "2")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
         UpdateOutcome over = small.apply(a, update("c", "c", "3", "d", "4"));
@@ -187,5 +189,71 @@ class LocalClientRegistryTest {
         clock.addAndGet(61_000_000L);
         registry.purgeExpired();
         assertThat(events).containsExactly("changed c", "changed c", "removed c");
+    }
+
+    @Test
+    void coalescesChangesIntoOneStoreWriteAndGivesThemBackOnFailure() {
+        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
+                "node-a", true, clock::get);
+        RecordingConnection a = new RecordingConnection();
+        tracked.apply(a, update("c", "x", "1", "y", "2"));
+        ClientRecord r = tracked.find("c");
+        StoreWrite first = r.takeStoreWrite();
+        assertThat(first.names()).containsExactly("x", "y", "connected", "connect_time", "gateway_node", "last_seen");
+        assertThat(first.full()).as("the first write creates the whole hash").isTrue();
+        assertThat(r.takeStoreWrite()).as("nothing changed since").isNull();
+
+        for (int i = 0; i < 50; i++) {
+            tracked.apply(a, update("c", "x", Integer.toString(i)));
+        }
+        StoreWrite merged = r.takeStoreWrite();
+        assertThat(merged.names()).containsExactly("x", "last_seen");
+        assertThat(merged.values()[0]).isEqualTo("49");
+        assertThat(merged.version()).isGreaterThan(first.version());
+
+        // The write failed; a newer value arrives meanwhile: the retry carries the newest value.
+        tracked.apply(a, update("c", "x", "newest"));
+        assertThat(r.storeWriteFailed(merged)).as("not queued since it was taken: must be queued").isTrue();
+        StoreWrite retry = r.takeStoreWrite();
+        assertThat(retry.names()).contains("x");
+        assertThat(retry.values()[java.util.Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
+    }
+
+    @Test
+    void reRegistrationDeletesStaleFieldsInTheStore() {
+        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
+                "node-a", true, clock::get);
+        RecordingConnection a = new RecordingConnection();
+        tracked.apply(a, update("c"));
+        tracked.release(a, "c", DisconnectReason.CLIENT);
+        ClientRecord r = tracked.find("c");
+        StoreWrite gone = r.takeStoreWrite();
+        assertThat(gone.disconnected()).isTrue();
+        assertThat(gone.names()).contains("disconnect_time", "status_detail");
+        tracked.apply(new RecordingConnection(), update("c"));
+        StoreWrite back = r.takeStoreWrite();
+        assertThat(back.deleted()).containsExactly("disconnect_time", "status_detail");
+        assertThat(back.disconnected()).isFalse();
+    }
+
+    @Test
+    void restoresStoredRecordsAndMarksThisNodesConnectedOnesRestarted() {
+        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
+                "node-a", true, clock::get);
+        tracked.restore("mine", java.util.Map.of("connected", "true", "gateway_node", "node-a", "k", "v",
+                "gateway_version", "7"), 7, DisconnectReason.RESTARTED);
+        tracked.restore("theirs", java.util.Map.of("connected", "true", "gateway_node", "node-b"), 9,
+                DisconnectReason.RESTARTED);
+        ClientSnapshot mine = tracked.find("mine").snapshot();
+        assertThat(mine.get("connected")).isEqualTo("false");
+        assertThat(mine.get("status_detail")).isEqualTo("Gateway restarted");
+        assertThat(mine.get("gateway_version")).as("never a field in memory").isNull();
+        assertThat(tracked.find("mine").takeStoreWrite()).isNotNull();
+        assertThat(tracked.find("theirs").snapshot().get("connected")).isEqualTo("true");
+        assertThat(tracked.find("theirs").takeStoreWrite()).isNull();
+        // Live state wins over stored state.
+        tracked.apply(new RecordingConnection(), update("live"));
+        assertThat(tracked.restore("live", java.util.Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
+                .isFalse();
     }
 }

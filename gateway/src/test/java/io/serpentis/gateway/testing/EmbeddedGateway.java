@@ -37,7 +37,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
 
     public EmbeddedGateway(GatewayConfig config) {
-        registry = new LocalClientRegistry(config.limits(), config.registry());
+        registry = new LocalClientRegistry(config.limits(), config.registry(), "embedded-test");
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();

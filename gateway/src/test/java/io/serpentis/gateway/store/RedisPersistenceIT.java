@@ -1,0 +1,193 @@
+package io.serpentis.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.api.sync.RedisCommands;
+import io.serpentis.gateway.GatewayServer;
+import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.registry.ClientRecord;
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.testing.GatewayProcess;
+import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.HttpTestClient;
+import io.serpentis.gateway.testing.RedisServerExtension;
+import io.serpentis.gateway.testing.WsTestClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Redis persistence against a real redis-server: the original's key layout, expiry, health, and the gateway
+ * restarting on top of what Redis holds.
+ */
+class RedisPersistenceIT {
+    @RegisterExtension
+    @Order(1)
+    static final RedisServerExtension redis = new RedisServerExtension();
+
+    private GatewayServer gateway;
+
+    @BeforeEach
+    void startGateway() throws Exception {
+        redis.commands().flushall();
+        gateway = start("node-p");
+    }
+
+    @AfterEach
+    void stopGateway() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    static GatewayServer start(String nodeId) throws Exception {
+        return new GatewayServer(GatewayServerExtension.testDefaults()
+                .withServer(s -> s.withNodeId(nodeId))
+                .withRegistry(r -> new RegistryConfig(Duration.ofSeconds(2), Duration.ofMillis(200)))
+                .withRedis(r -> r.withUrl(redis.url()).withCommandTimeout(Duration.ofSeconds(1))
+                        .withReconnectMaxDelay(Duration.ofMillis(300))))
+                .start();
+    }
+
+    /** The client's hash without the gateway's own fields, in Redis's order. */
+    static Map<String, String> originalFields(RedisCommands<String, String> redis, String id) {
+        Map<String, String> all = redis.hgetall(RedisStatusStore.key(id));
+        Map<String, String> original = new LinkedHashMap<>(all);
+        original.remove("gateway_version");
+        original.remove("gateway_node");
+        original.remove("last_seen");
+        return original;
+    }
+
+    @Test
+    void writesTheOriginalsKeyLayout() {
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            assertThat(c.request("{\"client_id\": \"layout-1\", \"status\": {\"state\": \"idle\", \"n\": 42, "
+                    + "\"f\": 3.5}}")).endsWith("\"redis_status\": \"connected\"}");
+            String connectTime = gateway.registry().find("layout-1").snapshot().get("connect_time");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                // PROTOCOL.md section 5: one hash of string fields, insertion order of HSET, no TTL while live.
+                assertThat(redis.commands().type("client:layout-1:status")).isEqualTo("hash");
+                assertThat(originalFields(redis.commands(), "layout-1")).containsExactly(
+                        Map.entry("state", "idle"), Map.entry("n", "42"), Map.entry("f", "3.5"),
+                        Map.entry("connected", "true"), Map.entry("connect_time", connectTime));
+                assertThat(redis.commands().ttl("client:layout-1:status")).isEqualTo(-1);
+            });
+            Map<String, String> all = redis.commands().hgetall("client:layout-1:status");
+            assertThat(all).containsEntry("gateway_node", "node-p").containsKeys("last_seen", "gateway_version");
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "layout-1")).isEqualTo(
+                    Double.POSITIVE_INFINITY);
+            c.close(1000, "");
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            Map<String, String> gone = originalFields(redis.commands(), "layout-1");
+            assertThat(gone).containsEntry("connected", "false").containsEntry("status_detail",
+                    "Disconnected by client").containsKey("disconnect_time");
+            assertThat(redis.commands().pttl("client:layout-1:status")).isBetween(1L, 2000L);
+        });
+    }
+
+    @Test
+    void keepsIdsWithColonsIntact() {
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            c.request("{\"client_id\": \"with:colon\", \"status\": {\"k\": \"v\"}}");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(redis.commands().hget("client:with:colon:status", "k")).isEqualTo("v"));
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "with:colon")).isNotNull();
+        }
+    }
+
+    @Test
+    void expiresDisconnectedClientsAndTheirIndexEntries() {
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            c.request("{\"client_id\": \"expiring\"}");
+            c.close(1000, "");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.commands().pttl("client:expiring:status") > 0);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(redis.commands().exists("client:expiring:status")).isZero();
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "expiring")).isNull();
+            assertThat(gateway.registry().find("expiring")).isNull();
+        });
+    }
+
+    @Test
+    void reportsRedisStateInAcksHealthAndReadiness() throws Exception {
+        HttpTestClient http = new HttpTestClient(gateway.httpUri());
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/readyz").statusCode() == 200);
+        assertThat(http.get("/health").body()).isEqualTo("{\"status\":\"ok\",\"redis_status\":\"connected\"}");
+        assertThat(http.get("/statuses").body()).endsWith("\"data_source\":\"redis\"}");
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            c.request("{\"client_id\": \"health-1\"}");
+            redis.stop();
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(http.get("/health").body()).contains("\"redis_status\":\"unavailable\"");
+                HttpResponse<String> ready = http.get("/readyz");
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("\"redis\":\"unavailable\"");
+            });
+            assertThat(http.get("/livez").statusCode()).as("liveness never depends on Redis").isEqualTo(200);
+            assertThat(c.request("{\"client_id\": \"health-1\", \"status\": {\"k\": 1}}"))
+                    .endsWith("\"redis_status\": \"unavailable\"}");
+            assertThat(http.get("/statuses").body()).contains("health-1").endsWith("\"data_source\":\"memory_cache\"}");
+            redis.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/readyz").statusCode() == 200);
+            // Redis came back empty: the gateway wrote back what it holds.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(redis.commands().hget("client:health-1:status", "k")).isEqualTo("1"));
+        }
+    }
+
+    @Test
+    void restoresStatusesAfterACrashAndRecordsTheRestart() throws Exception {
+        gateway.close();
+        gateway = null;
+        // The jar as a process, killed with SIGKILL: its clients are left "connected" in Redis.
+        try (GatewayProcess crashing = GatewayProcess.start("--port", "0", "--node-id", "node-c",
+                "--redis-url", redis.url())) {
+            List<WsTestClient> clients = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                WsTestClient c = WsTestClient.connect(crashing.wsUri());
+                c.request("{\"client_id\": \"restart-" + i + "\", \"status\": {\"cpu_usage\": " + (10 + i) + "}}");
+                clients.add(c);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().exists(
+                    "client:restart-0:status", "client:restart-1:status", "client:restart-2:status") == 3);
+            crashing.kill();
+            clients.forEach(WsTestClient::abort);
+        }
+        assertThat(redis.commands().hget("client:restart-0:status", "connected")).isEqualTo("true");
+
+        gateway = start("node-c");
+        for (int i = 0; i < 3; i++) {
+            ClientRecord r = gateway.registry().find("restart-" + i);
+            assertThat(r).as("restored from Redis").isNotNull();
+            ClientSnapshot s = r.snapshot();
+            assertThat(s.get("cpu_usage")).isEqualTo(Integer.toString(10 + i));
+            assertThat(s.get("connected")).isEqualTo("false");
+            assertThat(s.get("status_detail")).isEqualTo("Gateway restarted");
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(redis.commands().hget("client:restart-1:status", "status_detail"))
+                        .isEqualTo("Gateway restarted"));
+    }
+
+    @Test
+    void leavesRecordsOfOtherNodesAsTheyAre() throws Exception {
+        gateway.close();
+        redis.commands().hset("client:elsewhere:status", Map.of("connected", "true", "gateway_node", "node-q"));
+        redis.commands().zadd(RedisStatusStore.INDEX_KEY, Double.POSITIVE_INFINITY, "elsewhere");
+        gateway = start("node-p");
+        assertThat(gateway.registry().find("elsewhere").snapshot().get("connected")).isEqualTo("true");
+        assertThat(redis.commands().hget("client:elsewhere:status", "status_detail")).isNull();
+    }
+}

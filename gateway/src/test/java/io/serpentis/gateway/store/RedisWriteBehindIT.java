@@ -1,0 +1,160 @@
+package io.serpentis.gateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.serpentis.gateway.GatewayServer;
+import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.HttpTestClient;
+import io.serpentis.gateway.testing.RedisServerExtension;
+import io.serpentis.gateway.testing.WsTestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The write-behind under load and through real Redis faults: coalescing shown by Redis's own command counters,
+ * and no acknowledged update lost through a restart (empty), a stall ({@code CLIENT PAUSE}) and dropped
+ * connections ({@code CLIENT KILL}).
+ */
+class RedisWriteBehindIT {
+    @RegisterExtension
+    @Order(1)
+    static final RedisServerExtension redis = new RedisServerExtension();
+
+    private GatewayServer gateway;
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    private GatewayServer start(Duration flushInterval) throws Exception {
+        redis.commands().flushall();
+        return new GatewayServer(GatewayServerExtension.testDefaults()
+                .withServer(s -> s.withNodeId("node-wb"))
+                .withRegistry(r -> new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(1)))
+                .withRedis(r -> r.withUrl(redis.url()).withFlushInterval(flushInterval)
+                        .withCommandTimeout(Duration.ofMillis(500)).withReconnectMaxDelay(Duration.ofMillis(300))))
+                .start();
+    }
+
+    private static long commandCalls(String info, String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void coalescesManyUpdatesOfAClientIntoFewWrites() throws Exception {
+        gateway = start(Duration.ofMillis(25));
+        redis.commands().configResetstat();
+        int clients = 100;
+        int updates = 50;
+        List<WsTestClient> sockets = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            sockets.add(WsTestClient.connect(gateway.wsUri()));
+        }
+        // Every client sends its 50 updates back to back, then reads its 50 acks.
+        for (int u = 0; u < updates; u++) {
+            for (int c = 0; c < clients; c++) {
+                sockets.get(c).send("{\"client_id\": \"co-" + c + "\", \"status\": {\"seq\": " + u + "}}");
+            }
+        }
+        for (WsTestClient s : sockets) {
+            for (int u = 0; u < updates; u++) {
+                assertThat(s.next()).contains("message_processed");
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (int c = 0; c < clients; c++) {
+                assertThat(redis.commands().hget("client:co-" + c + ":status", "seq")).isEqualTo("49");
+            }
+        });
+        String info = redis.commands().info("commandstats");
+        long hsets = commandCalls(info, "hset");
+        System.out.printf("%d updates from %d clients: %d HSET calls, %d EVALSHA calls%n", clients * updates,
+                clients, hsets, commandCalls(info, "evalsha"));
+        // One HSET per write of a client; 5,000 updates would be 5,000 HSETs without coalescing.
+        assertThat(hsets).isGreaterThanOrEqualTo(clients).isLessThan(clients * updates / 5);
+        sockets.forEach(WsTestClient::close);
+    }
+
+    @Test
+    void losesNoAcknowledgedUpdateThroughRestartPauseAndKilledConnections() throws Exception {
+        gateway = start(Duration.ofMillis(5));
+        int clients = 40;
+        AtomicLongArray acked = new AtomicLongArray(clients);
+        for (int c = 0; c < clients; c++) {
+            acked.set(c, -1);
+        }
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<?>> loops = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            loops.add(pool.submit(() -> {
+                try (WsTestClient ws = WsTestClient.connect(gateway.wsUri())) {
+                    for (long seq = 0; running.get(); seq++) {
+                        String ack = ws.request("{\"client_id\": \"chaos-" + client + "\", \"status\": {\"seq\": "
+                                + seq + ", \"note\": \"update " + seq + " of client " + client + "\"}}");
+                        assertThat(ack).contains("message_processed");
+                        acked.set(client, seq);
+                        Thread.sleep(2);
+                    }
+                }
+                return null;
+            }));
+        }
+        HttpTestClient http = new HttpTestClient(gateway.httpUri());
+        Thread.sleep(800);
+        redis.stop(); // outage...
+        Thread.sleep(1200);
+        redis.start(); // ...and back, empty (no persistence)
+        await().atMost(Duration.ofSeconds(15)).until(() -> http.get("/readyz").statusCode() == 200);
+        Thread.sleep(500);
+        redis.commands().clientPause(1500); // a stall longer than the command timeout
+        Thread.sleep(2500);
+        redis.commands().clientKill(io.lettuce.core.KillArgs.Builder.typeNormal()); // dropped connections
+        Thread.sleep(1000);
+        running.set(false);
+        for (Future<?> f : loops) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (int c = 0; c < clients; c++) {
+                String id = "chaos-" + c;
+                Map<String, String> inRedis = new LinkedHashMap<>(redis.commands().hgetall(RedisStatusStore.key(id)));
+                inRedis.remove("gateway_version");
+                ClientSnapshot s = gateway.registry().find(id).snapshot();
+                Map<String, String> inMemory = new LinkedHashMap<>();
+                for (int i = 0; i < s.names().length; i++) {
+                    inMemory.put(s.names()[i], s.values()[i]);
+                }
+                assertThat(inMemory.get("seq")).as(id + ": the last acknowledged update")
+                        .isEqualTo(Long.toString(acked.get(c)));
+                assertThat(inRedis).as(id + ": Redis equals the gateway's state").isEqualTo(inMemory);
+            }
+        });
+        assertThat(http.get("/readyz").statusCode()).isEqualTo(200);
+    }
+}
