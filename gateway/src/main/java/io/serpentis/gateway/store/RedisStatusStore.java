@@ -422,7 +422,8 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
         }
     }
 
-    private static String[] scriptArgs(StoreWrite w, long ttlMillis) {
+    /** The write script's arguments for {@code w} (see {@link #WRITE_SCRIPT}). */
+    static String[] scriptArgs(StoreWrite w, long ttlMillis) {
         String[] names = w.names();
         String[] values = w.values();
         String[] deleted = w.deleted();
