@@ -214,7 +214,7 @@ public final class LoadGenerator implements Callable<Integer> {
             }
             progress.stop = true;
             Result r = Result.of(idle ? "idle" : rate > 0 ? "rate" : "window", connections, held, registered.get(),
-                    connectFailures.sum(), window, rate, measured, acked, errs, h);
+                    connectFailures.sum(), window, rate, measured, acked, errs, h, acks.sum());
             for (Channel ch : channels) {
                 ch.close();
             }
@@ -426,12 +426,12 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /** One run's result, as the JSON line on stdout (histogram included, compressed, for merging). */
     public record Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-            int window, double rate, double seconds, long acks, long errors, Histogram histogram) {
+            int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal) {
 
         static Result of(String mode, int target, int held, int registered, long connectFailures, int window,
-                double rate, long nanos, long acks, long errors, Histogram h) {
+                double rate, long nanos, long acks, long errors, Histogram h, long acksTotal) {
             return new Result(mode, target, held, registered, connectFailures, window, rate, nanos / 1e9, acks, errors,
-                    h);
+                    h, acksTotal);
         }
 
         /** The JSON result line. */
@@ -448,6 +448,7 @@ public final class LoadGenerator implements Callable<Integer> {
             m.put("acks", acks);
             m.put("acks_per_s", round(acks / Math.max(seconds, 1e-9)));
             m.put("errors", errors);
+            m.put("acks_total", acksTotal);
             Map<String, Object> lat = new java.util.LinkedHashMap<>();
             lat.put("p50", histogram.getValueAtPercentile(50));
             lat.put("p90", histogram.getValueAtPercentile(90));
@@ -500,6 +501,7 @@ public final class LoadGenerator implements Callable<Integer> {
             int reg = 0;
             long failures = 0;
             long acks = 0;
+            long acksTotal = 0;
             long errors = 0;
             double seconds = 0;
             double rate = 0;
@@ -521,6 +523,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 reg += n.get("registered").asInt();
                 failures += n.get("connect_failures").asLong();
                 acks += n.get("acks").asLong();
+                acksTotal += n.get("acks_total").asLong();
                 errors += n.get("errors").asLong();
                 seconds = Math.max(seconds, n.get("seconds").asDouble());
                 rate += n.get("rate").asDouble();
@@ -531,7 +534,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 return 1;
             }
             System.out.println(new Result(mode, target, held, reg, failures, window, rate, seconds, acks, errors,
-                    merged).toJson());
+                    merged, acksTotal).toJson());
             return 0;
         }
     }

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Reproducible benchmark report: builds the gateway and the benchmarks jar, starts redis-server and the gateway on
+# loopback with fixed JVM settings, runs a fixed scenario matrix with the load generator, stops everything it
+# started, and writes the results (machine, JVM, command lines, medians of repeated runs) into BENCHMARKS.md.
+#
+# Usage: benchmarks/run.sh            the full matrix (about 20 minutes)
+#        QUICK=1 benchmarks/run.sh    one short repetition of each scenario (a few minutes; for trying it out)
+# Needs: a JDK 17+, Maven, redis-server and redis-cli on PATH, python3 (for the summary), curl.
+# Everything binds to loopback; every load loop is bounded in count and time.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+OUT=${OUT:-$ROOT/BENCHMARKS.md}
+REPS=${REPS:-3}
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-5s}
+RAMP=${RAMP:-5s}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-19000}
+if [[ "${QUICK:-0}" == 1 ]]; then
+  REPS=1; DURATION=5s; WARMUP=2s; RAMP=3s; IDLE_CONNECTIONS=${IDLE_CONNECTIONS_QUICK:-4000}
+fi
+GW_JVM=(-Xms1g -Xmx1g -XX:MaxDirectMemorySize=512m -XX:+UseG1GC -XX:+AlwaysPreTouch)
+LG_JVM=(-Xms512m -Xmx1g)
+GW_PORT=${GW_PORT:-18080}
+REDIS_PORT=${REDIS_PORT:-16379}
+WORK=$(mktemp -d -t serpentis-bench.XXXXXX)
+GW_PID=""
+REDIS_PID=""
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+  [[ -n "$GW_PID" ]] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null || true
+  [[ -n "$REDIS_PID" ]] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
+  pkill -f "io.serpentis.gateway.bench.LoadGenerator" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for tool in java mvn redis-server redis-cli python3 curl; do
+  command -v "$tool" >/dev/null || { echo "run.sh needs $tool on PATH" >&2; exit 2; }
+done
+
+log "building (mvn -Pbench package)"
+mvn -B -q -DskipTests -Pbench package
+GW_JAR=$ROOT/gateway/target/serpentis-gateway.jar
+LG_JAR=$ROOT/benchmarks/target/benchmarks.jar
+
+start_redis() {
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no \
+    --dir "$WORK" --logfile "$WORK/redis.log" &
+  REDIS_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "redis-server did not start" >&2; exit 1
+}
+
+# start_gateway <embedded|redis> [extra gateway flags...]
+start_gateway() {
+  local store=$1; shift
+  local flags=(--host 127.0.0.1 --port "$GW_PORT" "$@")
+  if [[ "$store" == redis ]]; then
+    redis-cli -p "$REDIS_PORT" flushall >/dev/null
+    redis-cli -p "$REDIS_PORT" config resetstat >/dev/null
+    flags+=(--redis-url "redis://127.0.0.1:$REDIS_PORT")
+  fi
+  java "${GW_JVM[@]}" -jar "$GW_JAR" "${flags[@]}" >"$WORK/gateway.log" 2>&1 &
+  GW_PID=$!
+  for _ in $(seq 200); do
+    curl -sf "http://127.0.0.1:$GW_PORT/readyz" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "gateway did not become ready; see $WORK/gateway.log" >&2; exit 1
+}
+
+stop_gateway() {
+  kill "$GW_PID" 2>/dev/null || true
+  wait "$GW_PID" 2>/dev/null || true
+  GW_PID=""
+}
+
+# loadgen <result file> <args...>: one load-generator process
+loadgen() {
+  local out=$1; shift
+  java "${LG_JVM[@]}" -cp "$LG_JAR" io.serpentis.gateway.bench.LoadGenerator \
+    --url "ws://127.0.0.1:$GW_PORT/ws" --ramp-up "$RAMP" --warmup "$WARMUP" --duration "$DURATION" "$@" \
+    >"$out" 2>>"$WORK/loadgen.log"
+}
+
+RESULTS=$WORK/results.jsonl
+: >"$RESULTS"
+# record <scenario> <store> <result file> [extra json]
+record() {
+  python3 - "$1" "$2" "$3" "${4:-{\}}" >>"$RESULTS" <<'PY'
+import json, sys
+scenario, store, path, extra = sys.argv[1:5]
+line = [l for l in open(path) if l.startswith("{")][-1]
+r = json.loads(line); r.pop("histogram", None)
+r.update({"scenario": scenario, "store": store}); r.update(json.loads(extra))
+print(json.dumps(r))
+PY
+}
+
+redis_stat() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r'; }
+commands_total() { redis_stat stats | awk -F: '/^total_commands_processed/ {print $2}'; }
+evalsha_calls() { redis_stat commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p'; }
+
+# throughput <store> <connections> <window>
+throughput() {
+  local store=$1 conns=$2 window=$3
+  for rep in $(seq "$REPS"); do
+    start_gateway "$store"
+    local c0=0 e0=0
+    [[ "$store" == redis ]] && { c0=$(commands_total); e0=$(evalsha_calls); e0=${e0:-0}; }
+    log "throughput $store ${conns}x${window} rep $rep"
+    loadgen "$WORK/r.json" --connections "$conns" --window "$window" \
+      --source-addresses 127.0.0.2-127.0.0.9 --id-prefix "t$rep"
+    local extra='{}'
+    if [[ "$store" == redis ]]; then
+      sleep 1 # let the write-behind finish the last burst
+      local c1 e1; c1=$(commands_total); e1=$(evalsha_calls); e1=${e1:-0}
+      extra="{\"redis_commands\": $((c1 - c0)), \"redis_writes\": $((e1 - e0))}"
+    fi
+    record "throughput ${conns}x${window}" "$store" "$WORK/r.json" "$extra"
+    stop_gateway
+  done
+}
+
+# rate <store> <connections> <rate> <label>
+rate() {
+  local store=$1 conns=$2 rate=$3 label=$4
+  for rep in $(seq "$REPS"); do
+    start_gateway "$store"
+    log "$label $store ${conns} clients at ${rate}/s rep $rep"
+    loadgen "$WORK/r.json" --connections "$conns" --rate "$rate" --source-addresses 127.0.0.2-127.0.0.9 \
+      --id-prefix "r$rep"
+    record "$label" "$store" "$WORK/r.json" "{\"target_rate\": $rate}"
+    stop_gateway
+  done
+}
+
+median_acks() {
+  python3 - "$RESULTS" "$1" "$2" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+v = [r["acks_per_s"] for r in rows if r["scenario"] == sys.argv[2] and r["store"] == sys.argv[3]]
+print(int(statistics.median(v)) if v else 0)
+PY
+}
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status"; }
+heap_used_mib() {
+  jcmd "$GW_PID" GC.heap_info 2>/dev/null | sed -n 's/.*heap.*used \([0-9]*\)K.*/\1/p' | head -1 \
+    | awk '{printf "%.1f", $1 / 1024}'
+}
+gc_gateway() { jcmd "$GW_PID" GC.run >/dev/null 2>&1 || true; sleep 2; }
+
+idle() {
+  local total=$IDLE_CONNECTIONS half=$((IDLE_CONNECTIONS / 2))
+  for rep in $(seq "$REPS"); do
+    start_gateway embedded
+    sleep 2; gc_gateway
+    local rss0 heap0; rss0=$(rss_kib); heap0=$(heap_used_mib)
+    log "idle: $total connections over 2 load-generator processes, rep $rep"
+    # Two processes (one would reach the 20,000 open-file cap), each over its own source addresses.
+    java "${LG_JVM[@]}" -cp "$LG_JAR" io.serpentis.gateway.bench.LoadGenerator --url "ws://127.0.0.1:$GW_PORT/ws" \
+      --connections "$half" --idle --ramp-up 20s --warmup 5s --duration 5s --hold 20s \
+      --source-addresses 127.0.0.10-127.0.0.13 --id-prefix "ia$rep" >"$WORK/ia.json" 2>>"$WORK/loadgen.log" &
+    local pa=$!
+    java "${LG_JVM[@]}" -cp "$LG_JAR" io.serpentis.gateway.bench.LoadGenerator --url "ws://127.0.0.1:$GW_PORT/ws" \
+      --connections "$((total - half))" --idle --ramp-up 20s --warmup 5s --duration 5s --hold 20s \
+      --source-addresses 127.0.0.14-127.0.0.17 --id-prefix "ib$rep" >"$WORK/ib.json" 2>>"$WORK/loadgen.log" &
+    local pb=$!
+    sleep 35 # ramp-up + warm-up + measurement: every connection is open and registered
+    gc_gateway
+    local rss1 heap1 fds; rss1=$(rss_kib); heap1=$(heap_used_mib); fds=$(ls "/proc/$GW_PID/fd" | wc -l)
+    wait "$pa" "$pb" || true
+    java -cp "$LG_JAR" io.serpentis.gateway.bench.LoadGenerator merge "$WORK/ia.json" "$WORK/ib.json" >"$WORK/idle.json"
+    record "idle connections" embedded "$WORK/idle.json" \
+      "{\"rss_before_kib\": $rss0, \"rss_after_kib\": $rss1, \"heap_before_mib\": \"$heap0\", \"heap_after_mib\": \"$heap1\", \"gateway_fds\": $fds}"
+    stop_gateway
+  done
+}
+
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+start_redis
+for store in embedded redis; do
+  throughput "$store" 100 16
+  throughput "$store" 1000 4
+  throughput "$store" 10000 1
+done
+MAX_EMBEDDED=$(median_acks "throughput 1000x4" embedded)
+MAX_REDIS=$(median_acks "throughput 1000x4" redis)
+rate embedded 1000 $((MAX_EMBEDDED / 2)) "half of max rate"
+rate redis 1000 $((MAX_REDIS / 2)) "half of max rate"
+rate embedded 1000 20000 "fixed 20000/s"
+rate redis 1000 20000 "fixed 20000/s"
+idle
+FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+log "writing $OUT"
+mkdir -p "$ROOT/benchmarks/results"
+cp "$RESULTS" "$ROOT/benchmarks/results/$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short HEAD).jsonl"
+python3 "$ROOT/benchmarks/report.py" "$RESULTS" "$OUT" "$STARTED" "$FINISHED" "$REPS" "$DURATION" "$WARMUP" "$RAMP" \
+  "${GW_JVM[*]}" "${LG_JVM[*]}"
+# Keep hand-written sections (JMH results, profiles) below the generated part.
+if [[ -f "$OUT" ]] && grep -q '^<!-- hand-written -->' "$OUT"; then
+  sed -n '/^<!-- hand-written -->/,$p' "$OUT" >>"$OUT.run"
+fi
+mv "$OUT.run" "$OUT"
+log "done: $OUT"
