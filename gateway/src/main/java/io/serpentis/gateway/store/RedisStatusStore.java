@@ -75,16 +75,17 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
 
     /**
      * Writes one record. KEYS[1] the hash; ARGV: version, mode ({@code f} full, {@code p} partial), time to live in
-     * ms (0 = none), the number N of fields to delete, N names, then field/value pairs. Returns 1 when written, 0 when
-     * Redis holds a newer version (or, partial, the same one: a replay), -1 when a partial write finds no record
-     * (Redis lost it: the caller writes in full).
+     * ms (-1 = leave as is, 0 = none), the number N of fields to delete, N names, then field/value pairs. Returns 1
+     * when written, 0 when Redis holds a newer version (or, partial, the same one: a replay), -1 when a partial
+     * write finds no record of ours (Redis lost it: the caller writes in full). A partial write of a live client is
+     * two commands inside Redis: one HGET, one HSET.
      */
     static final String WRITE_SCRIPT = """
             local cur = tonumber(redis.call('HGET', KEYS[1], 'gateway_version') or '0') or 0
             local v = tonumber(ARGV[1])
             local full = ARGV[2] == 'f'
             if cur > v or (cur == v and not full) then return 0 end
-            if not full and redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+            if cur == 0 and not full then return -1 end
             local ndel = tonumber(ARGV[4])
             if full then
               redis.call('DEL', KEYS[1])
@@ -97,7 +98,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
             args[#args + 1] = ARGV[1]
             redis.call('HSET', KEYS[1], unpack(args))
             local ttl = tonumber(ARGV[3])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) elseif ttl == 0 then redis.call('PERSIST', KEYS[1]) end
             return 1
             """;
 
@@ -273,7 +274,14 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
                     }
                     continue;
                 }
+                long burstStart = System.nanoTime();
                 writeBurst(batch);
+                // Bursts at most once per flush interval unless a batch is waiting: the changes that arrive
+                // meanwhile coalesce into one write per client.
+                long rest = config.flushInterval().toNanos() - (System.nanoTime() - burstStart);
+                if (rest > 0 && running && queued.get() < config.batchSize()) {
+                    LockSupport.parkNanos(this, rest);
+                }
             } catch (RuntimeException e) {
                 warn("Redis writer failed: {}", e);
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
@@ -360,15 +368,20 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
                 others.add(c.zrem(INDEX_KEY, w.id()));
                 continue;
             }
-            long ttl = 0;
+            // The expiry and the index entry change only with the connection state (or on a full write).
+            boolean stateChanged = w.full() || contains(w.names(), ServerFields.CONNECTED);
+            long ttl = -1;
             double score = Double.POSITIVE_INFINITY;
-            if (w.disconnected()) {
-                long expiresAt = w.disconnectedAtMicros() / 1000 + retentionMillis;
-                ttl = Math.max(1, expiresAt - nowMillis);
-                score = expiresAt;
+            if (stateChanged) {
+                ttl = 0;
+                if (w.disconnected()) {
+                    long expiresAt = w.disconnectedAtMicros() / 1000 + retentionMillis;
+                    ttl = Math.max(1, expiresAt - nowMillis);
+                    score = expiresAt;
+                }
             }
             results.add(c.evalsha(writeSha, ScriptOutputType.INTEGER, new String[] {key}, scriptArgs(w, ttl)));
-            others.add(c.zadd(INDEX_KEY, score, w.id()));
+            others.add(stateChanged ? c.zadd(INDEX_KEY, score, w.id()) : null);
         }
         if (records.isEmpty()) {
             return;
@@ -381,7 +394,9 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
             Long result;
             try {
                 result = awaitResult(results.get(i));
-                awaitResult(others.get(i));
+                if (others.get(i) != null) {
+                    awaitResult(others.get(i));
+                }
             } catch (RuntimeException e) {
                 result = null;
                 if (e.getCause() instanceof RedisNoScriptException) {
@@ -413,6 +428,15 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
         if (full > 0) {
             log.debug("{} records were missing in Redis and are written in full", full);
         }
+    }
+
+    private static boolean contains(String[] names, String name) {
+        for (String n : names) {
+            if (n.equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void requeue(ClientRecord record, StoreWrite w) {
