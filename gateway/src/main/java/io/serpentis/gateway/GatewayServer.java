@@ -27,6 +27,9 @@ import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewer;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientCommandRoute;
+import io.serpentis.gateway.http.ClientCommandsRoute;
+import io.serpentis.gateway.http.ClientDetailRoute;
+import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.HealthRoute;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -198,6 +201,10 @@ public final class GatewayServer implements AutoCloseable {
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
                 .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses))
                 .exact(config.feed().path(), get, new UpgradeRequiredRoute(responses));
+        b.exact("/api/v1/clients", get, new ClientListRoute(registry, responses, blockingTasks), true)
+                .template("/api/v1/clients/{client_id}", get, new ClientDetailRoute(registry, responses), true)
+                .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),
+                        true);
         for (ClientCommand c : ClientCommand.values()) {
             b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
                     true);
