@@ -1,123 +1,38 @@
 // Client Status Dashboard.
 //
-// render(snapshot) draws one snapshot in the shape of GET /statuses
-// ({"redis_status": ..., "clients": {"<id>": {"<field>": "<string>"}}, "data_source": ...}).
-// poll() fetches such a snapshot and hands it to render(); startPolling() repeats that every 5 s.
-// A live feed can later call render() with the same shape and stopPolling().
+// The picture of every client comes from the live feed (feed.js: a snapshot, then a delta of the clients that
+// changed, at most every 250 ms). While the feed is unavailable the dashboard falls back to what the original did:
+// poll() fetches GET /statuses every 5 s and render(snapshot) draws it; it keeps trying the feed and stops polling
+// once the feed is back.
 //
 // Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML.
 
+import { adminFetch, replyText, sendCommand } from './api.js';
+import { DashboardFeed } from './feed.js';
+import { ClientStore } from './store.js';
+import { ClientTable, renderDetails } from './table.js';
+
 const POLL_INTERVAL_MS = 5000;
-const ACTIONS = [
-  ['pause', 'Pause'],
-  ['resume', 'Resume'],
-  ['disconnect', 'Disconnect'],
-];
+const RATE_WINDOW_MS = 10000;
 const STORE_LABELS = new Map([
   ['embedded', ['Embedded store (no Redis configured)', 'ok']],
   ['connected', ['Connected', 'ok']],
   ['unavailable', ['Unavailable', 'bad']],
   ['unknown', ['Unknown', 'unknown']],
 ]);
+const FEED_LABELS = new Map([
+  ['connecting', ['Connecting…', 'connecting']],
+  ['live', ['Live', 'live']],
+  ['resyncing', ['Resyncing…', 'connecting']],
+  ['offline', ['Unavailable, polling every 5 s', 'offline']],
+]);
 
 const byId = (id) => document.getElementById(id);
 
-/** An element with a class and children; strings become Text nodes. */
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.append(...children);
-  return node;
-}
-
-/** A server timestamp (ISO-8601) as "YYYY-MM-DD HH:MM:SS UTC"; anything else as it is. */
-function timeElement(value) {
-  const node = document.createElement('time');
-  const text = typeof value === 'string' ? value : '';
-  const date = new Date(text);
-  if (text && !Number.isNaN(date.getTime())) {
-    node.dateTime = date.toISOString();
-    node.title = text;
-    node.textContent = date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  } else {
-    node.textContent = text || '–';
-  }
-  return node;
-}
-
-function asRecord(value) {
-  return value !== null && typeof value === 'object' ? value : {};
-}
-
-function clientRow(id, fields) {
-  const connected = fields.connected === 'true';
-  const shown = connected ? ['connected', 'last_seen'] : ['connected', 'disconnect_time', 'status_detail'];
-
-  const status = el('td', connected ? 'state on' : 'state off',
-    el('span', 'dot', '●'), connected ? ' Connected' : ' Disconnected');
-
-  const when = el('td', 'when');
-  if (connected) {
-    when.append('Last seen: ', timeElement(fields.last_seen));
-  } else {
-    when.append('Disconnected: ', timeElement(fields.disconnect_time));
-    if (fields.status_detail !== undefined) {
-      when.append(el('div', 'detail', String(fields.status_detail)));
-    }
-  }
-
-  const details = el('ul', 'attrs');
-  for (const [name, value] of Object.entries(fields)) {
-    if (!shown.includes(name)) {
-      details.append(el('li', null, el('span', 'name', name), el('span', 'value', String(value))));
-    }
-  }
-
-  const actions = el('td', 'actions');
-  for (const [action, label] of ACTIONS) {
-    const button = el('button', action === 'disconnect' ? 'danger' : null, label);
-    button.type = 'button';
-    button.disabled = !connected;
-    button.addEventListener('click', () => sendCommand(id, action));
-    actions.append(button);
-  }
-
-  const idCell = el('th', 'id', id);
-  idCell.scope = 'row';
-  return el('tr', connected ? null : 'gone', idCell, status, when,
-    el('td', null, details.childElementCount ? details : '–'), actions);
-}
-
-/** Draws a snapshot of every client. */
-export function render(snapshot) {
-  const data = asRecord(snapshot);
-  const clients = Object.entries(asRecord(data.clients))
-    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }));
-
-  const [label, kind] = STORE_LABELS.get(data.redis_status) ?? [String(data.redis_status ?? 'unknown'), 'unknown'];
-  const store = byId('redis-status');
-  store.textContent = label;
-  store.className = `store ${kind}`;
-  byId('data-source').textContent = data.data_source ? `Data source: ${data.data_source}` : '';
-
-  const rows = document.createDocumentFragment();
-  let connected = 0;
-  for (const [id, value] of clients) {
-    const fields = asRecord(value);
-    if (fields.connected === 'true') connected++;
-    rows.append(clientRow(id, fields));
-  }
-  if (clients.length === 0) {
-    const cell = el('td', 'empty', 'No clients yet.');
-    cell.colSpan = 5;
-    rows.append(el('tr', null, cell));
-  }
-  byId('clients').replaceChildren(rows);
-  byId('count-connected').textContent = String(connected);
-  byId('count-disconnected').textContent = String(clients.length - connected);
-  byId('count-total').textContent = String(clients.length);
-  byId('updated').textContent = new Date().toLocaleTimeString();
-}
+const store = new ClientStore();
+const filter = { query: '', state: 'all', sort: 'id', descending: false };
+let selected = null;
+const updates = [];
 
 function showBanner(id, text, kind) {
   const banner = byId(id);
@@ -126,47 +41,95 @@ function showBanner(id, text, kind) {
   if (kind) banner.className = `banner ${kind}`;
 }
 
-/** The text of an error reply: FastAPI's {"detail": ...}, else the status line. */
-async function replyText(response) {
-  const body = asRecord(await response.json().catch(() => null));
-  const text = body.message ?? body.detail;
-  return typeof text === 'string' ? text : `${response.status} ${response.statusText}`;
+// ---- drawing
+
+const table = new ClientTable(byId('viewport'), byId('clients'), {
+  onAction: (id, action) => command(id, action),
+  onSelect: (id) => select(id),
+});
+
+let frame = 0;
+
+/** Redraws header, counts, table and details at the next animation frame (once however many updates came). */
+function refresh() {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    draw();
+  });
 }
 
-const TOKEN_KEY = 'serpentis.adminToken';
+function draw() {
+  const [label, kind] = STORE_LABELS.get(store.redisStatus) ?? [String(store.redisStatus ?? 'unknown'), 'unknown'];
+  const redis = byId('redis-status');
+  redis.textContent = label;
+  redis.className = `store ${kind}`;
+  byId('data-source').textContent = store.dataSource ? `Data source: ${store.dataSource}` : '';
+  byId('count-connected').textContent = String(store.connected);
+  byId('count-disconnected').textContent = String(store.size - store.connected);
+  byId('count-total').textContent = String(store.size);
+
+  const rows = store.view(filter);
+  const filtered = filter.query.trim() !== '' || filter.state !== 'all';
+  byId('shown').textContent = filtered ? `${rows.length} of ${store.size} shown` : `${store.size} clients`;
+  table.setRows(rows, store.size === 0 ? 'No clients yet.' : 'No client matches the filter.');
+  drawDetails();
+}
+
+function drawDetails() {
+  const panel = byId('details');
+  const entry = selected === null ? null : store.get(selected);
+  panel.hidden = entry === undefined || entry === null;
+  if (!panel.hidden) {
+    byId('details-title').textContent = entry.id;
+    renderDetails(byId('details-fields'), entry.fields);
+  }
+}
+
+function select(id) {
+  selected = id;
+  drawDetails();
+}
+
+function updated() {
+  const now = Date.now();
+  updates.push(now);
+  while (updates.length && updates[0] < now - RATE_WINDOW_MS) updates.shift();
+  byId('updated').textContent = new Date(now).toLocaleTimeString();
+}
+
+function drawRate() {
+  const now = Date.now();
+  while (updates.length && updates[0] < now - RATE_WINDOW_MS) updates.shift();
+  byId('update-rate').textContent = `${(updates.length / (RATE_WINDOW_MS / 1000)).toFixed(1)}/s`;
+}
 
 /**
- * fetch() for the admin API: sends the admin token kept for this browser session, and when the gateway answers
- * 401 (a token is configured) asks for it once, keeps it in sessionStorage and retries.
+ * Draws one snapshot in the shape of GET /statuses
+ * ({"redis_status": ..., "clients": {"<id>": {"<field>": "<string>"}}, "data_source": ...}).
  */
-export async function adminFetch(url, options = {}) {
-  const send = () => {
-    const headers = { Accept: 'application/json', ...(options.headers ?? {}) };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) headers.Authorization = `Bearer ${token}`;
-    return fetch(url, { ...options, headers });
-  };
-  let response = await send();
-  if (response.status === 401) {
-    const token = window.prompt('This gateway needs its admin token (GATEWAY_ADMIN_TOKEN):');
-    if (token) {
-      sessionStorage.setItem(TOKEN_KEY, token.trim());
-      response = await send();
-    }
-  }
-  return response;
+export function render(snapshot) {
+  const data = snapshot !== null && typeof snapshot === 'object' ? snapshot : {};
+  store.replaceAll(data.clients);
+  store.redisStatus = data.redis_status ?? null;
+  store.dataSource = data.data_source ?? null;
+  updated();
+  refresh();
 }
 
-/** POST /clients/{id}/{action}; shows the reply, then refreshes. */
-export async function sendCommand(id, action) {
+// ---- commands
+
+async function command(id, action) {
   try {
-    const response = await adminFetch(`/clients/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
-    showBanner('notice', await replyText(response), response.ok ? 'ok' : 'error');
+    const { ok, text } = await sendCommand(id, action);
+    showBanner('notice', text, ok ? 'ok' : 'error');
   } catch (e) {
     showBanner('notice', `Could not send ${action} to ${id}: ${e.message}`, 'error');
   }
-  poll();
+  if (!feedLive) poll();
 }
+
+// ---- polling, the fallback
 
 let polling = false;
 let timer = 0;
@@ -184,8 +147,10 @@ export async function poll() {
   try {
     const response = await adminFetch('/statuses', { cache: 'no-store' });
     if (!response.ok) throw new Error(await replyText(response));
-    render(await response.json());
-    showBanner('error', null);
+    if (!feedLive) {
+      render(await response.json());
+      showBanner('error', null);
+    }
   } catch (e) {
     showBanner('error', `Could not load client statuses: ${e.message}. Retrying every 5 s.`);
   } finally {
@@ -200,6 +165,7 @@ export async function poll() {
 }
 
 export function startPolling() {
+  if (polling) return;
   polling = true;
   poll();
 }
@@ -209,4 +175,84 @@ export function stopPolling() {
   clearTimeout(timer);
 }
 
-startPolling();
+// ---- the live feed
+
+let feedLive = false;
+
+function feedState(state, detail) {
+  feedLive = state === 'live' || state === 'resyncing';
+  const [label, kind] = FEED_LABELS.get(state) ?? [state, 'offline'];
+  const node = byId('feed-state');
+  node.textContent = label;
+  node.className = `feed ${kind}`;
+  node.title = detail ?? '';
+  if (state === 'offline') {
+    startPolling();
+  } else if (feedLive) {
+    stopPolling();
+    showBanner('error', null);
+  }
+}
+
+const feed = new DashboardFeed({
+  onSnapshot: (message) => {
+    store.replaceAll(message.clients);
+    store.redisStatus = message.redis_status ?? null;
+    store.dataSource = null;
+    updated();
+    refresh();
+  },
+  onDelta: (message) => {
+    store.apply(message.clients, message.removed);
+    store.redisStatus = message.redis_status ?? store.redisStatus;
+    updated();
+    refresh();
+  },
+  onState: feedState,
+});
+
+// ---- controls
+
+function wireControls() {
+  byId('filters').addEventListener('submit', (e) => e.preventDefault());
+  byId('search').addEventListener('input', (e) => {
+    filter.query = e.target.value;
+    byId('viewport').scrollTop = 0;
+    refresh();
+  });
+  byId('state-filter').addEventListener('change', (e) => {
+    filter.state = e.target.value;
+    byId('viewport').scrollTop = 0;
+    refresh();
+  });
+  for (const button of document.querySelectorAll('button.sort')) {
+    button.addEventListener('click', () => {
+      const key = button.dataset.sort;
+      filter.descending = filter.sort === key ? !filter.descending : false;
+      filter.sort = key;
+      for (const other of document.querySelectorAll('button.sort')) {
+        const th = other.closest('th');
+        th.setAttribute('aria-sort', other === button ? (filter.descending ? 'descending' : 'ascending') : 'none');
+      }
+      refresh();
+    });
+  }
+  byId('details-close').addEventListener('click', () => select(null));
+  setInterval(drawRate, 1000);
+}
+
+/**
+ * Makes sure the admin API answers (asking for the token once when the gateway needs one), so that the feed's
+ * upgrade carries it too.
+ */
+async function checkAccess() {
+  try {
+    const response = await adminFetch('/api/v1/clients?limit=1', { cache: 'no-store' });
+    if (!response.ok) showBanner('error', await replyText(response));
+  } catch (e) {
+    showBanner('error', `The gateway does not answer: ${e.message}`);
+  }
+}
+
+wireControls();
+checkAccess().then(() => feed.start());

@@ -1,6 +1,7 @@
 package io.serpentis.gateway;
 
 import io.serpentis.gateway.config.DurationConverter;
+import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
@@ -206,6 +207,28 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "the gateway's own origin only. Env: GATEWAY_ALLOWED_ORIGINS.")
     List<String> allowedOrigins;
 
+    // ---- dashboard feed
+    @Option(names = "--feed-interval", defaultValue = "${env:GATEWAY_FEED_INTERVAL:-250ms}",
+            converter = DurationConverter.class,
+            description = "The dashboard feed sends one delta of the clients that changed at most this often "
+                    + "(10ms..1m). Env: GATEWAY_FEED_INTERVAL.")
+    Duration feedInterval;
+
+    @Option(names = "--feed-max-viewers", defaultValue = "${env:GATEWAY_FEED_MAX_VIEWERS:-100}",
+            description = "Most dashboard viewers at once; more are closed with 1013. Env: GATEWAY_FEED_MAX_VIEWERS.")
+    int feedMaxViewers;
+
+    @Option(names = "--feed-slow-viewer-timeout", defaultValue = "${env:GATEWAY_FEED_SLOW_VIEWER_TIMEOUT:-10s}",
+            converter = DurationConverter.class,
+            description = "Close (4003) a dashboard viewer that does not read what it is sent for this long. "
+                    + "Env: GATEWAY_FEED_SLOW_VIEWER_TIMEOUT.")
+    Duration feedSlowViewerTimeout;
+
+    @Option(names = "--feed-history-bytes", defaultValue = "${env:GATEWAY_FEED_HISTORY_BYTES:-8388608}",
+            description = "Bytes of recent deltas kept so that a skipped viewer catches up without a snapshot; 0 = "
+                    + "always a snapshot. Env: GATEWAY_FEED_HISTORY_BYTES.")
+    long feedHistoryBytes;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -221,7 +244,9 @@ public final class GatewayCommand implements Callable<Integer> {
                 new RegistryConfig(retention, purgeInterval),
                 new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins),
                 new RedisConfig(redisUrl, redisFlushInterval, redisBatchSize, redisCommandTimeout,
-                        redisReconnectMaxDelay, redisRequestQueueSize));
+                        redisReconnectMaxDelay, redisRequestQueueSize),
+                new FeedConfig(FeedConfig.defaults().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout,
+                        feedHistoryBytes));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.serpentis.gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -22,8 +23,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.ServerConfig;
+import io.serpentis.gateway.feed.DashboardFeed;
+import io.serpentis.gateway.feed.DashboardViewer;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientCommandRoute;
+import io.serpentis.gateway.http.ClientCommandsRoute;
+import io.serpentis.gateway.http.ClientDetailRoute;
+import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.HealthRoute;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -77,6 +83,7 @@ public final class GatewayServer implements AutoCloseable {
     private final StatusStore store;
     private final PrometheusMeterRegistry meterRegistry;
     private final GatewayMetrics metrics;
+    private final DashboardFeed feed;
     private final ChannelGroup channels = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
     private final ScheduledExecutorService maintenance;
     private final ThreadPoolExecutor blockingTasks;
@@ -109,6 +116,10 @@ public final class GatewayServer implements AutoCloseable {
         }
         this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.metrics = new GatewayMetrics(meterRegistry);
+        // Listens from the start, so that records restored from the store count too.
+        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
+                PooledByteBufAllocator.DEFAULT);
+        registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.
         this.blockingTasks = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
@@ -146,6 +157,9 @@ public final class GatewayServer implements AutoCloseable {
                 .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
                         "swagger-ui-bundle.js", "favicon-32x32.png")
                 .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
+                // ReDoc 2 shows its vendor's logo from a CDN in the side menu; with nothing to load the image
+                // hides itself, and the page stays offline (DocsPagesBrowserIT).
+                .replaceText("/redoc/redoc.standalone.js", "https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,")
                 .addClasspathDirectory(loader, "web", "index.html")
                 .addClasspathResource(loader, "openapi.json", "/openapi.json")
                 .build();
@@ -160,11 +174,12 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
-                        channels));
+                        channels, feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
 
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
+        feed.start();
         log.info("Gateway {} listening on {} ({}, {} event loops, store: {})", nodeId, localAddress(),
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
                 store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded");
@@ -187,7 +202,12 @@ public final class GatewayServer implements AutoCloseable {
                 .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
                 .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
-                .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses));
+                .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses))
+                .exact(config.feed().path(), get, new UpgradeRequiredRoute(responses));
+        b.exact("/api/v1/clients", get, new ClientListRoute(registry, responses, blockingTasks), true)
+                .template("/api/v1/clients/{client_id}", get, new ClientDetailRoute(registry, responses), true)
+                .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),
+                        true);
         for (ClientCommand c : ClientCommand.values()) {
             b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
                     true);
@@ -273,9 +293,12 @@ public final class GatewayServer implements AutoCloseable {
             int sessions = 0;
             for (Channel ch : channels) {
                 WsSession s = ch.attr(WsSession.KEY).get();
+                DashboardViewer viewer = ch.attr(DashboardViewer.KEY).get();
                 if (s != null) {
                     s.shutdown();
                     sessions++;
+                } else if (viewer != null) {
+                    viewer.shutdown();
                 } else {
                     ch.close();
                 }
@@ -288,6 +311,7 @@ public final class GatewayServer implements AutoCloseable {
                 channels.close().awaitUninterruptibly(Math.max(100, remainingMillis(deadline)));
             }
             maintenance.shutdownNow();
+            feed.close();
             blockingTasks.shutdownNow();
             store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
             meterRegistry.close();

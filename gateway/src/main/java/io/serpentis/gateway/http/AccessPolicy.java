@@ -3,12 +3,14 @@ package io.serpentis.gateway.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.serpentis.gateway.config.SecurityConfig;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +32,9 @@ public final class AccessPolicy {
      */
     public record Denial(HttpResponseStatus status, String detail) {}
 
+    /** A {@code Sec-WebSocket-Protocol} entry {@code bearer.<token>} carries the admin token of a feed upgrade. */
+    public static final String SUBPROTOCOL_TOKEN_PREFIX = "bearer.";
+
     private final byte @Nullable [] tokenDigest;
     private final Set<String> allowedOrigins;
     private final boolean anyOrigin;
@@ -47,15 +52,44 @@ public final class AccessPolicy {
 
     /** Checks an admin request; {@code null} means allowed. */
     public @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote) {
+        return checkAdmin(request, remote, bearerToken(request));
+    }
+
+    /**
+     * Checks the upgrade of an admin WebSocket endpoint (the dashboard feed) by the admin rules. A browser's
+     * WebSocket API cannot set an {@code Authorization} header, so for these upgrades only the token is also taken
+     * from a {@code token} query parameter or from a {@code Sec-WebSocket-Protocol} entry {@code bearer.<token>}.
+     * The token is never logged. {@code null} means allowed.
+     */
+    public @Nullable Denial checkAdminUpgrade(HttpRequest request, @Nullable SocketAddress remote) {
+        String token = bearerToken(request);
+        if (token == null) {
+            List<String> query = new QueryStringDecoder(request.uri()).parameters().get("token");
+            if (query != null && !query.isEmpty()) {
+                token = query.get(0);
+            }
+        }
+        if (token == null) {
+            for (String header : request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+                for (String offered : header.split(",")) {
+                    String p = offered.trim();
+                    if (p.startsWith(SUBPROTOCOL_TOKEN_PREFIX) && p.length() > SUBPROTOCOL_TOKEN_PREFIX.length()) {
+                        token = p.substring(SUBPROTOCOL_TOKEN_PREFIX.length());
+                    }
+                }
+            }
+        }
+        return checkAdmin(request, remote, token);
+    }
+
+    private @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote, @Nullable String token) {
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !anyOrigin && !isOwnOrigin(origin, request) && !allowedOrigins.contains(norm(origin))) {
             return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
                     + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
         }
         if (tokenDigest != null) {
-            String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-            if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                    || !MessageDigest.isEqual(tokenDigest, sha256(auth.substring(7).trim()))) {
+            if (token == null || !MessageDigest.isEqual(tokenDigest, sha256(token))) {
                 return new Denial(HttpResponseStatus.UNAUTHORIZED,
                         "Missing or invalid admin token: send Authorization: Bearer <token>");
             }
@@ -66,6 +100,14 @@ public final class AccessPolicy {
                     + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
         }
         return null;
+    }
+
+    private static @Nullable String bearerToken(HttpRequest request) {
+        String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return auth.substring(7).trim();
     }
 
     /** Checks the {@code Origin} of a WebSocket upgrade; {@code null} means allowed. */

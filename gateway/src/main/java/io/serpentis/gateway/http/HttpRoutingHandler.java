@@ -17,13 +17,14 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers every HTTP request that is not a WebSocket upgrade of the WebSocket path, through the shared
- * {@link HttpRouter}; upgrades go on to the protocol stage. Responses leave in request order even when a route
+ * Answers every HTTP request that is not a WebSocket upgrade of one of the {@link WsEndpoint}s, through the shared
+ * {@link HttpRouter}; upgrades go on to the protocol stage once the endpoint's access rules pass. Responses leave in request order even when a route
  * answers later (HTTP/1.1 pipelining): requests that arrive meanwhile wait in a small bounded queue. Not
  * sharable (that queue is per connection).
  */
@@ -32,13 +33,19 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_PIPELINED = 16;
 
     private final HttpRouter router;
-    private final String wsPath;
+    private final Map<String, WsEndpoint> endpoints;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
 
+    /** Routes requests through {@code router}; upgrades of {@code wsPath} go to the protocol stage. */
     public HttpRoutingHandler(HttpRouter router, String wsPath) {
+        this(router, Map.of(wsPath, WsEndpoint.of(wsPath)));
+    }
+
+    /** Routes requests through {@code router}; upgrades of the endpoints' paths go to the protocol stage. */
+    public HttpRoutingHandler(HttpRouter router, Map<String, WsEndpoint> endpoints) {
         this.router = router;
-        this.wsPath = wsPath;
+        this.endpoints = endpoints;
     }
 
     @Override
@@ -64,14 +71,15 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(ctx, req);
             return;
         }
-        if (isUpgrade(req) && new QueryStringDecoder(req.uri()).rawPath().equals(wsPath)) {
-            forwardUpgrade(ctx, req);
+        WsEndpoint endpoint = isUpgrade(req) ? endpoints.get(new QueryStringDecoder(req.uri()).rawPath()) : null;
+        if (endpoint != null) {
+            forwardUpgrade(ctx, req, endpoint);
             return;
         }
         dispatch(ctx, req);
     }
 
-    private void forwardUpgrade(ChannelHandlerContext ctx, FullHttpRequest req) {
+    private void forwardUpgrade(ChannelHandlerContext ctx, FullHttpRequest req, WsEndpoint endpoint) {
         String problem = null;
         if (!HttpMethod.GET.equals(req.method())) {
             problem = "A WebSocket upgrade must be a GET request";
@@ -80,11 +88,16 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } else if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             problem = "Unsupported WebSocket version: only 13 (RFC 6455) is spoken";
         }
-        AccessPolicy.Denial denied = problem == null ? router.access().checkUpgrade(req) : null;
+        AccessPolicy.Denial denied = problem != null ? null
+                : endpoint.admin() ? router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress())
+                : router.access().checkUpgrade(req);
         if (denied != null) {
             req.release();
-            write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), denied.status(), denied.detail())),
-                    false, false);
+            FullHttpResponse r = router.responses().detail(ctx.alloc(), denied.status(), denied.detail());
+            if (denied.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"serpentis\"");
+            }
+            write(ctx, HttpResponses.closing(r), false, false);
             return;
         }
         if (problem != null) {
@@ -96,6 +109,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             write(ctx, HttpResponses.closing(r), false, false);
             return;
         }
+        endpoint.prepare().accept(ctx.pipeline());
         ctx.fireChannelRead(req); // the protocol stage owns it now
     }
 

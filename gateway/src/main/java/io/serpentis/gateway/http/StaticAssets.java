@@ -140,6 +140,22 @@ public final class StaticAssets {
             }
         }
 
+        /**
+         * Replaces every occurrence of {@code from} in the UTF-8 text of the asset at {@code path} (a vendor bundle
+         * that would otherwise reach the internet). Nothing happens when the text is absent, e.g. after an upgrade
+         * of the bundle; the browser tests then show any new outside request.
+         */
+        public Builder replaceText(String path, String from, String to) {
+            Asset a = assets.get(path);
+            if (a != null) {
+                String text = new String(a.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (text.contains(from)) {
+                    add(path, text.replace(from, to).getBytes(java.nio.charset.StandardCharsets.UTF_8), a.contentType());
+                }
+            }
+            return this;
+        }
+
         /** Adds {@code bytes} at {@code path}, typed by the path's extension. */
         public Builder add(String path, byte[] bytes) {
             return add(path, bytes, contentType(path));

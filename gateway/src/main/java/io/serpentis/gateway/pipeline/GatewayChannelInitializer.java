@@ -12,14 +12,18 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.feed.DashboardFeed;
+import io.serpentis.gateway.feed.DashboardViewerHandler;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
+import io.serpentis.gateway.http.WsEndpoint;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
+import java.util.Map;
 
 /**
  * Builds every connection's pipeline; the stage order is documented in {@link PipelineNames}. Shared objects and
@@ -34,12 +38,14 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final WsFrameHandler.Mode mode;
     private final ChannelGroup channels;
     private final GatewayMetrics metrics;
+    private final DashboardFeed feed;
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
+    private final Map<String, WsEndpoint> wsEndpoints;
 
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
             StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
-            ChannelGroup channels) {
+            ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
         this.config = config;
         this.router = router;
@@ -48,6 +54,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         this.codec = codec;
         this.mode = mode;
         this.channels = channels;
+        this.feed = feed;
         this.httpDecoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(config.http().maxInitialLineBytes())
                 .setMaxHeaderSize(config.http().maxHeaderBytes())
@@ -60,9 +67,15 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .closeOnProtocolViolation(true)
                 .withUTF8Validator(true)
                 .build();
+        // Both endpoints share the protocol stage, its decoder limits and close handling; the dashboard feed's
+        // upgrade swaps the last stage for the viewer handler (see dashboardViewer below).
+        this.wsEndpoints = Map.of(
+                config.ws().path(), WsEndpoint.of(config.ws().path()),
+                config.feed().path(), new WsEndpoint(config.feed().path(), true, this::dashboardViewer));
         this.wsProtocolConfig = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(config.ws().path())
-                .checkStartsWith(true) // HttpRoutingHandler forwards only the exact path, with or without a query
+                .websocketPath("/")
+                .checkStartsWith(true) // HttpRoutingHandler forwards only the endpoints' exact paths (query allowed)
+                .subprotocols(DashboardViewerHandler.SUBPROTOCOL) // selected for a browser that offers its token
                 .handshakeTimeoutMillis(config.ws().handshakeTimeout().toMillis())
                 .handleCloseFrames(false) // WsSession answers close frames itself (RFC 6455 echo, Autobahn 7.x)
                 .sendCloseFrame(null)
@@ -79,9 +92,15 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout()));
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
         p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
-        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, config.ws().path()));
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
         p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
+    }
+
+    /** The dashboard feed's pipeline shape: its viewer handler in place of the status protocol's. */
+    private void dashboardViewer(ChannelPipeline p) {
+        p.replace(PipelineNames.WS_FRAMES, PipelineNames.DASHBOARD_VIEWER,
+                new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
     }
 }

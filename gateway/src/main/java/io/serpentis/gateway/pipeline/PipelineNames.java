@@ -4,7 +4,8 @@ package io.serpentis.gateway.pipeline;
  * Names of the pipeline stages, in pipeline order. Before an upgrade:
  * {@code liveness → httpCodec → httpAggregator → httpRouting → wsProtocol → wsAggregator → wsFrames}. The
  * WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and encoder and removes
- * {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}.
+ * {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}. An accepted upgrade of the dashboard
+ * feed's path replaces {@code wsFrames} with {@code dashboardViewer} before the handshake.
  */
 public final class PipelineNames {
     /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
@@ -21,6 +22,8 @@ public final class PipelineNames {
     public static final String WS_AGGREGATOR = "wsAggregator";
     /** {@code WsFrameHandler}: the status protocol. */
     public static final String WS_FRAMES = "wsFrames";
+    /** {@code DashboardViewerHandler}: the dashboard feed, in place of {@code wsFrames} on {@code /ws/dashboard}. */
+    public static final String DASHBOARD_VIEWER = "dashboardViewer";
 
     private PipelineNames() {}
 }

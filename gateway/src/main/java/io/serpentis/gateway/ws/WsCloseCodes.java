@@ -19,12 +19,21 @@ public final class WsCloseCodes {
     public static final WebSocketCloseStatus TOO_BIG = new WebSocketCloseStatus(1009, "Message too big");
     /** 1011: an unexpected server error. */
     public static final WebSocketCloseStatus INTERNAL_ERROR = WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
+    /** 1013: a dashboard viewer beyond {@code --feed-max-viewers}; try again later. */
+    public static final WebSocketCloseStatus TRY_AGAIN_LATER =
+            new WebSocketCloseStatus(1013, "Too many dashboard viewers");
     /** 4001: a newer connection registered the same {@code client_id}; this one is closed. */
     public static final WebSocketCloseStatus SUPERSEDED =
             new WebSocketCloseStatus(4001, "Replaced by a newer connection for this client_id");
     /** 4002: nothing, not even a pong, arrived within the liveness timeout. */
     public static final WebSocketCloseStatus LIVENESS_TIMEOUT =
             new WebSocketCloseStatus(4002, "Liveness timeout");
+    /**
+     * 4003: a dashboard viewer that did not read what it was sent for {@code --feed-slow-viewer-timeout}; it may
+     * reconnect and starts again from a snapshot.
+     */
+    public static final WebSocketCloseStatus VIEWER_TOO_SLOW =
+            new WebSocketCloseStatus(4003, "Dashboard viewer too slow");
 
     /** The reason text of an operator's disconnect (the original's). */
     public static final String SERVER_DISCONNECT_REASON = "Server initiated disconnect";

@@ -20,6 +20,19 @@ class GatewayCommandTest {
         assertThat(c.limits()).isEqualTo(LimitsConfig.defaults());
         assertThat(c.registry()).isEqualTo(RegistryConfig.defaults());
         assertThat(c.http()).isEqualTo(HttpConfig.defaults());
+        assertThat(c.feed()).isEqualTo(FeedConfig.defaults());
+    }
+
+    @Test
+    void readsTheFeedSettings() {
+        GatewayConfig c = GatewayCommandAccess.parse("--feed-interval", "100ms", "--feed-max-viewers", "7",
+                "--feed-slow-viewer-timeout", "3s", "--feed-history-bytes", "0");
+        assertThat(c.feed()).isEqualTo(new FeedConfig("/ws/dashboard", Duration.ofMillis(100), 7,
+                Duration.ofSeconds(3), 0));
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--feed-interval", "1ms"))
+                .hasMessageContaining("feed-interval");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--feed-max-viewers", "0"))
+                .hasMessageContaining("feed-max-viewers");
     }
 
     @Test
@@ -63,7 +76,8 @@ class GatewayCommandTest {
             "--handshake-timeout", "--max-client-id-bytes", "--max-attributes-per-message",
             "--max-attributes-per-client", "--max-attribute-name-bytes", "--max-value-bytes",
             "--max-client-status-bytes", "--retention", "--purge-interval", "--http-max-initial-line-bytes",
-            "--http-max-header-bytes", "--http-max-content-bytes", "--http-idle-timeout"}) {
+            "--http-max-header-bytes", "--http-max-content-bytes", "--http-idle-timeout", "--feed-interval",
+            "--feed-max-viewers", "--feed-slow-viewer-timeout", "--feed-history-bytes"}) {
             assertThat(help).contains(option);
         }
         assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT");

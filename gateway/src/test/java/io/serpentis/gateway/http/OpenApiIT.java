@@ -75,6 +75,10 @@ class OpenApiIT {
             Map.entry("/docs", Set.of("get")),
             Map.entry("/redoc", Set.of("get")),
             Map.entry("/ws", Set.of("get")),
+            Map.entry("/ws/dashboard", Set.of("get")),
+            Map.entry("/api/v1/clients", Set.of("get")),
+            Map.entry("/api/v1/clients/{client_id}", Set.of("get")),
+            Map.entry("/api/v1/clients/{client_id}/commands", Set.of("post")),
             Map.entry("/clients/{client_id}/pause", Set.of("post")),
             Map.entry("/clients/{client_id}/resume", Set.of("post")),
             Map.entry("/clients/{client_id}/disconnect", Set.of("post")));

@@ -139,12 +139,39 @@ class StaticContentIT {
     }
 
     @Test
-    void theScriptNeverInsertsHtml() throws Exception {
-        String js = get("/app.js").body();
+    void theScriptsNeverInsertHtml() throws Exception {
+        java.util.Map<String, String> modules = modules("/app.js");
+        assertThat(modules.keySet()).contains("/app.js", "/api.js", "/feed.js", "/store.js", "/table.js");
+        for (var m : modules.entrySet()) {
+            assertThat(m.getValue()).as(m.getKey()).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
+                    "document.write", "createContextualFragment", "DOMParser", "eval(", "new Function",
+                    "setAttribute('style'", "srcdoc");
+        }
+        String all = String.join("\n", modules.values());
+        assertThat(all).contains("adminFetch('/statuses'", "encodeURIComponent(id)", "export function render(",
+                "new WebSocket(");
+    }
 
-        assertThat(js).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
-                "createContextualFragment", "DOMParser", "eval(", "new Function");
-        assertThat(js).contains("adminFetch('/statuses'", "encodeURIComponent(id)", "export function render(");
+    /** {@code entry} and every module it imports, transitively, by path. */
+    private static java.util.Map<String, String> modules(String entry) throws Exception {
+        java.util.Map<String, String> found = new java.util.TreeMap<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.List.of(entry));
+        Pattern imports = Pattern.compile("(?m)^import\\s[^;]*?from\\s+'\\./([^']+)'");
+        while (!todo.isEmpty()) {
+            String path = todo.poll();
+            if (found.containsKey(path)) {
+                continue;
+            }
+            HttpResponse<String> r = get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            assertThat(header(r, "content-type")).as(path).startsWith("text/javascript");
+            found.put(path, r.body());
+            Matcher m = imports.matcher(r.body());
+            while (m.find()) {
+                todo.add("/" + m.group(1));
+            }
+        }
+        return found;
     }
 
     private static HttpRequest.Builder request(String path) {

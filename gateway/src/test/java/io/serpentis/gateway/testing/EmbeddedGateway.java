@@ -3,6 +3,7 @@ package io.serpentis.gateway.testing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -32,6 +34,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final LocalClientRegistry registry;
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public final EmbeddedChannel channel;
+    /** The dashboard feed, ticked only by {@link DashboardFeed#tick()}; extra passes run at once. */
+    public final DashboardFeed feed;
     private final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
     private final EmbeddedChannel clientDecoder =
             new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
@@ -41,17 +45,26 @@ public final class EmbeddedGateway implements AutoCloseable {
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
+        GatewayMetrics metrics = new GatewayMetrics(meters);
+        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics, UnpooledByteBufAllocator.DEFAULT,
+                Runnable::run);
+        registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
-                new WsMessageCodec(config.limits()), new GatewayMetrics(meters), WsFrameHandler.Mode.STATUS,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)));
+                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }
 
     /** Sends the upgrade request and returns the server's response head. */
     public String handshake() {
-        channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        return handshake("/ws");
+    }
+
+    /** Sends the upgrade request for {@code path} and returns the server's response head. */
+    public String handshake(String path) {
+        channel.writeInbound(Unpooled.copiedBuffer("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));
         StringBuilder head = new StringBuilder();
         for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
@@ -101,6 +114,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     @Override
     public void close() {
         channel.finishAndReleaseAll();
+        feed.close();
         clientEncoder.finishAndReleaseAll();
         clientDecoder.finishAndReleaseAll();
     }

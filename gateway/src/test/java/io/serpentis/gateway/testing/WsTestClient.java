@@ -49,6 +49,16 @@ public final class WsTestClient implements AutoCloseable {
         return new WsTestClient(b, uri);
     }
 
+    /** Connects offering {@code subprotocols}. */
+    public static WsTestClient connectWithSubprotocols(URI uri, String first, String... more) {
+        return new WsTestClient(HTTP.newWebSocketBuilder().connectTimeout(WAIT).subprotocols(first, more), uri);
+    }
+
+    /** The subprotocol the server selected, or an empty string. */
+    public String subprotocol() {
+        return ws.getSubprotocol();
+    }
+
     /** Sends a text message and waits until it is handed to the socket. */
     public WsTestClient send(String text) {
         ws.sendText(text, true).join();

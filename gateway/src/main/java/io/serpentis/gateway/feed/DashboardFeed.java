@@ -1,0 +1,454 @@
+package io.serpentis.gateway.feed;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.serpentis.gateway.config.FeedConfig;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.registry.ClientRecord;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.registry.RegistryListener;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The live dashboard feed: a {@link RegistryListener} that marks changed client ids dirty (one entry per client,
+ * however often it changes), and a tick on the feed's own thread, every {@link FeedConfig#interval()}, that turns
+ * the dirty ids into one delta with the next sequence number, encodes it once and hands the same bytes to every
+ * viewer ({@code retainedDuplicate()}), one task per event loop, one flush per viewer.
+ *
+ * <p>Sequence numbers: deltas are numbered 1, 2, 3, ... without gaps; a snapshot carries the number of the last
+ * delta it includes. A viewer that sees a number other than the previous plus one missed something and asks for a
+ * snapshot ({@code {"type": "snapshot"}}).
+ *
+ * <p>Backpressure: a viewer whose channel is not writable at a tick is skipped, not buffered. The feed keeps the
+ * most recent deltas (bounded by {@link FeedConfig#historyBytes()} and {@value #MAX_HISTORY_DELTAS} entries), so a
+ * viewer that drains catches up from them at the next tick; one that fell further behind gets a fresh snapshot.
+ * A viewer that stays unwritable for {@link FeedConfig#slowViewerTimeout()} is closed with 4003 (see
+ * {@link DashboardViewer}). So a viewer costs at most the write-buffer watermark plus one tick's (or one
+ * snapshot's) bytes, whatever the update rate.
+ *
+ * <p>Threading: the listener methods run on any thread and only touch a concurrent set. Draining, encoding, the
+ * history and snapshots belong to the feed thread. Per-viewer state belongs to the viewer's event loop; the feed
+ * reaches it only through tasks submitted to that loop, which own the buffer references they carry.
+ */
+public final class DashboardFeed implements RegistryListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DashboardFeed.class);
+
+    /** Most clients in one snapshot message; larger snapshots are sent in parts. */
+    static final int SNAPSHOT_PART_CLIENTS = 500;
+    /** Most deltas kept for catching up, whatever their size. */
+    static final int MAX_HISTORY_DELTAS = 256;
+
+    /** An encoded delta kept for viewers that were skipped. */
+    record Delta(long seq, ByteBuf bytes) {}
+
+    /** An encoded snapshot: its parts, each a complete message, taken after delta {@code seq}. */
+    record Snapshot(long seq, List<ByteBuf> parts) {
+        void release() {
+            parts.forEach(ByteBuf::release);
+        }
+
+        Snapshot retain() {
+            parts.forEach(ByteBuf::retain);
+            return this;
+        }
+    }
+
+    private final ClientRegistry registry;
+    private final Supplier<String> redisStatus;
+    private final FeedConfig config;
+    private final GatewayMetrics metrics;
+    private final ByteBufAllocator alloc;
+    private final FeedEncoder encoder;
+    private final @Nullable ScheduledExecutorService ownExecutor;
+    private final Executor passExecutor;
+
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    private final Set<DashboardViewer> viewers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean passQueued = new AtomicBoolean();
+
+    // Feed thread only.
+    private long seq;
+    private final ArrayDeque<Delta> history = new ArrayDeque<>();
+    private long historyBytes;
+    private final HashMap<String, Boolean> known = new HashMap<>();
+    private int connectedKnown;
+    private @Nullable String lastRedisStatus;
+    private volatile boolean closed;
+
+    /**
+     * A feed with its own thread; call {@link #start()} to begin ticking.
+     *
+     * @param redisStatus the store's {@code redis_status}, read at every tick (a cheap volatile read)
+     */
+    public DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+            GatewayMetrics metrics, ByteBufAllocator alloc) {
+        this(registry, redisStatus, config, metrics, alloc,
+                Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
+    }
+
+    private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+            GatewayMetrics metrics, ByteBufAllocator alloc, ScheduledExecutorService executor) {
+        this(registry, redisStatus, config, metrics, alloc, executor, executor);
+    }
+
+    /**
+     * A feed whose extra passes (snapshots for new viewers) run on {@code passExecutor} and that ticks only when
+     * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
+     */
+    public static DashboardFeed manual(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+            GatewayMetrics metrics, ByteBufAllocator alloc, Executor passExecutor) {
+        return new DashboardFeed(registry, redisStatus, config, metrics, alloc, null, passExecutor);
+    }
+
+    private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+            GatewayMetrics metrics, ByteBufAllocator alloc, @Nullable ScheduledExecutorService ownExecutor,
+            Executor passExecutor) {
+        this.registry = registry;
+        this.redisStatus = redisStatus;
+        this.config = config;
+        this.metrics = metrics;
+        this.alloc = alloc;
+        this.encoder = new FeedEncoder(JsonMapper.builder().build());
+        this.ownExecutor = ownExecutor;
+        this.passExecutor = passExecutor;
+        // Records that exist already (restored from the store) count from the first tick on.
+        registry.forEach(r -> dirty.add(r.id()));
+    }
+
+    /** Starts ticking every {@link FeedConfig#interval()}. */
+    public void start() {
+        if (ownExecutor == null) {
+            throw new IllegalStateException("a manual feed does not tick by itself");
+        }
+        long nanos = config.interval().toNanos();
+        ownExecutor.scheduleAtFixedRate(this::tick, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The configuration. */
+    public FeedConfig config() {
+        return config;
+    }
+
+    /** The number of connected viewers. */
+    public int viewerCount() {
+        return viewers.size();
+    }
+
+    // ---- RegistryListener: any thread, never blocks
+
+    @Override
+    public void changed(ClientRecord record) {
+        dirty.add(record.id());
+    }
+
+    @Override
+    public void removed(ClientRecord record) {
+        dirty.add(record.id());
+    }
+
+    // ---- viewers: called from their event loops
+
+    /** Adds a viewer, which gets a snapshot at once; {@code false} when {@link FeedConfig#maxViewers()} are on. */
+    boolean addViewer(DashboardViewer viewer) {
+        synchronized (viewers) {
+            if (viewers.size() >= config.maxViewers()) {
+                return false;
+            }
+            viewers.add(viewer);
+        }
+        metrics.dashboardViewerAdded();
+        requestPass();
+        return true;
+    }
+
+    void removeViewer(DashboardViewer viewer) {
+        if (viewers.remove(viewer)) {
+            metrics.dashboardViewerRemoved();
+        }
+    }
+
+    /**
+     * Asks for an extra pass between ticks, which serves the viewers waiting for a snapshot (or to catch up) without
+     * waiting for the next tick. Coalesced: at most one pass is queued at a time.
+     */
+    void requestPass() {
+        if (passQueued.compareAndSet(false, true)) {
+            try {
+                passExecutor.execute(() -> {
+                    passQueued.set(false);
+                    try {
+                        if (!closed) {
+                            publish();
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("dashboard feed pass failed", e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                passQueued.set(false); // shutting down
+            }
+        }
+    }
+
+    // ---- the feed thread
+
+    /**
+     * One tick: drains the dirty ids, encodes one delta if anything changed, and publishes. Feed thread only
+     * (tests and benchmarks call it on a {@link #manual} feed).
+     */
+    public void tick() {
+        if (closed) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            List<ClientSnapshot> changed = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            boolean watched = !viewers.isEmpty();
+            drain(changed, removed, watched);
+            String redis = redisStatus.get();
+            boolean redisChanged = !redis.equals(lastRedisStatus);
+            lastRedisStatus = redis;
+            if (!watched) {
+                clearHistory(); // nobody to catch up: every new viewer starts with a snapshot
+                return;
+            }
+            if (!changed.isEmpty() || !removed.isEmpty() || redisChanged) {
+                seq++;
+                ByteBuf delta = encoder.delta(alloc, seq, redis, counts(), changed, removed);
+                delta.touch("dashboard delta");
+                remember(new Delta(seq, delta));
+                metrics.dashboardDeltaEncoded(changed.size() + removed.size());
+            }
+            publish();
+        } catch (RuntimeException e) {
+            log.warn("dashboard feed tick failed", e); // the next tick tries again; the schedule must survive
+        } finally {
+            metrics.dashboardTick(System.nanoTime() - start);
+        }
+    }
+
+    /** Takes every dirty id; the id is removed before its record is read, so a later change is never lost. */
+    private void drain(List<ClientSnapshot> changed, List<String> removed, boolean watched) {
+        for (Iterator<String> it = dirty.iterator(); it.hasNext(); ) {
+            String id = it.next();
+            it.remove();
+            ClientRecord record = registry.find(id);
+            if (record == null) {
+                if (Boolean.TRUE.equals(known.remove(id))) {
+                    connectedKnown--;
+                }
+                removed.add(id); // even if never known here: a snapshot may have shown it
+                continue;
+            }
+            boolean connected;
+            if (watched) {
+                ClientSnapshot s = record.snapshot();
+                changed.add(s);
+                connected = s.connected();
+            } else {
+                connected = record.owner() != null;
+            }
+            Boolean was = known.put(id, connected);
+            if (was == null ? connected : was != connected) {
+                connectedKnown += connected ? 1 : -1;
+            }
+        }
+    }
+
+    private FeedEncoder.Counts counts() {
+        return new FeedEncoder.Counts(connectedKnown, known.size());
+    }
+
+    private void remember(Delta delta) {
+        history.addLast(delta);
+        historyBytes += delta.bytes().readableBytes();
+        // Keep the newest delta even when it alone exceeds the budget: this tick's viewers need it.
+        while (history.size() > 1
+                && (historyBytes > config.historyBytes() || history.size() > MAX_HISTORY_DELTAS)) {
+            Delta old = history.removeFirst();
+            historyBytes -= old.bytes().readableBytes();
+            old.bytes().release();
+        }
+    }
+
+    private void clearHistory() {
+        Delta d;
+        while ((d = history.pollFirst()) != null) {
+            d.bytes().release();
+        }
+        historyBytes = 0;
+    }
+
+    /**
+     * Hands what each viewer needs to its event loop: the deltas it has not seen yet (from the history) and, if any
+     * writable viewer needs one, a snapshot encoded once for all of them. Feed thread only.
+     */
+    private void publish() {
+        if (viewers.isEmpty()) {
+            return;
+        }
+        // A viewer at seq s can catch up from the history when it holds every delta after s.
+        long oldestUsable = history.isEmpty() ? seq : history.peekFirst().seq() - 1;
+        boolean snapshotNeeded = false;
+        Map<EventLoop, List<DashboardViewer>> byLoop = new HashMap<>();
+        for (DashboardViewer v : viewers) {
+            byLoop.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
+            if (v.isWritable() && (v.wantsSnapshot() || v.deliveredSeq() < oldestUsable)) {
+                snapshotNeeded = true;
+            }
+        }
+        Snapshot snapshot = snapshotNeeded ? snapshot() : null;
+        try {
+            for (Map.Entry<EventLoop, List<DashboardViewer>> e : byLoop.entrySet()) {
+                List<DashboardViewer> group = e.getValue();
+                // Deltas after the oldest position a viewer of this loop can catch up from; a viewer that
+                // waits for a snapshot takes the snapshot instead.
+                long from = Long.MAX_VALUE;
+                for (DashboardViewer v : group) {
+                    if (!v.wantsSnapshot() && v.deliveredSeq() >= oldestUsable) {
+                        from = Math.min(from, v.deliveredSeq());
+                    }
+                }
+                // The task owns one reference to each buffer it carries, and releases them when done.
+                List<Delta> window = new ArrayList<>();
+                for (Delta d : history) {
+                    if (d.seq() > from) {
+                        d.bytes().retain();
+                        window.add(d);
+                    }
+                }
+                if (window.isEmpty() && snapshot == null) {
+                    continue;
+                }
+                Delivery delivery = new Delivery(group, window, snapshot == null ? null : snapshot.retain(), seq);
+                try {
+                    e.getKey().execute(delivery);
+                } catch (RejectedExecutionException rejected) {
+                    delivery.release(); // the loop is shutting down
+                }
+            }
+        } finally {
+            if (snapshot != null) {
+                snapshot.release();
+            }
+        }
+    }
+
+    /** Encodes a snapshot of every record, in parts of {@value #SNAPSHOT_PART_CLIENTS} clients. */
+    private Snapshot snapshot() {
+        List<ClientSnapshot> all = new ArrayList<>(Math.max(16, registry.size()));
+        registry.forEach(r -> all.add(r.snapshot()));
+        int connected = 0;
+        for (ClientSnapshot s : all) {
+            if (s.connected()) {
+                connected++;
+            }
+        }
+        FeedEncoder.Counts counts = new FeedEncoder.Counts(connected, all.size());
+        String redis = lastRedisStatus != null ? lastRedisStatus : redisStatus.get();
+        int parts = Math.max(1, (all.size() + SNAPSHOT_PART_CLIENTS - 1) / SNAPSHOT_PART_CLIENTS);
+        List<ByteBuf> out = new ArrayList<>(parts);
+        boolean ok = false;
+        try {
+            for (int p = 0; p < parts; p++) {
+                List<ClientSnapshot> slice =
+                        all.subList(p * SNAPSHOT_PART_CLIENTS, Math.min(all.size(), (p + 1) * SNAPSHOT_PART_CLIENTS));
+                out.add(encoder.snapshotPart(alloc, seq, p + 1, parts, config.interval().toMillis(), redis, counts,
+                        slice).touch("dashboard snapshot"));
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                out.forEach(ByteBuf::release);
+            }
+        }
+        metrics.dashboardSnapshotEncoded();
+        return new Snapshot(seq, out);
+    }
+
+    /** The sequence number of the latest delta (tests). Feed thread only. */
+    long seq() {
+        return seq;
+    }
+
+    /** Bytes of deltas kept for catching up (tests). Feed thread only. */
+    long historyBytes() {
+        return historyBytes;
+    }
+
+    /** Stops ticking and releases the history. Viewers are closed by the server with their channels. */
+    @Override
+    public void close() {
+        if (ownExecutor != null) {
+            ownExecutor.shutdownNow();
+            try {
+                ownExecutor.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // The feed thread has stopped (or is stuck past the wait): release on a task if it can still run.
+        }
+        closed = true;
+        clearHistory();
+    }
+
+    /** What one event loop must write to its viewers after one tick or pass. */
+    private static final class Delivery implements Runnable {
+        private final List<DashboardViewer> viewers;
+        private final List<Delta> window;
+        private final @Nullable Snapshot snapshot;
+        private final long seq;
+
+        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot, long seq) {
+            this.viewers = viewers;
+            this.window = window;
+            this.snapshot = snapshot;
+            this.seq = seq;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (DashboardViewer v : viewers) {
+                    v.deliver(window, snapshot, seq);
+                }
+                for (DashboardViewer v : viewers) {
+                    v.flushIfWritten();
+                }
+            } finally {
+                release();
+            }
+        }
+
+        void release() {
+            for (Delta d : window) {
+                d.bytes().release();
+            }
+            if (snapshot != null) {
+                snapshot.release();
+            }
+        }
+    }
+}

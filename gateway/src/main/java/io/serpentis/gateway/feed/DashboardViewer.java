@@ -1,0 +1,239 @@
+package io.serpentis.gateway.feed;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.AttributeKey;
+import io.serpentis.gateway.config.FeedConfig;
+import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.GatewayMetrics.SnapshotReason;
+import io.serpentis.gateway.ws.WsCloseCodes;
+import io.serpentis.gateway.ws.WsMessageCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One dashboard viewer's connection: what it has been sent (the sequence number of the last delta), whether it
+ * waits for a snapshot, and its slow-consumer policy. Created by {@link DashboardViewerHandler} when the handshake
+ * completes.
+ *
+ * <p>Threading: confined to the channel's event loop, except {@link #deliveredSeq()}, {@link #wantsSnapshot()} and
+ * {@link #isWritable()}, which the feed thread reads (volatile) to decide what to send.
+ */
+public final class DashboardViewer {
+    /** The viewer of a dashboard channel, once upgraded. */
+    public static final AttributeKey<DashboardViewer> KEY = AttributeKey.valueOf(DashboardViewer.class, "viewer");
+
+    private static final Logger log = LoggerFactory.getLogger(DashboardViewer.class);
+
+    private final ChannelHandlerContext ctx;
+    private final Channel channel;
+    private final DashboardFeed feed;
+    private final FeedConfig config;
+    private final WsConfig wsConfig;
+    private final GatewayMetrics metrics;
+
+    private volatile long deliveredSeq = -1;
+    private volatile boolean wantsSnapshot = true;
+    private SnapshotReason snapshotReason = SnapshotReason.CONNECT;
+    /** Skipped at least once since it was last sent something: the next delivery resyncs it. */
+    private boolean behind;
+    private boolean written;
+    private int unwritableEpisode;
+    private boolean closeSent;
+
+    DashboardViewer(ChannelHandlerContext ctx, DashboardFeed feed, WsConfig wsConfig, GatewayMetrics metrics) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.feed = feed;
+        this.config = feed.config();
+        this.wsConfig = wsConfig;
+        this.metrics = metrics;
+    }
+
+    EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    /** The sequence number of the last delta (or snapshot) written; -1 before the first snapshot. Any thread. */
+    long deliveredSeq() {
+        return deliveredSeq;
+    }
+
+    /** Whether the next delivery must be a snapshot. Any thread. */
+    boolean wantsSnapshot() {
+        return wantsSnapshot;
+    }
+
+    /** Whether the channel accepts writes without going over its high watermark. Any thread. */
+    boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /**
+     * Writes what this viewer has not seen: the snapshot if it needs one (or cannot catch up from {@code window}),
+     * then the deltas of {@code window} after what it has. Skips an unwritable viewer. Does not flush. The caller
+     * keeps ownership of the buffers; each write takes a retained duplicate.
+     */
+    void deliver(List<DashboardFeed.Delta> window, DashboardFeed.@Nullable Snapshot snapshot, long seq) {
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        long have = deliveredSeq;
+        if (!wantsSnapshot && have >= seq) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            behind = true; // RFC 6455 has no flow control of its own: skip rather than buffer without bound
+            metrics.dashboardDeltaSkipped();
+            return;
+        }
+        boolean fromHistory = !wantsSnapshot && !window.isEmpty() && window.get(0).seq() <= have + 1;
+        if (!fromHistory) {
+            if (snapshot == null) {
+                if (!wantsSnapshot) {
+                    wantsSnapshot = true;
+                    snapshotReason = SnapshotReason.RESYNC;
+                    feed.requestPass();
+                }
+                return;
+            }
+            for (ByteBuf part : snapshot.parts()) {
+                ctx.write(new TextWebSocketFrame(part.retainedDuplicate()), ctx.voidPromise());
+            }
+            written = true;
+            have = snapshot.seq();
+            wantsSnapshot = false;
+            metrics.dashboardSnapshotSent(behind ? SnapshotReason.RESYNC : snapshotReason);
+            if (behind) {
+                metrics.dashboardViewerResynced(true);
+                behind = false;
+            }
+        }
+        for (DashboardFeed.Delta d : window) {
+            if (d.seq() == have + 1) {
+                ctx.write(new TextWebSocketFrame(d.bytes().retainedDuplicate()), ctx.voidPromise());
+                written = true;
+                have = d.seq();
+                metrics.dashboardDeltaSent();
+            }
+        }
+        if (behind) {
+            metrics.dashboardViewerResynced(false);
+            behind = false;
+        }
+        deliveredSeq = have;
+    }
+
+    /** Flushes once after a delivery that wrote anything. */
+    void flushIfWritten() {
+        if (written) {
+            written = false;
+            ctx.flush();
+        }
+    }
+
+    /** A text message from the viewer: {@code {"type": "snapshot"}} asks for a snapshot. The caller releases it. */
+    void onText(ByteBuf content) {
+        if (closeSent) {
+            return;
+        }
+        String text = content.toString(StandardCharsets.UTF_8).replace(" ", "");
+        if (text.equals("{\"type\":\"snapshot\"}")) {
+            if (!wantsSnapshot) {
+                wantsSnapshot = true;
+                snapshotReason = SnapshotReason.REQUESTED;
+            }
+            feed.requestPass();
+            return;
+        }
+        ctx.writeAndFlush(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(),
+                "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
+    }
+
+    /** Reacts to the channel's writability: a stuck viewer is closed once the slow-viewer timeout passes. */
+    void onWritabilityChanged() {
+        if (!channel.isWritable()) {
+            int episode = ++unwritableEpisode;
+            ctx.executor().schedule(() -> dropIfStillStuck(episode), config.slowViewerTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } else if (behind || wantsSnapshot) {
+            feed.requestPass(); // catch up now rather than at the next tick
+        }
+    }
+
+    private void dropIfStillStuck(int episode) {
+        if (episode == unwritableEpisode && !channel.isWritable() && channel.isActive() && !closeSent) {
+            log.info("[{}] dashboard viewer {} did not read for {} ms; closing with {}", channel.id().asShortText(),
+                    channel.remoteAddress(), config.slowViewerTimeout().toMillis(), WsCloseCodes.VIEWER_TOO_SLOW.code());
+            metrics.dashboardViewerDropped(GatewayMetrics.DropReason.SLOW);
+            sendClose(WsCloseCodes.VIEWER_TOO_SLOW);
+        }
+    }
+
+    void onPingDue() {
+        if (!closeSent) {
+            ctx.writeAndFlush(new PingWebSocketFrame());
+        }
+    }
+
+    void onTimedOut() {
+        if (!closeSent) {
+            closeSent = true;
+            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** The peer's close frame: our close handshake ends, or theirs starts and is answered (RFC 6455 5.5.1). */
+    void onCloseFrame(CloseWebSocketFrame frame) {
+        if (closeSent) {
+            channel.close();
+            return;
+        }
+        closeSent = true;
+        int code = frame.statusCode();
+        CloseWebSocketFrame reply = code == -1 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
+        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The decoder already sent its close frame (protocol violation, 1009). */
+    void onCloseSentByDecoder() {
+        closeSent = true;
+    }
+
+    /** Starts a graceful close because the gateway is stopping. Any thread. */
+    public void shutdown() {
+        try {
+            channel.eventLoop().execute(() -> sendClose(WsCloseCodes.GOING_AWAY));
+        } catch (RejectedExecutionException e) {
+            channel.close();
+        }
+    }
+
+    /** Sends a close frame once; a peer that does not answer within the close timeout is closed. */
+    void sendClose(WebSocketCloseStatus status) {
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        closeSent = true;
+        ctx.writeAndFlush(new CloseWebSocketFrame(status));
+        ctx.executor().schedule(() -> {
+            channel.close();
+        }, wsConfig.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+}

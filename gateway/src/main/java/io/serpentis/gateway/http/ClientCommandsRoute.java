@@ -1,0 +1,82 @@
+package io.serpentis.gateway.http;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.CommandResult;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code POST /api/v1/clients/{client_id}/commands} with {@code {"command": "pause"|"resume"|"disconnect"}}: sends
+ * the command through {@link ClientRegistry#command} and answers 202 with a command id once the frame is written
+ * (the client acknowledges, if at all, with an ordinary status message). The body must be
+ * {@code application/json}, which also keeps plain cross-site form posts out.
+ */
+public final class ClientCommandsRoute implements HttpRoute {
+    private static final Logger log = LoggerFactory.getLogger(ClientCommandsRoute.class);
+    static final String COMMANDS = "pause, resume or disconnect";
+
+    private final ClientRegistry registry;
+    private final HttpResponses responses;
+
+    public ClientCommandsRoute(ClientRegistry registry, HttpResponses responses) {
+        this.registry = registry;
+        this.responses = responses;
+    }
+
+    @Override
+    public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
+        String id = exchange.pathParams().get(0);
+        var alloc = exchange.alloc();
+        CharSequence mime = HttpUtil.getMimeType(exchange.request());
+        if (mime == null || !"application/json".contentEquals(mime.toString().toLowerCase(java.util.Locale.ROOT))) {
+            return done(responses.detail(alloc, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "Send the command as Content-Type: application/json, e.g. {\"command\": \"pause\"}"));
+        }
+        ClientCommand command;
+        try {
+            JsonNode body = responses.mapper().readTree(
+                    exchange.request().content().toString(StandardCharsets.UTF_8));
+            JsonNode name = body == null ? null : body.get("command");
+            command = name != null && name.isString() ? ClientCommand.fromWireName(name.asString()) : null;
+        } catch (JacksonException e) {
+            return done(responses.detail(alloc, HttpResponseStatus.BAD_REQUEST, "The body is not valid JSON"));
+        }
+        if (command == null) {
+            return done(responses.detail(alloc, HttpResponseStatus.BAD_REQUEST,
+                    "The body must be a JSON object with \"command\": " + COMMANDS));
+        }
+        ClientCommand c = command;
+        return registry.command(id, c).thenApply(result -> reply(exchange, id, c, result));
+    }
+
+    private FullHttpResponse reply(HttpExchange exchange, String id, ClientCommand command, CommandResult result) {
+        var alloc = exchange.alloc();
+        return switch (result) {
+            case SENT -> {
+                String commandId = UUID.randomUUID().toString();
+                log.info("command {} ({}) sent to client {}", commandId, command.wireName(), id);
+                yield responses.json(alloc, HttpResponseStatus.ACCEPTED, HttpResponses.object(
+                        "command_id", commandId, "command", command.wireName(), "client_id", id, "status", "sent"));
+            }
+            case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND, "Client " + id + " not found.");
+            case NOT_CONNECTED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,
+                    "Client " + id + " is not connected.");
+            case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,
+                    "Client " + id + " disconnected while the command was being sent.");
+        };
+    }
+
+    private static CompletionStage<FullHttpResponse> done(FullHttpResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+}

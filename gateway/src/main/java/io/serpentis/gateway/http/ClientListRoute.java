@@ -1,0 +1,183 @@
+package io.serpentis.gateway.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.serpentis.gateway.registry.ClientRecord;
+import io.serpentis.gateway.registry.ClientRegistry;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JsonGenerator;
+
+/**
+ * {@code GET /api/v1/clients?state=&q=&limit=&cursor=}: one page of clients in a stable order (by id), filtered by
+ * connection state and by a case-insensitive substring of the id, served from the registry's memory. The cursor is
+ * opaque to callers (the base64url of the last id of the previous page), so pages stay consistent while clients
+ * come and go: a client is never listed twice, and one that existed throughout is never skipped. Scanning a large
+ * fleet is CPU work, so it runs on the {@code executor}.
+ */
+public final class ClientListRoute implements HttpRoute {
+    /** Page size when {@code limit} is absent. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** Largest {@code limit}. */
+    public static final int MAX_LIMIT = 1000;
+
+    private final ClientRegistry registry;
+    private final HttpResponses responses;
+    private final Executor executor;
+
+    /** The parsed query. */
+    private record Query(@Nullable Boolean connected, @Nullable String q, int limit, @Nullable String after) {}
+
+    public ClientListRoute(ClientRegistry registry, HttpResponses responses, Executor executor) {
+        this.registry = registry;
+        this.responses = responses;
+        this.executor = executor;
+    }
+
+    @Override
+    public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
+        Map<String, List<String>> params = new QueryStringDecoder(exchange.request().uri()).parameters();
+        Query query;
+        try {
+            query = parse(params);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(
+                    responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+        }
+        return responses.offload(exchange, executor, ex -> encode(ex, query));
+    }
+
+    private static Query parse(Map<String, List<String>> params) {
+        String state = first(params, "state");
+        Boolean connected;
+        if (state == null || state.equals("all")) {
+            connected = null;
+        } else if (state.equals("connected")) {
+            connected = Boolean.TRUE;
+        } else if (state.equals("disconnected")) {
+            connected = Boolean.FALSE;
+        } else {
+            throw new IllegalArgumentException("state must be connected, disconnected or all");
+        }
+        String q = first(params, "q");
+        q = q == null || q.isEmpty() ? null : q.toLowerCase(Locale.ROOT);
+        String limitText = first(params, "limit");
+        int limit = DEFAULT_LIMIT;
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_LIMIT);
+            }
+        }
+        String cursor = first(params, "cursor");
+        String after = null;
+        if (cursor != null && !cursor.isEmpty()) {
+            try {
+                after = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cursor is not one this API returned (use next_cursor as given)");
+            }
+        }
+        return new Query(connected, q, limit, after);
+    }
+
+    private static @Nullable String first(Map<String, List<String>> params, String name) {
+        List<String> values = params.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The cursor that continues after {@code id}. */
+    static String cursorAfter(String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private FullHttpResponse encode(HttpExchange exchange, Query query) {
+        // The limit + 1 smallest matching ids after the cursor, in a max-heap: one pass, O(n log limit).
+        PriorityQueue<String> page = new PriorityQueue<>(query.limit() + 1, Collections.reverseOrder());
+        int[] counts = new int[3]; // connected, total, matched
+        registry.forEach(record -> {
+            boolean connected = record.owner() != null;
+            counts[0] += connected ? 1 : 0;
+            counts[1]++;
+            if (!matches(record, connected, query)) {
+                return;
+            }
+            counts[2]++;
+            String id = record.id();
+            if (query.after() != null && id.compareTo(query.after()) <= 0) {
+                return;
+            }
+            if (page.size() <= query.limit()) {
+                page.add(id);
+            } else if (id.compareTo(page.peek()) < 0) {
+                page.poll();
+                page.add(id);
+            }
+        });
+        List<String> ids = new ArrayList<>(page);
+        Collections.sort(ids);
+        String next = null;
+        if (ids.size() > query.limit()) {
+            ids = ids.subList(0, query.limit());
+            next = cursorAfter(ids.get(ids.size() - 1));
+        }
+        ByteBuf out = exchange.alloc().buffer(256 + ids.size() * 256);
+        boolean ok = false;
+        try (JsonGenerator g = responses.mapper().createGenerator((OutputStream) new ByteBufOutputStream(out))) {
+            g.writeStartObject();
+            g.writeName("clients");
+            g.writeStartArray();
+            for (String id : ids) {
+                ClientRecord record = registry.find(id);
+                if (record != null) { // purged since the scan: left out
+                    ClientJson.write(g, record.snapshot());
+                }
+            }
+            g.writeEndArray();
+            if (next == null) {
+                g.writeNullProperty("next_cursor");
+            } else {
+                g.writeStringProperty("next_cursor", next);
+            }
+            g.writeNumberProperty("matched", counts[2]);
+            g.writeName("counts");
+            g.writeStartObject();
+            g.writeNumberProperty("connected", counts[0]);
+            g.writeNumberProperty("disconnected", counts[1] - counts[0]);
+            g.writeNumberProperty("total", counts[1]);
+            g.writeEndObject();
+            g.writeEndObject();
+            ok = true;
+        } finally {
+            if (!ok) {
+                out.release();
+            }
+        }
+        return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
+    }
+
+    private static boolean matches(ClientRecord record, boolean connected, Query query) {
+        if (query.connected() != null && query.connected() != connected) {
+            return false;
+        }
+        return query.q() == null || record.id().toLowerCase(Locale.ROOT).contains(query.q());
+    }
+}

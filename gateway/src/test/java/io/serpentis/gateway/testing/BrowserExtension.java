@@ -1,0 +1,172 @@
+package io.serpentis.gateway.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.bidi.module.LogInspector;
+import org.openqa.selenium.bidi.module.Network;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * A real headless Chromium for a test class: Debian's {@code /usr/bin/chromium} driven by
+ * {@code /usr/bin/chromedriver} through Selenium (never a browser or driver download: both paths are given, so
+ * Selenium Manager does not run). Every request the page makes and every JavaScript error or console error is
+ * recorded over WebDriver BiDi. Non-loopback requests are sent to a dead proxy on loopback, so nothing leaves the
+ * machine even if a page tried; the recorded URLs show whether it tried.
+ *
+ * <p>Without the browser the class is skipped with a reason, except under {@code CI=true}, where it fails
+ * ({@code .ci/run} installs {@code chromium} and {@code chromium-driver}). Register as a {@code static}
+ * {@code @RegisterExtension} field.
+ */
+public final class BrowserExtension implements BeforeAllCallback, AfterAllCallback {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private WebDriver driver;
+    private Network network;
+    private LogInspector logs;
+    private Path profile;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            String reason = "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " (apt-get install chromium chromium-driver)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(reason + "; CI=true, so a missing browser is a failure");
+            }
+            Assumptions.abort(reason);
+        }
+        Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE); // "no CDP for 150": BiDi is used instead
+        profile = Files.createTempDirectory("serpentis-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-extensions", "--disable-default-apps", "--disable-dev-shm-usage", "--window-size=1440,900",
+                "--user-data-dir=" + profile,
+                // Loopback is never proxied; anything else goes to a closed port on loopback and fails there.
+                "--proxy-server=http://127.0.0.1:9");
+        options.setCapability("webSocketUrl", true); // WebDriver BiDi
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+                .usingAnyFreePort()
+                .build();
+        driver = new ChromeDriver(service, options);
+        network = new Network(driver);
+        network.onBeforeRequestSent(e -> requests.add(e.getRequest().getUrl()));
+        logs = new LogInspector(driver);
+        logs.onJavaScriptException(e -> errors.add("exception: " + e.getText()));
+        logs.onConsoleEntry(e -> {
+            if ("error".equalsIgnoreCase(String.valueOf(e.getLevel()))) {
+                errors.add("console: " + e.getText());
+            }
+        });
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            if (logs != null) {
+                logs.close();
+            }
+            if (network != null) {
+                network.close();
+            }
+        } finally {
+            if (driver != null) {
+                driver.quit();
+            }
+            if (profile != null) {
+                try (Stream<Path> files = Files.walk(profile)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    public WebDriver driver() {
+        return driver;
+    }
+
+    /** Runs {@code script} in the page and returns its result. */
+    public Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** A wait on this browser, polling every 25 ms. */
+    public WebDriverWait waitAtMost(Duration timeout) {
+        WebDriverWait wait = new WebDriverWait(driver, timeout);
+        wait.pollingEvery(Duration.ofMillis(25));
+        return wait;
+    }
+
+    /** Every URL the browser requested since the last {@link #clearRecorded()}. */
+    public List<String> requests() {
+        return new ArrayList<>(requests);
+    }
+
+    /** The requested URLs whose host is not on loopback ({@code data:} and {@code blob:} URLs fetch nothing). */
+    public List<String> nonLoopbackRequests() {
+        List<String> out = new ArrayList<>();
+        for (String url : requests) {
+            String scheme = url.contains(":") ? url.substring(0, url.indexOf(':')).toLowerCase(Locale.ROOT) : "";
+            if (scheme.equals("data") || scheme.equals("blob") || scheme.equals("about")) {
+                continue;
+            }
+            String host;
+            try {
+                host = URI.create(url).getHost();
+            } catch (IllegalArgumentException e) {
+                host = null;
+            }
+            if (host == null || !(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]"))) {
+                out.add(url);
+            }
+        }
+        return out;
+    }
+
+    /** JavaScript exceptions and console errors since the last {@link #clearRecorded()}. */
+    public List<String> errors() {
+        return new ArrayList<>(errors);
+    }
+
+    public void clearRecorded() {
+        requests.clear();
+        errors.clear();
+    }
+
+    /** Saves a PNG of the viewport to {@code file} (directories created). */
+    public Path screenshot(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+        Files.write(file, png);
+        return file;
+    }
+}

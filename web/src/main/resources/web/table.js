@@ -1,0 +1,219 @@
+// The client table, virtualized: only the rows in (and just around) the visible part of the scroll viewport
+// exist in the DOM, between two spacer rows that keep the scroll height right, so 10,000 clients scroll and
+// update as smoothly as 10. Every row has the same height (style.css: --row-height).
+//
+// Client data is only ever inserted as text (textContent, Text nodes via append), never parsed as HTML.
+
+const OVERSCAN = 8;
+const BAR_FIELDS = new Set(['cpu_usage', 'memory_usage']);
+const SHOWN_ELSEWHERE = new Set(['connected', 'last_seen', 'disconnect_time', 'status_detail']);
+const ACTIONS = [
+  ['pause', 'Pause'],
+  ['resume', 'Resume'],
+  ['disconnect', 'Disconnect'],
+];
+
+/** An element with a class and children; strings become Text nodes. */
+export function el(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.append(...children);
+  return node;
+}
+
+/** A server timestamp (ISO-8601) as "YYYY-MM-DD HH:MM:SS UTC"; anything else as it is. */
+export function timeElement(value) {
+  const node = document.createElement('time');
+  const text = typeof value === 'string' ? value : '';
+  const date = new Date(text);
+  if (text && !Number.isNaN(date.getTime())) {
+    node.dateTime = date.toISOString();
+    node.title = text;
+    node.textContent = date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  } else {
+    node.textContent = text || '–';
+  }
+  return node;
+}
+
+/** A percentage value as a small bar, when it is a number; null otherwise. */
+function bar(value) {
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) return null;
+  const meter = document.createElement('meter');
+  meter.min = 0;
+  meter.max = 100;
+  meter.low = 70;
+  meter.high = 90;
+  meter.optimum = 0;
+  meter.value = Math.max(0, Math.min(100, n));
+  return meter;
+}
+
+function attribute(name, value) {
+  const text = String(value);
+  const item = el('li', BAR_FIELDS.has(name) ? 'attr bar' : 'attr', el('span', 'name', name));
+  const meter = BAR_FIELDS.has(name) ? bar(text) : null;
+  if (meter) item.append(meter);
+  item.append(el('span', 'value', text));
+  item.title = `${name}: ${text}`;
+  return item;
+}
+
+export class ClientTable {
+  /**
+   * @param viewport the scrolling element
+   * @param body the tbody
+   * @param handlers onAction(id, action), onSelect(id)
+   */
+  constructor(viewport, body, { onAction, onSelect }) {
+    this.viewport = viewport;
+    this.body = body;
+    this.onAction = onAction;
+    this.onSelect = onSelect;
+    this.rows = [];
+    this.rowHeight = 0;
+    this.frame = 0;
+    this.empty = 'Loading…';
+    this.cache = new Map();
+    this.topSpacer = this.spacer();
+    this.bottomSpacer = this.spacer();
+    viewport.addEventListener('scroll', () => this.schedule(), { passive: true });
+    window.addEventListener('resize', () => this.schedule());
+  }
+
+  /** Shows {@code rows} (store entries, in order) from the next frame on. */
+  setRows(rows, emptyText) {
+    this.rows = rows;
+    this.empty = emptyText;
+    this.schedule();
+  }
+
+  schedule() {
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.render();
+      });
+    }
+  }
+
+  measureRowHeight() {
+    if (!this.rowHeight) {
+      const value = getComputedStyle(this.viewport).getPropertyValue('--row-height');
+      this.rowHeight = Number.parseFloat(value) || 48;
+    }
+    return this.rowHeight;
+  }
+
+  render() {
+    const rows = this.rows;
+    if (rows.length === 0) {
+      const cell = el('td', 'empty', this.empty);
+      cell.colSpan = 5;
+      this.body.replaceChildren(el('tr', null, cell));
+      this.cache.clear();
+      return;
+    }
+    const height = this.measureRowHeight();
+    const header = this.viewport.querySelector('thead')?.offsetHeight ?? 0;
+    const top = Math.max(0, this.viewport.scrollTop - header);
+    const visible = Math.ceil(this.viewport.clientHeight / height) + 1;
+    const first = Math.max(0, Math.floor(top / height) - OVERSCAN);
+    const last = Math.min(rows.length, first + visible + 2 * OVERSCAN);
+
+    // Rows whose record did not change are kept as they are (the store makes a new entry for every change), so
+    // a button under the pointer survives updates of other clients.
+    const cache = new Map();
+    const wanted = [this.topSpacer];
+    for (let i = first; i < last; i++) {
+      const entry = rows[i];
+      const cached = this.cache.get(entry.id);
+      const tr = cached && cached.entry === entry ? cached.tr : this.row(entry);
+      cache.set(entry.id, { entry, tr });
+      wanted.push(tr);
+    }
+    wanted.push(this.bottomSpacer);
+    this.cache = cache;
+    this.setSpacer(this.topSpacer, first * height);
+    this.setSpacer(this.bottomSpacer, (rows.length - last) * height);
+    const current = this.body.children;
+    let same = current.length === wanted.length;
+    for (let i = 0; same && i < wanted.length; i++) {
+      same = current[i] === wanted[i];
+    }
+    if (!same) this.body.replaceChildren(...wanted);
+  }
+
+  setSpacer(row, px) {
+    row.firstChild.style.height = `${px}px`;
+    row.hidden = px <= 0;
+  }
+
+  spacer() {
+    const cell = el('td', null);
+    cell.colSpan = 5;
+    const row = el('tr', 'spacer', cell);
+    row.setAttribute('aria-hidden', 'true');
+    return row;
+  }
+
+  row(entry) {
+    const { id, fields, connected } = entry;
+    const idButton = el('button', 'link', id);
+    idButton.type = 'button';
+    idButton.title = `Show every attribute of ${id}`;
+    idButton.addEventListener('click', () => this.onSelect(id));
+    const idCell = el('th', 'id', idButton);
+    idCell.scope = 'row';
+
+    const status = el('td', connected ? 'state on' : 'state off',
+      el('span', 'dot', '●'), connected ? ' Connected' : ' Disconnected');
+
+    const when = el('td', 'when');
+    if (connected) {
+      when.append(timeElement(fields.last_seen), el('span', 'reason', 'last seen'));
+    } else {
+      when.append(timeElement(fields.disconnect_time));
+      if (fields.status_detail !== undefined) {
+        when.append(el('span', 'reason', String(fields.status_detail)));
+      }
+      when.title = `Disconnected ${fields.disconnect_time ?? ''} — ${fields.status_detail ?? ''}`;
+    }
+
+    const details = el('ul', 'attrs');
+    for (const [name, value] of Object.entries(fields)) {
+      if (!SHOWN_ELSEWHERE.has(name)) details.append(attribute(name, value));
+    }
+
+    const actions = el('td', 'actions');
+    for (const [action, label] of ACTIONS) {
+      const button = el('button', action === 'disconnect' ? 'danger' : null, label);
+      button.type = 'button';
+      button.disabled = !connected;
+      button.dataset.action = action;
+      button.setAttribute('aria-label', `${label} ${id}`);
+      button.addEventListener('click', () => this.onAction(id, action));
+      actions.append(button);
+    }
+
+    const row = el('tr', connected ? 'client' : 'client gone', idCell, status, when,
+      el('td', 'details-cell', details.childElementCount ? details : '–'), actions);
+    row.dataset.id = id;
+    return row;
+  }
+}
+
+/** Fills the details panel with every field of a record. */
+export function renderDetails(list, fields) {
+  const items = [];
+  for (const [name, value] of Object.entries(fields)) {
+    items.push(el('dt', null, name));
+    const dd = el('dd', null);
+    const meter = BAR_FIELDS.has(name) ? bar(String(value)) : null;
+    if (meter) dd.append(meter, ' ');
+    dd.append(String(value));
+    items.push(dd);
+  }
+  list.replaceChildren(...items);
+}
