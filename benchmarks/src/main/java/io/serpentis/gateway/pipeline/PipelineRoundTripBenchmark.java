@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -42,10 +43,13 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
+        GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
+        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
+                PooledByteBufAllocator.DEFAULT, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
-                new WsMessageCodec(config.limits()), new GatewayMetrics(new SimpleMeterRegistry()),
-                WsFrameHandler.Mode.STATUS, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)));
+                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
+                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
         channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));
