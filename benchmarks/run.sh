@@ -147,6 +147,24 @@ print(int(statistics.median(v)) if v else 0)
 PY
 }
 
+metric_sum() { # metric_sum <name>: the sum of every sample of one metric on /metrics
+  curl -sf "http://127.0.0.1:$GW_PORT/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" {s += $NF} END {printf "%.6f", s}'
+}
+
+dashboard() {
+  for rep in $(seq "$REPS"); do
+    start_gateway embedded
+    log "dashboard: 10000 clients at 10000/s with 50 viewers, rep $rep"
+    local t0 w0; t0=$(metric_sum gateway_dashboard_tick_seconds_sum); w0=$(date +%s.%N)
+    loadgen "$WORK/r.json" --connections 10000 --rate 10000 --viewers 50 --measuring-viewers 4 \
+      --source-addresses 127.0.0.2-127.0.0.9 --id-prefix "d$rep"
+    local t1 w1; t1=$(metric_sum gateway_dashboard_tick_seconds_sum); w1=$(date +%s.%N)
+    local share; share=$(python3 -c "print(round(100 * ($t1 - $t0) / ($w1 - $w0), 2))")
+    record "dashboard 10000 clients, 50 viewers" embedded "$WORK/r.json" "{\"feed_cpu_percent\": $share}"
+    stop_gateway
+  done
+}
+
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status"; }
 heap_used_mib() {
   jcmd "$GW_PID" GC.heap_info 2>/dev/null | sed -n 's/.*heap.*used \([0-9]*\)K.*/\1/p' | head -1 \
@@ -194,6 +212,7 @@ rate embedded 1000 $((MAX_EMBEDDED / 2)) "half of max rate"
 rate redis 1000 $((MAX_REDIS / 2)) "half of max rate"
 rate embedded 1000 20000 "fixed 20000/s"
 rate redis 1000 20000 "fixed 20000/s"
+dashboard
 idle
 FINISHED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 

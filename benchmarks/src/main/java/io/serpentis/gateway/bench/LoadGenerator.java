@@ -115,11 +115,25 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Connection attempts in flight at once.")
     int maxPendingConnects;
 
+    @Option(names = "--viewers", defaultValue = "0",
+            description = "Dashboard viewers to open on the feed (ws://.../ws/dashboard) beside the clients.")
+    int viewers;
+
+    @Option(names = "--measuring-viewers", defaultValue = "4",
+            description = "Viewers that parse every delta to measure its freshness (ack of an update to the delta "
+                    + "carrying it); the others only read.")
+    int measuringViewers;
+
     @Option(names = "--hold", defaultValue = "0s", converter = DurationConverter.class,
             description = "After measuring, keep the connections open this long (idle-connection scenarios).")
     Duration hold;
 
     private final Recorder latency = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+    private final Recorder freshness = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+    private final LongAdder deltas = new LongAdder();
+    private final AtomicInteger viewersOpen = new AtomicInteger();
+    private java.util.concurrent.atomic.AtomicLongArray lastAckNanos;
+    private java.util.concurrent.atomic.AtomicLongArray lastAckSeq;
     private final LongAdder acks = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
@@ -143,6 +157,8 @@ public final class LoadGenerator implements Callable<Integer> {
         if (payloadBytes > 0) {
             filler = ("\"" + "x".repeat(payloadBytes) + "\"").getBytes(StandardCharsets.US_ASCII);
         }
+        lastAckNanos = new java.util.concurrent.atomic.AtomicLongArray(connections);
+        lastAckSeq = new java.util.concurrent.atomic.AtomicLongArray(connections);
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
@@ -164,6 +180,25 @@ public final class LoadGenerator implements Callable<Integer> {
             Thread progressThread = new Thread(progress, "loadgen-progress");
             progressThread.setDaemon(true);
             progressThread.start();
+            for (int v = 0; v < viewers; v++) {
+                boolean measuring = v < measuringViewers;
+                URI feedUri = url.resolve("/ws/dashboard");
+                channels.add(b.clone().handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                        .webSocketUri(feedUri)
+                                        .version(WebSocketVersion.V13)
+                                        .subprotocol("serpentis.dashboard.v1")
+                                        .maxFramePayloadLength(64 << 20)
+                                        .handshakeTimeoutMillis(30_000)
+                                        .build()),
+                                new io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator(64 << 20),
+                                new ViewerHandler(measuring));
+                    }
+                }).connect(remote, new InetSocketAddress(sources.get(v % sources.size()), 0)).channel());
+            }
             for (int i = 0; i < connections; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
                 long wait = due - System.nanoTime();
@@ -172,6 +207,7 @@ public final class LoadGenerator implements Callable<Integer> {
                 }
                 pending.acquire();
                 String id = idPrefix + "-" + i;
+                int index = i;
                 InetSocketAddress local = new InetSocketAddress(sources.get(i % sources.size()), 0);
                 Bootstrap cb = b.clone().handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -183,7 +219,7 @@ public final class LoadGenerator implements Callable<Integer> {
                                         .maxFramePayloadLength(1 << 20)
                                         .handshakeTimeoutMillis(30_000)
                                         .build()),
-                                new ClientHandler(id));
+                                new ClientHandler(id, index));
                     }
                 });
                 ChannelFuture f = cb.connect(remote, local);
@@ -198,6 +234,8 @@ public final class LoadGenerator implements Callable<Integer> {
             // Warm-up from the end of the ramp, then measure.
             TimeUnit.NANOSECONDS.sleep(Math.max(0, start + rampNanos + warmup.toNanos() - System.nanoTime()));
             latency.reset();
+            freshness.reset();
+            long deltaBase = deltas.sum();
             long ackBase = acks.sum();
             long errorBase = errors.sum();
             long measureStart = System.nanoTime();
@@ -205,6 +243,8 @@ public final class LoadGenerator implements Callable<Integer> {
             TimeUnit.NANOSECONDS.sleep(duration.toNanos());
             long measured = System.nanoTime() - measureStart;
             Histogram h = latency.getIntervalHistogram();
+            Histogram fresh = freshness.getIntervalHistogram();
+            long deltasSeen = deltas.sum() - deltaBase;
             long acked = acks.sum() - ackBase;
             long errs = errors.sum() - errorBase;
             int held = open.get();
@@ -215,6 +255,9 @@ public final class LoadGenerator implements Callable<Integer> {
             progress.stop = true;
             Result r = Result.of(idle ? "idle" : rate > 0 ? "rate" : "window", connections, held, registered.get(),
                     connectFailures.sum(), window, rate, measured, acked, errs, h, acks.sum());
+            if (viewers > 0) {
+                r = r.withViewers(viewersOpen.get(), deltasSeen, fresh);
+            }
             for (Channel ch : channels) {
                 ch.close();
             }
@@ -227,14 +270,17 @@ public final class LoadGenerator implements Callable<Integer> {
     /** One client: registers on handshake, then keeps its window full or sends at its share of the rate. */
     private final class ClientHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final String id;
+        private final int index;
+        private long ackedSeq;
         private final byte[] head;
         private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
         private long seq;
         private boolean registeredYet;
         private double credit;
 
-        ClientHandler(String id) {
+        ClientHandler(String id, int index) {
             this.id = id;
+            this.index = index;
             this.head = ("{\"client_id\": \"" + id + "\", \"status\": {\"cpu_usage\": 42.5, \"memory_usage\": 17.25, "
                     + "\"client_state\": \"running\", \"seq\": ").getBytes(StandardCharsets.US_ASCII);
         }
@@ -274,9 +320,15 @@ public final class LoadGenerator implements Callable<Integer> {
             if (!startsWith(c, ACK_PREFIX)) {
                 errors.increment();
             } else {
+                long now = System.nanoTime();
                 acks.increment();
-                latency.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), (System.nanoTime() - t) / 1000));
+                latency.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), (now - t) / 1000));
+                if (viewers > 0) {
+                    lastAckSeq.set(index, ackedSeq);
+                    lastAckNanos.set(index, now);
+                }
             }
+            ackedSeq++;
             if (!registeredYet) {
                 registeredYet = true;
                 registered.incrementAndGet();
@@ -338,6 +390,80 @@ public final class LoadGenerator implements Callable<Integer> {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             errors.increment();
             ctx.close();
+        }
+    }
+
+    /**
+     * A dashboard viewer. A measuring viewer reads every delta and, for each client in it whose {@code seq} is the
+     * one this process last saw acknowledged, records the time from that ack to now: how fresh the dashboard is.
+     */
+    private final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final boolean measuring;
+        private final String prefix = idPrefix + "-";
+
+        ViewerHandler(boolean measuring) {
+            this.measuring = measuring;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            viewersOpen.incrementAndGet();
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            viewersOpen.decrementAndGet();
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (!(frame instanceof TextWebSocketFrame) || !measuring) {
+                return;
+            }
+            long now = System.nanoTime();
+            ByteBuf c = frame.content();
+            byte[] bytes = new byte[c.readableBytes()];
+            c.getBytes(c.readerIndex(), bytes);
+            try (tools.jackson.core.JsonParser p = JSON.createParser(bytes)) {
+                if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
+                    return;
+                }
+                boolean delta = false;
+                for (String name = p.nextName(); name != null; name = p.nextName()) {
+                    tools.jackson.core.JsonToken t = p.nextToken();
+                    if (name.equals("type")) {
+                        delta = "delta".equals(p.getString());
+                    } else if (name.equals("clients") && t == tools.jackson.core.JsonToken.START_OBJECT) {
+                        for (String id = p.nextName(); id != null; id = p.nextName()) {
+                            p.nextToken();
+                            long seq = -1;
+                            for (String f = p.nextName(); f != null; f = p.nextName()) {
+                                p.nextToken();
+                                if (f.equals("seq")) {
+                                    seq = Long.parseLong(p.getString());
+                                }
+                            }
+                            if (delta && seq >= 0 && id.startsWith(prefix)) {
+                                int i = Integer.parseInt(id.substring(prefix.length()));
+                                if (i < lastAckSeq.length() && lastAckSeq.get(i) == seq) {
+                                    long acked = lastAckNanos.get(i);
+                                    freshness.recordValue(Math.max(0, Math.min(TimeUnit.SECONDS.toMicros(60),
+                                            (now - acked) / 1000)));
+                                }
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (delta) {
+                    deltas.increment();
+                }
+            } catch (RuntimeException e) {
+                errors.increment();
+            }
         }
     }
 
@@ -426,7 +552,19 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /** One run's result, as the JSON line on stdout (histogram included, compressed, for merging). */
     public record Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-            int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal) {
+            int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal,
+            int viewersHeld, long deltas, Histogram freshness) {
+
+        Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
+                int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal) {
+            this(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate, seconds, acks,
+                    errors, histogram, acksTotal, 0, 0, null);
+        }
+
+        Result withViewers(int held, long deltaCount, Histogram fresh) {
+            return new Result(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate,
+                    seconds, acks, errors, histogram, acksTotal, held, deltaCount, fresh);
+        }
 
         static Result of(String mode, int target, int held, int registered, long connectFailures, int window,
                 double rate, long nanos, long acks, long errors, Histogram h, long acksTotal) {
@@ -457,6 +595,16 @@ public final class LoadGenerator implements Callable<Integer> {
             lat.put("max", histogram.getMaxValue());
             lat.put("mean", round(histogram.getMean()));
             m.put("latency_us", lat);
+            if (freshness != null) {
+                Map<String, Object> f = new java.util.LinkedHashMap<>();
+                f.put("p50", freshness.getValueAtPercentile(50));
+                f.put("p99", freshness.getValueAtPercentile(99));
+                f.put("max", freshness.getMaxValue());
+                f.put("samples", freshness.getTotalCount());
+                m.put("viewers_held", viewersHeld);
+                m.put("deltas", deltas);
+                m.put("delta_freshness_us", f);
+            }
             m.put("histogram", encode(histogram));
             return JSON.writeValueAsString(m);
         }

@@ -65,6 +65,17 @@ class LoadGeneratorSmokeTest {
     }
 
     @Test
+    void dashboardViewersMeasureHowFreshDeltasAre() throws Exception {
+        JsonNode r = run(args("--connections", "20", "--rate", "100", "--viewers", "3", "--measuring-viewers", "2"));
+        assertThat(r.get("viewers_held").asInt()).isEqualTo(3);
+        assertThat(r.get("deltas").asLong()).isPositive();
+        JsonNode fresh = r.get("delta_freshness_us");
+        assertThat(fresh.get("samples").asLong()).isPositive();
+        // The feed ticks every 250 ms by default: a delta is at most one tick (plus scheduling) behind its ack.
+        assertThat(fresh.get("p50").asLong()).isLessThan(2_000_000);
+    }
+
+    @Test
     void idleModeHoldsConnectionsAndMergeAddsResults() throws Exception {
         JsonNode a = run(args("--connections", "7", "--idle"));
         JsonNode b = run(args("--connections", "5", "--idle"));
