@@ -4,11 +4,13 @@ import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.MetricsConfig;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.logging.LogFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -206,6 +208,18 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "the gateway's own origin only. Env: GATEWAY_ALLOWED_ORIGINS.")
     List<String> allowedOrigins;
 
+    // ---- operations
+    @Option(names = "--metrics-port", defaultValue = "${env:GATEWAY_METRICS_PORT:-0}",
+            description = "Serve /metrics (and /livez) on this separate port instead of the main one; 0 = on the "
+                    + "main port. Env: GATEWAY_METRICS_PORT.")
+    int metricsPort;
+
+    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}",
+            converter = LogFormat.Converter.class,
+            description = "Log lines as readable text (text) or as one JSON object per line (json). "
+                    + "Env: GATEWAY_LOG_FORMAT.")
+    LogFormat logFormat;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -221,11 +235,13 @@ public final class GatewayCommand implements Callable<Integer> {
                 new RegistryConfig(retention, purgeInterval),
                 new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins),
                 new RedisConfig(redisUrl, redisFlushInterval, redisBatchSize, redisCommandTimeout,
-                        redisReconnectMaxDelay, redisRequestQueueSize));
+                        redisReconnectMaxDelay, redisRequestQueueSize),
+                new MetricsConfig(metricsPort));
     }
 
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         GatewayConfig config;
         try {
             config = toConfig();

@@ -14,6 +14,7 @@ import java.util.function.UnaryOperator;
  * @param registry how long departed clients are remembered
  * @param security admin access and allowed browser origins
  * @param redis Redis persistence (absent: the embedded store)
+ * @param metrics where {@code /metrics} is served
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -22,7 +23,8 @@ public record GatewayConfig(
         LimitsConfig limits,
         RegistryConfig registry,
         SecurityConfig security,
-        RedisConfig redis) {
+        RedisConfig redis,
+        MetricsConfig metrics) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -32,6 +34,11 @@ public record GatewayConfig(
         Checks.notNull(registry, "registry");
         Checks.notNull(security, "security");
         Checks.notNull(redis, "redis");
+        Checks.notNull(metrics, "metrics");
+        if (metrics.separatePort() && metrics.port() == server.port()) {
+            throw new IllegalArgumentException("metrics-port (" + metrics.port() + ") must differ from port ("
+                    + server.port() + "); 0 serves /metrics on the main port");
+        }
         if (limits.maxAttributesPerMessage() > limits.maxAttributesPerClient()) {
             throw new IllegalArgumentException("max-attributes-per-message (" + limits.maxAttributesPerMessage()
                     + ") must not exceed max-attributes-per-client (" + limits.maxAttributesPerClient() + ")");
@@ -42,34 +49,38 @@ public record GatewayConfig(
     public static GatewayConfig defaults() {
         return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
                 LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults(),
-                RedisConfig.defaults());
+                RedisConfig.defaults(), MetricsConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis);
+        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis, metrics);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis);
+        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis, metrics);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis);
+        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis, metrics);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis);
+        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis, metrics);
     }
 
     public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis);
+        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis, metrics);
     }
 
     public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis));
+        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis), metrics);
+    }
+
+    public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, security, redis, change.apply(metrics));
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis);
+        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis, metrics);
     }
 }

@@ -16,8 +16,12 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.logging.ConnectionLog;
+import io.serpentis.gateway.logging.RateLimitedLog;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +34,20 @@ import org.slf4j.LoggerFactory;
 public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpRoutingHandler.class);
     private static final int MAX_PIPELINED = 16;
+    /** Failures that repeat for every request when something is broken: one WARN per 5 s, the rest DEBUG. */
+    private static final RateLimitedLog FAILURES = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     private final HttpRouter router;
-    private final String wsPath;
+    private final @Nullable String wsPath;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
 
-    public HttpRoutingHandler(HttpRouter router, String wsPath) {
+    /**
+     * @param router the routes
+     * @param wsPath the WebSocket path whose upgrades go on to the protocol stage, or {@code null} on a listener
+     *     without WebSockets (every request is routed)
+     */
+    public HttpRoutingHandler(HttpRouter router, @Nullable String wsPath) {
         this.router = router;
         this.wsPath = wsPath;
     }
@@ -64,7 +75,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(ctx, req);
             return;
         }
-        if (isUpgrade(req) && new QueryStringDecoder(req.uri()).rawPath().equals(wsPath)) {
+        if (wsPath != null && isUpgrade(req) && new QueryStringDecoder(req.uri()).rawPath().equals(wsPath)) {
             forwardUpgrade(ctx, req);
             return;
         }
@@ -106,7 +117,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         try {
             pending = route(ctx, req);
         } catch (RuntimeException e) {
-            log.warn("[{}] route failed for {} {}", ctx.channel().id().asShortText(), req.method(),
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed for {} {}", req.method(),
                     sanitize(req.uri()), e);
             pending = java.util.concurrent.CompletableFuture.completedFuture(router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error"));
@@ -156,7 +167,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             if (r != null) {
                 r.release();
             }
-            log.warn("[{}] route failed", ctx.channel().id().asShortText(), error);
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed", error);
             r = router.responses().detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "Internal Server Error");
         }
@@ -206,7 +217,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.BAD_REQUEST;
             message = "Bad Request";
         }
-        log.debug("[{}] malformed request: {}", ctx.channel().id().asShortText(), String.valueOf(cause));
+        ConnectionLog.debug(log, ctx.channel(), null, "malformed request: {}", String.valueOf(cause));
         write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), status, message)), false, false);
         drain();
     }
@@ -230,9 +241,9 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (ChannelErrors.isExpected(cause)) {
-            log.debug("[{}] {}", ctx.channel().id().asShortText(), cause.toString());
+            ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
         } else {
-            log.warn("[{}] unexpected error", ctx.channel().id().asShortText(), cause);
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "unexpected error", cause);
         }
         ctx.close();
     }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.registry.ClientRegistry;
@@ -34,6 +35,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final WsFrameHandler.Mode mode;
     private final ChannelGroup channels;
     private final GatewayMetrics metrics;
+    private final ConnectionMetricsHandler connectionMetrics;
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
 
@@ -41,6 +43,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
             StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
             ChannelGroup channels) {
         this.metrics = metrics;
+        this.connectionMetrics = new ConnectionMetricsHandler(metrics);
         this.config = config;
         this.router = router;
         this.registry = registry;
@@ -75,8 +78,9 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     protected void initChannel(Channel ch) {
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout()));
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
         p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, config.ws().path()));

@@ -2,11 +2,13 @@ package io.serpentis.gateway.pipeline;
 
 /**
  * Names of the pipeline stages, in pipeline order. Before an upgrade:
- * {@code liveness → httpCodec → httpAggregator → httpRouting → wsProtocol → wsAggregator → wsFrames}. The
- * WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and encoder and removes
- * {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}.
+ * {@code connectionMetrics → liveness → httpCodec → httpAggregator → httpRouting → wsProtocol →
+ * wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and
+ * encoder and removes {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}.
  */
 public final class PipelineNames {
+    /** {@code ConnectionMetricsHandler}: counts the bytes read and written (first, so it sees the wire). */
+    public static final String CONNECTION_METRICS = "connectionMetrics";
     /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
     public static final String LIVENESS = "liveness";
     /** Netty's {@code HttpServerCodec}, with the request-line and header limits. */
