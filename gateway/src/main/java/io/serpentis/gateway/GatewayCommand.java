@@ -11,6 +11,7 @@ import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.logging.LogFormat;
+import io.serpentis.gateway.simulate.SimulateCommand;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Option;
         usageHelpWidth = 120,
         description = "Collegium Serpentis: a real-time client presence and status gateway.%n"
                 + "Every option can also be set with the environment variable named in its description.",
-        footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S). Sizes are bytes.")
+        footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S). Sizes are bytes.",
+        subcommands = {SimulateCommand.class, HealthcheckCommand.class})
 public final class GatewayCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(GatewayCommand.class);
 
