@@ -9,6 +9,8 @@ import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
 import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
 import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.DisconnectReason;
+import io.serpentis.gateway.testing.ExternalTools;
+import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -113,6 +115,15 @@ class GatewayMetricsTest {
         long kinds = registry.getMeters().stream().map(Meter::getId).filter(id -> id.getTag("kind") != null)
                 .map(id -> id.getTag("kind")).distinct().count();
         assertThat(kinds).isLessThanOrEqualTo(32);
+    }
+
+    @Test
+    void theReadmeDocumentsEveryMeter() throws Exception {
+        String readme = Files.readString(ExternalTools.repoRoot().resolve("README.md"));
+        String operations = readme.substring(readme.indexOf("## Operations"), readme.indexOf("## Development"));
+        for (GatewayMeters m : GatewayMeters.values()) {
+            assertThat(operations).as(m.meterName()).contains("`" + m.meterName().replace('.', '_'));
+        }
     }
 
     @Test
