@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +46,7 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--id-prefix", defaultValue = "${env:SIMULATE_ID_PREFIX}",
             description = "Client ids are this prefix and a number; default sim-<4 random hex digits>- (so that two "
                     + "simulators do not take each other's ids over). Env: SIMULATE_ID_PREFIX.")
-    String idPrefix;
+    @Nullable String idPrefix;
 
     @Option(names = "--max-connecting", defaultValue = "${env:SIMULATE_MAX_CONNECTING:-32}",
             description = "Most WebSocket handshakes in flight at once. Env: SIMULATE_MAX_CONNECTING.")
