@@ -5,11 +5,14 @@ import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.MetricsConfig;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.logging.LogFormat;
+import io.serpentis.gateway.simulate.SimulateCommand;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,7 +38,8 @@ import picocli.CommandLine.Option;
         usageHelpWidth = 120,
         description = "Collegium Serpentis: a real-time client presence and status gateway.%n"
                 + "Every option can also be set with the environment variable named in its description.",
-        footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S). Sizes are bytes.")
+        footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S). Sizes are bytes.",
+        subcommands = {SimulateCommand.class, HealthcheckCommand.class})
 public final class GatewayCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(GatewayCommand.class);
 
@@ -229,6 +233,18 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "always a snapshot. Env: GATEWAY_FEED_HISTORY_BYTES.")
     long feedHistoryBytes;
 
+    // ---- operations
+    @Option(names = "--metrics-port", defaultValue = "${env:GATEWAY_METRICS_PORT:-0}",
+            description = "Serve /metrics (and /livez) on this separate port instead of the main one; 0 = on the "
+                    + "main port. Env: GATEWAY_METRICS_PORT.")
+    int metricsPort;
+
+    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}",
+            converter = LogFormat.Converter.class,
+            description = "Log lines as readable text (text) or as one JSON object per line (json). "
+                    + "Env: GATEWAY_LOG_FORMAT.")
+    LogFormat logFormat;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -246,11 +262,13 @@ public final class GatewayCommand implements Callable<Integer> {
                 new RedisConfig(redisUrl, redisFlushInterval, redisBatchSize, redisCommandTimeout,
                         redisReconnectMaxDelay, redisRequestQueueSize),
                 new FeedConfig(FeedConfig.defaults().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout,
-                        feedHistoryBytes));
+                        feedHistoryBytes),
+                new MetricsConfig(metricsPort));
     }
 
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         GatewayConfig config;
         try {
             config = toConfig();

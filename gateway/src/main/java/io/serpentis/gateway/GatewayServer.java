@@ -39,7 +39,10 @@ import io.serpentis.gateway.http.StaticContentRoute;
 import io.serpentis.gateway.http.StatusesRoute;
 import io.serpentis.gateway.http.UpgradeRequiredRoute;
 import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.MeterFilters;
+import io.serpentis.gateway.metrics.StandardMetrics;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
+import io.serpentis.gateway.pipeline.MetricsChannelInitializer;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.LocalClientRegistry;
@@ -84,11 +87,13 @@ public final class GatewayServer implements AutoCloseable {
     private final PrometheusMeterRegistry meterRegistry;
     private final GatewayMetrics metrics;
     private final DashboardFeed feed;
+    private final StandardMetrics standardMetrics;
     private final ChannelGroup channels = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
     private final ScheduledExecutorService maintenance;
     private final ThreadPoolExecutor blockingTasks;
     private @Nullable EventLoopGroup group;
     private @Nullable Channel serverChannel;
+    private @Nullable Channel metricsChannel;
     private boolean closed;
 
     /** A gateway speaking the status protocol on the embedded store. */
@@ -104,18 +109,22 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.mode = mode;
         this.nodeId = config.server().effectiveNodeId();
+        // One meter registry for the process; the cardinality guards go in before the first meter.
+        this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MeterFilters.configure(meterRegistry);
+        this.metrics = new GatewayMetrics(meterRegistry, config.ws().livenessTimeout());
+        this.standardMetrics = new StandardMetrics(meterRegistry);
         if (config.redis().enabled()) {
             this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId, true,
                     Timestamps::nowMicros);
-            RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry);
+            RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry);
             registry.addListener(redis);
             this.store = redis;
         } else {
             this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId);
             this.store = new EmbeddedStatusStore();
         }
-        this.meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.metrics = new GatewayMetrics(meterRegistry);
+        metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
         this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
                 PooledByteBufAllocator.DEFAULT);
@@ -150,6 +159,7 @@ public final class GatewayServer implements AutoCloseable {
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         int threads = sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("gateway-io"), ioHandler);
+        StandardMetrics.bindNetty(meterRegistry, group);
 
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
         ClassLoader loader = getClass().getClassLoader();
@@ -176,13 +186,23 @@ public final class GatewayServer implements AutoCloseable {
                 .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
                         channels, feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
+        if (config.metrics().separatePort()) {
+            metricsChannel = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new MetricsChannelInitializer(config, metricsRouter(responses), metrics, channels))
+                    .bind(sc.host(), config.metrics().port()).sync().channel();
+        }
 
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
         feed.start();
-        log.info("Gateway {} listening on {} ({}, {} event loops, store: {})", nodeId, localAddress(),
+        log.info("Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})", nodeId, localAddress(),
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
-                store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded");
+                store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded",
+                metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
         return this;
     }
 
@@ -198,7 +218,6 @@ public final class GatewayServer implements AutoCloseable {
                 .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
                 .exact("/readyz", get, new HealthRoute(store, responses, HealthRoute.Kind.READY, () -> draining))
                 .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
-                .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
                 .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
                 .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
@@ -208,11 +227,25 @@ public final class GatewayServer implements AutoCloseable {
                 .template("/api/v1/clients/{client_id}", get, new ClientDetailRoute(registry, responses), true)
                 .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),
                         true);
+        if (!config.metrics().separatePort()) {
+            b.exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks));
+        }
         for (ClientCommand c : ClientCommand.values()) {
             b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
                     true);
         }
         return b.assets(assets, new StaticContentRoute(assets, responses)).build();
+    }
+
+    /** The routes of the separate metrics listener: {@code /metrics} and {@code /livez}, nothing else. */
+    private HttpRouter metricsRouter(HttpResponses responses) {
+        Set<HttpMethod> get = Set.of(HttpMethod.GET);
+        return HttpRouter.builder()
+                .responses(responses)
+                .access(new AccessPolicy(config.security()))
+                .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
+                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
+                .build();
     }
 
     private void purge() {
@@ -233,6 +266,16 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("not started");
         }
         return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** {@code http://host:port} of the separate metrics listener, or {@code null} when there is none. */
+    public @Nullable URI metricsUri() {
+        Channel ch = metricsChannel;
+        if (ch == null) {
+            return null;
+        }
+        InetSocketAddress a = (InetSocketAddress) ch.localAddress();
+        return URI.create("http://" + hostForUri(a) + ":" + a.getPort());
     }
 
     /** {@code http://host:port} of the bound socket. */
@@ -272,6 +315,11 @@ public final class GatewayServer implements AutoCloseable {
         return meterRegistry;
     }
 
+    /** The gateway's meters; {@link GatewayMetrics#feed()} for the dashboard feed. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     /** The configuration this server runs with. */
     public GatewayConfig config() {
         return config;
@@ -289,6 +337,9 @@ public final class GatewayServer implements AutoCloseable {
         try {
             if (serverChannel != null) {
                 serverChannel.close().awaitUninterruptibly(remainingMillis(deadline));
+            }
+            if (metricsChannel != null) {
+                metricsChannel.close().awaitUninterruptibly(remainingMillis(deadline));
             }
             int sessions = 0;
             for (Channel ch : channels) {
@@ -314,6 +365,7 @@ public final class GatewayServer implements AutoCloseable {
             feed.close();
             blockingTasks.shutdownNow();
             store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
+            standardMetrics.close();
             meterRegistry.close();
         } finally {
             if (group != null) {

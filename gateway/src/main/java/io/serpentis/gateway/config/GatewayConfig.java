@@ -15,6 +15,7 @@ import java.util.function.UnaryOperator;
  * @param security admin access and allowed browser origins
  * @param redis Redis persistence (absent: the embedded store)
  * @param feed the live dashboard feed
+ * @param metrics where {@code /metrics} is served
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -24,7 +25,8 @@ public record GatewayConfig(
         RegistryConfig registry,
         SecurityConfig security,
         RedisConfig redis,
-        FeedConfig feed) {
+        FeedConfig feed,
+        MetricsConfig metrics) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -38,6 +40,11 @@ public record GatewayConfig(
         if (feed.path().equals(ws.path())) {
             throw new IllegalArgumentException("feed-path must differ from ws-path, both were " + ws.path());
         }
+        Checks.notNull(metrics, "metrics");
+        if (metrics.separatePort() && metrics.port() == server.port()) {
+            throw new IllegalArgumentException("metrics-port (" + metrics.port() + ") must differ from port ("
+                    + server.port() + "); 0 serves /metrics on the main port");
+        }
         if (limits.maxAttributesPerMessage() > limits.maxAttributesPerClient()) {
             throw new IllegalArgumentException("max-attributes-per-message (" + limits.maxAttributesPerMessage()
                     + ") must not exceed max-attributes-per-client (" + limits.maxAttributesPerClient() + ")");
@@ -48,38 +55,42 @@ public record GatewayConfig(
     public static GatewayConfig defaults() {
         return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
                 LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults(),
-                RedisConfig.defaults(), FeedConfig.defaults());
+                RedisConfig.defaults(), FeedConfig.defaults(), MetricsConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis, feed);
+        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis, feed, metrics);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis, feed);
+        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis, feed, metrics);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis, feed);
+        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis, feed, metrics);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis, feed);
-    }
-
-    public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis, feed);
-    }
-
-    public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis), feed);
-    }
-
-    public GatewayConfig withFeed(UnaryOperator<FeedConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis, change.apply(feed));
+        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis, feed, metrics);
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis, feed);
+        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis, feed, metrics);
+    }
+
+    public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis, feed, metrics);
+    }
+
+    public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis), feed, metrics);
+    }
+
+    public GatewayConfig withFeed(UnaryOperator<FeedConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, security, redis, change.apply(feed), metrics);
+    }
+
+    public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {
+        return new GatewayConfig(server, http, ws, limits, registry, security, redis, feed, change.apply(metrics));
     }
 }

@@ -16,9 +16,13 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.logging.ConnectionLog;
+import io.serpentis.gateway.logging.RateLimitedLog;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpRoutingHandler.class);
     private static final int MAX_PIPELINED = 16;
+    /** Failures that repeat for every request when something is broken: one WARN per 5 s, the rest DEBUG. */
+    private static final RateLimitedLog FAILURES = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     private final HttpRouter router;
     private final Map<String, WsEndpoint> endpoints;
@@ -120,7 +126,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         try {
             pending = route(ctx, req);
         } catch (RuntimeException e) {
-            log.warn("[{}] route failed for {} {}", ctx.channel().id().asShortText(), req.method(),
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed for {} {}", req.method(),
                     sanitize(req.uri()), e);
             pending = java.util.concurrent.CompletableFuture.completedFuture(router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error"));
@@ -170,7 +176,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             if (r != null) {
                 r.release();
             }
-            log.warn("[{}] route failed", ctx.channel().id().asShortText(), error);
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed", error);
             r = router.responses().detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "Internal Server Error");
         }
@@ -220,7 +226,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.BAD_REQUEST;
             message = "Bad Request";
         }
-        log.debug("[{}] malformed request: {}", ctx.channel().id().asShortText(), String.valueOf(cause));
+        ConnectionLog.debug(log, ctx.channel(), null, "malformed request: {}", String.valueOf(cause));
         write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), status, message)), false, false);
         drain();
     }
@@ -244,9 +250,9 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (ChannelErrors.isExpected(cause)) {
-            log.debug("[{}] {}", ctx.channel().id().asShortText(), cause.toString());
+            ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
         } else {
-            log.warn("[{}] unexpected error", ctx.channel().id().asShortText(), cause);
+            ConnectionLog.warn(FAILURES, ctx.channel(), null, "unexpected error", cause);
         }
         ctx.close();
     }

@@ -4,11 +4,82 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Every meter the gateway registers: name, base unit and description live here and only here (as Micrometer's
- * {@code NettyMeters}). Tags are bounded and listed with each meter; never a client id.
+ * {@code NettyMeters}). Tags are bounded and listed with each meter; never a client id. The Prometheus names
+ * (dots become underscores, the base unit and {@code _total} are appended) are listed in the README's Operations
+ * section.
  */
 public enum GatewayMeters {
+    // ---- WebSocket connections
+    /** WebSocket connections open now (handshake completed, not yet closed). */
+    WS_CONNECTIONS_OPEN("gateway.ws.connections.open", null, "WebSocket connections open now"),
+    /** WebSocket connections whose handshake completed. */
+    WS_CONNECTIONS_OPENED("gateway.ws.connections.opened", null,
+            "WebSocket connections opened (handshake completed)"),
+    /** WebSocket connections that ended, tagged {@code reason} (see {@code GatewayMetrics.CloseReason}). */
+    WS_CONNECTIONS_CLOSED("gateway.ws.connections.closed", null,
+            "WebSocket connections closed, by why they ended"),
+    /**
+     * Close frames that started a closing handshake, tagged {@code code} (the known close codes, else
+     * {@code other}) and {@code initiator} ({@code gateway} or {@code client}).
+     */
+    WS_CLOSE_FRAMES("gateway.ws.close.frames", null,
+            "Close frames that started a closing handshake, by close code and initiator"),
+    /** Takeovers: a newer connection registered a client id, and the older one was closed with 4001. */
+    WS_TAKEOVERS("gateway.ws.takeovers", null,
+            "Connections replaced by a newer connection registering the same client id"),
+    /** Liveness timeouts (close 4002). */
+    WS_LIVENESS_TIMEOUTS("gateway.ws.liveness.timeouts", null,
+            "Connections closed because nothing arrived within the liveness timeout"),
+    /** From a connection's last inbound traffic to the moment it was declared offline (liveness timeout). */
+    WS_LIVENESS_DETECTION("gateway.ws.liveness.detection", null,
+            "Time from a connection's last inbound traffic to its liveness timeout"),
+
+    // ---- messages
+    /**
+     * Messages received on {@code /ws}, tagged {@code kind} ({@code registration}: the connection had no client id
+     * yet; {@code update}; {@code binary}) and {@code result} ({@code ok} or the error kind).
+     */
+    WS_MESSAGES_RECEIVED("gateway.ws.messages.received", null,
+            "WebSocket messages received, by kind and result"),
     /** Messages refused on {@code /ws}, tagged {@code kind} (a closed set: see {@code RejectKind}). */
     WS_MESSAGES_REJECTED("gateway.ws.messages.rejected", null, "WebSocket messages refused with an error frame"),
+    /** Time to process one WebSocket message: parse, merge into the registry, encode the reply. */
+    WS_MESSAGE_DURATION("gateway.ws.message.duration", null,
+            "Time to process one WebSocket message (parse, merge, reply)"),
+    /** Operator commands written to a client, tagged {@code command} ({@code pause}, {@code resume}, ...). */
+    COMMANDS_SENT("gateway.commands.sent", null, "Operator commands written to clients, by command"),
+
+    // ---- network
+    /** Bytes read from every connection (HTTP and WebSocket, as on the wire). */
+    NETWORK_RECEIVED("gateway.network.received", "bytes", "Bytes received on every connection"),
+    /** Bytes written to every connection. */
+    NETWORK_SENT("gateway.network.sent", "bytes", "Bytes sent on every connection"),
+
+    // ---- registry
+    /** Client records by {@code state}: {@code connected}, or {@code disconnected} (kept until purged). */
+    CLIENTS("gateway.clients", "clients", "Client records held by this node, by state"),
+
+
+    // ---- Redis write-behind (registered only with --redis-url)
+    /** 1 while Redis answers, 0 while it is unreachable (or not yet connected). */
+    REDIS_UP("gateway.redis.up", null, "Whether Redis is reachable (1) or not (0)"),
+    /** Clients with changes not yet written to Redis (the write-behind queue). */
+    REDIS_DIRTY_CLIENTS("gateway.redis.dirty.clients", "clients", "Clients with changes not yet written to Redis"),
+    /** Clients written per pipelined burst. */
+    REDIS_BATCH_SIZE("gateway.redis.batch.size", "clients", "Clients written per pipelined Redis burst"),
+    /** Time to write one pipelined burst (send, flush, await every answer). */
+    REDIS_FLUSH_DURATION("gateway.redis.flush.duration", null, "Time to write one pipelined burst to Redis"),
+    /** Bursts in which at least one write failed (its clients stay dirty and are written again). */
+    REDIS_BURSTS_FAILED("gateway.redis.bursts.failed", null,
+            "Redis bursts with at least one failed write (those clients stay dirty)"),
+    /** Full write-backs after a connection to Redis was re-established. */
+    REDIS_RESYNCS("gateway.redis.resyncs", null,
+            "Full write-backs of every record after Redis came back"),
+    /** From a client's first unwritten change (acknowledged) to its write reaching Redis. */
+    REDIS_WRITE_LAG("gateway.redis.write.lag", null,
+            "Time from a client's first unwritten change to its write reaching Redis"),
+
+    // ---- dashboard feed
     /** Dashboard viewers connected to the live feed (gauge). */
     DASHBOARD_VIEWERS("gateway.dashboard.viewers", null, "Dashboard viewers connected to the live feed"),
     /** Deltas the feed encoded (once each, whatever the number of viewers). */

@@ -15,6 +15,7 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
 import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.http.WsEndpoint;
@@ -39,6 +40,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final ChannelGroup channels;
     private final GatewayMetrics metrics;
     private final DashboardFeed feed;
+    private final ConnectionMetricsHandler connectionMetrics;
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
     private final Map<String, WsEndpoint> wsEndpoints;
@@ -47,6 +49,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
             StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
             ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
+        this.connectionMetrics = new ConnectionMetricsHandler(metrics);
         this.config = config;
         this.router = router;
         this.registry = registry;
@@ -88,8 +91,9 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     protected void initChannel(Channel ch) {
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout()));
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
         p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));

@@ -2,12 +2,14 @@ package io.serpentis.gateway.pipeline;
 
 /**
  * Names of the pipeline stages, in pipeline order. Before an upgrade:
- * {@code liveness → httpCodec → httpAggregator → httpRouting → wsProtocol → wsAggregator → wsFrames}. The
- * WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and encoder and removes
- * {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}. An accepted upgrade of the dashboard
- * feed's path replaces {@code wsFrames} with {@code dashboardViewer} before the handshake.
+ * {@code connectionMetrics → liveness → httpCodec → httpAggregator → httpRouting → wsProtocol →
+ * wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and
+ * encoder and removes {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}. An accepted
+ * upgrade of the dashboard feed's path replaces {@code wsFrames} with {@code dashboardViewer} before the handshake.
  */
 public final class PipelineNames {
+    /** {@code ConnectionMetricsHandler}: counts the bytes read and written (first, so it sees the wire). */
+    public static final String CONNECTION_METRICS = "connectionMetrics";
     /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
     public static final String LIVENESS = "liveness";
     /** Netty's {@code HttpServerCodec}, with the request-line and header limits. */

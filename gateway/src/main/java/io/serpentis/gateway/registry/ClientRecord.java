@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,8 +28,13 @@ public final class ClientRecord {
     private static final UpdateOutcome SUPERSEDED =
             UpdateOutcome.rejected("This connection was replaced by a newer connection for this client_id");
 
+    /** No change waits for the store (see {@link #dirtySinceNanos}). */
+    static final long CLEAN = Long.MIN_VALUE;
+
     private final String id;
     private final boolean tracked;
+    /** The registry's count of connected clients, kept exact by the owner transitions below. */
+    private final AtomicInteger connectedCount;
     private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
     private @Nullable ClientConnection owner;
     private long lastSeenMicros;
@@ -45,10 +51,13 @@ public final class ClientRecord {
     private @Nullable LinkedHashSet<String> deleted;
     private boolean fullWrite;
     private boolean queued;
+    /** When ({@link System#nanoTime()}) the oldest change not yet taken by the store was made, or {@link #CLEAN}. */
+    private long dirtySinceNanos = CLEAN;
 
-    ClientRecord(String id, boolean tracked) {
+    ClientRecord(String id, boolean tracked, AtomicInteger connectedCount) {
         this.id = id;
         this.tracked = tracked;
+        this.connectedCount = connectedCount;
         this.fullWrite = tracked; // its first write creates the whole hash
     }
 
@@ -97,6 +106,8 @@ public final class ClientRecord {
                 }
                 if (owner != null) {
                     owner.superseded();
+                } else {
+                    connectedCount.incrementAndGet();
                 }
                 owner = conn;
                 remove(ServerFields.DISCONNECT_TIME);
@@ -170,6 +181,7 @@ public final class ClientRecord {
             return false;
         }
         owner = null;
+        connectedCount.decrementAndGet();
         markDisconnected(reason, nowMicros);
         return true;
     }
@@ -224,6 +236,7 @@ public final class ClientRecord {
         if (tracked) {
             dirty().clear();
             deleted().clear();
+            dirtySinceNanos = CLEAN;
         }
         if ("true".equals(fields.get(ServerFields.CONNECTED)) && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE))) {
             markDisconnected(restartReason, nowMicros);
@@ -298,6 +311,8 @@ public final class ClientRecord {
         if (!tracked) {
             return null;
         }
+        long since = dirtySinceNanos;
+        dirtySinceNanos = CLEAN;
         LinkedHashSet<String> d = dirty();
         LinkedHashSet<String> del = deleted();
         if (removed) {
@@ -306,7 +321,7 @@ public final class ClientRecord {
             d.clear();
             del.clear();
             fullWrite = false;
-            return pending ? StoreWrite.delete(id, version) : null;
+            return pending ? StoreWrite.delete(id, version, since) : null;
         }
         if (!fullWrite && d.isEmpty() && del.isEmpty()) {
             return null;
@@ -333,7 +348,7 @@ public final class ClientRecord {
         del.clear();
         fullWrite = false;
         return new StoreWrite(id, version, full, false, trim(outNames, i), trim(outValues, i), outDeleted,
-                owner == null && disconnectedAtMicros != 0, disconnectedAtMicros);
+                owner == null && disconnectedAtMicros != 0, disconnectedAtMicros, since);
     }
 
     /**
@@ -345,6 +360,10 @@ public final class ClientRecord {
     public synchronized boolean storeWriteFailed(StoreWrite w) {
         if (!tracked) {
             return false;
+        }
+        if (w.dirtySinceNanos() != CLEAN
+                && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
+            dirtySinceNanos = w.dirtySinceNanos(); // the lag counts from the oldest change still unwritten
         }
         if (w.full() || w.delete()) {
             fullWrite = true;
@@ -381,6 +400,7 @@ public final class ClientRecord {
     private void touch(long nowMicros) {
         lastSeenMicros = nowMicros;
         if (tracked) {
+            markDirtySince();
             dirty().add(ServerFields.LAST_SEEN);
         }
         bump(nowMicros);
@@ -393,6 +413,7 @@ public final class ClientRecord {
     private void put(String name, String value) {
         fields.put(name, value);
         if (tracked) {
+            markDirtySince();
             dirty().add(name);
             deleted().remove(name);
         }
@@ -413,6 +434,12 @@ public final class ClientRecord {
             clientFieldBytes += Utf8.length(name) + Utf8.length(value);
         } else {
             clientFieldBytes += Utf8.length(value) - Utf8.length(old);
+        }
+    }
+
+    private void markDirtySince() {
+        if (dirtySinceNanos == CLEAN) {
+            dirtySinceNanos = System.nanoTime();
         }
     }
 

@@ -45,6 +45,9 @@ public interface ClientRegistry {
     /** The number of records, connected or not. */
     int size();
 
+    /** The number of records whose client is connected to this node now; cheap (no scan). */
+    int connectedCount();
+
     /** Removes the records of clients disconnected for longer than the retention; returns how many. */
     int purgeExpired();
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,8 @@ public final class LocalClientRegistry implements ClientRegistry {
     private final String nodeId;
     private final boolean trackStoreChanges;
     private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+    /** Records whose client is connected; kept by the records' owner transitions, so reading it scans nothing. */
+    private final AtomicInteger connected = new AtomicInteger();
 
     /**
      * @param limits what a client may store
@@ -149,7 +152,7 @@ public final class LocalClientRegistry implements ClientRegistry {
     }
 
     private ClientRecord newRecord(String clientId) {
-        return new ClientRecord(clientId, trackStoreChanges);
+        return new ClientRecord(clientId, trackStoreChanges, connected);
     }
 
     @Override
@@ -165,6 +168,11 @@ public final class LocalClientRegistry implements ClientRegistry {
     @Override
     public int size() {
         return clients.size();
+    }
+
+    @Override
+    public int connectedCount() {
+        return connected.get();
     }
 
     @Override

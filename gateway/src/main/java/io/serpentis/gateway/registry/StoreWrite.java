@@ -13,6 +13,8 @@ package io.serpentis.gateway.registry;
  * @param deleted field names removed since the last write
  * @param disconnected whether the client is disconnected (the store then lets the record expire)
  * @param disconnectedAtMicros when it disconnected (epoch microseconds), for the expiry
+ * @param dirtySinceNanos when ({@link System#nanoTime()}) the oldest change in this write was made, or
+ *     {@code Long.MIN_VALUE} when it carries none (a full write-back after an outage); for the write-lag metric
  */
 public record StoreWrite(
         String id,
@@ -23,12 +25,13 @@ public record StoreWrite(
         String[] values,
         String[] deleted,
         boolean disconnected,
-        long disconnectedAtMicros) {
+        long disconnectedAtMicros,
+        long dirtySinceNanos) {
 
     private static final String[] NONE = new String[0];
 
     /** Removes a purged record (if the store holds nothing newer than {@code version}). */
-    static StoreWrite delete(String id, long version) {
-        return new StoreWrite(id, version, false, true, NONE, NONE, NONE, true, 0);
+    static StoreWrite delete(String id, long version, long dirtySinceNanos) {
+        return new StoreWrite(id, version, false, true, NONE, NONE, NONE, true, 0, dirtySinceNanos);
     }
 }

@@ -19,8 +19,11 @@ import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.ConnectionDeactivatedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.metrics.RedisMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.LocalClientRegistry;
@@ -66,12 +69,11 @@ import reactor.core.Disposable;
  * <p>Threading: {@link #changed} and {@link #removed} are called on any thread and only enqueue; the writer thread
  * owns both connections; Lettuce's event callbacks only set flags and wake the writer.
  */
-public final class RedisStatusStore implements StatusStore, RegistryListener {
+public final class RedisStatusStore implements StatusStore, RegistryListener, RedisMetrics.Source {
     /** The index of every client record the gateway keeps in Redis. */
     public static final String INDEX_KEY = "serpentis:clients";
 
     private static final Logger log = LoggerFactory.getLogger(RedisStatusStore.class);
-    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
      * Writes one record. KEYS[1] the hash; ARGV: version, mode ({@code f} full, {@code p} partial), time to live in
@@ -119,6 +121,9 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
     private final ClientResources resources;
     private final RedisClient client;
     private final Disposable events;
+    private final RedisMetrics metrics;
+    /** Redis trouble repeats until Redis is back: one WARN per 5 s, the rest DEBUG (as Lettuce's reconnect log). */
+    private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     private volatile StoreStatus status = StoreStatus.UNKNOWN;
     private volatile boolean running = true;
@@ -133,7 +138,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
     private @Nullable StatefulRedisConnection<String, String> controlConnection;
     private @Nullable String writeSha;
     private @Nullable String deleteSha;
-    private long lastWarnNanos;
     private long lastTrafficNanos;
     private long nextIndexCleanupNanos;
     private long reconnectDelayMillis = 100;
@@ -147,13 +151,17 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
      * @param config Redis settings ({@code url} set)
      * @param registryConfig the retention (expiry of departed clients' records)
      * @param registry the registry to load into and to follow
+     * @param meterRegistry where the write-behind's meters and Lettuce's command latencies go
      */
-    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry) {
+    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+            MeterRegistry meterRegistry) {
         this.config = config;
         this.registryConfig = registryConfig;
         this.registry = registry;
-        // One ClientResources for the process: its event loops and its jittered reconnect delay.
+        this.metrics = new RedisMetrics(meterRegistry, this, config.batchSize());
+        // One ClientResources for the process: its event loops, its jittered reconnect delay, command latencies.
         this.resources = ClientResources.builder()
+                .commandLatencyRecorder(metrics.commandLatencyRecorder())
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.fullJitter(Duration.ofMillis(50), config.reconnectMaxDelay(), 100,
@@ -226,6 +234,16 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
     }
 
     @Override
+    public boolean redisUp() {
+        return status == StoreStatus.CONNECTED;
+    }
+
+    @Override
+    public int dirtyClients() {
+        return queued.get();
+    }
+
+    @Override
     public void changed(ClientRecord record) {
         if (record.markQueued()) {
             queue.add(record);
@@ -259,6 +277,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
                     resyncRequested = false;
                     loadScripts();
                     resyncInProgress = true;
+                    metrics.resync();
                     int n = registry.markAllForFullWrite();
                     resyncRemaining = n;
                     log.info("Redis connection re-established: writing back {} client records", n);
@@ -346,6 +365,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
 
     /** One pipelined burst: for each record a version-guarded script call and its index entry. */
     private void writeBurst(List<ClientRecord> batch) {
+        long started = System.nanoTime();
         StatefulRedisConnection<String, String> conn = writeConnection;
         RedisAsyncCommands<String, String> c = conn.async();
         long nowMillis = System.currentTimeMillis();
@@ -413,11 +433,18 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
                 full++;
                 record.markFullWrite();
                 requeue(record, writes.get(i));
-            } else if (writes.get(i).full() && resyncRemaining > 0 && --resyncRemaining == 0) {
-                resyncInProgress = false;
-                log.info("Redis resync complete");
+            } else {
+                long since = writes.get(i).dirtySinceNanos();
+                if (since != Long.MIN_VALUE) {
+                    metrics.written(System.nanoTime() - since);
+                }
+                if (writes.get(i).full() && resyncRemaining > 0 && --resyncRemaining == 0) {
+                    resyncInProgress = false;
+                    log.info("Redis resync complete");
+                }
             }
         }
+        metrics.burst(records.size(), System.nanoTime() - started, failed > 0);
         if (failed == 0) {
             status = StoreStatus.CONNECTED;
             lastTrafficNanos = System.nanoTime();
@@ -587,13 +614,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener {
     }
 
     private void warn(String message, Throwable e) {
-        long now = System.nanoTime();
-        if (now - lastWarnNanos > WARN_EVERY_NANOS) {
-            lastWarnNanos = now;
-            log.warn(message, e.toString());
-        } else {
-            log.debug(message, e.toString());
-        }
+        warnings.warn(message, e.toString());
     }
 
     /**

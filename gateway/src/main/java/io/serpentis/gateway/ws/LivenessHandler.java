@@ -6,6 +6,7 @@ import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * First stage of every pipeline: watches inbound traffic (any bytes count, pongs included). Before a WebSocket
  * upgrade it closes HTTP connections idle for the HTTP idle timeout. After {@link #webSocketOpened()} it fires
  * {@link Event#PING_DUE} when the connection has been quiet for the ping interval and {@link Event#TIMED_OUT}
- * once nothing arrived for the liveness timeout; the WebSocket stage acts on them. Not sharable.
+ * once nothing arrived for the liveness timeout (recording how long after the last traffic that was); the WebSocket
+ * stage acts on them. Not sharable.
  */
 public final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
@@ -29,6 +31,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private final long httpIdleNanos;
     private final long pingNanos;
     private final long timeoutNanos;
+    private final GatewayMetrics metrics;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> check;
     private Ticker ticker = Ticker.systemTicker();
@@ -37,7 +40,9 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
     private long lastPingNanos;
 
-    public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout) {
+    public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout,
+            GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.httpIdleNanos = httpIdle.toNanos();
         this.pingNanos = pingInterval.toNanos();
         this.timeoutNanos = livenessTimeout.toNanos();
@@ -118,6 +123,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (idle >= timeoutNanos) {
+            metrics.livenessTimeout(idle);
             c.fireUserEventTriggered(Event.TIMED_OUT);
             return;
         }

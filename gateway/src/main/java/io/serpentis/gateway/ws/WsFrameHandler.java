@@ -13,10 +13,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.logging.ConnectionLog;
+import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.pipeline.PipelineNames;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(WsFrameHandler.class);
+    /** Unexpected errors repeat when something is broken for every connection: one WARN per 5 s, the rest DEBUG. */
+    private static final RateLimitedLog UNEXPECTED = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     /** What the endpoint does with data messages. */
     public enum Mode {
@@ -61,6 +66,7 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             WsSession s = new WsSession(ctx, registry, codec, store, config, metrics);
             session = s;
+            metrics.connectionOpened();
             ctx.channel().attr(WsSession.KEY).set(s);
             if (ctx.pipeline().get(PipelineNames.HTTP_ROUTING) != null) {
                 ctx.pipeline().remove(PipelineNames.HTTP_ROUTING);
@@ -91,7 +97,9 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (msg instanceof TextWebSocketFrame text) {
+                long started = System.nanoTime();
                 s.onText(text.content());
+                metrics.messageProcessed(System.nanoTime() - started);
             } else if (msg instanceof BinaryWebSocketFrame) {
                 s.onBinary();
             } else if (msg instanceof CloseWebSocketFrame close) {
@@ -126,6 +134,11 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
+    private @Nullable String clientId() {
+        WsSession s = session;
+        return s == null ? null : s.clientId();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         WsSession s = session;
@@ -135,7 +148,7 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
             } else {
                 s.onProtocolViolation(corrupted.closeStatus());
             }
-            log.debug("[{}] protocol violation: {}", ctx.channel().id().asShortText(), cause.getMessage());
+            ConnectionLog.debug(log, ctx.channel(), s.clientId(), "protocol violation: {}", cause.getMessage());
             return;
         }
         if (s != null && cause instanceof TooLongFrameException) {
@@ -146,15 +159,15 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
             // The channel closed while the aggregator held part of a fragmented message: the peer dropped the
             // connection, or it was closed after a close frame or a protocol violation (Autobahn 5.x, 6.4.x, 7.1.5).
             // Not a gateway error: channelInactive records why the connection ended (a drop is "connection lost").
-            log.debug("[{}] closed inside a fragmented message", ctx.channel().id().asShortText());
+            ConnectionLog.debug(log, ctx.channel(), clientId(), "closed inside a fragmented message");
             return;
         }
         if (ChannelErrors.isExpected(cause)) {
-            log.debug("[{}] {}", ctx.channel().id().asShortText(), cause.toString());
+            ConnectionLog.debug(log, ctx.channel(), clientId(), "{}", cause.toString());
             ctx.close();
             return;
         }
-        log.warn("[{}] unexpected error", ctx.channel().id().asShortText(), cause);
+        ConnectionLog.warn(UNEXPECTED, ctx.channel(), clientId(), "unexpected error", cause);
         if (s != null) {
             s.onInternalError();
         } else {

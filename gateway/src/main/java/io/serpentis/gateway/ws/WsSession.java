@@ -10,7 +10,10 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
+import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
 import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientConnection;
@@ -113,15 +116,19 @@ public final class WsSession implements ClientConnection {
                 sendError(outcome.error());
             }
             case REGISTERED -> {
+                metrics.accepted(MessageKind.REGISTRATION);
                 if (clientId == null) {
                     clientId = update.clientId();
-                    log.debug("[{}] registered client {}", connectionId(), clientId);
+                    ConnectionLog.debug(log, channel, clientId, "client registered");
                 }
                 ctx.write(new TextWebSocketFrame(
                         codec.encodeAck(ctx.alloc(), update, true, store.status().redisStatus())));
             }
-            case UPDATED -> ctx.write(new TextWebSocketFrame(
-                    codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
+            case UPDATED -> {
+                metrics.accepted(MessageKind.UPDATE);
+                ctx.write(new TextWebSocketFrame(
+                        codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
+            }
         }
     }
 
@@ -145,6 +152,7 @@ public final class WsSession implements ClientConnection {
         setReason(DisconnectReason.CLIENT);
         closeSent = true;
         int code = frame.statusCode();
+        metrics.closeFrame(Initiator.CLIENT, code);
         // RFC 6455 section 5.5.1: answer with a close frame, echoing the status code received.
         CloseWebSocketFrame reply = code == -1 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
         ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
@@ -158,9 +166,10 @@ public final class WsSession implements ClientConnection {
 
     void onTimedOut() {
         setReason(DisconnectReason.timedOut(config.livenessTimeout().toSeconds()));
-        log.debug("[{}] liveness timeout for client {}", connectionId(), clientId);
+        ConnectionLog.debug(log, channel, clientId, "liveness timeout");
         if (!closeSent) {
             closeSent = true;
+            metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.LIVENESS_TIMEOUT.code());
             // The peer is silent: send the close frame for its benefit but do not wait for an answer.
             ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
                     .addListener(ChannelFutureListener.CLOSE);
@@ -174,6 +183,7 @@ public final class WsSession implements ClientConnection {
         setReason(DisconnectReason.protocolError("message larger than max-frame-bytes"));
         if (closeFrameAlreadySent) {
             closeSent = true;
+            metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.TOO_BIG.code());
         } else {
             sendClose(WsCloseCodes.TOO_BIG);
         }
@@ -183,6 +193,7 @@ public final class WsSession implements ClientConnection {
     void onProtocolViolation(WebSocketCloseStatus status) {
         setReason(DisconnectReason.protocolError(status.reasonText() + " (" + status.code() + ")"));
         closeSent = true;
+        metrics.closeFrame(Initiator.GATEWAY, status.code());
     }
 
     /** An unexpected failure on this connection. */
@@ -193,11 +204,12 @@ public final class WsSession implements ClientConnection {
 
     /** The channel closed: record the end, exactly once. */
     void onInactive() {
+        metrics.connectionClosed((reason != null ? reason : DisconnectReason.CONNECTION_LOST).kind(), superseded);
         String id = clientId;
         if (id != null) {
             DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;
             if (registry.release(this, id, r)) {
-                log.debug("[{}] client {} disconnected: {}", connectionId(), id, r.detail());
+                ConnectionLog.debug(log, channel, id, "client disconnected: {}", r.detail());
             }
         }
     }
@@ -205,8 +217,9 @@ public final class WsSession implements ClientConnection {
     @Override
     public void superseded() {
         superseded = true;
+        metrics.takeover();
         execute(() -> {
-            log.debug("[{}] client {} taken over by a newer connection", connectionId(), clientId);
+            ConnectionLog.debug(log, channel, clientId, "taken over by a newer connection");
             sendClose(WsCloseCodes.SUPERSEDED);
         });
     }
@@ -241,6 +254,7 @@ public final class WsSession implements ClientConnection {
                 return;
             }
             registry.commandDelivered(this, id, command);
+            metrics.commandSent(command);
             if (command == ClientCommand.DISCONNECT) {
                 setReason(DisconnectReason.SERVER);
                 // PROTOCOL.md section 7, row 17: a grace for the client to acknowledge and close by itself.
@@ -265,7 +279,7 @@ public final class WsSession implements ClientConnection {
      * (PROTOCOL.md section 7, row 3: the original logged every bad payload in full).
      */
     private void rejected(RejectKind kind, String why, ByteBuf content) {
-        metrics.rejected(kind);
+        metrics.rejected(clientId == null ? MessageKind.REGISTRATION : MessageKind.UPDATE, kind);
         long now = System.nanoTime();
         if (now - lastRejectLogNanos < config.rejectLogInterval().toNanos()) {
             rejectsNotLogged++;
@@ -275,8 +289,8 @@ public final class WsSession implements ClientConnection {
         int suppressed = rejectsNotLogged;
         rejectsNotLogged = 0;
         if (log.isInfoEnabled()) {
-            log.info("[{} {}] refused a message ({}): {}{}", connectionId(), clientId == null ? "-" : clientId,
-                    why, preview(content), suppressed > 0 ? " (" + suppressed + " more refused since last report)" : "");
+            ConnectionLog.info(log, channel, clientId, "refused a message ({}): {}{}", why, preview(content),
+                    suppressed > 0 ? " (" + suppressed + " more refused since last report)" : "");
         }
     }
 
@@ -305,6 +319,7 @@ public final class WsSession implements ClientConnection {
             return;
         }
         closeSent = true;
+        metrics.closeFrame(Initiator.GATEWAY, status.code());
         ctx.writeAndFlush(new CloseWebSocketFrame(status));
         ctx.executor().schedule(() -> {
             channel.close();

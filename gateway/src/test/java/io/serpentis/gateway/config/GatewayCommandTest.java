@@ -61,6 +61,17 @@ class GatewayCommandTest {
     }
 
     @Test
+    void readsTheOperationsSettings() {
+        assertThat(GatewayCommandAccess.parse().metrics()).isEqualTo(MetricsConfig.defaults());
+        assertThat(GatewayCommandAccess.parse("--metrics-port", "9100").metrics().port()).isEqualTo(9100);
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--port", "9100", "--metrics-port", "9100"))
+                .hasMessageContaining("metrics-port");
+        StringWriter err = new StringWriter();
+        assertThat(GatewayCommandAccess.run(new PrintWriter(err), "--log-format", "xml")).isEqualTo(2);
+        assertThat(err.toString()).contains("--log-format").contains("text or json");
+    }
+
+    @Test
     void exitsWithAMessageOnAnInvalidCombination() {
         StringWriter err = new StringWriter();
         int code = GatewayCommandAccess.run(new PrintWriter(err), "--max-attributes-per-message", "300");
@@ -77,7 +88,8 @@ class GatewayCommandTest {
             "--max-attributes-per-client", "--max-attribute-name-bytes", "--max-value-bytes",
             "--max-client-status-bytes", "--retention", "--purge-interval", "--http-max-initial-line-bytes",
             "--http-max-header-bytes", "--http-max-content-bytes", "--http-idle-timeout", "--feed-interval",
-            "--feed-max-viewers", "--feed-slow-viewer-timeout", "--feed-history-bytes"}) {
+            "--feed-max-viewers", "--feed-slow-viewer-timeout", "--feed-history-bytes", "--metrics-port",
+            "--log-format"}) {
             assertThat(help).contains(option);
         }
         assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT");

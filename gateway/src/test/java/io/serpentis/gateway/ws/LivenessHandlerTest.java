@@ -2,11 +2,14 @@ package io.serpentis.gateway.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +33,9 @@ class LivenessHandlerTest {
         }
     }
 
-    private final LivenessHandler liveness =
-            new LivenessHandler(Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30));
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final LivenessHandler liveness = new LivenessHandler(Duration.ofSeconds(60), Duration.ofSeconds(10),
+            Duration.ofSeconds(30), new GatewayMetrics(meters));
     private final Recorder recorder = new Recorder();
 
     private static void advance(EmbeddedChannel ch, long seconds) {
@@ -87,8 +91,14 @@ class LivenessHandlerTest {
         read(ch); // e.g. a pong
         advance(ch, 25);
         assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
+        assertThat(meters.get("gateway.ws.liveness.timeouts").counter().count()).isZero();
         advance(ch, 5);
         assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
+        // detection latency: from the last read (the pong) to the timeout, 30 s on the frozen clock
+        Timer detection = meters.get("gateway.ws.liveness.detection").timer();
+        assertThat(detection.count()).isEqualTo(1);
+        assertThat(detection.totalTime(TimeUnit.SECONDS)).isEqualTo(30.0);
+        assertThat(meters.get("gateway.ws.liveness.timeouts").counter().count()).isEqualTo(1.0);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 

@@ -1,10 +1,12 @@
 package io.serpentis.gateway.ws;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.serpentis.gateway.testing.PrometheusText.delta;
 import static org.awaitility.Awaitility.await;
 
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.PrometheusText;
 import io.serpentis.gateway.testing.RawWsClient;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.time.Duration;
@@ -19,6 +21,7 @@ class LivenessIT {
 
     @Test
     void closesASilentConnectionWith4002AndRecordsTheTimeout() throws Exception {
+        PrometheusText before = PrometheusText.scrape(gw.httpUri());
         try (RawWsClient raw = RawWsClient.connect(gw.wsUri())) {
             assertThat(raw.upgraded()).isTrue();
             raw.sendText("{\"client_id\": \"silent-1\"}");
@@ -34,6 +37,15 @@ class LivenessIT {
             assertThat(s.get("connected")).isEqualTo("false");
             assertThat(s.get("status_detail")).contains("Timed out");
         });
+        // the metrics say so: one timeout, detected at least the liveness timeout after the last traffic
+        PrometheusText after = PrometheusText.scrape(gw.httpUri());
+        assertThat(delta(before, after, "gateway_ws_liveness_timeouts_total")).isEqualTo(1.0);
+        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_count")).isEqualTo(1.0);
+        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_sum")).isGreaterThanOrEqualTo(1.5);
+        assertThat(delta(before, after, "gateway_ws_connections_closed_total", "reason", "liveness_timeout"))
+                .isEqualTo(1.0);
+        assertThat(after.value("gateway_ws_close_frames_total", "code", "4002", "initiator", "gateway"))
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test

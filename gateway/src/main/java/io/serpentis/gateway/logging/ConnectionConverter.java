@@ -1,0 +1,36 @@
+package io.serpentis.gateway.logging;
+
+import ch.qos.logback.classic.pattern.ClassicConverter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import java.util.Map;
+
+/**
+ * logback's {@code %connection} for readable lines: {@code [<channel id> <client id>] } when the line is about a
+ * connection ({@link ConnectionLog}), nothing otherwise. Control characters in a client id are escaped, so an id
+ * cannot forge log lines.
+ */
+public final class ConnectionConverter extends ClassicConverter {
+
+    @Override
+    public String convert(ILoggingEvent event) {
+        Map<String, String> mdc = event.getMDCPropertyMap();
+        String channel = mdc.get(ConnectionLog.CHANNEL_ID);
+        if (channel == null) {
+            return "";
+        }
+        String client = mdc.get(ConnectionLog.CLIENT_ID);
+        StringBuilder b = new StringBuilder(16 + (client == null ? 0 : client.length())).append('[').append(channel);
+        if (client != null) {
+            b.append(' ');
+            for (int i = 0; i < client.length(); i++) {
+                char c = client.charAt(i);
+                if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                    b.append(String.format("\\u%04x", (int) c));
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b.append("] ").toString();
+    }
+}

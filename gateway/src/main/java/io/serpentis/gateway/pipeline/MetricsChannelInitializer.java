@@ -1,0 +1,50 @@
+package io.serpentis.gateway.pipeline;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.http.HttpRouter;
+import io.serpentis.gateway.http.HttpRoutingHandler;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.ws.LivenessHandler;
+
+/**
+ * The pipeline of the optional metrics listener ({@code --metrics-port}): plain HTTP only, with the same limits
+ * and idle timeout as the main port, routed through a router that holds only {@code /metrics} and {@code /livez}.
+ * Stage names are those of {@link PipelineNames}. No WebSocket stages; its bytes are not counted as client traffic.
+ */
+public final class MetricsChannelInitializer extends ChannelInitializer<Channel> {
+    private final GatewayConfig config;
+    private final HttpRouter router;
+    private final GatewayMetrics metrics;
+    private final ChannelGroup channels;
+    private final HttpDecoderConfig httpDecoderConfig;
+
+    public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, GatewayMetrics metrics,
+            ChannelGroup channels) {
+        this.config = config;
+        this.router = router;
+        this.metrics = metrics;
+        this.channels = channels;
+        this.httpDecoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.http().maxInitialLineBytes())
+                .setMaxHeaderSize(config.http().maxHeaderBytes())
+                .setValidateHeaders(true);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        channels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
+        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
+        p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, java.util.Map.of())); // no WebSocket endpoint here
+    }
+}

@@ -1,0 +1,169 @@
+package io.serpentis.gateway.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.serpentis.gateway.testing.ExternalTools;
+import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.HttpTestClient;
+import io.serpentis.gateway.testing.RawWsClient;
+import io.serpentis.gateway.testing.WsTestClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * The exposition and the repository's {@code prometheus.yml} as Prometheus itself sees them: {@code promtool}
+ * lints a scrape taken after every kind of traffic and checks the config, and a real Prometheus process on
+ * loopback, configured from {@code prometheus.yml} with the target rewritten to the test gateway, scrapes it and
+ * reports it up with a counter that moved. Needs Debian's {@code prometheus} package (skipped without it, a
+ * failure under {@code CI=true}).
+ */
+class PrometheusIT {
+
+    @RegisterExtension
+    static final GatewayServerExtension gw = new GatewayServerExtension();
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Traffic that makes every lazily created series appear: refusals, closes, a takeover, a command. */
+    private static void varietyOfTraffic() throws Exception {
+        try (WsTestClient a = WsTestClient.connect(gw.wsUri()); WsTestClient b = WsTestClient.connect(gw.wsUri())) {
+            a.request("not json");
+            a.request("{\"client_id\": \"prom-1\", \"status\": {\"cpu_usage\": 1.5}}");
+            b.request("{\"client_id\": \"prom-1\"}"); // takeover: a gets 4001
+            new HttpTestClient(gw.httpUri()).command("prom-1", "pause");
+            b.next();
+            b.close(1000, "");
+            b.awaitClose();
+        }
+        try (RawWsClient raw = RawWsClient.connect(gw.wsUri())) {
+            raw.send(RawWsClient.BINARY, new byte[] {1, 2}); // close 1003
+            raw.readUntil(RawWsClient.CLOSE);
+        }
+    }
+
+    @Test
+    void theScrapedExpositionPassesPromtoolCheckMetrics() throws Exception {
+        String promtool = ExternalTools.require("promtool", "prometheus");
+        varietyOfTraffic();
+        String exposition = new HttpTestClient(gw.httpUri()).get("/metrics").body();
+        assertThat(exposition).contains("gateway_ws_close_frames_total{code=\"4001\",initiator=\"gateway\"}");
+        ExternalTools.Result r = ExternalTools.run(Path.of("."), exposition, List.of(promtool, "check", "metrics"));
+        assertThat(r.output()).as("promtool check metrics").isEmpty();
+        assertThat(r.exitCode()).isZero();
+    }
+
+    @Test
+    void theRepositoryPrometheusConfigPassesPromtoolCheckConfig() {
+        String promtool = ExternalTools.require("promtool", "prometheus");
+        ExternalTools.Result r = ExternalTools.run(ExternalTools.repoRoot(), null,
+                List.of(promtool, "check", "config", "prometheus.yml"));
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS");
+    }
+
+    @Test
+    void aRealPrometheusScrapesTheGatewayWithTheRepositorySettings() throws Exception {
+        String prometheus = ExternalTools.require("prometheus", "prometheus");
+        Path dir = Files.createTempDirectory("prometheus-it");
+        Path config = dir.resolve("prometheus.yml");
+        Files.writeString(config, testConfig(ExternalTools.repoRoot().resolve("prometheus.yml")));
+        int port = ExternalTools.freePort();
+        Process p = new ProcessBuilder(prometheus, "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
+        try {
+            URI api = URI.create("http://127.0.0.1:" + port);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode()).isEqualTo(200));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
+            Double before = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null);
+
+            for (int i = 0; i < 2; i++) {
+                try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
+                    c.request("{\"client_id\": \"scraped-" + i + "\"}");
+                }
+            }
+            // the counter Prometheus stored moved by the two connections (a later scrape picks them up)
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
+            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("Prometheus log:\n" + Files.readString(dir.resolve("prometheus.log")), e);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * The repository's config with the gateway job's targets pointed at the test gateway and a 1 s scrape
+     * interval; everything else (job name, metrics path, scheme, labels) as in the file.
+     */
+    private static String testConfig(Path repoConfig) throws IOException {
+        YAMLMapper yaml = YAMLMapper.builder().build();
+        ObjectNode root = (ObjectNode) yaml.readTree(Files.readString(repoConfig));
+        URI target = gw.httpUri();
+        int rewritten = 0;
+        for (JsonNode job : root.get("scrape_configs")) {
+            for (JsonNode sc : job.path("static_configs")) {
+                ArrayNode targets = (ArrayNode) sc.get("targets");
+                boolean gateway = false;
+                for (JsonNode t : targets) {
+                    gateway |= t.asString().startsWith("gateway:");
+                }
+                if (gateway) {
+                    targets.removeAll();
+                    targets.add(target.getHost() + ":" + target.getPort());
+                    ((ObjectNode) job).put("scrape_interval", "1s");
+                    rewritten++;
+                }
+            }
+        }
+        assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
+        return yaml.writeValueAsString(root);
+    }
+
+    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of an instant query with one result, or {@code null} when there is none yet. */
+    private static Double query(URI api, String promql) throws IOException, InterruptedException {
+        HttpResponse<String> r = get(api.resolve("/api/v1/query?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("status").asString()).as(r.body()).isEqualTo("success");
+        JsonNode result = body.path("data").path("result");
+        if (result.isEmpty()) {
+            return null;
+        }
+        assertThat(result.size()).as(r.body()).isEqualTo(1);
+        return Double.parseDouble(result.get(0).path("value").get(1).asString());
+    }
+}
