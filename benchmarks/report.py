@@ -44,8 +44,8 @@ w("- Load: `java <flags> -cp benchmarks/target/benchmarks.jar io.serpentis.gatew
 w("")
 w("## Ack throughput and latency (window mode)")
 w("")
-w("| scenario | store | acks/s | p50 ms | p99 ms | p99.9 ms | errors | Redis commands per 1,000 updates | Redis writes per 1,000 updates |")
-w("|---|---|---|---|---|---|---|---|---|")
+w("| scenario | store | acks/s | p50 ms | p99 ms | p99.9 ms | errors | Redis commands per 1,000 updates | Redis writes per 1,000 updates | write lag p99 ms |")
+w("|---|---|---|---|---|---|---|---|---|---|")
 for sc in ["throughput 100x16", "throughput 1000x4", "throughput 10000x1"]:
     for st in ["embedded", "redis"]:
         acks = med(sc, st, "acks_per_s")
@@ -57,7 +57,8 @@ for sc in ["throughput 100x16", "throughput 1000x4", "throughput 10000x1"]:
         wps = statistics.median([r["redis_writes"] * 1000.0 / r["acks_total"] for r in runs]) if runs else None
         w(f"| {sc.split()[1].replace('x', ' x window ')} | {st} | {fmt(acks)} | {fmt(med(sc, st, 'latency_us', 'p50') / 1000.0)} | "
           f"{fmt(med(sc, st, 'latency_us', 'p99') / 1000.0)} | {fmt(med(sc, st, 'latency_us', 'p999') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'errors'))} | {fmt(per_k) if per_k is not None else '-'} | {fmt(wps) if wps is not None else '-'} |")
+          f"{fmt(med(sc, st, 'errors'))} | {fmt(per_k) if per_k is not None else '-'} | {fmt(wps) if wps is not None else '-'} | "
+          f"{fmt(med(sc, st, 'write_lag_p99_ms')) if st == 'redis' else '-'} |")
 w("")
 e = med("throughput 1000x4", "embedded", "acks_per_s")
 r = med("throughput 1000x4", "redis", "acks_per_s")
@@ -66,10 +67,13 @@ if e and r:
     w("With Redis every acknowledged update is persisted: updates of one client between two bursts are coalesced into")
     w("one write, so Redis sees far fewer writes than updates.")
     w("")
+w("Write lag: from an acknowledged update to its write reaching Redis (the gateway's `gateway_redis_write_lag_seconds`")
+w("histogram over the measured period, interpolated within its buckets).")
+w("")
 w("## Latency at a fixed rate (1,000 connections)")
 w("")
-w("| scenario | store | target/s | acks/s | p50 ms | p99 ms | p99.9 ms | max ms |")
-w("|---|---|---|---|---|---|---|---|")
+w("| scenario | store | target/s | acks/s | p50 ms | p99 ms | p99.9 ms | max ms | Redis write lag p99 ms |")
+w("|---|---|---|---|---|---|---|---|---|")
 for sc in ["half of max rate", "fixed 20000/s"]:
     for st in ["embedded", "redis"]:
         acks = med(sc, st, "acks_per_s")
@@ -77,7 +81,7 @@ for sc in ["half of max rate", "fixed 20000/s"]:
             continue
         w(f"| {sc} | {st} | {fmt(med(sc, st, 'target_rate'))} | {fmt(acks)} | {fmt(med(sc, st, 'latency_us', 'p50') / 1000.0)} | "
           f"{fmt(med(sc, st, 'latency_us', 'p99') / 1000.0)} | {fmt(med(sc, st, 'latency_us', 'p999') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'latency_us', 'max') / 1000.0)} |")
+          f"{fmt(med(sc, st, 'latency_us', 'max') / 1000.0)} | {fmt(med(sc, st, 'write_lag_p99_ms')) if st == 'redis' else '-'} |")
 w("")
 w("## Dashboard feed: 10,000 clients updating once a second, 50 viewers")
 w("")

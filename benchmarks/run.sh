@@ -100,6 +100,41 @@ print(json.dumps(r))
 PY
 }
 
+secs() { local d=$1; d=${d%s}; echo "$d"; }
+
+# lag_scrape <file>: the write-lag histogram's buckets from the gateway's /metrics
+lag_scrape() {
+  curl -sf "http://127.0.0.1:$GW_PORT/metrics" | grep '^gateway_redis_write_lag_seconds_bucket' >"$1" || true
+}
+
+# lag_p99 <before> <after>: p99 (ms, interpolated within buckets) and the share under 50 ms, between two scrapes
+lag_p99() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+def load(path):
+    b = {}
+    for line in open(path):
+        m = re.search(r'le="([^"]+)"\}\s+(\S+)', line)
+        if m:
+            b[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = float(m.group(2))
+    return b
+a, z = load(sys.argv[1]), load(sys.argv[2])
+les = sorted(z)
+d = [(le, z[le] - a.get(le, 0.0)) for le in les]
+total = d[-1][1] if d else 0
+if total <= 0:
+    print('{"write_lag_p99_ms": null, "write_lag_under_50ms": null}'); sys.exit()
+target, prev_le, prev_c, p99 = 0.99 * total, 0.0, 0.0, None
+for le, c in d:
+    if c >= target:
+        p99 = le if le == float("inf") else prev_le + (le - prev_le) * (target - prev_c) / max(c - prev_c, 1e-9)
+        break
+    prev_le, prev_c = le, c
+under = dict(d).get(0.05, 0) / total
+print('{"write_lag_p99_ms": %s, "write_lag_under_50ms": %.4f}' % ("null" if p99 in (None, float("inf")) else round(p99 * 1000, 1), under))
+PY
+}
+
 redis_stat() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r'; }
 commands_total() { redis_stat stats | awk -F: '/^total_commands_processed/ {print $2}'; }
 evalsha_calls() { redis_stat commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p'; }
@@ -112,13 +147,16 @@ throughput() {
     local c0=0 e0=0
     [[ "$store" == redis ]] && { c0=$(commands_total); e0=$(evalsha_calls); e0=${e0:-0}; }
     log "throughput $store ${conns}x${window} rep $rep"
+    [[ "$store" == redis ]] && (sleep "$(( $(secs "$RAMP") + $(secs "$WARMUP") ))"; lag_scrape "$WORK/lag0") &
     loadgen "$WORK/r.json" --connections "$conns" --window "$window" \
       --source-addresses 127.0.0.2-127.0.0.9 --id-prefix "t$rep"
     local extra='{}'
     if [[ "$store" == redis ]]; then
+      lag_scrape "$WORK/lag1"
       sleep 1 # let the write-behind finish the last burst
       local c1 e1; c1=$(commands_total); e1=$(evalsha_calls); e1=${e1:-0}
-      extra="{\"redis_commands\": $((c1 - c0)), \"redis_writes\": $((e1 - e0))}"
+      local lag; lag=$(lag_p99 "$WORK/lag0" "$WORK/lag1")
+      extra=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); d.update(redis_commands=$((c1 - c0)), redis_writes=$((e1 - e0))); print(json.dumps(d))" "$lag")
     fi
     record "throughput ${conns}x${window}" "$store" "$WORK/r.json" "$extra"
     stop_gateway
@@ -131,9 +169,15 @@ rate() {
   for rep in $(seq "$REPS"); do
     start_gateway "$store"
     log "$label $store ${conns} clients at ${rate}/s rep $rep"
+    [[ "$store" == redis ]] && (sleep "$(( $(secs "$RAMP") + $(secs "$WARMUP") ))"; lag_scrape "$WORK/lag0") &
     loadgen "$WORK/r.json" --connections "$conns" --rate "$rate" --source-addresses 127.0.0.2-127.0.0.9 \
       --id-prefix "r$rep"
-    record "$label" "$store" "$WORK/r.json" "{\"target_rate\": $rate}"
+    local extra="{\"target_rate\": $rate}"
+    if [[ "$store" == redis ]]; then
+      lag_scrape "$WORK/lag1"
+      extra=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); d.update(target_rate=$rate); print(json.dumps(d))" "$(lag_p99 "$WORK/lag0" "$WORK/lag1")")
+    fi
+    record "$label" "$store" "$WORK/r.json" "$extra"
     stop_gateway
   done
 }
