@@ -176,7 +176,7 @@ public final class GatewayServer implements AutoCloseable {
         Set<HttpMethod> post = Set.of(HttpMethod.POST);
         HttpRouter.Builder b = HttpRouter.builder()
                 .responses(responses)
-                .access(new AccessPolicy(config.security()))
+                .access(new AccessPolicy(config.security(), metrics))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, () -> draining))

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
+import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -35,6 +36,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private final String wsPath;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /** The last response said {@code Connection: close}: nothing after it is answered. */
+    private boolean closing;
 
     public HttpRoutingHandler(HttpRouter router, String wsPath) {
         this.router = router;
@@ -45,6 +48,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest req)) {
             ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closing) {
+            req.release();
             return;
         }
         if (busy) {
@@ -80,13 +87,6 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } else if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             problem = "Unsupported WebSocket version: only 13 (RFC 6455) is spoken";
         }
-        AccessPolicy.Denial denied = problem == null ? router.access().checkUpgrade(req) : null;
-        if (denied != null) {
-            req.release();
-            write(ctx, HttpResponses.closing(router.responses().detail(ctx.alloc(), denied.status(), denied.detail())),
-                    false, false);
-            return;
-        }
         if (problem != null) {
             FullHttpResponse r = router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem);
             if (problem.startsWith("Unsupported")) {
@@ -96,6 +96,16 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             write(ctx, HttpResponses.closing(r), false, false);
             return;
         }
+        // The single gate before the handshake: origin, connection limits, client authentication.
+        AccessPolicy.ClientUpgrade upgrade = router.access().admitClient(req, ctx.channel());
+        if (upgrade.denial() != null) {
+            log.debug("[{}] upgrade of {} refused: {} {}", ctx.channel().id().asShortText(), sanitize(req.uri()),
+                    upgrade.denial().status().code(), upgrade.denial().detail());
+            req.release();
+            write(ctx, upgrade.denial().toResponse(router.responses(), ctx.alloc()), false, false);
+            return;
+        }
+        ctx.channel().attr(Admission.KEY).set(upgrade.admission());
         ctx.fireChannelRead(req); // the protocol stage owns it now
     }
 
@@ -124,6 +134,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private CompletionStage<FullHttpResponse> route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        AccessPolicy.Denial preflight = router.access().checkPreflight(req);
+        if (preflight != null) {
+            return done(preflight.toResponse(router.responses(), ctx.alloc()));
+        }
         String path = new QueryStringDecoder(req.uri()).rawPath();
         HttpRouter.Match match = router.match(path);
         if (match == null) {
@@ -138,10 +152,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         if (match.endpoint().admin()) {
             AccessPolicy.Denial denied = router.access().checkAdmin(req, ctx.channel().remoteAddress());
             if (denied != null) {
-                FullHttpResponse r = router.responses().detail(ctx.alloc(), denied.status(), denied.detail());
-                if (denied.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
-                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"serpentis\"");
-                }
+                FullHttpResponse r = denied.toResponse(router.responses(), ctx.alloc());
+                r.headers().remove(HttpHeaderNames.CONNECTION); // a refused admin request keeps the connection
                 return done(r);
             }
         }
@@ -167,6 +179,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         }
         write(ctx, r, keepAlive, head);
         busy = false;
+        if (closing) {
+            drain();
+            return;
+        }
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             process(ctx, next);
@@ -181,6 +197,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         boolean close = !keepAlive
                 || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(r.headers().get(HttpHeaderNames.CONNECTION));
         if (close) {
+            closing = true;
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -193,7 +210,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         req.release();
         HttpResponseStatus status;
         String message;
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof RejectedRequestException rejected) {
+            status = rejected.status();
+            message = rejected.getMessage();
+        } else if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             message = "Request line too long";
         } else if (cause instanceof TooLongHttpHeaderException) {
@@ -248,8 +268,11 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         return java.util.concurrent.CompletableFuture.completedFuture(value);
     }
 
-    private static String sanitize(String uri) {
-        String s = uri.length() > 200 ? uri.substring(0, 200) + "..." : uri;
+    /** A request URI as it may be logged: the path only (a query may hold a client token), truncated, printable. */
+    static String sanitize(String uri) {
+        int query = uri.indexOf('?');
+        String s = query < 0 ? uri : uri.substring(0, query) + "?<query>";
+        s = s.length() > 200 ? s.substring(0, 200) + "..." : s;
         return s.replaceAll("[\\p{Cntrl}]", "?");
     }
 }
