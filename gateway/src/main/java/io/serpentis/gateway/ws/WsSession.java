@@ -283,9 +283,13 @@ public final class WsSession implements ClientConnection {
         log.debug("[{}] liveness timeout for client {}", connectionId(), clientId);
         if (!closeSent) {
             closeSent = true;
-            // The peer is silent: send the close frame for its benefit but do not wait for an answer.
+            // The peer is silent: send the close frame for its benefit but do not wait for an answer; if it does
+            // not read either, the frame may never leave, so the close timeout ends the connection regardless.
             ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
                     .addListener(ChannelFutureListener.CLOSE);
+            ctx.executor().schedule(() -> {
+                channel.close();
+            }, config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } else {
             channel.close();
         }
