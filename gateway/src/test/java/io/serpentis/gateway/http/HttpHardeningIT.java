@@ -3,6 +3,7 @@ package io.serpentis.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.RawWsClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -140,6 +142,36 @@ class HttpHardeningIT {
         assertThat(e.closed()).isTrue();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.serpentis.gateway.http.HttpHardeningTest#smugglingCases")
+    void everySmugglingShapeIsAnswered400AndTheConnectionClosed(String name, String request) throws IOException {
+        Exchange e = exchange(request + "GET /statuses HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(e.response()).as(name).startsWith("HTTP/1.1 400 ").contains("{\"detail\":\"");
+        assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1)).as(name + ": one answer only").hasSize(2);
+        assertThat(e.head()).contains("connection: close");
+        assertThat(e.closed()).as(name + ": closed by the server").isTrue();
+    }
+
+    @Test
+    void anOversizeBodyIsAnswered413WithADetailAndClosed() throws IOException {
+        Exchange e = exchange("POST /clients/x/pause HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n"
+                + "a".repeat(1000));
+        assertThat(e.response()).startsWith("HTTP/1.1 413 ").endsWith(
+                "{\"detail\":\"Request body larger than 65536 bytes (--http-max-content-bytes)\"}");
+        assertThat(e.closed()).isTrue();
+    }
+
+    @Test
+    void aPermessageDeflateOfferIsNotAccepted() throws IOException {
+        try (RawWsClient c = RawWsClient.connect(gw.wsUri(),
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")) {
+            assertThat(c.upgraded()).isTrue();
+            assertThat(c.handshakeResponse().toLowerCase(Locale.ROOT)).doesNotContain("sec-websocket-extensions");
+            c.sendText("{\"client_id\": \"deflate-offer\"}");
+            assertThat(c.read().text()).contains("message_processed");
+        }
+    }
+
     @Test
     void aSmuggledRequestBehindAnAmbiguousOneIsNeverAnswered() throws IOException {
         String smuggled = "GET /statuses HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -150,7 +182,7 @@ class HttpHardeningIT {
             "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"}) {
             Exchange e = exchange(ambiguous + smuggled);
             assertThat(e.response()).as(ambiguous).startsWith("HTTP/1.1 400 ").doesNotContain("clients");
-            assertThat(e.response().split("HTTP/1\\.1 ", -1)).as("one answer only").hasSize(2);
+            assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1)).as("one answer only").hasSize(2);
             assertThat(e.closed()).isTrue();
         }
     }
