@@ -43,8 +43,9 @@ public final class BoundedHttpObjectAggregator extends HttpObjectAggregator {
         }
         closing = true;
         metrics.refused(Refusal.HTTP_BODY_TOO_LARGE);
-        ctx.writeAndFlush(HttpResponses.closing(responses.detail(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                "Request body larger than " + maxContentLength() + " bytes (--http-max-content-bytes)")))
+        String detail = "Request body larger than " + maxContentLength() + " bytes (--http-max-content-bytes)";
+        ctx.writeAndFlush(HttpResponses.closing(
+                        responses.detail(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, detail)))
                 .addListener(ChannelFutureListener.CLOSE);
     }
 }

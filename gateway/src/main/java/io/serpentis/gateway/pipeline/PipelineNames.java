@@ -2,8 +2,8 @@ package io.serpentis.gateway.pipeline;
 
 /**
  * Names of the pipeline stages, in pipeline order. Before an upgrade:
- * {@code liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting → wsProtocol → wsAggregator →
- * wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with Netty's frame
+ * {@code liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting → wsProtocol → wsAggregator
+ * → wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with Netty's frame
  * decoder and encoder and removes {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}. There
  * is no compression stage, on purpose: no {@code HttpContentDecompressor}, no permessage-deflate (decompression
  * bombs, CRIME/BREACH).

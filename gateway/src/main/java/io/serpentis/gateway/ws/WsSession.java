@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -184,7 +185,7 @@ public final class WsSession implements ClientConnection {
                 + "bursts of " + limits.messageBurst() + "); nothing was stored");
         long closeAfter = limits.rateLimitCloseAfter().toNanos();
         if (closeAfter > 0 && now - refusingSinceNanos >= closeAfter) {
-            log.info("[{} {}] closing: messages over the rate limit for {} s", connectionId(),
+            log.debug("[{} {}] closing: messages over the rate limit for {} s", connectionId(),
                     clientId == null ? "-" : clientId, limits.rateLimitCloseAfter().toSeconds());
             setReason(new DisconnectReason("Policy violation: message rate limit exceeded", null));
             metrics.policyClose(PolicyClose.RATE_LIMIT);
@@ -215,9 +216,9 @@ public final class WsSession implements ClientConnection {
             return;
         }
         long seconds = admission.limits().slowConsumerTimeout().toSeconds();
-        log.info("[{} {}] closing: replies not read for {} s ({} bytes pending)", connectionId(),
-                clientId == null ? "-" : clientId, seconds,
-                channel.unsafe().outboundBuffer() == null ? 0 : channel.unsafe().outboundBuffer().totalPendingWriteBytes());
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        log.debug("[{} {}] closing: replies not read for {} s ({} bytes pending)", connectionId(),
+                clientId == null ? "-" : clientId, seconds, pending == null ? 0 : pending.totalPendingWriteBytes());
         setReason(new DisconnectReason("Policy violation: replies not read for " + seconds + " s", null));
         metrics.policyClose(PolicyClose.SLOW_CONSUMER);
         closeSent = true;

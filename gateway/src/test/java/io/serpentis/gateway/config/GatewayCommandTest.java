@@ -28,7 +28,8 @@ class GatewayCommandTest {
         GatewayConfig c = GatewayCommandAccess.parse("--client-auth", "jwt", "--jwt-secret",
                 "0123456789abcdef0123456789abcdef", "--jwt-clock-skew", "5s", "--max-connections", "7",
                 "--max-connections-per-address", "3", "--connection-rate-per-address", "2",
-                "--connection-burst-per-address", "4", "--limit-loopback", "--message-rate", "20", "--message-burst", "40",
+                "--connection-burst-per-address", "4", "--limit-loopback", "--message-rate", "20",
+                "--message-burst", "40",
                 "--rate-limit-close-after", "0", "--slow-consumer-timeout", "2s", "--request-timeout", "3s");
         ClientAuthConfig auth = c.security().clientAuth();
         assertThat(auth.mode()).isEqualTo(ClientAuthConfig.Mode.JWT);

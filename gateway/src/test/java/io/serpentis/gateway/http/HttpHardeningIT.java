@@ -96,7 +96,8 @@ class HttpHardeningIT {
             assertThat(e.head()).as(path).contains("x-content-type-options: nosniff")
                     .doesNotContain("access-control-allow");
         }
-        Exchange preflight = exchange("OPTIONS /statuses HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\n"
+        Exchange preflight = exchange("OPTIONS /statuses HTTP/1.1\r\nHost: localhost\r\n"
+                + "Origin: https://evil.example\r\n"
                 + "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n\r\n");
         assertThat(preflight.response()).startsWith("HTTP/1.1 403 ");
         assertThat(preflight.head()).doesNotContain("access-control-allow");
@@ -176,9 +177,11 @@ class HttpHardeningIT {
     void aSmuggledRequestBehindAnAmbiguousOneIsNeverAnswered() throws IOException {
         String smuggled = "GET /statuses HTTP/1.1\r\nHost: localhost\r\n\r\n";
         for (String ambiguous : new String[] {
-            "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "0\r\n\r\n",
             "POST /health HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: x, chunked\r\n\r\n0\r\n\r\n",
-            "POST /health HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\nAAAA",
+            "POST /health HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n"
+                    + "Content-Length: 4\r\n\r\nAAAA",
             "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"}) {
             Exchange e = exchange(ambiguous + smuggled);
             assertThat(e.response()).as(ambiguous).startsWith("HTTP/1.1 400 ").doesNotContain("clients");

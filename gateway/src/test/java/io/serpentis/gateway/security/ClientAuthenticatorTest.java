@@ -142,6 +142,7 @@ class ClientAuthenticatorTest {
         assertThat(ClientAuthConfig.sharedSecret(SHARED).toString()).doesNotContain(SHARED).contains("<redacted>");
         assertThat(ClientAuthConfig.jwt(SECRET, Duration.ZERO).toString()).doesNotContain(SECRET);
         assertThat(ClientAuthConfig.Mode.parse("Shared-Secret")).isEqualTo(ClientAuthConfig.Mode.SHARED_SECRET);
-        assertThatThrownBy(() -> ClientAuthConfig.Mode.parse("oauth")).hasMessageContaining("none, shared-secret or jwt");
+        assertThatThrownBy(() -> ClientAuthConfig.Mode.parse("oauth"))
+                .hasMessageContaining("none, shared-secret or jwt");
     }
 }

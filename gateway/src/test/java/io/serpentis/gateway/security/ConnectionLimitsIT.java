@@ -73,7 +73,8 @@ class ConnectionLimitsIT {
     @Test
     void newConnectionsFasterThanTheRateAreRefusedWith429() throws Exception {
         String refused = null;
-        for (int i = 0; i < 6 && refused == null; i++) { // a burst of 2, then 1 a second: six quick tries cannot all pass
+        // A burst of 2, then 1 a second: six quick tries cannot all pass.
+        for (int i = 0; i < 6 && refused == null; i++) {
             try (RawWsClient c = RawWsClient.connect(rated.wsUri())) {
                 if (!c.upgraded()) {
                     assertThat(c.handshakeResponse()).startsWith("HTTP/1.1 429 ");

@@ -85,8 +85,8 @@ class JwtClientAuthIT {
         String alice = TestJwts.hs256(SECRET, "jwt-alice", 600_000);
         try (WsTestClient c = WsTestClient.connect(gw.wsUri(), "Authorization", "Bearer " + alice)) {
             assertThat(c.request("{\"client_id\": \"jwt-bob\", \"status\": {\"pwned\": true}}")).isEqualTo(
-                    "{\"error\": \"client_id 'jwt-bob' is not the client_id this connection's token authorizes (its sub);"
-                            + " nothing was stored and the connection is closed\"}");
+                    "{\"error\": \"client_id 'jwt-bob' is not the client_id this connection's token authorizes"
+                            + " (its sub); nothing was stored and the connection is closed\"}");
             WsTestClient.Close close = c.awaitClose();
             assertThat(close.code()).isEqualTo(1008);
             assertThat(close.reason()).isEqualTo("client_id does not match the token");
