@@ -1,5 +1,7 @@
 package io.serpentis.gateway;
 
+import io.serpentis.gateway.config.ClientAuthConfig;
+import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -165,6 +167,12 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "Close an HTTP connection idle for this long. Env: GATEWAY_HTTP_IDLE_TIMEOUT.")
     Duration httpIdleTimeout;
 
+    @Option(names = "--request-timeout", defaultValue = "${env:GATEWAY_REQUEST_TIMEOUT:-10s}",
+            converter = DurationConverter.class,
+            description = "A request or upgrade must arrive complete within this time of its first byte, else 408 "
+                    + "and close (slowloris). Env: GATEWAY_REQUEST_TIMEOUT.")
+    Duration requestTimeout;
+
     // ---- Redis
     @Option(names = "--redis-url", defaultValue = "${env:REDIS_URL}",
             description = "Keep client records in Redis: redis://[[user]:password@]host[:port][/db] or rediss://... "
@@ -245,6 +253,78 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "Env: GATEWAY_LOG_FORMAT.")
     LogFormat logFormat;
 
+    @Option(names = "--client-auth", defaultValue = "${env:GATEWAY_CLIENT_AUTH:-none}",
+            converter = ClientAuthModeConverter.class,
+            description = "How WebSocket clients authenticate at the upgrade: none, shared-secret (--client-token) or "
+                    + "jwt (HS256, sub = client_id, exp required; --jwt-secret). Env: GATEWAY_CLIENT_AUTH.")
+    ClientAuthConfig.Mode clientAuth;
+
+    @Option(names = "--client-token", defaultValue = "${env:GATEWAY_CLIENT_TOKEN}",
+            description = "The shared client token (at least 16 characters) for --client-auth shared-secret. Prefer "
+                    + "the environment variable. Never logged. Env: GATEWAY_CLIENT_TOKEN.")
+    String clientToken;
+
+    @Option(names = "--jwt-secret", defaultValue = "${env:GATEWAY_JWT_SECRET}",
+            description = "The HS256 key (at least 32 bytes) for --client-auth jwt. Prefer the environment variable. "
+                    + "Never logged. Env: GATEWAY_JWT_SECRET.")
+    String jwtSecret;
+
+    @Option(names = "--jwt-clock-skew", defaultValue = "${env:GATEWAY_JWT_CLOCK_SKEW:-30s}",
+            converter = DurationConverter.class,
+            description = "Clock skew tolerated when checking a JWT's exp and nbf. Env: GATEWAY_JWT_CLOCK_SKEW.")
+    Duration jwtClockSkew;
+
+    // ---- connection and rate limits
+    @Option(names = "--max-connections", defaultValue = "${env:GATEWAY_MAX_CONNECTIONS:-100000}",
+            description = "Most WebSocket connections at once; further upgrades get 503. Env: GATEWAY_MAX_CONNECTIONS.")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address",
+            defaultValue = "${env:GATEWAY_MAX_CONNECTIONS_PER_ADDRESS:-1000}",
+            description = "Most WebSocket connections at once from one address (IPv4, or IPv6 /64); 429 beyond; "
+                    + "0 = no limit. Env: GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--connection-rate-per-address",
+            defaultValue = "${env:GATEWAY_CONNECTION_RATE_PER_ADDRESS:-50}",
+            description = "New WebSocket connections per second one address may open on average; 429 beyond; "
+                    + "0 = no limit. Env: GATEWAY_CONNECTION_RATE_PER_ADDRESS.")
+    int connectionRatePerAddress;
+
+    @Option(names = "--connection-burst-per-address",
+            defaultValue = "${env:GATEWAY_CONNECTION_BURST_PER_ADDRESS:-500}",
+            description = "New connections one address may open at once before the rate applies. "
+                    + "Env: GATEWAY_CONNECTION_BURST_PER_ADDRESS.")
+    int connectionBurstPerAddress;
+
+    @Option(names = "--limit-loopback", arity = "0..1", fallbackValue = "true",
+            defaultValue = "${env:GATEWAY_LIMIT_LOOPBACK:-false}",
+            description = "Apply the per-address limits to loopback peers too (off: a local proxy, the load "
+                    + "generator and local tools are not one client). Env: GATEWAY_LIMIT_LOOPBACK.")
+    boolean limitLoopback;
+
+    @Option(names = "--message-rate", defaultValue = "${env:GATEWAY_MESSAGE_RATE:-10000}",
+            description = "Messages per second one connection may send on average; over it: {\"error\": ...}, "
+                    + "nothing stored; 0 = no limit. Env: GATEWAY_MESSAGE_RATE.")
+    int messageRate;
+
+    @Option(names = "--message-burst", defaultValue = "${env:GATEWAY_MESSAGE_BURST:-10000}",
+            description = "Messages one connection may send at once before the rate applies. "
+                    + "Env: GATEWAY_MESSAGE_BURST.")
+    int messageBurst;
+
+    @Option(names = "--rate-limit-close-after", defaultValue = "${env:GATEWAY_RATE_LIMIT_CLOSE_AFTER:-10s}",
+            converter = DurationConverter.class,
+            description = "Close (1008) a connection whose messages keep being refused for this long; 0 = never "
+                    + "close. Env: GATEWAY_RATE_LIMIT_CLOSE_AFTER.")
+    Duration rateLimitCloseAfter;
+
+    @Option(names = "--slow-consumer-timeout", defaultValue = "${env:GATEWAY_SLOW_CONSUMER_TIMEOUT:-15s}",
+            converter = DurationConverter.class,
+            description = "Close (1008) a WebSocket connection that leaves its replies unread this long. "
+                    + "Env: GATEWAY_SLOW_CONSUMER_TIMEOUT.")
+    Duration slowConsumerTimeout;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -252,13 +332,18 @@ public final class GatewayCommand implements Callable<Integer> {
     GatewayConfig toConfig() {
         return new GatewayConfig(
                 new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, nodeId),
-                new HttpConfig(httpMaxInitialLineBytes, httpMaxHeaderBytes, httpMaxContentBytes, httpIdleTimeout),
+                new HttpConfig(httpMaxInitialLineBytes, httpMaxHeaderBytes, httpMaxContentBytes, httpIdleTimeout,
+                        requestTimeout),
                 new WsConfig(WsConfig.defaults().path(), maxFrameBytes, handshakeTimeout, pingInterval,
                         livenessTimeout, disconnectGrace, closeTimeout, rejectLogInterval),
                 new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
                         maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
                 new RegistryConfig(retention, purgeInterval),
-                new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins),
+                new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins,
+                        new ClientAuthConfig(clientAuth, clientToken, jwtSecret, jwtClockSkew),
+                        new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
+                                connectionBurstPerAddress, limitLoopback, messageRate, messageBurst,
+                                rateLimitCloseAfter, slowConsumerTimeout)),
                 new RedisConfig(redisUrl, redisFlushInterval, redisBatchSize, redisCommandTimeout,
                         redisReconnectMaxDelay, redisRequestQueueSize),
                 new FeedConfig(FeedConfig.defaults().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout,
@@ -293,6 +378,18 @@ public final class GatewayCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    /** Reads {@code --client-auth} as {@code none}, {@code shared-secret} or {@code jwt}. */
+    static final class ClientAuthModeConverter implements CommandLine.ITypeConverter<ClientAuthConfig.Mode> {
+        @Override
+        public ClientAuthConfig.Mode convert(String value) {
+            try {
+                return ClientAuthConfig.Mode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Prints the build version from the jar manifest. */

@@ -211,7 +211,7 @@ public final class GatewayServer implements AutoCloseable {
         Set<HttpMethod> post = Set.of(HttpMethod.POST);
         HttpRouter.Builder b = HttpRouter.builder()
                 .responses(responses)
-                .access(new AccessPolicy(config.security()))
+                .access(new AccessPolicy(config.security(), metrics))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, () -> draining))
@@ -222,7 +222,7 @@ public final class GatewayServer implements AutoCloseable {
                 .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
                 .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
                 .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses))
-                .exact(config.feed().path(), get, new UpgradeRequiredRoute(responses));
+                .exact(config.feed().path(), get, new UpgradeRequiredRoute(responses), true); // admin, as its upgrade
         b.exact("/api/v1/clients", get, new ClientListRoute(registry, responses, blockingTasks), true)
                 .template("/api/v1/clients/{client_id}", get, new ClientDetailRoute(registry, responses), true)
                 .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),

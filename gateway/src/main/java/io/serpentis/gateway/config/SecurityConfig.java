@@ -2,10 +2,13 @@ package io.serpentis.gateway.config;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who may use the operator side and from which web pages.
+ * Who may use the gateway and how much: the operator side (admin token), browser pages (origins), WebSocket
+ * clients (client authentication) and the connection and message limits. Read by {@code AccessPolicy}, the one
+ * place these rules are applied.
  *
  * @param adminToken when set, the admin routes ({@code /statuses}, {@code POST /clients/...}) require
  *     {@code Authorization: Bearer <token>}; when {@code null} (default) they answer loopback peers only
@@ -14,10 +17,16 @@ import org.jspecify.annotations.Nullable;
  *     admin requests; empty (default) means: WebSocket upgrades from any origin (as the original), admin requests
  *     only from the gateway's own origin; {@code *} allows every origin ({@code --allowed-origins},
  *     {@code GATEWAY_ALLOWED_ORIGINS}, comma-separated)
+ * @param clientAuth how WebSocket clients authenticate; off by default
+ * @param connections connection caps, per-address and per-connection rate limits, the slow-consumer timeout
  */
-public record SecurityConfig(@Nullable String adminToken, List<String> allowedOrigins) {
+public record SecurityConfig(@Nullable String adminToken, List<String> allowedOrigins, ClientAuthConfig clientAuth,
+        ConnectionLimitsConfig connections) {
 
     public SecurityConfig {
+        Checks.notNull(allowedOrigins, "allowed-origins");
+        Checks.notNull(clientAuth, "client-auth");
+        Checks.notNull(connections, "connections");
         if (adminToken != null && adminToken.isBlank()) {
             adminToken = null;
         }
@@ -31,17 +40,25 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
                 .toList();
     }
 
-    /** No token (loopback-only admin), no origin allowlist. */
+    /** No token (loopback-only admin), no origin allowlist, no client authentication, the default limits. */
     public static SecurityConfig defaults() {
-        return new SecurityConfig(null, List.of());
+        return new SecurityConfig(null, List.of(), ClientAuthConfig.defaults(), ConnectionLimitsConfig.defaults());
     }
 
     public SecurityConfig withAdminToken(@Nullable String token) {
-        return new SecurityConfig(token, allowedOrigins);
+        return new SecurityConfig(token, allowedOrigins, clientAuth, connections);
     }
 
     public SecurityConfig withAllowedOrigins(List<String> origins) {
-        return new SecurityConfig(adminToken, origins);
+        return new SecurityConfig(adminToken, origins, clientAuth, connections);
+    }
+
+    public SecurityConfig withClientAuth(ClientAuthConfig auth) {
+        return new SecurityConfig(adminToken, allowedOrigins, auth, connections);
+    }
+
+    public SecurityConfig withConnections(UnaryOperator<ConnectionLimitsConfig> change) {
+        return new SecurityConfig(adminToken, allowedOrigins, clientAuth, change.apply(connections));
     }
 
     /** {@code scheme://host[:port]} in lower case without a trailing slash. */
@@ -60,6 +77,7 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
     @Override
     public String toString() {
         return "SecurityConfig[adminToken=" + (adminToken == null ? "none (loopback only)" : "<redacted>")
-                + ", allowedOrigins=" + allowedOrigins + "]";
+                + ", allowedOrigins=" + allowedOrigins + ", clientAuth=" + clientAuth + ", connections=" + connections
+                + "]";
     }
 }

@@ -1,10 +1,19 @@
 package io.serpentis.gateway.http;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.serpentis.gateway.config.SecurityConfig;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
+import io.serpentis.gateway.security.Admission;
+import io.serpentis.gateway.security.ClientAuthenticator;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -16,21 +25,65 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides who may use the admin routes and which browser pages may open WebSockets (PROTOCOL.md compatibility
- * table, row 1). Admin requests need the bearer token when one is configured, and come from a loopback peer when
- * none is. A browser {@code Origin} must be the gateway's own or on the allowlist for admin requests (so a foreign
- * page cannot make the operator's browser send them), and on the allowlist for WebSocket upgrades when one is
- * configured (cross-site WebSocket hijacking). Immutable and thread-safe.
+ * The one place where the gateway decides who may do what (PROTOCOL.md compatibility table, row 1; README,
+ * Security). Every rule is applied here and nowhere else:
+ *
+ * <ul>
+ *   <li><b>Admin</b> ({@link #checkAdmin}): every route registered with {@code admin = true} in the
+ *       {@link HttpRouter} ({@code /statuses}, {@code POST /clients/...}, and any route added for operators, such as
+ *       a client API) is checked before its handler runs. It needs {@code Authorization: Bearer <admin token>}
+ *       when a token is configured (compared as SHA-256 digests in constant time), and a loopback peer when none
+ *       is. An operator WebSocket endpoint (a dashboard feed) applies the same rules at its upgrade.
+ *   <li><b>Browser origins</b>: an admin request's {@code Origin} must be the gateway's own or on the allowlist (so a
+ *       foreign page cannot make the operator's browser send it); a WebSocket upgrade's must be on the allowlist
+ *       when one is configured (cross-site WebSocket hijacking). CORS is closed: no response grants
+ *       {@code Access-Control-Allow-*}, and a preflight is refused ({@link #checkPreflight}).
+ *   <li><b>Clients</b> ({@link #admitClient}): the WebSocket upgrade of {@code /ws} passes the origin rule, the
+ *       connection limits ({@link ConnectionLimiter}) and client authentication ({@link ClientAuthenticator}), in
+ *       that order; what it is granted travels with the channel as an {@link Admission}.
+ * </ul>
+ *
+ * <p>Refusals are counted in {@code gateway.security.refusals}. Immutable (the limiter's counters aside) and
+ * thread-safe.
  */
 public final class AccessPolicy {
 
     /**
      * Why a request was refused.
      *
-     * @param status 401 or 403
+     * @param status 401, 403, 429 or 503
      * @param detail the {@code {"detail": ...}} text
+     * @param challenge the {@code WWW-Authenticate} value of a 401, or {@code null} for the admin realm's
+     * @param retryAfterSeconds the {@code Retry-After} of a 429 or 503, or 0 for none
      */
-    public record Denial(HttpResponseStatus status, String detail) {}
+    public record Denial(HttpResponseStatus status, String detail, @Nullable String challenge, int retryAfterSeconds) {
+
+        public Denial(HttpResponseStatus status, String detail) {
+            this(status, detail, null, 0);
+        }
+
+        /** The response that says so, closing the connection. */
+        public FullHttpResponse toResponse(HttpResponses responses, ByteBufAllocator alloc) {
+            FullHttpResponse r = responses.detail(alloc, status, detail);
+            if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge != null ? challenge : ADMIN_CHALLENGE);
+            }
+            if (retryAfterSeconds > 0) {
+                r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+            }
+            return HttpResponses.closing(r);
+        }
+    }
+
+    /**
+     * What a client's upgrade was granted: exactly one of {@code admission} and {@code denial} is set.
+     *
+     * @param admission the grant, to be set on the channel ({@link Admission#KEY})
+     * @param denial the refusal to answer with
+     */
+    public record ClientUpgrade(@Nullable Admission admission, @Nullable Denial denial) {}
+
+    private static final String ADMIN_CHALLENGE = "Bearer realm=\"serpentis\"";
 
     /** A {@code Sec-WebSocket-Protocol} entry {@code bearer.<token>} carries the admin token of a feed upgrade. */
     public static final String SUBPROTOCOL_TOKEN_PREFIX = "bearer.";
@@ -38,11 +91,78 @@ public final class AccessPolicy {
     private final byte @Nullable [] tokenDigest;
     private final Set<String> allowedOrigins;
     private final boolean anyOrigin;
+    private final ClientAuthenticator clients;
+    private final ConnectionLimiter connections;
+    private final @Nullable GatewayMetrics metrics;
 
+    /** A policy that counts nothing (tests, tools). */
     public AccessPolicy(SecurityConfig config) {
+        this(config, null);
+    }
+
+    /** A policy that counts its refusals in {@code metrics}. */
+    public AccessPolicy(SecurityConfig config, @Nullable GatewayMetrics metrics) {
+        this(config, new ClientAuthenticator(config.clientAuth()), new ConnectionLimiter(config.connections()),
+                metrics);
+    }
+
+    /** A policy with the given authenticator and limiter (tests pass ones on their own clocks). */
+    public AccessPolicy(SecurityConfig config, ClientAuthenticator clients, ConnectionLimiter connections,
+            @Nullable GatewayMetrics metrics) {
         this.tokenDigest = config.adminToken() == null ? null : sha256(config.adminToken());
         this.anyOrigin = config.allowedOrigins().contains("*");
         this.allowedOrigins = Set.copyOf(config.allowedOrigins());
+        this.clients = clients;
+        this.connections = connections;
+        this.metrics = metrics;
+    }
+
+    /** The connection counters and limits (the accept-time socket cap is checked through it). */
+    public ConnectionLimiter connections() {
+        return connections;
+    }
+
+    /**
+     * Admits the WebSocket upgrade of a client: the origin rule ({@link #checkUpgrade}), then the connection limits
+     * (a slot held until {@code channel} closes), then client authentication.
+     */
+    public ClientUpgrade admitClient(HttpRequest request, Channel channel) {
+        Denial origin = checkUpgrade(request);
+        if (origin != null) {
+            return new ClientUpgrade(null, origin);
+        }
+        ConnectionLimiter.Refusal limited = connections.tryAcquire(channel);
+        if (limited != null) {
+            count(switch (limited) {
+                case CAPACITY -> Refusal.CAPACITY;
+                case ADDRESS_CONNECTIONS -> Refusal.ADDRESS_CONNECTIONS;
+                case ADDRESS_RATE -> Refusal.ADDRESS_RATE;
+            });
+            int retryAfter = limited == ConnectionLimiter.Refusal.CAPACITY ? 5 : 1;
+            return new ClientUpgrade(null, new Denial(limited.status(), limited.detail(), null, retryAfter));
+        }
+        ClientAuthenticator.Result auth = clients.authenticate(request);
+        if (auth.principal() == null) {
+            count(Refusal.CLIENT_AUTH);
+            return new ClientUpgrade(null, new Denial(HttpResponseStatus.UNAUTHORIZED, String.valueOf(auth.failure()),
+                    ClientAuthenticator.challenge(), 0));
+        }
+        return new ClientUpgrade(new Admission(auth.principal(), connections.config()), null);
+    }
+
+    /**
+     * Refuses a CORS preflight ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}): CORS
+     * is closed, so no cross-origin page may read an answer or send a request that needs one. {@code null} for any
+     * other request.
+     */
+    public @Nullable Denial checkPreflight(HttpRequest request) {
+        if (!HttpMethod.OPTIONS.equals(request.method()) || !request.headers().contains(HttpHeaderNames.ORIGIN)
+                || !request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
+            return null;
+        }
+        count(Refusal.CORS_PREFLIGHT);
+        return new Denial(HttpResponseStatus.FORBIDDEN, "Cross-origin requests are not allowed: this gateway grants "
+                + "no CORS access; serve pages that use it from the gateway itself");
     }
 
     /** Whether an admin token is configured. */
@@ -85,17 +205,20 @@ public final class AccessPolicy {
     private @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote, @Nullable String token) {
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !anyOrigin && !isOwnOrigin(origin, request) && !allowedOrigins.contains(norm(origin))) {
+            count(Refusal.ORIGIN);
             return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
                     + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
         }
         if (tokenDigest != null) {
             if (token == null || !MessageDigest.isEqual(tokenDigest, sha256(token))) {
+                count(Refusal.ADMIN_AUTH);
                 return new Denial(HttpResponseStatus.UNAUTHORIZED,
                         "Missing or invalid admin token: send Authorization: Bearer <token>");
             }
             return null;
         }
         if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null || !a.getAddress().isLoopbackAddress()) {
+            count(Refusal.ADMIN_AUTH);
             return new Denial(HttpResponseStatus.FORBIDDEN, "Admin access is limited to loopback peers while no "
                     + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
         }
@@ -117,8 +240,15 @@ public final class AccessPolicy {
                 || allowedOrigins.contains(norm(origin))) {
             return null;
         }
+        count(Refusal.ORIGIN);
         return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
                 + " may not open WebSocket connections; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
+    }
+
+    private void count(Refusal reason) {
+        if (metrics != null) {
+            metrics.refused(reason);
+        }
     }
 
     private static boolean isOwnOrigin(String origin, HttpRequest request) {

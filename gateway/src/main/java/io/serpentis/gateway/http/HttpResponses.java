@@ -19,8 +19,9 @@ import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Builds responses. Every response carries {@code Content-Length}; JSON bodies are compact, as FastAPI writes
- * them, and errors use the original's {@code {"detail": "..."}} shape.
+ * Builds responses. Every response carries {@code Content-Length} and the {@link SecurityHeaders} defaults; JSON
+ * bodies are compact, as FastAPI writes them, and errors use the original's {@code {"detail": "..."}} shape. No
+ * response grants CORS access ({@code Access-Control-Allow-*}).
  */
 public final class HttpResponses {
     static final String JSON = "application/json";
@@ -80,7 +81,7 @@ public final class HttpResponses {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
-        r.headers().set("X-Content-Type-Options", "nosniff");
+        SecurityHeaders.setDefaults(r.headers());
         return r;
     }
 

@@ -19,6 +19,7 @@ import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import java.time.Duration;
+import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -42,6 +43,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private final Map<String, WsEndpoint> endpoints;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /** The last response said {@code Connection: close}: nothing after it is answered. */
+    private boolean closing;
 
     /** Routes requests through {@code router}; upgrades of {@code wsPath} go to the protocol stage. */
     public HttpRoutingHandler(HttpRouter router, String wsPath) {
@@ -58,6 +61,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest req)) {
             ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closing) {
+            req.release();
             return;
         }
         if (busy) {
@@ -94,18 +101,6 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } else if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
             problem = "Unsupported WebSocket version: only 13 (RFC 6455) is spoken";
         }
-        AccessPolicy.Denial denied = problem != null ? null
-                : endpoint.admin() ? router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress())
-                : router.access().checkUpgrade(req);
-        if (denied != null) {
-            req.release();
-            FullHttpResponse r = router.responses().detail(ctx.alloc(), denied.status(), denied.detail());
-            if (denied.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
-                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"serpentis\"");
-            }
-            write(ctx, HttpResponses.closing(r), false, false);
-            return;
-        }
         if (problem != null) {
             FullHttpResponse r = router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem);
             if (problem.startsWith("Unsupported")) {
@@ -114,6 +109,26 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             req.release();
             write(ctx, HttpResponses.closing(r), false, false);
             return;
+        }
+        // The single gate before the handshake. The dashboard feed follows the admin rules; a client's upgrade
+        // passes the origin rule, the connection limits and client authentication.
+        if (endpoint.admin()) {
+            AccessPolicy.Denial denied = router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress());
+            if (denied != null) {
+                req.release();
+                write(ctx, denied.toResponse(router.responses(), ctx.alloc()), false, false);
+                return;
+            }
+        } else {
+            AccessPolicy.ClientUpgrade upgrade = router.access().admitClient(req, ctx.channel());
+            if (upgrade.denial() != null) {
+                log.debug("[{}] upgrade of {} refused: {} {}", ctx.channel().id().asShortText(), sanitize(req.uri()),
+                        upgrade.denial().status().code(), upgrade.denial().detail());
+                req.release();
+                write(ctx, upgrade.denial().toResponse(router.responses(), ctx.alloc()), false, false);
+                return;
+            }
+            ctx.channel().attr(Admission.KEY).set(upgrade.admission());
         }
         endpoint.prepare().accept(ctx.pipeline());
         ctx.fireChannelRead(req); // the protocol stage owns it now
@@ -144,6 +159,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private CompletionStage<FullHttpResponse> route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        AccessPolicy.Denial preflight = router.access().checkPreflight(req);
+        if (preflight != null) {
+            return done(preflight.toResponse(router.responses(), ctx.alloc()));
+        }
         String path = new QueryStringDecoder(req.uri()).rawPath();
         HttpRouter.Match match = router.match(path);
         if (match == null) {
@@ -158,10 +177,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         if (match.endpoint().admin()) {
             AccessPolicy.Denial denied = router.access().checkAdmin(req, ctx.channel().remoteAddress());
             if (denied != null) {
-                FullHttpResponse r = router.responses().detail(ctx.alloc(), denied.status(), denied.detail());
-                if (denied.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
-                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"serpentis\"");
-                }
+                FullHttpResponse r = denied.toResponse(router.responses(), ctx.alloc());
+                r.headers().remove(HttpHeaderNames.CONNECTION); // a refused admin request keeps the connection
                 return done(r);
             }
         }
@@ -187,6 +204,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         }
         write(ctx, r, keepAlive, head);
         busy = false;
+        if (closing) {
+            drain();
+            return;
+        }
         FullHttpRequest next = waiting.poll();
         if (next != null) {
             process(ctx, next);
@@ -201,6 +222,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         boolean close = !keepAlive
                 || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(r.headers().get(HttpHeaderNames.CONNECTION));
         if (close) {
+            closing = true;
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -213,7 +235,10 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         req.release();
         HttpResponseStatus status;
         String message;
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof RejectedRequestException rejected) {
+            status = rejected.status();
+            message = rejected.getMessage();
+        } else if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             message = "Request line too long";
         } else if (cause instanceof TooLongHttpHeaderException) {
@@ -268,8 +293,11 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         return java.util.concurrent.CompletableFuture.completedFuture(value);
     }
 
-    private static String sanitize(String uri) {
-        String s = uri.length() > 200 ? uri.substring(0, 200) + "..." : uri;
+    /** A request URI as it may be logged: the path only (a query may hold a client token), truncated, printable. */
+    static String sanitize(String uri) {
+        int query = uri.indexOf('?');
+        String s = query < 0 ? uri : uri.substring(0, query) + "?<query>";
+        s = s.length() > 200 ? s.substring(0, 200) + "..." : s;
         return s.replaceAll("[\\p{Cntrl}]", "?");
     }
 }

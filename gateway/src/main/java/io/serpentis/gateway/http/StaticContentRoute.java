@@ -47,6 +47,9 @@ public final class StaticContentRoute implements HttpRoute {
             r = HttpResponses.response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()),
                     asset.contentType());
         }
+        if (asset.contentType().startsWith("text/html")) {
+            SecurityHeaders.setHtmlPage(r.headers(), path);
+        }
         r.headers().set(HttpHeaderNames.ETAG, asset.etag());
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         return CompletableFuture.completedFuture(r);

@@ -101,7 +101,21 @@ public enum GatewayMeters {
     /** Viewers closed by the feed, tagged {@code reason}: {@code slow} (4003) or {@code limit} (1013). */
     DASHBOARD_VIEWERS_DROPPED("gateway.dashboard.viewers.dropped", null, "Dashboard viewers closed by the feed"),
     /** Time the feed thread spends per tick (drain, encode, hand-off): its CPU share is the rate of this sum. */
-    DASHBOARD_TICK("gateway.dashboard.tick", "seconds", "Time the dashboard feed spends per tick");
+    DASHBOARD_TICK("gateway.dashboard.tick", "seconds", "Time the dashboard feed spends per tick"),
+
+    // ---- security
+    /**
+     * Requests, upgrades and sockets refused by the access and abuse defences, tagged {@code reason} (a closed set:
+     * see {@code GatewayMetrics.Refusal}).
+     */
+    SECURITY_REFUSALS("gateway.security.refusals", null,
+            "Requests, upgrades and sockets refused by the access and abuse defences, by reason"),
+    /**
+     * WebSocket connections the gateway closed for breaking a policy (close 1008), tagged {@code reason} (see
+     * {@code GatewayMetrics.PolicyClose}).
+     */
+    WS_POLICY_CLOSES("gateway.ws.policy.closes", null,
+            "WebSocket connections closed for breaking a policy (rate limit, slow consumer, token), by reason");
 
     private final String meterName;
     private final @Nullable String baseUnit;

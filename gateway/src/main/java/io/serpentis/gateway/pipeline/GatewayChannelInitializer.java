@@ -5,8 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -14,6 +13,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
+import io.serpentis.gateway.http.BoundedHttpObjectAggregator;
+import io.serpentis.gateway.http.GuardedHttpRequestDecoder;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
@@ -66,7 +67,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .maxFramePayloadLength(config.ws().maxFrameBytes())
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
-                .allowExtensions(false) // no permessage-deflate: no decompression bombs, no CRIME/BREACH
+                .allowExtensions(false) // no permessage-deflate: no decompression bombs, no CRIME/BREACH (OWASP)
                 .closeOnProtocolViolation(true)
                 .withUTF8Validator(true)
                 .build();
@@ -89,13 +90,22 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
+        if (!router.access().connections().openSocket(ch)) {
+            // Far over the connection cap: not worth a single read (the cap, with its margin, is in AccessPolicy).
+            metrics.refused(GatewayMetrics.Refusal.SOCKET_CAPACITY);
+            ch.close();
+            return;
+        }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
-        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
-        p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
+        p.addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder());
+        p.addLast(PipelineNames.HTTP_DECODER, new GuardedHttpRequestDecoder(httpDecoderConfig,
+                config.http().requestTimeout(), router.responses(), metrics));
+        p.addLast(PipelineNames.HTTP_AGGREGATOR, new BoundedHttpObjectAggregator(config.http().maxContentBytes(),
+                router.responses(), metrics));
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));

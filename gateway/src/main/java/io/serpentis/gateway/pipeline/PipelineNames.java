@@ -2,19 +2,28 @@ package io.serpentis.gateway.pipeline;
 
 /**
  * Names of the pipeline stages, in pipeline order. Before an upgrade:
- * {@code connectionMetrics → liveness → httpCodec → httpAggregator → httpRouting → wsProtocol →
- * wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpCodec} with Netty's frame decoder and
- * encoder and removes {@code httpAggregator}; {@code wsFrames} then removes {@code httpRouting}. An accepted
- * upgrade of the dashboard feed's path replaces {@code wsFrames} with {@code dashboardViewer} before the handshake.
+ * {@code connectionMetrics → liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting → wsProtocol
+ * → wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with
+ * Netty's frame decoder and encoder and removes {@code httpAggregator}; {@code wsFrames} then removes
+ * {@code httpRouting}. An accepted upgrade of the dashboard feed's path replaces {@code wsFrames} with
+ * {@code dashboardViewer} before the handshake. There is no compression stage, on purpose: no
+ * {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
 public final class PipelineNames {
+    /** Netty's {@code HttpServerCodec}, on the metrics-only listener ({@code --metrics-port}). */
+    public static final String HTTP_CODEC = "httpCodec";
     /** {@code ConnectionMetricsHandler}: counts the bytes read and written (first, so it sees the wire). */
     public static final String CONNECTION_METRICS = "connectionMetrics";
     /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
     public static final String LIVENESS = "liveness";
-    /** Netty's {@code HttpServerCodec}, with the request-line and header limits. */
-    public static final String HTTP_CODEC = "httpCodec";
-    /** Netty's {@code HttpObjectAggregator}, with the body limit. */
+    /** Netty's {@code HttpResponseEncoder}; before the decoder so that the decoder's own answers (408) are encoded. */
+    public static final String HTTP_ENCODER = "httpEncoder";
+    /**
+     * {@code GuardedHttpRequestDecoder}: Netty's request decoder with the request-line and header limits, plus the
+     * smuggling checks and the request timeout.
+     */
+    public static final String HTTP_DECODER = "httpDecoder";
+    /** {@code BoundedHttpObjectAggregator}: Netty's aggregator with the body limit (413, then close). */
     public static final String HTTP_AGGREGATOR = "httpAggregator";
     /** {@code HttpRoutingHandler}: answers every request that is not a WebSocket upgrade. */
     public static final String HTTP_ROUTING = "httpRouting";

@@ -24,6 +24,8 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
         LIVENESS_TIMEOUT,
         /** The client broke the protocol (or the gateway failed unexpectedly on its connection). */
         PROTOCOL_ERROR,
+        /** The gateway closed it for breaking a policy: rate limit, replies not read, token (close 1008). */
+        POLICY,
         /** The gateway stopped. */
         SHUTDOWN,
         /** The gateway restarted while the client was connected to it. */
@@ -50,6 +52,11 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
     public static DisconnectReason timedOut(long seconds) {
         return new DisconnectReason("Timed out: no traffic for " + seconds + " s", null,
                 Kind.LIVENESS_TIMEOUT);
+    }
+
+    /** The gateway closed the connection for breaking a policy (close 1008); {@code detail} says which. */
+    public static DisconnectReason policy(String detail) {
+        return new DisconnectReason(detail, null, Kind.POLICY);
     }
 
     /** The connection broke the protocol; {@code what} says how. */

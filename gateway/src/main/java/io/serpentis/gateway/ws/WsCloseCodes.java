@@ -17,6 +17,17 @@ public final class WsCloseCodes {
             new WebSocketCloseStatus(1003, "Binary frames are not supported");
     /** 1009: a frame or message over {@code max-frame-bytes}. */
     public static final WebSocketCloseStatus TOO_BIG = new WebSocketCloseStatus(1009, "Message too big");
+    /** 1008: the connection's messages kept being refused for {@code --rate-limit-close-after}. */
+    public static final WebSocketCloseStatus RATE_LIMITED =
+            new WebSocketCloseStatus(1008, "Message rate limit exceeded");
+    /** 1008: the peer left its replies unread for {@code --slow-consumer-timeout}; sent best effort. */
+    public static final WebSocketCloseStatus SLOW_CONSUMER =
+            new WebSocketCloseStatus(1008, "Replies not read");
+    /** 1008: a {@code client_id} other than the subject of the connection's token. */
+    public static final WebSocketCloseStatus SUBJECT_MISMATCH =
+            new WebSocketCloseStatus(1008, "client_id does not match the token");
+    /** 1008: the JWT the connection was opened with expired; reconnect with a fresh one. */
+    public static final WebSocketCloseStatus TOKEN_EXPIRED = new WebSocketCloseStatus(1008, "Token expired");
     /** 1011: an unexpected server error. */
     public static final WebSocketCloseStatus INTERNAL_ERROR = WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
     /** 1013: a dashboard viewer beyond {@code --feed-max-viewers}; try again later. */

@@ -120,8 +120,13 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        // Backpressure: a peer that does not read its acks stops being read, so it cannot grow our buffers.
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        // Backpressure: a peer that does not read its acks stops being read, so it cannot grow our buffers; the
+        // session closes it if that lasts the slow-consumer timeout.
+        boolean writable = ctx.channel().isWritable();
+        ctx.channel().config().setAutoRead(writable);
+        if (session != null) {
+            session.onWritabilityChanged(writable);
+        }
         super.channelWritabilityChanged(ctx);
     }
 

@@ -4,16 +4,22 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
 import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
+import io.serpentis.gateway.metrics.GatewayMetrics.PolicyClose;
 import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientConnection;
@@ -22,6 +28,8 @@ import io.serpentis.gateway.registry.CommandResult;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
+import io.serpentis.gateway.security.Admission;
+import io.serpentis.gateway.security.TokenBucket;
 import io.serpentis.gateway.store.StatusStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -59,6 +67,15 @@ public final class WsSession implements ClientConnection {
     private boolean closeSent;
     private boolean leaving;
     private volatile boolean superseded;
+    /** What the upgrade gate granted: the token's subject and expiry, the message rate, the slow-consumer timeout. */
+    private final Admission admission;
+    private final Ticker ticker;
+    private final @Nullable TokenBucket messageBucket;
+    private boolean refusing;
+    private long refusingSinceNanos;
+    private long lastRefusalNanos;
+    private @Nullable ScheduledFuture<?> slowConsumerCheck;
+    private @Nullable ScheduledFuture<?> tokenExpiry;
 
     WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, StatusStore store,
             WsConfig config, GatewayMetrics metrics) {
@@ -70,6 +87,17 @@ public final class WsSession implements ClientConnection {
         this.codec = codec;
         this.store = store;
         this.config = config;
+        Admission granted = channel.attr(Admission.KEY).get();
+        this.admission = granted != null ? granted : Admission.DEFAULT;
+        this.ticker = ctx.executor() instanceof AbstractScheduledEventExecutor e ? e.ticker() : Ticker.systemTicker();
+        ConnectionLimitsConfig limits = admission.limits();
+        this.messageBucket = limits.messageRate() > 0 ? new TokenBucket(limits.messageRate(), limits.messageBurst())
+                : null;
+        long expiresAt = admission.principal().expiresAtMillis();
+        if (expiresAt > 0) {
+            tokenExpiry = ctx.executor().schedule(this::onTokenExpired,
+                    Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The registered client id, or {@code null} before the first valid message. Event loop only. */
@@ -87,6 +115,10 @@ public final class WsSession implements ClientConnection {
         if (closeSent || superseded) {
             return; // RFC 6455 section 5.5.1: after a close frame, data is no longer processed
         }
+        if (messageBucket != null && !messageBucket.tryAcquire(ticker.nanoTime())) {
+            onRateLimited(content); // before parsing: a refusal must cost next to nothing
+            return;
+        }
         WsMessageCodec.Parsed parsed = codec.parse(content);
         ProtocolError error = parsed.error();
         if (error != null) {
@@ -102,6 +134,17 @@ public final class WsSession implements ClientConnection {
             return;
         }
         StatusUpdate update = parsed.update();
+        String subject = admission.principal().subject();
+        if (subject != null && !subject.equals(update.clientId())) {
+            // A token authorizes one client_id: claiming another is forgery, not a mistake to retry.
+            rejected(RejectKind.SUBJECT_MISMATCH, "client_id differs from the token's subject", content);
+            sendError("client_id " + quoteShort(update.clientId()) + " is not the client_id this connection's token "
+                    + "authorizes (its sub); nothing was stored and the connection is closed");
+            setReason(DisconnectReason.policy("Policy violation: client_id does not match the token"));
+            metrics.policyClose(PolicyClose.SUBJECT_MISMATCH);
+            sendClose(WsCloseCodes.SUBJECT_MISMATCH);
+            return;
+        }
         if (clientId != null && !clientId.equals(update.clientId())) {
             registry.seen(this, clientId);
             rejected(RejectKind.ID_MISMATCH, "client_id differs", content);
@@ -130,6 +173,86 @@ public final class WsSession implements ClientConnection {
                         codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
             }
         }
+    }
+
+    /**
+     * A message over the connection's rate: answered with an error and not stored. A connection refused without a
+     * pause of a second or more for {@code rate-limit-close-after} is closed with 1008.
+     */
+    private void onRateLimited(ByteBuf content) {
+        long now = ticker.nanoTime();
+        if (!refusing || now - lastRefusalNanos >= TimeUnit.SECONDS.toNanos(1)) {
+            refusing = true;
+            refusingSinceNanos = now;
+        }
+        lastRefusalNanos = now;
+        ConnectionLimitsConfig limits = admission.limits();
+        rejected(RejectKind.RATE_LIMITED, "rate limit exceeded", content);
+        sendError("rate limit exceeded: more than " + limits.messageRate() + " messages per second (--message-rate, "
+                + "bursts of " + limits.messageBurst() + "); nothing was stored");
+        long closeAfter = limits.rateLimitCloseAfter().toNanos();
+        if (closeAfter > 0 && now - refusingSinceNanos >= closeAfter) {
+            log.debug("[{} {}] closing: messages over the rate limit for {} s", connectionId(),
+                    clientId == null ? "-" : clientId, limits.rateLimitCloseAfter().toSeconds());
+            setReason(DisconnectReason.policy("Policy violation: message rate limit exceeded"));
+            metrics.policyClose(PolicyClose.RATE_LIMIT);
+            sendClose(WsCloseCodes.RATE_LIMITED);
+        }
+    }
+
+    /**
+     * The channel's writability changed. While the peer leaves our replies unread (over the high watermark) the
+     * frame stage stops reading it, so nothing more is produced for it; if that lasts the slow-consumer timeout the
+     * connection is closed: its buffered replies are dropped, the close frame goes out best effort.
+     */
+    void onWritabilityChanged(boolean writable) {
+        if (writable) {
+            if (slowConsumerCheck != null) {
+                slowConsumerCheck.cancel(false);
+                slowConsumerCheck = null;
+            }
+        } else if (slowConsumerCheck == null && channel.isActive()) {
+            slowConsumerCheck = ctx.executor().schedule(this::onSlowConsumer,
+                    admission.limits().slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onSlowConsumer() {
+        slowConsumerCheck = null;
+        if (channel.isWritable() || !channel.isActive()) {
+            return;
+        }
+        long seconds = admission.limits().slowConsumerTimeout().toSeconds();
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        log.debug("[{} {}] closing: replies not read for {} s ({} bytes pending)", connectionId(),
+                clientId == null ? "-" : clientId, seconds, pending == null ? 0 : pending.totalPendingWriteBytes());
+        setReason(DisconnectReason.policy("Policy violation: replies not read for " + seconds + " s"));
+        metrics.policyClose(PolicyClose.SLOW_CONSUMER);
+        closeSent = true;
+        // The peer is not reading: waiting for its close frame would hold the buffer; close now.
+        ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.SLOW_CONSUMER));
+        channel.close();
+    }
+
+    /** The JWT this connection was opened with expired: close with 1008; the client reconnects with a fresh one. */
+    private void onTokenExpired() {
+        tokenExpiry = null;
+        if (closeSent || !channel.isActive()) {
+            return;
+        }
+        log.debug("[{} {}] token expired", connectionId(), clientId == null ? "-" : clientId);
+        setReason(DisconnectReason.policy("Token expired"));
+        metrics.policyClose(PolicyClose.TOKEN_EXPIRED);
+        sendClose(WsCloseCodes.TOKEN_EXPIRED);
+    }
+
+    /** The channel this session speaks on (tests inspect its buffers). */
+    Channel channel() {
+        return channel;
+    }
+
+    private static String quoteShort(String s) {
+        return "'" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'";
     }
 
     /** A binary frame: the protocol is JSON text (PROTOCOL.md section 7, row 13). */
@@ -170,9 +293,13 @@ public final class WsSession implements ClientConnection {
         if (!closeSent) {
             closeSent = true;
             metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.LIVENESS_TIMEOUT.code());
-            // The peer is silent: send the close frame for its benefit but do not wait for an answer.
+            // The peer is silent: send the close frame for its benefit but do not wait for an answer; if it does
+            // not read either, the frame may never leave, so the close timeout ends the connection regardless.
             ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
                     .addListener(ChannelFutureListener.CLOSE);
+            ctx.executor().schedule(() -> {
+                channel.close();
+            }, config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } else {
             channel.close();
         }
@@ -205,6 +332,12 @@ public final class WsSession implements ClientConnection {
     /** The channel closed: record the end, exactly once. */
     void onInactive() {
         metrics.connectionClosed((reason != null ? reason : DisconnectReason.CONNECTION_LOST).kind(), superseded);
+        if (slowConsumerCheck != null) {
+            slowConsumerCheck.cancel(false);
+        }
+        if (tokenExpiry != null) {
+            tokenExpiry.cancel(false);
+        }
         String id = clientId;
         if (id != null) {
             DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;

@@ -36,6 +36,44 @@ class GatewayCommandTest {
     }
 
     @Test
+    void securityDefaults() {
+        assertThat(GatewayCommandAccess.parse().security()).isEqualTo(SecurityConfig.defaults());
+    }
+
+    @Test
+    void readsTheSecurityFlags() {
+        GatewayConfig c = GatewayCommandAccess.parse("--client-auth", "jwt", "--jwt-secret",
+                "0123456789abcdef0123456789abcdef", "--jwt-clock-skew", "5s", "--max-connections", "7",
+                "--max-connections-per-address", "3", "--connection-rate-per-address", "2",
+                "--connection-burst-per-address", "4", "--limit-loopback", "--message-rate", "20",
+                "--message-burst", "40",
+                "--rate-limit-close-after", "0", "--slow-consumer-timeout", "2s", "--request-timeout", "3s");
+        ClientAuthConfig auth = c.security().clientAuth();
+        assertThat(auth.mode()).isEqualTo(ClientAuthConfig.Mode.JWT);
+        assertThat(auth.jwtClockSkew()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.security().connections()).isEqualTo(new ConnectionLimitsConfig(7, 3, 2, 4, true, 20, 40,
+                Duration.ZERO, Duration.ofSeconds(2)));
+        assertThat(c.http().requestTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.toString()).doesNotContain("0123456789abcdef0123456789abcdef");
+        assertThat(GatewayCommandAccess.parse("--client-auth", "shared-secret", "--client-token",
+                "a-shared-token-of-20c").security().clientAuth().mode()).isEqualTo(ClientAuthConfig.Mode.SHARED_SECRET);
+    }
+
+    @Test
+    void refusesSecuritySettingsThatWouldLeaveClientsUnauthenticated() {
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--client-token", "a-shared-token-of-20c"))
+                .hasMessageContaining("client-token is set but client-auth is none");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--client-auth", "jwt"))
+                .hasMessageContaining("--jwt-secret");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--client-auth", "kerberos"))
+                .hasMessageContaining("none, shared-secret or jwt");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--max-connections", "0"))
+                .hasMessageContaining("max-connections");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--slow-consumer-timeout", "0"))
+                .hasMessageContaining("slow-consumer-timeout");
+    }
+
+    @Test
     void readsFlagsIntoTheRecords() {
         GatewayConfig c = GatewayCommandAccess.parse("--port", "9001", "--host", "0.0.0.0", "--ping-interval", "250ms",
                 "--liveness-timeout", "2s", "--retention", "5m", "--max-value-bytes", "100", "--transport", "NIO");
@@ -89,10 +127,15 @@ class GatewayCommandTest {
             "--max-client-status-bytes", "--retention", "--purge-interval", "--http-max-initial-line-bytes",
             "--http-max-header-bytes", "--http-max-content-bytes", "--http-idle-timeout", "--feed-interval",
             "--feed-max-viewers", "--feed-slow-viewer-timeout", "--feed-history-bytes", "--metrics-port",
-            "--log-format"}) {
+            "--log-format", "--request-timeout",
+            "--client-auth", "--client-token", "--jwt-secret", "--jwt-clock-skew", "--max-connections",
+            "--max-connections-per-address", "--connection-rate-per-address", "--connection-burst-per-address",
+            "--limit-loopback", "--message-rate", "--message-burst", "--rate-limit-close-after",
+            "--slow-consumer-timeout", "--admin-token", "--allowed-origins"}) {
             assertThat(help).contains(option);
         }
-        assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT");
+        assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT")
+                .contains("Env: GATEWAY_CLIENT_AUTH").contains("Env: GATEWAY_JWT_SECRET");
     }
 
     @Test

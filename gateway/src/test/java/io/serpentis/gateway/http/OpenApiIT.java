@@ -3,6 +3,9 @@ package io.serpentis.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.serpentis.gateway.config.ClientAuthConfig;
+import io.serpentis.gateway.config.ConnectionLimitsConfig;
+import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.WsConfig;
@@ -236,6 +239,7 @@ class OpenApiIT {
         LimitsConfig limits = LimitsConfig.defaults();
         WsConfig ws = WsConfig.defaults();
         RegistryConfig registry = RegistryConfig.defaults();
+        ConnectionLimitsConfig connections = ConnectionLimitsConfig.defaults();
         Map<String, String> defaults = Map.ofEntries(
                 Map.entry("max-frame-bytes", String.valueOf(ws.maxFrameBytes())),
                 Map.entry("max-client-id-bytes", String.valueOf(limits.maxClientIdBytes())),
@@ -250,7 +254,17 @@ class OpenApiIT {
                 Map.entry("disconnect-grace", seconds(ws.disconnectGrace())),
                 Map.entry("close-timeout", seconds(ws.closeTimeout())),
                 Map.entry("retention", seconds(registry.retention())),
-                Map.entry("purge-interval", seconds(registry.purgeInterval())));
+                Map.entry("purge-interval", seconds(registry.purgeInterval())),
+                Map.entry("request-timeout", seconds(HttpConfig.defaults().requestTimeout())),
+                Map.entry("max-connections", String.valueOf(connections.maxConnections())),
+                Map.entry("max-connections-per-address", String.valueOf(connections.maxConnectionsPerAddress())),
+                Map.entry("connection-rate-per-address", String.valueOf(connections.connectionRatePerAddress())),
+                Map.entry("connection-burst-per-address", String.valueOf(connections.connectionBurstPerAddress())),
+                Map.entry("message-rate", String.valueOf(connections.messageRate())),
+                Map.entry("message-burst", String.valueOf(connections.messageBurst())),
+                Map.entry("rate-limit-close-after", seconds(connections.rateLimitCloseAfter())),
+                Map.entry("slow-consumer-timeout", seconds(connections.slowConsumerTimeout())),
+                Map.entry("jwt-clock-skew", seconds(ClientAuthConfig.defaults().jwtClockSkew())));
         defaults.forEach((flag, value) -> softly.assertThat(d).as("default of --" + flag).contains(
                 "| `--" + flag + "` (`GATEWAY_" + flag.toUpperCase(Locale.ROOT).replace('-', '_') + "`) | "
                         + value + " |"));

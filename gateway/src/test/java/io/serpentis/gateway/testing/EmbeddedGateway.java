@@ -43,9 +43,9 @@ public final class EmbeddedGateway implements AutoCloseable {
     public EmbeddedGateway(GatewayConfig config) {
         registry = new LocalClientRegistry(config.limits(), config.registry(), "embedded-test");
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
-        HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
-                .build();
         GatewayMetrics metrics = new GatewayMetrics(meters);
+        HttpRouter router = HttpRouter.builder().responses(responses)
+                .access(new AccessPolicy(config.security(), metrics)).build();
         feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics, UnpooledByteBufAllocator.DEFAULT,
                 Runnable::run);
         registry.addListener(feed);
@@ -102,6 +102,31 @@ public final class EmbeddedGateway implements AutoCloseable {
         } finally {
             f.release();
         }
+    }
+
+    /** Writes {@code raw} (an HTTP request, as bytes on the wire) and returns everything the server wrote back. */
+    public String http(String raw) {
+        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
+        channel.runPendingTasks();
+        return drainOutbound();
+    }
+
+    /** Everything the server wrote since the last read, as text. */
+    public String drainOutbound() {
+        StringBuilder out = new StringBuilder();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            out.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        return out.toString();
+    }
+
+    /** Moves the channel's clock by {@code millis} and runs what became due. */
+    public void advanceMillis(long millis) {
+        channel.advanceTimeBy(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
     }
 
     /** Moves the channel's clock and runs what became due. */

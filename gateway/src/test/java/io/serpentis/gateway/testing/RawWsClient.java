@@ -55,7 +55,18 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Connects and upgrades; extra header lines (without CRLF) are sent as given. */
     public static RawWsClient connect(URI ws, String... extraHeaders) throws IOException {
+        return connect(ws, 0, extraHeaders);
+    }
+
+    /**
+     * Connects with a socket receive buffer of {@code receiveBufferBytes} (0: the system's), so that a client that
+     * stops reading pushes back on the server quickly, and upgrades.
+     */
+    public static RawWsClient connect(URI ws, int receiveBufferBytes, String... extraHeaders) throws IOException {
         Socket s = new Socket();
+        if (receiveBufferBytes > 0) {
+            s.setReceiveBufferSize(receiveBufferBytes); // before connect, so that the TCP window is set from it
+        }
         s.connect(new InetSocketAddress(ws.getHost(), ws.getPort()), 5000);
         s.setSoTimeout(10_000);
         StringBuilder req = new StringBuilder();
@@ -204,6 +215,11 @@ public final class RawWsClient implements AutoCloseable {
         } catch (IOException e) {
             return true; // reset
         }
+    }
+
+    /** Everything the server sends until it closes the connection (e.g. the body of a refused upgrade). */
+    public String readRemaining() throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 
     public void setReadTimeout(int millis) throws IOException {

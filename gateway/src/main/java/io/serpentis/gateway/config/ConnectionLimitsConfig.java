@@ -1,0 +1,86 @@
+package io.serpentis.gateway.config;
+
+import java.time.Duration;
+
+/**
+ * What the whole gateway, one source address and one connection may take. Defaults are generous: far above what
+ * a status client needs (the original's client sends one message every 10 s) and above what the load generator
+ * pushes through one connection, so that they only stop floods and runaway clients; lower them when the clients
+ * are known. A source address is an IPv4 address or an IPv6 /64 prefix.
+ *
+ * @param maxConnections most WebSocket connections open at once; the next upgrade is answered 503, and sockets
+ *     beyond this plus a margin for HTTP requests (a quarter, at least 1024) are closed at accept; default 100000
+ *     ({@code --max-connections})
+ * @param maxConnectionsPerAddress most WebSocket connections open at once from one source address (429 beyond);
+ *     0 means no limit; default 1000 ({@code --max-connections-per-address})
+ * @param connectionRatePerAddress new WebSocket connections per second one source address may open, on average
+ *     (429 beyond); 0 means no limit; default 50 ({@code --connection-rate-per-address})
+ * @param connectionBurstPerAddress how many new connections one source address may open at once before the rate
+ *     applies; default 500 ({@code --connection-burst-per-address})
+ * @param limitLoopback whether the per-address limits also apply to loopback peers; default {@code false}, because
+ *     on loopback the "address" is a local reverse proxy, the load generator or a local tool rather than one
+ *     client ({@code --limit-loopback})
+ * @param messageRate messages per second one connection may send, on average; over it a message is answered
+ *     {@code {"error": ...}} and nothing is stored; 0 means no limit; default 10000 ({@code --message-rate})
+ * @param messageBurst how many messages one connection may send at once before the rate applies; default 10000
+ *     ({@code --message-burst})
+ * @param rateLimitCloseAfter a connection whose messages keep being refused (refusals less than a second apart)
+ *     for this long is closed with 1008; {@link Duration#ZERO} only refuses and never closes; default 10 s
+ *     ({@code --rate-limit-close-after})
+ * @param slowConsumerTimeout a WebSocket connection whose replies stay unread (its write buffer over the high
+ *     watermark, so the gateway stopped reading it) for this long is closed with 1008; default 15 s
+ *     ({@code --slow-consumer-timeout})
+ */
+public record ConnectionLimitsConfig(
+        int maxConnections,
+        int maxConnectionsPerAddress,
+        int connectionRatePerAddress,
+        int connectionBurstPerAddress,
+        boolean limitLoopback,
+        int messageRate,
+        int messageBurst,
+        Duration rateLimitCloseAfter,
+        Duration slowConsumerTimeout) {
+
+    public ConnectionLimitsConfig {
+        Checks.range(maxConnections, 1, 10_000_000, "max-connections");
+        Checks.range(maxConnectionsPerAddress, 0, 10_000_000, "max-connections-per-address");
+        Checks.range(connectionRatePerAddress, 0, 1_000_000, "connection-rate-per-address");
+        Checks.range(connectionBurstPerAddress, 1, 10_000_000, "connection-burst-per-address");
+        Checks.range(messageRate, 0, 10_000_000, "message-rate");
+        Checks.range(messageBurst, 1, 10_000_000, "message-burst");
+        Checks.notNegative(rateLimitCloseAfter, "rate-limit-close-after");
+        Checks.positive(slowConsumerTimeout, "slow-consumer-timeout");
+    }
+
+    /** The documented defaults (see the record's components). */
+    public static ConnectionLimitsConfig defaults() {
+        return new ConnectionLimitsConfig(100_000, 1000, 50, 500, false, 10_000, 10_000, Duration.ofSeconds(10),
+                Duration.ofSeconds(15));
+    }
+
+    /** The global cap changed to {@code max}. */
+    public ConnectionLimitsConfig withMaxConnections(int max) {
+        return new ConnectionLimitsConfig(max, maxConnectionsPerAddress, connectionRatePerAddress,
+                connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter,
+                slowConsumerTimeout);
+    }
+
+    /** The per-address limits changed; {@code loopback} says whether they apply to loopback peers. */
+    public ConnectionLimitsConfig withPerAddress(int maxConnections, int rate, int burst, boolean loopback) {
+        return new ConnectionLimitsConfig(this.maxConnections, maxConnections, rate, burst, loopback, messageRate,
+                messageBurst, rateLimitCloseAfter, slowConsumerTimeout);
+    }
+
+    /** The per-connection message limit changed. */
+    public ConnectionLimitsConfig withMessageRate(int rate, int burst, Duration closeAfter) {
+        return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
+                connectionBurstPerAddress, limitLoopback, rate, burst, closeAfter, slowConsumerTimeout);
+    }
+
+    /** The slow-consumer timeout changed. */
+    public ConnectionLimitsConfig withSlowConsumerTimeout(Duration timeout) {
+        return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
+                connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter, timeout);
+    }
+}
