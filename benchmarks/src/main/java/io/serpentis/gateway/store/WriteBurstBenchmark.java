@@ -77,11 +77,13 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
 
     @Benchmark
     public void buildBurst(Blackhole bh) {
+        java.util.List<String> args = new java.util.ArrayList<>(clients * 16);
         for (int i = 0; i < clients; i++) {
             bh.consume(registry.apply(conn, updates[i]));
             records[i].markQueued();
             StoreWrite w = records[i].takeStoreWrite();
-            bh.consume(RedisStatusStore.scriptArgs(w, 0));
+            RedisStatusStore.appendScriptArgs(args, w, -1);
         }
+        bh.consume(args.toArray(new String[0]));
     }
 }

@@ -85,14 +85,14 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
 
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
     private final Set<DashboardViewer> viewers = ConcurrentHashMap.newKeySet();
+    /** Whether any viewer is connected; changes are tracked only then. */
+    private volatile boolean watched;
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
     // Feed thread only.
     private long seq;
     private final ArrayDeque<Delta> history = new ArrayDeque<>();
     private long historyBytes;
-    private final HashMap<String, Boolean> known = new HashMap<>();
-    private int connectedKnown;
     private @Nullable String lastRedisStatus;
     private volatile boolean closed;
 
@@ -159,12 +159,18 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
 
     @Override
     public void changed(ClientRecord record) {
-        dirty.add(record.id());
+        // Nobody watching: nothing to send, and a viewer that joins starts from a snapshot anyway (taken after this
+        // change, which is already in the record). Saves a set insertion per update on an unwatched gateway.
+        if (watched) {
+            dirty.add(record.id());
+        }
     }
 
     @Override
     public void removed(ClientRecord record) {
-        dirty.add(record.id());
+        if (watched) {
+            dirty.add(record.id());
+        }
     }
 
     // ---- viewers: called from their event loops
@@ -176,6 +182,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 return false;
             }
             viewers.add(viewer);
+            watched = true;
         }
         metrics.dashboardViewerAdded();
         requestPass();
@@ -183,9 +190,13 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     }
 
     void removeViewer(DashboardViewer viewer) {
-        if (viewers.remove(viewer)) {
-            metrics.dashboardViewerRemoved();
+        synchronized (viewers) {
+            if (!viewers.remove(viewer)) {
+                return;
+            }
+            watched = !viewers.isEmpty();
         }
+        metrics.dashboardViewerRemoved();
     }
 
     /**
@@ -254,31 +265,21 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         for (Iterator<String> it = dirty.iterator(); it.hasNext(); ) {
             String id = it.next();
             it.remove();
-            ClientRecord record = registry.find(id);
-            if (record == null) {
-                if (Boolean.TRUE.equals(known.remove(id))) {
-                    connectedKnown--;
-                }
-                removed.add(id); // even if never known here: a snapshot may have shown it
+            if (!watched) {
                 continue;
             }
-            boolean connected;
-            if (watched) {
-                ClientSnapshot s = record.snapshot();
-                changed.add(s);
-                connected = s.connected();
+            ClientRecord record = registry.find(id);
+            if (record == null) {
+                removed.add(id); // even if never shown here: a snapshot may have shown it
             } else {
-                connected = record.owner() != null;
-            }
-            Boolean was = known.put(id, connected);
-            if (was == null ? connected : was != connected) {
-                connectedKnown += connected ? 1 : -1;
+                changed.add(record.snapshot());
             }
         }
     }
 
+    /** Connected and total clients, from the counters the registry keeps (no scan). */
     private FeedEncoder.Counts counts() {
-        return new FeedEncoder.Counts(connectedKnown, known.size());
+        return new FeedEncoder.Counts(registry.connectedCount(), registry.size());
     }
 
     private void remember(Delta delta) {

@@ -42,8 +42,11 @@ public final class ClientRecord {
     private long version;
     /** Client-owned fields (everything but {@link ServerFields#isServerOwned}). */
     private int clientFieldCount;
-    /** UTF-8 bytes of client-owned names and values. */
-    private int clientFieldBytes;
+    /**
+     * UTF-16 chars of client-owned names and values. UTF-8 takes at most three bytes per char, so the byte limit
+     * needs an exact count only when three times this could exceed it; the common case costs a length read.
+     */
+    private long clientFieldChars;
     private boolean removed;
 
     // Store bookkeeping, used only when tracked.
@@ -133,7 +136,7 @@ public final class ClientRecord {
 
     private @Nullable String checkLimits(StatusUpdate update, LimitsConfig limits) {
         int addedFields = 0;
-        long bytesDelta = 0;
+        long charsDelta = 0;
         String[] names = update.names();
         String[] values = update.values();
         for (int i = 0; i < names.length; i++) {
@@ -144,9 +147,9 @@ public final class ClientRecord {
             String old = fields.get(name);
             if (old == null) {
                 addedFields++;
-                bytesDelta += Utf8.length(name) + Utf8.length(values[i]);
+                charsDelta += name.length() + values[i].length();
             } else {
-                bytesDelta += Utf8.length(values[i]) - Utf8.length(old);
+                charsDelta += values[i].length() - old.length();
             }
         }
         if (clientFieldCount + addedFields > limits.maxAttributesPerClient()) {
@@ -154,12 +157,33 @@ public final class ClientRecord {
                     + " attributes, more than max-attributes-per-client (" + limits.maxAttributesPerClient()
                     + "); nothing was stored";
         }
-        if (clientFieldBytes + bytesDelta > limits.maxClientStatusBytes()) {
-            return "Client " + id + " would hold " + (clientFieldBytes + bytesDelta)
-                    + " bytes of status, more than max-client-status-bytes (" + limits.maxClientStatusBytes()
-                    + "); nothing was stored";
+        if ((clientFieldChars + charsDelta) * 3 > limits.maxClientStatusBytes()) {
+            long bytes = utf8BytesAfter(update);
+            if (bytes > limits.maxClientStatusBytes()) {
+                return "Client " + id + " would hold " + bytes
+                        + " bytes of status, more than max-client-status-bytes (" + limits.maxClientStatusBytes()
+                        + "); nothing was stored";
+            }
         }
         return null;
+    }
+
+    /** The exact UTF-8 bytes of the client-owned names and values once {@code update} is merged (the rare path). */
+    private long utf8BytesAfter(StatusUpdate update) {
+        java.util.Map<String, String> merged = new java.util.HashMap<>(fields);
+        String[] names = update.names();
+        for (int i = 0; i < names.length; i++) {
+            if (!ServerFields.isServerOwned(names[i])) {
+                merged.put(names[i], update.values()[i]);
+            }
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> e : merged.entrySet()) {
+            if (!ServerFields.isServerOwned(e.getKey())) {
+                bytes += Utf8.length(e.getKey()) + Utf8.length(e.getValue());
+            }
+        }
+        return bytes;
     }
 
     /** Records that {@code conn}, which holds the id, sent a message (valid or not). */
@@ -431,9 +455,9 @@ public final class ClientRecord {
         put(name, value);
         if (old == null) {
             clientFieldCount++;
-            clientFieldBytes += Utf8.length(name) + Utf8.length(value);
+            clientFieldChars += name.length() + value.length();
         } else {
-            clientFieldBytes += Utf8.length(value) - Utf8.length(old);
+            clientFieldChars += value.length() - old.length();
         }
     }
 

@@ -64,7 +64,10 @@ public final class LocalClientRegistry implements ClientRegistry {
     public UpdateOutcome apply(ClientConnection conn, StatusUpdate update) {
         long now = clock.getAsLong();
         for (;;) {
-            ClientRecord record = clients.computeIfAbsent(update.clientId(), this::newRecord);
+            ClientRecord record = clients.get(update.clientId()); // no bin lock on the common path
+            if (record == null) {
+                record = clients.computeIfAbsent(update.clientId(), this::newRecord);
+            }
             UpdateOutcome outcome = record.apply(conn, update, limits, nodeId, now);
             if (outcome == null) {
                 clients.remove(update.clientId(), record); // purged under us: make progress

@@ -76,33 +76,48 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     private static final Logger log = LoggerFactory.getLogger(RedisStatusStore.class);
 
     /**
-     * Writes one record. KEYS[1] the hash; ARGV: version, mode ({@code f} full, {@code p} partial), time to live in
-     * ms (-1 = leave as is, 0 = none), the number N of fields to delete, N names, then field/value pairs. Returns 1
-     * when written, 0 when Redis holds a newer version (or, partial, the same one: a replay), -1 when a partial
-     * write finds no record of ours (Redis lost it: the caller writes in full). A partial write of a live client is
-     * two commands inside Redis: one HGET, one HSET.
+     * Writes a chunk of records in one call. KEYS: their hashes. ARGV, for each key in turn: version, mode
+     * ({@code f} full, {@code p} partial), time to live in ms (-1 = leave as is, 0 = none), the number N of fields
+     * to delete, N names, the number M of fields to set, then M field/value pairs ending with
+     * {@code gateway_version}. Returns one integer per key: 1 written, 0 when Redis holds a newer version (or,
+     * partial, the same one: a replay), -1 when a partial write finds no record of ours (Redis lost it: the caller
+     * writes it in full). A live client's partial write costs one HGET and one HSET; one call carries many clients,
+     * so neither Redis nor Lettuce pays a command's overhead per client.
      */
     static final String WRITE_SCRIPT = """
-            local cur = tonumber(redis.call('HGET', KEYS[1], 'gateway_version') or '0') or 0
-            local v = tonumber(ARGV[1])
-            local full = ARGV[2] == 'f'
-            if cur > v or (cur == v and not full) then return 0 end
-            if cur == 0 and not full then return -1 end
-            local ndel = tonumber(ARGV[4])
-            if full then
-              redis.call('DEL', KEYS[1])
-            elseif ndel > 0 then
-              redis.call('HDEL', KEYS[1], unpack(ARGV, 5, 4 + ndel))
+            local out = {}
+            local a = 1
+            for k = 1, #KEYS do
+              local key = KEYS[k]
+              local v = tonumber(ARGV[a])
+              local full = ARGV[a + 1] == 'f'
+              local ttl = tonumber(ARGV[a + 2])
+              local ndel = tonumber(ARGV[a + 3])
+              local dels = a + 4
+              local nset = tonumber(ARGV[dels + ndel])
+              local sets = dels + ndel + 1
+              a = sets + 2 * nset
+              local cur = tonumber(redis.call('HGET', key, 'gateway_version') or '0') or 0
+              if cur > v or (cur == v and not full) then
+                out[k] = 0
+              elseif cur == 0 and not full then
+                out[k] = -1
+              else
+                if full then
+                  redis.call('DEL', key)
+                elseif ndel > 0 then
+                  redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
+                end
+                redis.call('HSET', key, unpack(ARGV, sets, a - 1))
+                if ttl > 0 then redis.call('PEXPIRE', key, ttl) elseif ttl == 0 then redis.call('PERSIST', key) end
+                out[k] = 1
+              end
             end
-            local args = {}
-            for i = 5 + ndel, #ARGV do args[#args + 1] = ARGV[i] end
-            args[#args + 1] = 'gateway_version'
-            args[#args + 1] = ARGV[1]
-            redis.call('HSET', KEYS[1], unpack(args))
-            local ttl = tonumber(ARGV[3])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) elseif ttl == 0 then redis.call('PERSIST', KEYS[1]) end
-            return 1
+            return out
             """;
+
+    /** Clients per script call: long enough to amortise a call, short enough not to stall Redis (about 1 ms). */
+    static final int CLIENTS_PER_CALL = 128;
 
     /** Deletes a purged record unless Redis holds a newer version. KEYS[1] the hash; ARGV[1] the version. */
     static final String DELETE_SCRIPT = """
@@ -363,7 +378,10 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         return batch;
     }
 
-    /** One pipelined burst: for each record a version-guarded script call and its index entry. */
+    /**
+     * One pipelined burst: the records' changes in version-guarded script calls of up to {@link #CLIENTS_PER_CALL}
+     * clients each, their index entries where the connection state changed, deletes of purged records.
+     */
     private void writeBurst(List<ClientRecord> batch) {
         long started = System.nanoTime();
         StatefulRedisConnection<String, String> conn = writeConnection;
@@ -372,19 +390,25 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         long retentionMillis = registryConfig.retention().toMillis();
         List<ClientRecord> records = new ArrayList<>(batch.size());
         List<StoreWrite> writes = new ArrayList<>(batch.size());
-        List<RedisFuture<Long>> results = new ArrayList<>(batch.size());
+        // Per record: the future holding its result and its index in that future's list (0 for single results).
+        List<RedisFuture<?>> results = new ArrayList<>(batch.size());
+        int[] slots = new int[batch.size()];
         List<RedisFuture<?>> others = new ArrayList<>(batch.size());
+        List<String> keys = new ArrayList<>(CLIENTS_PER_CALL);
+        List<String> args = new ArrayList<>(CLIENTS_PER_CALL * 16);
+        int chunkStart = 0;
         for (ClientRecord record : batch) {
             StoreWrite w = record.takeStoreWrite();
             if (w == null) {
                 continue;
             }
+            int i = records.size();
             records.add(record);
             writes.add(w);
-            String key = key(w.id());
             if (w.delete()) {
-                results.add(c.evalsha(deleteSha, ScriptOutputType.INTEGER, new String[] {key},
+                results.add(c.evalsha(deleteSha, ScriptOutputType.INTEGER, new String[] {key(w.id())},
                         Long.toString(w.version())));
+                slots[i] = 0;
                 others.add(c.zrem(INDEX_KEY, w.id()));
                 continue;
             }
@@ -400,8 +424,18 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
                     score = expiresAt;
                 }
             }
-            results.add(c.evalsha(writeSha, ScriptOutputType.INTEGER, new String[] {key}, scriptArgs(w, ttl)));
+            slots[i] = keys.size();
+            results.add(null); // filled when its chunk is sent
+            keys.add(key(w.id()));
+            appendScriptArgs(args, w, ttl);
             others.add(stateChanged ? c.zadd(INDEX_KEY, score, w.id()) : null);
+            if (keys.size() == CLIENTS_PER_CALL) {
+                sendChunk(c, keys, args, results, chunkStart, records.size());
+                chunkStart = records.size();
+            }
+        }
+        if (!keys.isEmpty()) {
+            sendChunk(c, keys, args, results, chunkStart, records.size());
         }
         if (records.isEmpty()) {
             return;
@@ -413,7 +447,8 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
             ClientRecord record = records.get(i);
             Long result;
             try {
-                result = awaitResult(results.get(i));
+                Object r = awaitResult(results.get(i));
+                result = r instanceof List<?> list ? (Long) list.get(slots[i]) : (Long) r;
                 if (others.get(i) != null) {
                     awaitResult(others.get(i));
                 }
@@ -457,6 +492,20 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         }
     }
 
+    /** Sends the collected chunk as one script call; records {@code from} to {@code to} share its future. */
+    private void sendChunk(RedisAsyncCommands<String, String> c, List<String> keys, List<String> args,
+            List<RedisFuture<?>> results, int from, int to) {
+        RedisFuture<List<Long>> f = c.evalsha(writeSha, ScriptOutputType.MULTI, keys.toArray(new String[0]),
+                args.toArray(new String[0]));
+        for (int i = from; i < to; i++) {
+            if (results.get(i) == null) {
+                results.set(i, f);
+            }
+        }
+        keys.clear();
+        args.clear();
+    }
+
     private static boolean contains(String[] names, String name) {
         for (String n : names) {
             if (n.equals(name)) {
@@ -473,25 +522,26 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         }
     }
 
-    /** The write script's arguments for {@code w} (see {@link #WRITE_SCRIPT}). */
-    static String[] scriptArgs(StoreWrite w, long ttlMillis) {
+    /** Appends {@code w}'s part of the write script's arguments (see {@link #WRITE_SCRIPT}). */
+    static void appendScriptArgs(List<String> args, StoreWrite w, long ttlMillis) {
         String[] names = w.names();
         String[] values = w.values();
         String[] deleted = w.deleted();
-        String[] args = new String[4 + deleted.length + 2 * names.length];
-        args[0] = Long.toString(w.version());
-        args[1] = w.full() ? "f" : "p";
-        args[2] = Long.toString(ttlMillis);
-        args[3] = Integer.toString(deleted.length);
-        int a = 4;
+        String version = Long.toString(w.version());
+        args.add(version);
+        args.add(w.full() ? "f" : "p");
+        args.add(Long.toString(ttlMillis));
+        args.add(Integer.toString(deleted.length));
         for (String d : deleted) {
-            args[a++] = d;
+            args.add(d);
         }
+        args.add(Integer.toString(names.length + 1));
         for (int i = 0; i < names.length; i++) {
-            args[a++] = names[i];
-            args[a++] = values[i];
+            args.add(names[i]);
+            args.add(values[i]);
         }
-        return args;
+        args.add(ServerFields.GATEWAY_VERSION);
+        args.add(version);
     }
 
     private void pingIfIdle() {
