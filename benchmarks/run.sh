@@ -3,7 +3,7 @@
 # loopback with fixed JVM settings, runs a fixed scenario matrix with the load generator, stops everything it
 # started, and writes the results (machine, JVM, command lines, medians of repeated runs) into BENCHMARKS.md.
 #
-# Usage: benchmarks/run.sh            the full matrix (about 20 minutes)
+# Usage: benchmarks/run.sh            the full matrix (about 30 minutes)
 #        QUICK=1 benchmarks/run.sh    one short repetition of each scenario (a few minutes; for trying it out)
 # Needs: a JDK 17+, Maven, redis-server and redis-cli on PATH, python3 (for the summary), curl.
 # Everything binds to loopback; every load loop is bounded in count and time.
@@ -14,7 +14,7 @@ cd "$ROOT"
 OUT=${OUT:-$ROOT/BENCHMARKS.md}
 REPS=${REPS:-3}
 DURATION=${DURATION:-15s}
-WARMUP=${WARMUP:-5s}
+WARMUP=${WARMUP:-15s}
 RAMP=${RAMP:-5s}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-19000}
 if [[ "${QUICK:-0}" == 1 ]]; then

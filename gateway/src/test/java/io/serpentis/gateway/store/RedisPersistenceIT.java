@@ -96,6 +96,42 @@ class RedisPersistenceIT {
         });
     }
 
+    /**
+     * A live client's update is a plain HSET; when its record vanished behind the gateway's back (a DEL, an
+     * eviction), that HSET finds every field new and the whole record is written again, index entry included.
+     */
+    @Test
+    void rewritesARecordThatVanishedBehindItsBackInFull() {
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            c.request("{\"client_id\": \"vanish\", \"status\": {\"a\": \"1\", \"b\": \"2\"}}");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(redis.commands().hget("client:vanish:status", "b")).isEqualTo("2"));
+            redis.commands().del("client:vanish:status");
+            redis.commands().zrem(RedisStatusStore.INDEX_KEY, "vanish");
+            c.request("{\"client_id\": \"vanish\", \"status\": {\"a\": \"3\"}}");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                Map<String, String> hash = redis.commands().hgetall("client:vanish:status");
+                assertThat(hash).containsEntry("a", "3").containsEntry("b", "2").containsEntry("connected", "true")
+                        .containsKeys("connect_time", "gateway_node");
+                assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "vanish"))
+                        .isEqualTo(Double.POSITIVE_INFINITY);
+            });
+            assertThat(originalFields(redis.commands(), "vanish")).isEqualTo(
+                    withoutServerOnly(gateway.registry().find("vanish").snapshot()));
+        }
+    }
+
+    private static Map<String, String> withoutServerOnly(ClientSnapshot snapshot) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < snapshot.names().length; i++) {
+            m.put(snapshot.names()[i], snapshot.values()[i]);
+        }
+        m.remove("last_seen");
+        m.remove("gateway_node");
+        m.remove("gateway_version");
+        return m;
+    }
+
     @Test
     void keepsIdsWithColonsIntact() {
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
