@@ -137,7 +137,8 @@ PY
 
 redis_stat() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r'; }
 commands_total() { redis_stat stats | awk -F: '/^total_commands_processed/ {print $2}'; }
-evalsha_calls() { redis_stat commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p'; }
+# One HSET per client written, whether sent directly (a live client's update) or from the version-guard script.
+hset_calls() { redis_stat commandstats | sed -n 's/^cmdstat_hset:calls=\([0-9]*\).*/\1/p'; }
 
 # throughput <store> <connections> <window>
 throughput() {
@@ -145,7 +146,7 @@ throughput() {
   for rep in $(seq "$REPS"); do
     start_gateway "$store"
     local c0=0 e0=0
-    [[ "$store" == redis ]] && { c0=$(commands_total); e0=$(evalsha_calls); e0=${e0:-0}; }
+    [[ "$store" == redis ]] && { c0=$(commands_total); e0=$(hset_calls); e0=${e0:-0}; }
     log "throughput $store ${conns}x${window} rep $rep"
     [[ "$store" == redis ]] && (sleep "$(( $(secs "$RAMP") + $(secs "$WARMUP") ))"; lag_scrape "$WORK/lag0") &
     loadgen "$WORK/r.json" --connections "$conns" --window "$window" \
@@ -154,7 +155,7 @@ throughput() {
     if [[ "$store" == redis ]]; then
       lag_scrape "$WORK/lag1"
       sleep 1 # let the write-behind finish the last burst
-      local c1 e1; c1=$(commands_total); e1=$(evalsha_calls); e1=${e1:-0}
+      local c1 e1; c1=$(commands_total); e1=$(hset_calls); e1=${e1:-0}
       local lag; lag=$(lag_p99 "$WORK/lag0" "$WORK/lag1")
       extra=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); d.update(redis_commands=$((c1 - c0)), redis_writes=$((e1 - e0))); print(json.dumps(d))" "$lag")
     fi

@@ -92,6 +92,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private final ThreadPoolExecutor blockingTasks;
     private @Nullable EventLoopGroup group;
+    private @Nullable EventLoopGroup acceptGroup;
     private @Nullable Channel serverChannel;
     private @Nullable Channel metricsChannel;
     private boolean closed;
@@ -159,6 +160,10 @@ public final class GatewayServer implements AutoCloseable {
                 epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         int threads = sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("gateway-io"), ioHandler);
+        // Accepting on its own thread: on a busy I/O loop the listening socket waits behind every connection's
+        // traffic and takes at most 16 connections per turn, so clients arriving under load (a reconnect storm)
+        // would queue in the backlog for seconds.
+        acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), ioHandler);
         StandardMetrics.bindNetty(meterRegistry, group);
 
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
@@ -177,7 +182,7 @@ public final class GatewayServer implements AutoCloseable {
         WsMessageCodec codec = new WsMessageCodec(config.limits());
 
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
+                .group(acceptGroup, group)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -188,7 +193,7 @@ public final class GatewayServer implements AutoCloseable {
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
         if (config.metrics().separatePort()) {
             metricsChannel = new ServerBootstrap()
-                    .group(group)
+                    .group(acceptGroup, group)
                     .channel(channelType)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -368,6 +373,9 @@ public final class GatewayServer implements AutoCloseable {
             standardMetrics.close();
             meterRegistry.close();
         } finally {
+            if (acceptGroup != null) {
+                acceptGroup.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+            }
             if (group != null) {
                 group.shutdownGracefully(0, Math.max(100, remainingMillis(deadline)), TimeUnit.MILLISECONDS)
                         .awaitUninterruptibly(Math.max(200, remainingMillis(deadline) + 200));
