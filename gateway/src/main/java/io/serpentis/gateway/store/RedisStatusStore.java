@@ -396,6 +396,10 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * {@code gateway_version}; when {@code HSET} reports that every field it set was new, the record was missing
      * (Redis lost it) and the client is written again in full. Measured on the 1,000 x 4 load, the script costs
      * Redis about 4 us per client against about 1 us for a pipelined {@code HSET} (see BENCHMARKS.md).
+     *
+     * <p>The ordering argument holds because one node writes a live client's hash. When several nodes share Redis
+     * (DESIGN.md), a client's previous owner could still have updates in flight after a takeover; that work must
+     * fence the hot path by owner (or send it through the script again) before two nodes may write one hash.
      */
     private void writeBurst(List<ClientRecord> batch) {
         long started = System.nanoTime();
