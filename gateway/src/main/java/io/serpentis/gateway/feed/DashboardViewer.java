@@ -14,6 +14,7 @@ import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.SnapshotReason;
+import io.serpentis.gateway.ws.WsClose;
 import io.serpentis.gateway.ws.WsCloseCodes;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.nio.charset.StandardCharsets;
@@ -192,8 +193,7 @@ public final class DashboardViewer {
     void onTimedOut() {
         if (!closeSent) {
             closeSent = true;
-            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
-                    .addListener(ChannelFutureListener.CLOSE);
+            WsClose.closeSilentPeer(ctx, WsCloseCodes.LIVENESS_TIMEOUT, wsConfig.closeTimeout());
         } else {
             channel.close();
         }

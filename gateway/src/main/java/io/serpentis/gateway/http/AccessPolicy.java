@@ -7,18 +7,16 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
 import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.ClientAuthenticator;
 import io.serpentis.gateway.security.ConnectionLimiter;
+import io.serpentis.gateway.security.Tokens;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -109,7 +107,7 @@ public final class AccessPolicy {
     /** A policy with the given authenticator and limiter (tests pass ones on their own clocks). */
     public AccessPolicy(SecurityConfig config, ClientAuthenticator clients, ConnectionLimiter connections,
             @Nullable GatewayMetrics metrics) {
-        this.tokenDigest = config.adminToken() == null ? null : sha256(config.adminToken());
+        this.tokenDigest = config.adminToken() == null ? null : Tokens.sha256(config.adminToken());
         this.anyOrigin = config.allowedOrigins().contains("*");
         this.allowedOrigins = Set.copyOf(config.allowedOrigins());
         this.clients = clients;
@@ -172,7 +170,7 @@ public final class AccessPolicy {
 
     /** Checks an admin request; {@code null} means allowed. */
     public @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote) {
-        return checkAdmin(request, remote, bearerToken(request));
+        return checkAdmin(request, remote, Tokens.bearer(request));
     }
 
     /**
@@ -182,12 +180,9 @@ public final class AccessPolicy {
      * The token is never logged. {@code null} means allowed.
      */
     public @Nullable Denial checkAdminUpgrade(HttpRequest request, @Nullable SocketAddress remote) {
-        String token = bearerToken(request);
+        String token = Tokens.bearer(request);
         if (token == null) {
-            List<String> query = new QueryStringDecoder(request.uri()).parameters().get("token");
-            if (query != null && !query.isEmpty()) {
-                token = query.get(0);
-            }
+            token = Tokens.queryParameter(request);
         }
         if (token == null) {
             for (String header : request.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
@@ -210,7 +205,7 @@ public final class AccessPolicy {
                     + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
         }
         if (tokenDigest != null) {
-            if (token == null || !MessageDigest.isEqual(tokenDigest, sha256(token))) {
+            if (token == null || !MessageDigest.isEqual(tokenDigest, Tokens.sha256(token))) {
                 count(Refusal.ADMIN_AUTH);
                 return new Denial(HttpResponseStatus.UNAUTHORIZED,
                         "Missing or invalid admin token: send Authorization: Bearer <token>");
@@ -223,14 +218,6 @@ public final class AccessPolicy {
                     + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
         }
         return null;
-    }
-
-    private static @Nullable String bearerToken(HttpRequest request) {
-        String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return auth.substring(7).trim();
     }
 
     /** Checks the {@code Origin} of a WebSocket upgrade; {@code null} means allowed. */
@@ -269,13 +256,5 @@ public final class AccessPolicy {
     private static String printable(String s) {
         String t = s.length() > 100 ? s.substring(0, 100) + "..." : s;
         return t.replaceAll("[^\\x20-\\x7e]", "?");
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 }

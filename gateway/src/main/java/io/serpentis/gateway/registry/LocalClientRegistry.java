@@ -133,11 +133,14 @@ public final class LocalClientRegistry implements ClientRegistry {
      */
     public boolean restore(String clientId, Map<String, String> stored, long storedVersion,
             DisconnectReason restartReason) {
+        // Filled before it is published: a client registering meanwhile (a load after Redis came back late) either
+        // finds no record and creates its own, which wins, or finds this one complete.
         ClientRecord fresh = newRecord(clientId);
+        boolean markedDisconnected = fresh.restore(stored, storedVersion, nodeId, restartReason, clock.getAsLong());
         if (clients.putIfAbsent(clientId, fresh) != null) {
             return false;
         }
-        if (fresh.restore(stored, storedVersion, nodeId, restartReason, clock.getAsLong())) {
+        if (markedDisconnected) {
             notifyChanged(fresh);
         }
         return true;

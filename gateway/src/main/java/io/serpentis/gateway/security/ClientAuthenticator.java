@@ -5,16 +5,12 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.serpentis.gateway.config.ClientAuthConfig;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.util.Date;
-import java.util.List;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -62,7 +58,7 @@ public final class ClientAuthenticator {
     /** An authenticator on {@code clockMillis} (epoch milliseconds; tests pass their own). */
     public ClientAuthenticator(ClientAuthConfig config, LongSupplier clockMillis) {
         this.mode = config.mode();
-        this.sharedDigest = config.clientToken() == null ? null : sha256(config.clientToken());
+        this.sharedDigest = config.clientToken() == null ? null : Tokens.sha256(config.clientToken());
         this.skewMillis = config.jwtClockSkew().toMillis();
         this.clockMillis = clockMillis;
         MACVerifier v = null;
@@ -103,7 +99,7 @@ public final class ClientAuthenticator {
     }
 
     private Result sharedSecret(String token) {
-        if (sharedDigest != null && MessageDigest.isEqual(sharedDigest, sha256(token))) {
+        if (sharedDigest != null && MessageDigest.isEqual(sharedDigest, Tokens.sha256(token))) {
             return Result.ok(ClientPrincipal.SHARED);
         }
         return Result.fail("Invalid client token");
@@ -147,27 +143,11 @@ public final class ClientAuthenticator {
 
     /** The bearer token of the {@code Authorization} header, else the {@code token} query parameter. */
     static @Nullable String token(HttpRequest request) {
-        String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String t = auth.substring(7).trim();
-            return t.isEmpty() ? null : t;
+        String bearer = Tokens.bearer(request);
+        if (bearer != null) {
+            return bearer.isEmpty() ? null : bearer;
         }
-        try {
-            List<String> query = new QueryStringDecoder(request.uri()).parameters().get("token");
-            if (query != null && !query.isEmpty() && !query.get(0).isEmpty()) {
-                return query.get(0);
-            }
-        } catch (IllegalArgumentException e) {
-            // a malformed escape in the query: no usable token
-        }
-        return null;
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        String query = Tokens.queryParameter(request);
+        return query == null || query.isEmpty() ? null : query;
     }
 }

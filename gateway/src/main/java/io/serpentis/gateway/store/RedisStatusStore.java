@@ -83,7 +83,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
 
     /**
      * Writes a chunk of records in one call. KEYS: their hashes. ARGV, for each key in turn: version, mode
-     * ({@code f} full, {@code p} partial), time to live in ms (-1 = leave as is, 0 = none), the number N of fields
+     * ({@code f} full, {@code p} partial), time to live in ms (0 = none), the number N of fields
      * to delete, N names, the number M of fields to set, then M field/value pairs ending with
      * {@code gateway_version}. Returns one integer per key: 1 written, 0 when Redis holds a newer version (or,
      * partial, the same one: a replay), -1 when a partial write finds no record of ours (Redis lost it: the caller
@@ -115,7 +115,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
                   redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
                 end
                 redis.call('HSET', key, unpack(ARGV, sets, a - 1))
-                if ttl > 0 then redis.call('PEXPIRE', key, ttl) elseif ttl == 0 then redis.call('PERSIST', key) end
+                if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('PERSIST', key) end
                 out[k] = 1
               end
             end
@@ -147,6 +147,8 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     private volatile StoreStatus status = StoreStatus.UNKNOWN;
+    /** How long loading the index may take, at start-up and when Redis comes later. */
+    private volatile Duration loadTimeout = Duration.ofSeconds(30);
     private volatile boolean running = true;
     private volatile boolean resyncRequested;
     private volatile boolean resyncInProgress;
@@ -221,6 +223,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * connects, loads and writes back when Redis comes.
      */
     public void start(Duration loadTimeout) {
+        this.loadTimeout = loadTimeout;
         long deadline = System.nanoTime() + loadTimeout.toNanos();
         try {
             connect();
@@ -247,11 +250,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         checks.put("resync", resyncInProgress ? "in_progress" : "idle");
         checks.put("pending_writes", Integer.toString(queued.get()));
         return new Readiness(ready, checks);
-    }
-
-    /** Records waiting for the writer. */
-    public int pendingWrites() {
-        return queued.get();
     }
 
     @Override
@@ -288,7 +286,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
                     continue;
                 }
                 if (!loaded) {
-                    load(System.nanoTime() + config.commandTimeout().toNanos() * 4);
+                    load(System.nanoTime() + loadTimeout.toNanos()); // as long as at start-up: a large index
                 }
                 if (scriptsStale) {
                     loadScripts(); // Redis restarted: its script cache is empty
@@ -411,7 +409,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         List<ClientRecord> records = new ArrayList<>(n);
         List<StoreWrite> writes = new ArrayList<>(n);
         // Per record: the future holding its result and its index in that future's list (-1 for a plain HSET,
-        // whose result is the number of new fields; -2 for a single script result).
+        // whose result is the number of new fields; unused for a single script result).
         List<RedisFuture<?>> results = new ArrayList<>(n);
         int[] slots = new int[n];
         // Per record: an index update or a field delete that must also succeed (or null).
@@ -431,7 +429,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
             if (w.delete()) {
                 results.add(c.evalsha(deleteSha, ScriptOutputType.INTEGER, new String[] {key(w.id())},
                         Long.toString(w.version())));
-                slots[i] = -2;
                 last = c.zrem(INDEX_KEY, w.id());
                 others.add(last);
                 continue;
@@ -481,7 +478,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
             StoreWrite w = writes.get(i);
             Long result;
             try {
-                Object r = awaitResult(results.get(i));
+                Object r = await(results.get(i));
                 if (slots[i] == -1) {
                     // Every field new, gateway_version included: the record was not there.
                     result = (Long) r == w.names().length + 1 ? -1L : 1L;
@@ -489,7 +486,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
                     result = r instanceof List<?> list ? (Long) list.get(slots[i]) : (Long) r;
                 }
                 if (others.get(i) != null) {
-                    awaitResult(others.get(i));
+                    await(others.get(i));
                 }
             } catch (RuntimeException e) {
                 result = null;
@@ -574,7 +571,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     }
 
     /** Appends {@code w}'s part of the write script's arguments (see {@link #WRITE_SCRIPT}). */
-    static void appendScriptArgs(List<String> args, StoreWrite w, long ttlMillis) {
+    private static void appendScriptArgs(List<String> args, StoreWrite w, long ttlMillis) {
         String[] names = w.names();
         String[] values = w.values();
         String[] deleted = w.deleted();
@@ -706,10 +703,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         }
     }
 
-    private <T> @Nullable T awaitResult(RedisFuture<T> f) {
-        return await(f);
-    }
-
     /** Waits for {@code f} like {@link #await}, ignoring how it ends (the caller checks each result). */
     private void awaitQuietly(RedisFuture<?> f) {
         try {
@@ -761,11 +754,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     @Override
     public void close() {
         close(Duration.ofSeconds(3));
-    }
-
-    /** Whether the writer is draining for shutdown (readiness says so). */
-    boolean draining() {
-        return draining;
     }
 
     /** Redacted URL, for logs. */

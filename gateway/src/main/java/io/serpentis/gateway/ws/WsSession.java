@@ -293,13 +293,7 @@ public final class WsSession implements ClientConnection {
         if (!closeSent) {
             closeSent = true;
             metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.LIVENESS_TIMEOUT.code());
-            // The peer is silent: send the close frame for its benefit but do not wait for an answer; if it does
-            // not read either, the frame may never leave, so the close timeout ends the connection regardless.
-            ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.LIVENESS_TIMEOUT))
-                    .addListener(ChannelFutureListener.CLOSE);
-            ctx.executor().schedule(() -> {
-                channel.close();
-            }, config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            WsClose.closeSilentPeer(ctx, WsCloseCodes.LIVENESS_TIMEOUT, config.closeTimeout());
         } else {
             channel.close();
         }

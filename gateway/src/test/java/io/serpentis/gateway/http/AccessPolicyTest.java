@@ -47,6 +47,16 @@ class AccessPolicyTest {
                 .isEqualTo(HttpResponseStatus.UNAUTHORIZED);
     }
 
+    /** A malformed query on the feed's upgrade is a missing token, not an exception that leaves the request unanswered. */
+    @Test
+    void aMalformedTokenQueryOnAnAdminUpgradeIsRefusedNotThrown() {
+        AccessPolicy p = new AccessPolicy(SecurityConfig.defaults().withAdminToken(TOKEN));
+        HttpRequest upgrade = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws/dashboard?token=%zz");
+        assertThat(p.checkAdminUpgrade(upgrade, LOOPBACK).status()).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
+        HttpRequest good = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ws/dashboard?token=" + TOKEN);
+        assertThat(p.checkAdminUpgrade(good, REMOTE)).isNull();
+    }
+
     @Test
     void adminRequestsFromForeignPagesAreRefused() {
         AccessPolicy p = new AccessPolicy(SecurityConfig.defaults());
