@@ -3,7 +3,7 @@ package io.serpentis.gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -128,7 +128,7 @@ public final class GatewayServer implements AutoCloseable {
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
         this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
-                PooledByteBufAllocator.DEFAULT);
+                ByteBufAllocator.DEFAULT); // the channels' allocator: one pool, measured by the allocator metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.

@@ -1,5 +1,6 @@
 package io.serpentis.gateway.feed;
 
+import io.serpentis.gateway.NoopConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,14 +15,9 @@ import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.registry.ClientCommand;
-import io.serpentis.gateway.registry.ClientConnection;
 import io.serpentis.gateway.registry.ClientRecord;
-import io.serpentis.gateway.registry.CommandResult;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.StatusUpdate;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -80,7 +76,7 @@ public class DashboardFeedBenchmark {
         records = new ClientRecord[clients];
         for (int i = 0; i < clients; i++) {
             String id = "bench-client-" + i;
-            registry.apply(new Connection(id), new StatusUpdate(id,
+            registry.apply(new NoopConnection(id), new StatusUpdate(id,
                     new String[] {"client_state", "cpu_usage", "memory_usage", "timestamp"},
                     new String[] {"running", Integer.toString(i % 100), "41.5", "2026-11-28T17:47:02.022003+00:00"}));
             records[i] = registry.find(id);
@@ -143,22 +139,6 @@ public class DashboardFeedBenchmark {
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             ReferenceCountUtil.release(msg);
             promise.trySuccess();
-        }
-    }
-
-    /** A registered connection with no network behind it. */
-    private record Connection(String connectionId) implements ClientConnection {
-        @Override
-        public void superseded() {}
-
-        @Override
-        public boolean isSuperseded() {
-            return false;
-        }
-
-        @Override
-        public CompletionStage<CommandResult> deliver(ClientCommand command) {
-            return CompletableFuture.completedFuture(CommandResult.SENT);
         }
     }
 }

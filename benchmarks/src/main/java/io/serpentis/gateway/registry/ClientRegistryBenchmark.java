@@ -1,11 +1,10 @@
 package io.serpentis.gateway.registry;
 
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Timestamps;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -23,32 +22,11 @@ public class ClientRegistryBenchmark extends AbstractGatewayBenchmark {
     public boolean tracked;
 
     private LocalClientRegistry registry;
-    private final Conn conn = new Conn();
+    private final NoopConnection conn = new NoopConnection("bench");
     private StatusUpdate existing;
     private StatusUpdate many;
     private StatusUpdate[] fresh;
     private int next;
-
-    /** A connection that does nothing. */
-    static final class Conn implements ClientConnection {
-        @Override
-        public String connectionId() {
-            return "bench";
-        }
-
-        @Override
-        public void superseded() {}
-
-        @Override
-        public boolean isSuperseded() {
-            return false;
-        }
-
-        @Override
-        public CompletionStage<CommandResult> deliver(ClientCommand command) {
-            return CompletableFuture.completedFuture(CommandResult.SENT);
-        }
-    }
 
     @Setup
     public void setUp() {

@@ -1,18 +1,14 @@
 package io.serpentis.gateway.store;
 
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Timestamps;
-import io.serpentis.gateway.registry.ClientCommand;
-import io.serpentis.gateway.registry.ClientConnection;
 import io.serpentis.gateway.registry.ClientRecord;
-import io.serpentis.gateway.registry.CommandResult;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.StoreWrite;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -33,25 +29,7 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
     private LocalClientRegistry registry;
     private ClientRecord[] records;
     private StatusUpdate[] updates;
-    private final ClientConnection conn = new ClientConnection() {
-        @Override
-        public String connectionId() {
-            return "bench";
-        }
-
-        @Override
-        public void superseded() {}
-
-        @Override
-        public boolean isSuperseded() {
-            return false;
-        }
-
-        @Override
-        public CompletionStage<CommandResult> deliver(ClientCommand command) {
-            return CompletableFuture.completedFuture(CommandResult.SENT);
-        }
-    };
+    private final NoopConnection conn = new NoopConnection("bench");
 
     @Setup
     public void setUp() {

@@ -312,11 +312,7 @@ public final class ClientRecord {
      * queued at most once however often it changes.
      */
     public synchronized boolean markQueued() {
-        if (queued) {
-            return false;
-        }
-        queued = true;
-        return true;
+        return markQueuedLocked();
     }
 
     /** Asks for the whole record to be written (after Redis came back, possibly empty). */
@@ -434,13 +430,17 @@ public final class ClientRecord {
         version = Math.max(version + 1, nowMicros);
     }
 
-    private void put(String name, String value) {
-        fields.put(name, value);
+    /** Sets a field and marks it for the store; returns the value it replaced. */
+    private @Nullable String put(String name, String value) {
+        String old = fields.put(name, value);
         if (tracked) {
             markDirtySince();
             dirty().add(name);
-            deleted().remove(name);
+            if (deleted != null) {
+                deleted.remove(name);
+            }
         }
+        return old;
     }
 
     private void remove(String name) {
@@ -451,8 +451,7 @@ public final class ClientRecord {
     }
 
     private void putClientField(String name, String value) {
-        String old = fields.get(name);
-        put(name, value);
+        String old = put(name, value);
         if (old == null) {
             clientFieldCount++;
             clientFieldChars += name.length() + value.length();

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +38,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        String binary = findOnPath("redis-server");
+        String binary = ExternalTools.find("redis-server");
         if (binary == null) {
             boolean docker = false;
             try {
@@ -57,7 +54,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
                         + "(install Debian's redis-server to run them)");
             }
         }
-        port = freePort();
+        port = ExternalTools.freePort();
         dir = Files.createTempDirectory("redis-test");
         if (binary != null) {
             startProcess(binary);
@@ -138,7 +135,7 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
     /** Starts it again on the same port, empty. */
     public void start() throws Exception {
         if (process != null) {
-            startProcess(process.info().command().orElse(findOnPath("redis-server")));
+            startProcess(process.info().command().orElse(ExternalTools.find("redis-server")));
         } else {
             startContainer();
         }
@@ -165,26 +162,5 @@ public final class RedisServerExtension implements BeforeAllCallback, AfterAllCa
         if (container != null) {
             container.stop();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
-    }
-
-    private static String findOnPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File f = new File(dir, name);
-            if (f.isFile() && f.canExecute()) {
-                return f.getAbsolutePath();
-            }
-        }
-        return null;
     }
 }
