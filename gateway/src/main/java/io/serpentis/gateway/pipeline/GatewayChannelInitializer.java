@@ -5,7 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -13,8 +12,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
-import io.serpentis.gateway.http.BoundedHttpObjectAggregator;
-import io.serpentis.gateway.http.GuardedHttpRequestDecoder;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
@@ -59,10 +56,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         this.mode = mode;
         this.channels = channels;
         this.feed = feed;
-        this.httpDecoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.http().maxInitialLineBytes())
-                .setMaxHeaderSize(config.http().maxHeaderBytes())
-                .setValidateHeaders(true);
+        this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
         WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(config.ws().maxFrameBytes())
                 .expectMaskedFrames(true)
@@ -101,11 +95,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
-        p.addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder());
-        p.addLast(PipelineNames.HTTP_DECODER, new GuardedHttpRequestDecoder(httpDecoderConfig,
-                config.http().requestTimeout(), router.responses(), metrics));
-        p.addLast(PipelineNames.HTTP_AGGREGATOR, new BoundedHttpObjectAggregator(config.http().maxContentBytes(),
-                router.responses(), metrics));
+        HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));

@@ -5,8 +5,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.http.HttpRoutingHandler;
@@ -14,8 +12,8 @@ import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.ws.LivenessHandler;
 
 /**
- * The pipeline of the optional metrics listener ({@code --metrics-port}): plain HTTP only, with the same limits
- * and idle timeout as the main port, routed through a router that holds only {@code /metrics} and {@code /livez}.
+ * The pipeline of the optional metrics listener ({@code --metrics-port}): plain HTTP only, with the same hardened
+ * HTTP stages ({@link HttpStages}), limits, request timeout and idle timeout as the main port, routed through a router that holds only {@code /metrics} and {@code /livez}.
  * Stage names are those of {@link PipelineNames}. No WebSocket stages; its bytes are not counted as client traffic.
  */
 public final class MetricsChannelInitializer extends ChannelInitializer<Channel> {
@@ -31,10 +29,7 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         this.router = router;
         this.metrics = metrics;
         this.channels = channels;
-        this.httpDecoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.http().maxInitialLineBytes())
-                .setMaxHeaderSize(config.http().maxHeaderBytes())
-                .setValidateHeaders(true);
+        this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
     }
 
     @Override
@@ -43,8 +38,7 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
-        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(httpDecoderConfig));
-        p.addLast(PipelineNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxContentBytes()));
+        HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, java.util.Map.of())); // no WebSocket endpoint here
     }
 }

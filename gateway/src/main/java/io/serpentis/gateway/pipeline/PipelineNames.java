@@ -10,8 +10,6 @@ package io.serpentis.gateway.pipeline;
  * {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
 public final class PipelineNames {
-    /** Netty's {@code HttpServerCodec}, on the metrics-only listener ({@code --metrics-port}). */
-    public static final String HTTP_CODEC = "httpCodec";
     /** {@code ConnectionMetricsHandler}: counts the bytes read and written (first, so it sees the wire). */
     public static final String CONNECTION_METRICS = "connectionMetrics";
     /** {@code LivenessHandler}: HTTP idle timeout, then WebSocket pings and the liveness timeout. */
