@@ -195,13 +195,7 @@ function feedState(state, detail) {
 }
 
 const feed = new DashboardFeed({
-  onSnapshot: (message) => {
-    store.replaceAll(message.clients);
-    store.redisStatus = message.redis_status ?? null;
-    store.dataSource = null;
-    updated();
-    refresh();
-  },
+  onSnapshot: render, // a feed snapshot has the shape of GET /statuses, without data_source
   onDelta: (message) => {
     store.apply(message.clients, message.removed);
     store.redisStatus = message.redis_status ?? store.redisStatus;
