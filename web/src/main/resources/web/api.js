@@ -37,8 +37,9 @@ export async function adminFetch(url, options = {}) {
   return response;
 }
 
-function asRecord(value) {
-  return value !== null && typeof value === 'object' ? value : {};
+/** A JSON object as it is; anything else (null, an array, a string, a number) as an empty object. */
+export function asRecord(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
 /** The text of a reply: {"message": ...} or {"detail": ...}, else the status line. */

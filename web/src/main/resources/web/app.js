@@ -7,7 +7,7 @@
 //
 // Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML.
 
-import { adminFetch, replyText, sendCommand } from './api.js';
+import { adminFetch, asRecord, replyText, sendCommand } from './api.js';
 import { DashboardFeed } from './feed.js';
 import { ClientStore } from './store.js';
 import { ClientTable, renderDetails } from './table.js';
@@ -109,7 +109,7 @@ function drawRate() {
  * ({"redis_status": ..., "clients": {"<id>": {"<field>": "<string>"}}, "data_source": ...}).
  */
 export function render(snapshot) {
-  const data = snapshot !== null && typeof snapshot === 'object' ? snapshot : {};
+  const data = asRecord(snapshot);
   store.replaceAll(data.clients);
   store.redisStatus = data.redis_status ?? null;
   store.dataSource = data.data_source ?? null;

@@ -4,9 +4,7 @@
 // A record is {"<field>": "<string>"} exactly as GET /statuses lists it; the store never interprets values
 // beyond what the view needs (connected, times).
 
-function asRecord(value) {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
-}
+import { asRecord } from './api.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 
