@@ -49,7 +49,12 @@ export async function replyText(response) {
   return typeof text === 'string' ? text : `${response.status} ${response.statusText}`;
 }
 
-const VERBS = { pause: 'Pause', resume: 'Resume', disconnect: 'Disconnect' };
+/** The commands an operator can send a client: wire name → button label. */
+export const COMMANDS = new Map([
+  ['pause', 'Pause'],
+  ['resume', 'Resume'],
+  ['disconnect', 'Disconnect'],
+]);
 
 /**
  * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok, text} for the operator; the id
@@ -62,7 +67,7 @@ export async function sendCommand(id, action) {
     body: JSON.stringify({ command: action }),
   });
   if (response.status === 202) {
-    return { ok: true, text: `${VERBS[action] ?? action} command sent to client ${id}.` };
+    return { ok: true, text: `${COMMANDS.get(action) ?? action} command sent to client ${id}.` };
   }
   return { ok: false, text: await replyText(response) };
 }

@@ -4,14 +4,11 @@
 //
 // Client data is only ever inserted as text (textContent, Text nodes via append), never parsed as HTML.
 
+import { COMMANDS } from './api.js';
+
 const OVERSCAN = 8;
 const BAR_FIELDS = new Set(['cpu_usage', 'memory_usage']);
 const SHOWN_ELSEWHERE = new Set(['connected', 'last_seen', 'disconnect_time', 'status_detail']);
-const ACTIONS = [
-  ['pause', 'Pause'],
-  ['resume', 'Resume'],
-  ['disconnect', 'Disconnect'],
-];
 
 /** An element with a class and children; strings become Text nodes. */
 export function el(tag, className, ...children) {
@@ -187,7 +184,7 @@ export class ClientTable {
     }
 
     const actions = el('td', 'actions');
-    for (const [action, label] of ACTIONS) {
+    for (const [action, label] of COMMANDS) {
       const button = el('button', action === 'disconnect' ? 'danger' : null, label);
       button.type = 'button';
       button.disabled = !connected;
