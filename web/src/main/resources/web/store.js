@@ -28,7 +28,6 @@ export class ClientStore {
     this.connected = 0;
     this.redisStatus = null;
     this.dataSource = null;
-    this.version = 0;
   }
 
   /** Replaces everything with {"<id>": fields} (a snapshot or a poll). */
@@ -38,7 +37,6 @@ export class ClientStore {
     for (const [id, fields] of Object.entries(asRecord(clients))) {
       this.put(id, fields);
     }
-    this.version++;
   }
 
   /** Applies a delta: full records of changed clients, removed ids. */
@@ -53,7 +51,6 @@ export class ClientStore {
         this.clients.delete(String(id));
       }
     }
-    this.version++;
   }
 
   put(id, value) {
