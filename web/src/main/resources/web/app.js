@@ -13,6 +13,7 @@ import { ClientStore } from './store.js';
 import { ClientTable, renderDetails } from './table.js';
 
 const POLL_INTERVAL_MS = 5000;
+const POLL_INTERVAL_TEXT = `${POLL_INTERVAL_MS / 1000} s`;
 const RATE_WINDOW_MS = 10000;
 const STORE_LABELS = new Map([
   ['embedded', ['Embedded store (no Redis configured)', 'ok']],
@@ -24,7 +25,7 @@ const FEED_LABELS = new Map([
   ['connecting', ['Connecting…', 'connecting']],
   ['live', ['Live', 'live']],
   ['resyncing', ['Resyncing…', 'connecting']],
-  ['offline', ['Unavailable, polling every 5 s', 'offline']],
+  ['offline', [`Unavailable, polling every ${POLL_INTERVAL_TEXT}`, 'offline']],
 ]);
 
 const byId = (id) => document.getElementById(id);
@@ -152,7 +153,7 @@ export async function poll() {
       showBanner('error', null);
     }
   } catch (e) {
-    showBanner('error', `Could not load client statuses: ${e.message}. Retrying every 5 s.`);
+    showBanner('error', `Could not load client statuses: ${e.message}. Retrying every ${POLL_INTERVAL_TEXT}.`);
   } finally {
     inFlight = false;
     if (again) {

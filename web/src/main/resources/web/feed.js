@@ -11,6 +11,7 @@
 
 import { adminToken, asRecord } from './api.js';
 
+const FEED_PATH = '/ws/dashboard';
 export const SUBPROTOCOL = 'serpentis.dashboard.v1';
 const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RETRY_MIN_MS = 1000;
@@ -35,7 +36,7 @@ export class DashboardFeed {
 
   url() {
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${window.location.host}/ws/dashboard`;
+    return `${scheme}://${window.location.host}${FEED_PATH}`;
   }
 
   start() {
