@@ -57,8 +57,9 @@ export const COMMANDS = new Map([
 ]);
 
 /**
- * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok, text} for the operator; the id
- * is percent-encoded, so any id (with "/", spaces, non-ASCII) addresses its client.
+ * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok: true} when the gateway sent the
+ * command, else to {ok: false, text} with its reply; the id is percent-encoded, so any id (with "/", spaces,
+ * non-ASCII) addresses its client.
  */
 export async function sendCommand(id, action) {
   const response = await adminFetch(`/api/v1/clients/${encodeURIComponent(id)}/commands`, {
@@ -67,7 +68,7 @@ export async function sendCommand(id, action) {
     body: JSON.stringify({ command: action }),
   });
   if (response.status === 202) {
-    return { ok: true, text: `${COMMANDS.get(action) ?? action} command sent to client ${id}.` };
+    return { ok: true };
   }
   return { ok: false, text: await replyText(response) };
 }
