@@ -87,7 +87,7 @@ export function isolated(value) {
     marker.className = 'codepoint';
     marker.textContent = `⟨${codePoint(ch)}⟩`;
     const name = NAMES.get(ch.codePointAt(0));
-    marker.title = name ? `${codePoint(ch)} ${name}` : `${codePoint(ch)}, an invisible or control character`;
+    marker.title = name ? `${codePoint(ch)} ${name}` : `${codePoint(ch)}, shown as its code point`;
     node.append(marker);
   });
   return node;
