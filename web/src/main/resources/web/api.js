@@ -37,8 +37,9 @@ export async function adminFetch(url, options = {}) {
   return response;
 }
 
-function asRecord(value) {
-  return value !== null && typeof value === 'object' ? value : {};
+/** A JSON object as it is; anything else (null, an array, a string, a number) as an empty object. */
+export function asRecord(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
 /** The text of a reply: {"message": ...} or {"detail": ...}, else the status line. */
@@ -48,11 +49,17 @@ export async function replyText(response) {
   return typeof text === 'string' ? text : `${response.status} ${response.statusText}`;
 }
 
-const VERBS = { pause: 'Pause', resume: 'Resume', disconnect: 'Disconnect' };
+/** The commands an operator can send a client: wire name → button label. */
+export const COMMANDS = new Map([
+  ['pause', 'Pause'],
+  ['resume', 'Resume'],
+  ['disconnect', 'Disconnect'],
+]);
 
 /**
- * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok, text} for the operator; the id
- * is percent-encoded, so any id (with "/", spaces, non-ASCII) addresses its client.
+ * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok: true} when the gateway sent the
+ * command, else to {ok: false, text} with its reply; the id is percent-encoded, so any id (with "/", spaces,
+ * non-ASCII) addresses its client.
  */
 export async function sendCommand(id, action) {
   const response = await adminFetch(`/api/v1/clients/${encodeURIComponent(id)}/commands`, {
@@ -61,7 +68,7 @@ export async function sendCommand(id, action) {
     body: JSON.stringify({ command: action }),
   });
   if (response.status === 202) {
-    return { ok: true, text: `${VERBS[action] ?? action} command sent to client ${id}.` };
+    return { ok: true };
   }
   return { ok: false, text: await replyText(response) };
 }

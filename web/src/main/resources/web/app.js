@@ -5,14 +5,17 @@
 // poll() fetches GET /statuses every 5 s and render(snapshot) draws it; it keeps trying the feed and stops polling
 // once the feed is back.
 //
-// Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML.
+// Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML, and always through
+// visible.js: isolated from the text around it, with invisible and bidi-control characters shown as markers.
 
-import { adminFetch, replyText, sendCommand } from './api.js';
+import { COMMANDS, adminFetch, asRecord, replyText, sendCommand } from './api.js';
 import { DashboardFeed } from './feed.js';
 import { ClientStore } from './store.js';
 import { ClientTable, renderDetails } from './table.js';
+import { isolated } from './visible.js';
 
 const POLL_INTERVAL_MS = 5000;
+const POLL_INTERVAL_TEXT = `${POLL_INTERVAL_MS / 1000} s`;
 const RATE_WINDOW_MS = 10000;
 const STORE_LABELS = new Map([
   ['embedded', ['Embedded store (no Redis configured)', 'ok']],
@@ -24,7 +27,7 @@ const FEED_LABELS = new Map([
   ['connecting', ['Connecting…', 'connecting']],
   ['live', ['Live', 'live']],
   ['resyncing', ['Resyncing…', 'connecting']],
-  ['offline', ['Unavailable, polling every 5 s', 'offline']],
+  ['offline', [`Unavailable, polling every ${POLL_INTERVAL_TEXT}`, 'offline']],
 ]);
 
 const byId = (id) => document.getElementById(id);
@@ -34,10 +37,11 @@ const filter = { query: '', state: 'all', sort: 'id', descending: false };
 let selected = null;
 const updates = [];
 
+/** Shows a banner: text is a string, or an array of strings and nodes (client data as isolated()); null hides. */
 function showBanner(id, text, kind) {
   const banner = byId(id);
   banner.hidden = !text;
-  banner.textContent = text ?? '';
+  banner.replaceChildren(...(Array.isArray(text) ? text : [text ?? '']));
   if (kind) banner.className = `banner ${kind}`;
 }
 
@@ -81,7 +85,7 @@ function drawDetails() {
   const entry = selected === null ? null : store.get(selected);
   panel.hidden = entry === undefined || entry === null;
   if (!panel.hidden) {
-    byId('details-title').textContent = entry.id;
+    byId('details-title').replaceChildren(isolated(entry.id));
     renderDetails(byId('details-fields'), entry.fields);
   }
 }
@@ -109,7 +113,7 @@ function drawRate() {
  * ({"redis_status": ..., "clients": {"<id>": {"<field>": "<string>"}}, "data_source": ...}).
  */
 export function render(snapshot) {
-  const data = snapshot !== null && typeof snapshot === 'object' ? snapshot : {};
+  const data = asRecord(snapshot);
   store.replaceAll(data.clients);
   store.redisStatus = data.redis_status ?? null;
   store.dataSource = data.data_source ?? null;
@@ -122,9 +126,13 @@ export function render(snapshot) {
 async function command(id, action) {
   try {
     const { ok, text } = await sendCommand(id, action);
-    showBanner('notice', text, ok ? 'ok' : 'error');
+    if (ok) {
+      showBanner('notice', [`${COMMANDS.get(action) ?? action} command sent to client `, isolated(id), '.'], 'ok');
+    } else {
+      showBanner('notice', [isolated(text)], 'error'); // the gateway's reply may quote the id
+    }
   } catch (e) {
-    showBanner('notice', `Could not send ${action} to ${id}: ${e.message}`, 'error');
+    showBanner('notice', [`Could not send ${action} to `, isolated(id), `: ${e.message}`], 'error');
   }
   if (!feedLive) poll();
 }
@@ -152,7 +160,7 @@ export async function poll() {
       showBanner('error', null);
     }
   } catch (e) {
-    showBanner('error', `Could not load client statuses: ${e.message}. Retrying every 5 s.`);
+    showBanner('error', `Could not load client statuses: ${e.message}. Retrying every ${POLL_INTERVAL_TEXT}.`);
   } finally {
     inFlight = false;
     if (again) {
@@ -195,13 +203,7 @@ function feedState(state, detail) {
 }
 
 const feed = new DashboardFeed({
-  onSnapshot: (message) => {
-    store.replaceAll(message.clients);
-    store.redisStatus = message.redis_status ?? null;
-    store.dataSource = null;
-    updated();
-    refresh();
-  },
+  onSnapshot: render, // a feed snapshot has the shape of GET /statuses, without data_source
   onDelta: (message) => {
     store.apply(message.clients, message.removed);
     store.redisStatus = message.redis_status ?? store.redisStatus;

@@ -9,8 +9,9 @@
 // as the subprotocol "bearer.<token>" next to "serpentis.dashboard.v1" (the one the gateway selects), or, if it
 // contains characters a subprotocol cannot carry, as a token query parameter.
 
-import { adminToken } from './api.js';
+import { adminToken, asRecord } from './api.js';
 
+const FEED_PATH = '/ws/dashboard';
 export const SUBPROTOCOL = 'serpentis.dashboard.v1';
 const TOKEN_CHARS = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RETRY_MIN_MS = 1000;
@@ -35,7 +36,7 @@ export class DashboardFeed {
 
   url() {
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    return `${scheme}://${window.location.host}/ws/dashboard`;
+    return `${scheme}://${window.location.host}${FEED_PATH}`;
   }
 
   start() {
@@ -120,8 +121,7 @@ export class DashboardFeed {
       // No prototype: an id such as "__proto__" stays an ordinary key.
       this.parts = { seq: message.seq, clients: Object.create(null), received: 0 };
     }
-    const part = message.clients !== null && typeof message.clients === 'object' ? message.clients : {};
-    for (const [id, fields] of Object.entries(part)) {
+    for (const [id, fields] of Object.entries(asRecord(message.clients))) {
       this.parts.clients[id] = fields;
     }
     this.parts.received++;

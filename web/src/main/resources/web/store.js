@@ -4,9 +4,7 @@
 // A record is {"<field>": "<string>"} exactly as GET /statuses lists it; the store never interprets values
 // beyond what the view needs (connected, times).
 
-function asRecord(value) {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
-}
+import { asRecord } from './api.js';
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 
@@ -30,7 +28,6 @@ export class ClientStore {
     this.connected = 0;
     this.redisStatus = null;
     this.dataSource = null;
-    this.version = 0;
   }
 
   /** Replaces everything with {"<id>": fields} (a snapshot or a poll). */
@@ -40,7 +37,6 @@ export class ClientStore {
     for (const [id, fields] of Object.entries(asRecord(clients))) {
       this.put(id, fields);
     }
-    this.version++;
   }
 
   /** Applies a delta: full records of changed clients, removed ids. */
@@ -55,7 +51,6 @@ export class ClientStore {
         this.clients.delete(String(id));
       }
     }
-    this.version++;
   }
 
   put(id, value) {

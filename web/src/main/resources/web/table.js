@@ -2,16 +2,15 @@
 // exist in the DOM, between two spacer rows that keep the scroll height right, so 10,000 clients scroll and
 // update as smoothly as 10. Every row has the same height (style.css: --row-height).
 //
-// Client data is only ever inserted as text (textContent, Text nodes via append), never parsed as HTML.
+// Client data is only ever inserted as text (textContent, Text nodes via append), never parsed as HTML, and
+// always through visible.js: isolated from the text around it, with invisible and bidi-control characters shown.
+
+import { COMMANDS } from './api.js';
+import { isolated, isolatedText } from './visible.js';
 
 const OVERSCAN = 8;
 const BAR_FIELDS = new Set(['cpu_usage', 'memory_usage']);
 const SHOWN_ELSEWHERE = new Set(['connected', 'last_seen', 'disconnect_time', 'status_detail']);
-const ACTIONS = [
-  ['pause', 'Pause'],
-  ['resume', 'Resume'],
-  ['disconnect', 'Disconnect'],
-];
 
 /** An element with a class and children; strings become Text nodes. */
 export function el(tag, className, ...children) {
@@ -21,17 +20,17 @@ export function el(tag, className, ...children) {
   return node;
 }
 
-/** A server timestamp (ISO-8601) as "YYYY-MM-DD HH:MM:SS UTC"; anything else as it is. */
+/** A server timestamp (ISO-8601) as "YYYY-MM-DD HH:MM:SS UTC"; anything else as it is (isolated). */
 export function timeElement(value) {
   const node = document.createElement('time');
   const text = typeof value === 'string' ? value : '';
   const date = new Date(text);
   if (text && !Number.isNaN(date.getTime())) {
     node.dateTime = date.toISOString();
-    node.title = text;
+    node.title = isolatedText(text);
     node.textContent = date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   } else {
-    node.textContent = text || '–';
+    node.append(text ? isolated(text) : '–');
   }
   return node;
 }
@@ -52,11 +51,11 @@ function bar(value) {
 
 function attribute(name, value) {
   const text = String(value);
-  const item = el('li', BAR_FIELDS.has(name) ? 'attr bar' : 'attr', el('span', 'name', name));
+  const item = el('li', BAR_FIELDS.has(name) ? 'attr bar' : 'attr', el('span', 'name', isolated(name)));
   const meter = BAR_FIELDS.has(name) ? bar(text) : null;
   if (meter) item.append(meter);
-  item.append(el('span', 'value', text));
-  item.title = `${name}: ${text}`;
+  item.append(el('span', 'value', isolated(text)));
+  item.title = `${isolatedText(name)}: ${isolatedText(text)}`;
   return item;
 }
 
@@ -160,9 +159,9 @@ export class ClientTable {
 
   row(entry) {
     const { id, fields, connected } = entry;
-    const idButton = el('button', 'link', id);
+    const idButton = el('button', 'link', isolated(id));
     idButton.type = 'button';
-    idButton.title = `Show every attribute of ${id}`;
+    idButton.title = `Show every attribute of ${isolatedText(id)}`;
     idButton.addEventListener('click', () => this.onSelect(id));
     const idCell = el('th', 'id', idButton);
     idCell.scope = 'row';
@@ -176,9 +175,10 @@ export class ClientTable {
     } else {
       when.append(timeElement(fields.disconnect_time));
       if (fields.status_detail !== undefined) {
-        when.append(el('span', 'reason', String(fields.status_detail)));
+        when.append(el('span', 'reason', isolated(String(fields.status_detail))));
       }
-      when.title = `Disconnected ${fields.disconnect_time ?? ''} — ${fields.status_detail ?? ''}`;
+      when.title = `Disconnected ${isolatedText(fields.disconnect_time ?? '')} — `
+        + isolatedText(fields.status_detail ?? '');
     }
 
     const details = el('ul', 'attrs');
@@ -187,12 +187,12 @@ export class ClientTable {
     }
 
     const actions = el('td', 'actions');
-    for (const [action, label] of ACTIONS) {
+    for (const [action, label] of COMMANDS) {
       const button = el('button', action === 'disconnect' ? 'danger' : null, label);
       button.type = 'button';
       button.disabled = !connected;
       button.dataset.action = action;
-      button.setAttribute('aria-label', `${label} ${id}`);
+      button.setAttribute('aria-label', `${label} ${isolatedText(id)}`);
       button.addEventListener('click', () => this.onAction(id, action));
       actions.append(button);
     }
@@ -204,15 +204,15 @@ export class ClientTable {
   }
 }
 
-/** Fills the details panel with every field of a record. */
+/** Fills the details panel with every field of a record, names and values isolated. */
 export function renderDetails(list, fields) {
   const items = [];
   for (const [name, value] of Object.entries(fields)) {
-    items.push(el('dt', null, name));
+    items.push(el('dt', null, isolated(name)));
     const dd = el('dd', null);
     const meter = BAR_FIELDS.has(name) ? bar(String(value)) : null;
     if (meter) dd.append(meter, ' ');
-    dd.append(String(value));
+    dd.append(isolated(String(value)));
     items.push(dd);
   }
   list.replaceChildren(...items);
