@@ -54,9 +54,9 @@ public final class GatewayMetrics {
         CAPACITY,
         /** A socket beyond the accept cap, closed unread. */
         SOCKET_CAPACITY,
-        /** A WebSocket upgrade beyond {@code --max-connections-per-address} (429). */
+        /** A socket beyond {@code --max-connections-per-address}, answered 429 at accept. */
         ADDRESS_CONNECTIONS,
-        /** A WebSocket upgrade beyond {@code --connection-rate-per-address} (429). */
+        /** A socket beyond {@code --connection-rate-per-address}, answered 429 at accept. */
         ADDRESS_RATE,
         /** A malformed or ambiguous HTTP request: smuggling attempts among them (400, 505). */
         HTTP_MALFORMED,

@@ -42,6 +42,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
     private final Map<String, WsEndpoint> wsEndpoints;
+    private final AcceptGate acceptGate;
 
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
             StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
@@ -57,6 +58,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         this.channels = channels;
         this.feed = feed;
         this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
+        this.acceptGate = new AcceptGate(router.access().connections(), router.responses(), metrics);
         WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(config.ws().maxFrameBytes())
                 .expectMaskedFrames(true)
@@ -84,11 +86,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
-        if (!router.access().connections().openSocket(ch)) {
-            // Far over the connection cap: not worth a single read (the cap, with its margin, is in AccessPolicy).
-            metrics.refused(GatewayMetrics.Refusal.SOCKET_CAPACITY);
-            ch.close();
-            return;
+        if (!acceptGate.admit(ch)) {
+            return; // refused for its address (answered 429) or over the socket cap (closed unread)
         }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
