@@ -41,6 +41,7 @@ import io.serpentis.gateway.http.UpgradeRequiredRoute;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.MeterFilters;
 import io.serpentis.gateway.metrics.StandardMetrics;
+import io.serpentis.gateway.pipeline.AcceptErrorHandler;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.pipeline.MetricsChannelInitializer;
 import io.serpentis.gateway.registry.ClientCommand;
@@ -184,12 +185,14 @@ public final class GatewayServer implements AutoCloseable {
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
         HttpRouter router = buildRouter(responses, assets, connections);
         WsMessageCodec codec = new WsMessageCodec(config.limits());
+        AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
@@ -200,6 +203,7 @@ public final class GatewayServer implements AutoCloseable {
                     .group(acceptGroup, group)
                     .channel(channelType)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    .handler(acceptErrors)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new MetricsChannelInitializer(config, metricsRouter(responses, connections), metrics,
                             channels))

@@ -95,7 +95,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
-        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
         p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
