@@ -47,6 +47,6 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
-        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket endpoint
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket
     }
 }
