@@ -276,19 +276,21 @@ public final class GatewayCommand implements Callable<Integer> {
 
     // ---- connection and rate limits
     @Option(names = "--max-connections", defaultValue = "${env:GATEWAY_MAX_CONNECTIONS:-100000}",
-            description = "Most WebSocket connections at once; further upgrades get 503. Env: GATEWAY_MAX_CONNECTIONS.")
+            description = "Most WebSocket connections at once; further upgrades get 503 (sockets beyond it plus a "
+                    + "margin are closed at accept). Env: GATEWAY_MAX_CONNECTIONS.")
     int maxConnections;
 
     @Option(names = "--max-connections-per-address",
             defaultValue = "${env:GATEWAY_MAX_CONNECTIONS_PER_ADDRESS:-1000}",
-            description = "Most WebSocket connections at once from one address (IPv4, or IPv6 /64); 429 beyond; "
-                    + "0 = no limit. Env: GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.")
+            description = "Most sockets (HTTP and WebSocket, counted from accept) open at once from one address "
+                    + "(IPv4, or IPv6 /64); 429 at accept beyond; 0 = no limit. "
+                    + "Env: GATEWAY_MAX_CONNECTIONS_PER_ADDRESS.")
     int maxConnectionsPerAddress;
 
     @Option(names = "--connection-rate-per-address",
             defaultValue = "${env:GATEWAY_CONNECTION_RATE_PER_ADDRESS:-50}",
-            description = "New WebSocket connections per second one address may open on average; 429 beyond; "
-                    + "0 = no limit. Env: GATEWAY_CONNECTION_RATE_PER_ADDRESS.")
+            description = "New sockets (HTTP and WebSocket) per second one address may open on average; 429 at "
+                    + "accept beyond; 0 = no limit. Env: GATEWAY_CONNECTION_RATE_PER_ADDRESS.")
     int connectionRatePerAddress;
 
     @Option(names = "--connection-burst-per-address",

@@ -41,12 +41,15 @@ import io.serpentis.gateway.http.UpgradeRequiredRoute;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.MeterFilters;
 import io.serpentis.gateway.metrics.StandardMetrics;
+import io.serpentis.gateway.pipeline.AcceptErrorHandler;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.pipeline.MetricsChannelInitializer;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.internal.Timestamps;
+import io.serpentis.gateway.security.ClientAuthenticator;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.store.RedisStatusStore;
 import io.serpentis.gateway.store.StatusStore;
@@ -178,14 +181,18 @@ public final class GatewayServer implements AutoCloseable {
                 .addClasspathDirectory(loader, "web", "index.html")
                 .addClasspathResource(loader, "openapi.json", "/openapi.json")
                 .build();
-        HttpRouter router = buildRouter(responses, assets);
+        // One limiter for every listener: a socket counts against the caps whichever port it came in on.
+        ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
+        HttpRouter router = buildRouter(responses, assets, connections);
         WsMessageCodec codec = new WsMessageCodec(config.limits());
+        AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
 
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, group)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
@@ -196,8 +203,10 @@ public final class GatewayServer implements AutoCloseable {
                     .group(acceptGroup, group)
                     .channel(channelType)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    .handler(acceptErrors)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new MetricsChannelInitializer(config, metricsRouter(responses), metrics, channels))
+                    .childHandler(new MetricsChannelInitializer(config, metricsRouter(responses, connections), metrics,
+                            channels))
                     .bind(sc.host(), config.metrics().port()).sync().channel();
         }
 
@@ -211,12 +220,13 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private HttpRouter buildRouter(HttpResponses responses, StaticAssets assets) {
+    private HttpRouter buildRouter(HttpResponses responses, StaticAssets assets, ConnectionLimiter connections) {
         Set<HttpMethod> get = Set.of(HttpMethod.GET);
         Set<HttpMethod> post = Set.of(HttpMethod.POST);
         HttpRouter.Builder b = HttpRouter.builder()
                 .responses(responses)
-                .access(new AccessPolicy(config.security(), metrics))
+                .access(new AccessPolicy(config.security(), new ClientAuthenticator(config.security().clientAuth()),
+                        connections, metrics))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, () -> draining))
@@ -243,11 +253,12 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The routes of the separate metrics listener: {@code /metrics} and {@code /livez}, nothing else. */
-    private HttpRouter metricsRouter(HttpResponses responses) {
+    private HttpRouter metricsRouter(HttpResponses responses, ConnectionLimiter connections) {
         Set<HttpMethod> get = Set.of(HttpMethod.GET);
         return HttpRouter.builder()
                 .responses(responses)
-                .access(new AccessPolicy(config.security()))
+                .access(new AccessPolicy(config.security(), new ClientAuthenticator(config.security().clientAuth()),
+                        connections, null))
                 .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
                 .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
                 .build();

@@ -11,11 +11,12 @@ import java.time.Duration;
  * @param maxConnections most WebSocket connections open at once; the next upgrade is answered 503, and sockets
  *     beyond this plus a margin for HTTP requests (a quarter, at least 1024) are closed at accept; default 100000
  *     ({@code --max-connections})
- * @param maxConnectionsPerAddress most WebSocket connections open at once from one source address (429 beyond);
- *     0 means no limit; default 1000 ({@code --max-connections-per-address})
- * @param connectionRatePerAddress new WebSocket connections per second one source address may open, on average
- *     (429 beyond); 0 means no limit; default 50 ({@code --connection-rate-per-address})
- * @param connectionBurstPerAddress how many new connections one source address may open at once before the rate
+ * @param maxConnectionsPerAddress most sockets open at once from one source address, HTTP and WebSocket alike,
+ *     counted from the moment each is accepted (beyond it a socket is answered 429 at accept, before any request is
+ *     read); 0 means no limit; default 1000 ({@code --max-connections-per-address})
+ * @param connectionRatePerAddress new sockets per second one source address may open, on average, charged once per
+ *     accepted socket (429 at accept beyond); 0 means no limit; default 50 ({@code --connection-rate-per-address})
+ * @param connectionBurstPerAddress how many new sockets one source address may open at once before the rate
  *     applies; default 500 ({@code --connection-burst-per-address})
  * @param limitLoopback whether the per-address limits also apply to loopback peers; default {@code false}, because
  *     on loopback the "address" is a local reverse proxy, the load generator or a local tool rather than one

@@ -37,8 +37,9 @@ import org.jspecify.annotations.Nullable;
  *       when one is configured (cross-site WebSocket hijacking). CORS is closed: no response grants
  *       {@code Access-Control-Allow-*}, and a preflight is refused ({@link #checkPreflight}).
  *   <li><b>Clients</b> ({@link #admitClient}): the WebSocket upgrade of {@code /ws} passes the origin rule, the
- *       connection limits ({@link ConnectionLimiter}) and client authentication ({@link ClientAuthenticator}), in
- *       that order; what it is granted travels with the channel as an {@link Admission}.
+ *       global WebSocket cap ({@link ConnectionLimiter}) and client authentication ({@link ClientAuthenticator}), in
+ *       that order; what it is granted travels with the channel as an {@link Admission}. The per-address limits
+ *       apply earlier, to every socket at accept.
  * </ul>
  *
  * <p>Refusals are counted in {@code gateway.security.refusals}. Immutable (the limiter's counters aside) and
@@ -115,29 +116,24 @@ public final class AccessPolicy {
         this.metrics = metrics;
     }
 
-    /** The connection counters and limits (the accept-time socket cap is checked through it). */
+    /** The connection counters and limits (the accept-time socket limits are checked through it). */
     public ConnectionLimiter connections() {
         return connections;
     }
 
     /**
-     * Admits the WebSocket upgrade of a client: the origin rule ({@link #checkUpgrade}), then the connection limits
-     * (a slot held until {@code channel} closes), then client authentication.
+     * Admits the WebSocket upgrade of a client: the origin rule ({@link #checkUpgrade}), then the global WebSocket
+     * cap (a slot held until {@code channel} closes), then client authentication.
      */
     public ClientUpgrade admitClient(HttpRequest request, Channel channel) {
         Denial origin = checkUpgrade(request);
         if (origin != null) {
             return new ClientUpgrade(null, origin);
         }
-        ConnectionLimiter.Refusal limited = connections.tryAcquire(channel);
-        if (limited != null) {
-            count(switch (limited) {
-                case CAPACITY -> Refusal.CAPACITY;
-                case ADDRESS_CONNECTIONS -> Refusal.ADDRESS_CONNECTIONS;
-                case ADDRESS_RATE -> Refusal.ADDRESS_RATE;
-            });
-            int retryAfter = limited == ConnectionLimiter.Refusal.CAPACITY ? 5 : 1;
-            return new ClientUpgrade(null, new Denial(limited.status(), limited.detail(), null, retryAfter));
+        if (!connections.acquireWebSocket(channel)) {
+            count(Refusal.CAPACITY);
+            ConnectionLimiter.Refusal full = ConnectionLimiter.Refusal.CAPACITY;
+            return new ClientUpgrade(null, new Denial(full.status(), full.detail(), null, 5));
         }
         ClientAuthenticator.Result auth = clients.authenticate(request);
         if (auth.principal() == null) {

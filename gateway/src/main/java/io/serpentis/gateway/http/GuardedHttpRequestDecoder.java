@@ -17,12 +17,15 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.serpentis.gateway.config.DurationConverter;
+import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Netty's request decoder plus what it lets through and the one check that needs the byte stream:
@@ -44,6 +47,8 @@ import org.jspecify.annotations.Nullable;
  * Refusals are counted in {@code gateway.security.refusals}. Not sharable.
  */
 public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
+    private static final Logger log = LoggerFactory.getLogger(GuardedHttpRequestDecoder.class);
+
     private final Duration timeout;
     private final HttpResponses responses;
     private final GatewayMetrics metrics;
@@ -183,6 +188,9 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         }
         rejected = true;
         metrics.refused(Refusal.HTTP_TIMEOUT);
+        // A slow or stalled peer is expected behaviour (and may be many): DEBUG, counted as http_timeout.
+        ConnectionLog.debug(log, ctx.channel(), null, "request not complete within {}: 408",
+                DurationConverter.format(timeout));
         FullHttpResponse r = HttpResponses.closing(responses.detail(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
                 "Request not received in full within " + DurationConverter.format(timeout) + " (--request-timeout)"));
         // The encoder sits before this stage (towards the socket), so a write from here is encoded.

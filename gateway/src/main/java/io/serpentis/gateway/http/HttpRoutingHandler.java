@@ -3,6 +3,7 @@ package io.serpentis.gateway.http;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,6 +19,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.metrics.GatewayMetrics.HttpConnectionError;
 import java.time.Duration;
 import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
@@ -41,6 +44,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     private final HttpRouter router;
     private final Map<String, WsEndpoint> endpoints;
+    private final @Nullable GatewayMetrics metrics;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
     /** The last response said {@code Connection: close}: nothing after it is answered. */
@@ -48,13 +52,17 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     /** Routes requests through {@code router}; upgrades of {@code wsPath} go to the protocol stage. */
     public HttpRoutingHandler(HttpRouter router, String wsPath) {
-        this(router, Map.of(wsPath, WsEndpoint.of(wsPath)));
+        this(router, Map.of(wsPath, WsEndpoint.of(wsPath)), null);
     }
 
-    /** Routes requests through {@code router}; upgrades of the endpoints' paths go to the protocol stage. */
-    public HttpRoutingHandler(HttpRouter router, Map<String, WsEndpoint> endpoints) {
+    /**
+     * Routes requests through {@code router}; upgrades of the endpoints' paths go to the protocol stage. Connection
+     * errors are counted in {@code metrics} ({@code null}: not counted).
+     */
+    public HttpRoutingHandler(HttpRouter router, Map<String, WsEndpoint> endpoints, @Nullable GatewayMetrics metrics) {
         this.router = router;
         this.endpoints = endpoints;
+        this.metrics = metrics;
     }
 
     @Override
@@ -233,6 +241,13 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private void rejectMalformed(ChannelHandlerContext ctx, FullHttpRequest req) {
         Throwable cause = req.decoderResult().cause();
         req.release();
+        if (cause instanceof PrematureChannelClosureException) {
+            // The decoder's word for a connection closed inside a request head: nobody is left to answer.
+            closedMidRequest(ctx);
+            drain();
+            ctx.close();
+            return;
+        }
         HttpResponseStatus status;
         String message;
         if (cause instanceof RejectedRequestException rejected) {
@@ -274,12 +289,31 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ChannelErrors.isExpected(cause)) {
+        if (cause instanceof PrematureChannelClosureException) {
+            closedMidRequest(ctx); // the aggregator's word for a connection closed inside a request body
+        } else if (ChannelErrors.isExpected(cause)) {
+            count(HttpConnectionError.RESET);
             ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
         } else {
+            count(HttpConnectionError.UNEXPECTED);
             ConnectionLog.warn(FAILURES, ctx.channel(), null, "unexpected error", cause);
         }
         ctx.close();
+    }
+
+    /**
+     * The connection closed with a request partly received: the peer went away mid-request, or the gateway closed
+     * it after a 408. Expected peer behaviour: DEBUG, no stack trace.
+     */
+    private void closedMidRequest(ChannelHandlerContext ctx) {
+        count(HttpConnectionError.INCOMPLETE_REQUEST);
+        ConnectionLog.debug(log, ctx.channel(), null, "connection closed with a request partly received");
+    }
+
+    private void count(HttpConnectionError reason) {
+        if (metrics != null) {
+            metrics.httpConnectionError(reason);
+        }
     }
 
     private void drain() {

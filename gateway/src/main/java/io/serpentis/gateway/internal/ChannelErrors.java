@@ -1,6 +1,7 @@
 package io.serpentis.gateway.internal;
 
 import io.netty.channel.unix.Errors;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
@@ -9,9 +10,13 @@ import java.nio.channels.ClosedChannelException;
 public final class ChannelErrors {
     private ChannelErrors() {}
 
-    /** Whether {@code cause} is the ordinary noise of peers that reset or vanish. */
+    /**
+     * Whether {@code cause} is the ordinary noise of peers that reset or vanish, mid-message included (Netty's
+     * aggregators report a connection closed inside a message as a {@link PrematureChannelClosureException}).
+     */
     public static boolean isExpected(Throwable cause) {
-        if (cause instanceof ClosedChannelException || cause instanceof Errors.NativeIoException) {
+        if (cause instanceof ClosedChannelException || cause instanceof Errors.NativeIoException
+                || cause instanceof PrematureChannelClosureException) {
             return true;
         }
         if (cause instanceof SocketException || cause instanceof IOException) {

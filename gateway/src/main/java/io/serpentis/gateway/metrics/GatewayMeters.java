@@ -115,7 +115,22 @@ public enum GatewayMeters {
      * {@code GatewayMetrics.PolicyClose}).
      */
     WS_POLICY_CLOSES("gateway.ws.policy.closes", null,
-            "WebSocket connections closed for breaking a policy (rate limit, slow consumer, token), by reason");
+            "WebSocket connections closed for breaking a policy (rate limit, slow consumer, token), by reason"),
+
+    // ---- errors
+    /**
+     * Errors on HTTP connections (before any upgrade), tagged {@code reason} (see
+     * {@code GatewayMetrics.HttpConnectionError}): expected peer behaviour, logged at DEBUG, and the unexpected
+     * rest, logged at WARN.
+     */
+    HTTP_CONNECTION_ERRORS("gateway.http.connection.errors", null,
+            "Errors on HTTP connections: requests cut short, resets, and unexpected failures, by reason"),
+    /**
+     * Failed attempts to accept a socket on a listening port, tagged {@code reason} (see
+     * {@code GatewayMetrics.AcceptError}); accepting pauses for a second after each.
+     */
+    ACCEPT_ERRORS("gateway.accept.errors", null,
+            "Failed attempts to accept a connection (file descriptor limit, kernel memory), by reason");
 
     private final String meterName;
     private final @Nullable String baseUnit;

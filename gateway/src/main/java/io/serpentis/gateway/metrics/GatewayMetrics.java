@@ -54,9 +54,9 @@ public final class GatewayMetrics {
         CAPACITY,
         /** A socket beyond the accept cap, closed unread. */
         SOCKET_CAPACITY,
-        /** A WebSocket upgrade beyond {@code --max-connections-per-address} (429). */
+        /** A socket beyond {@code --max-connections-per-address}, answered 429 at accept. */
         ADDRESS_CONNECTIONS,
-        /** A WebSocket upgrade beyond {@code --connection-rate-per-address} (429). */
+        /** A socket beyond {@code --connection-rate-per-address}, answered 429 at accept. */
         ADDRESS_RATE,
         /** A malformed or ambiguous HTTP request: smuggling attempts among them (400, 505). */
         HTTP_MALFORMED,
@@ -68,6 +68,33 @@ public final class GatewayMetrics {
         HTTP_BODY_TOO_LARGE,
         /** A request not complete within {@code --request-timeout} (408). */
         HTTP_TIMEOUT;
+
+        final String tag = name().toLowerCase(Locale.ROOT);
+    }
+
+    /** What went wrong on an HTTP connection (before any upgrade): the bounded values of the {@code reason} tag. */
+    public enum HttpConnectionError {
+        /**
+         * The connection closed with a request partly received: the peer went away mid-request, or the gateway
+         * closed it after answering 408. Logged at DEBUG.
+         */
+        INCOMPLETE_REQUEST,
+        /** The peer reset the connection, or it broke (broken pipe, timed out). Logged at DEBUG. */
+        RESET,
+        /** Anything else: logged at WARN with its stack trace (rate-limited). */
+        UNEXPECTED;
+
+        final String tag = name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Why accepting a socket failed: the bounded values of the {@code reason} tag. */
+    public enum AcceptError {
+        /** The process's or the system's file descriptor limit ({@code EMFILE}, {@code ENFILE}). */
+        FILE_LIMIT,
+        /** The kernel is out of socket buffers or memory ({@code ENOBUFS}, {@code ENOMEM}). */
+        MEMORY,
+        /** Anything else. */
+        OTHER;
 
         final String tag = name().toLowerCase(Locale.ROOT);
     }
@@ -161,6 +188,8 @@ public final class GatewayMetrics {
     private final Timer tick;
     private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
     private final Map<PolicyClose, Counter> policyCloses = new EnumMap<>(PolicyClose.class);
+    private final Map<HttpConnectionError, Counter> httpConnectionErrors = new EnumMap<>(HttpConnectionError.class);
+    private final Map<AcceptError, Counter> acceptErrors = new EnumMap<>(AcceptError.class);
 
     /** Meters on {@code registry}, with the liveness histogram laid out for the default 30 s timeout. */
     public GatewayMetrics(MeterRegistry registry) {
@@ -284,6 +313,13 @@ public final class GatewayMetrics {
                     .description(GatewayMeters.WS_POLICY_CLOSES.description())
                     .tag("reason", c.tag)
                     .register(registry));
+        }
+        for (HttpConnectionError e : HttpConnectionError.values()) {
+            httpConnectionErrors.put(e, counter(GatewayMeters.HTTP_CONNECTION_ERRORS).tag("reason", e.tag)
+                    .register(registry));
+        }
+        for (AcceptError e : AcceptError.values()) {
+            acceptErrors.put(e, counter(GatewayMeters.ACCEPT_ERRORS).tag("reason", e.tag).register(registry));
         }
     }
 
@@ -465,5 +501,15 @@ public final class GatewayMetrics {
     /** Counts a WebSocket connection closed for breaking a policy. */
     public void policyClose(PolicyClose reason) {
         policyCloses.get(reason).increment();
+    }
+
+    /** Counts an error on an HTTP connection. */
+    public void httpConnectionError(HttpConnectionError reason) {
+        httpConnectionErrors.get(reason).increment();
+    }
+
+    /** Counts a failed attempt to accept a socket. */
+    public void acceptError(AcceptError reason) {
+        acceptErrors.get(reason).increment();
     }
 }

@@ -37,7 +37,8 @@ public final class MeterFilters {
                 .meterFilter(MeterFilter.maximumAllowableTags("gateway", "code", 32, MeterFilter.deny()))
                 .meterFilter(MeterFilter.maximumAllowableTags("gateway", "kind", 32, MeterFilter.deny()))
                 .meterFilter(MeterFilter.maximumAllowableTags("gateway", "result", 32, MeterFilter.deny()))
-                .meterFilter(MeterFilter.maximumAllowableTags("gateway", "reason", 32, MeterFilter.deny()))
+                // "reason" tags many meters (closes, refusals, policy closes, errors): the budget is shared by all
+                .meterFilter(MeterFilter.maximumAllowableTags("gateway", "reason", 64, MeterFilter.deny()))
                 .meterFilter(MeterFilter.maximumAllowableTags("gateway", "command", 16, MeterFilter.deny()))
                 .meterFilter(MeterFilter.maximumAllowableTags("gateway", "state", 8, MeterFilter.deny()))
                 .meterFilter(MeterFilter.maximumAllowableTags("lettuce", "command", 64, MeterFilter.deny()))

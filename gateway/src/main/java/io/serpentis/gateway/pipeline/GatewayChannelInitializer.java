@@ -42,6 +42,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
     private final Map<String, WsEndpoint> wsEndpoints;
+    private final AcceptGate acceptGate;
 
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
             StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
@@ -57,6 +58,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         this.channels = channels;
         this.feed = feed;
         this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
+        this.acceptGate = new AcceptGate(router.access().connections(), router.responses(), metrics);
         WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(config.ws().maxFrameBytes())
                 .expectMaskedFrames(true)
@@ -84,11 +86,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     @Override
     protected void initChannel(Channel ch) {
-        if (!router.access().connections().openSocket(ch)) {
-            // Far over the connection cap: not worth a single read (the cap, with its margin, is in AccessPolicy).
-            metrics.refused(GatewayMetrics.Refusal.SOCKET_CAPACITY);
-            ch.close();
-            return;
+        if (!acceptGate.admit(ch)) {
+            return; // refused for its address (answered 429) or over the socket cap (closed unread)
         }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
@@ -96,7 +95,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
-        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints));
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
         p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
         p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
         p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));

@@ -10,10 +10,13 @@ import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.ws.LivenessHandler;
+import java.util.Map;
 
 /**
  * The pipeline of the optional metrics listener ({@code --metrics-port}): plain HTTP only, with the same hardened
- * HTTP stages ({@link HttpStages}), limits, request timeout and idle timeout as the main port, routed through a router that holds only {@code /metrics} and {@code /livez}.
+ * HTTP stages ({@link HttpStages}), limits, request timeout and idle timeout as the main port, routed through a
+ * router that holds only {@code /metrics} and {@code /livez}. Its sockets pass the same accept-time limits, counted
+ * together with the main port's (the router's {@code ConnectionLimiter} is the main one).
  * Stage names are those of {@link PipelineNames}. No WebSocket stages; its bytes are not counted as client traffic.
  */
 public final class MetricsChannelInitializer extends ChannelInitializer<Channel> {
@@ -22,6 +25,7 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
     private final GatewayMetrics metrics;
     private final ChannelGroup channels;
     private final HttpDecoderConfig httpDecoderConfig;
+    private final AcceptGate acceptGate;
 
     public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, GatewayMetrics metrics,
             ChannelGroup channels) {
@@ -30,15 +34,19 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         this.metrics = metrics;
         this.channels = channels;
         this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
+        this.acceptGate = new AcceptGate(router.access().connections(), router.responses(), metrics);
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        if (!acceptGate.admit(ch)) {
+            return; // the same socket limits as the main port, counted together with its sockets
+        }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
-        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, java.util.Map.of())); // no WebSocket endpoint here
+        p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket
     }
 }

@@ -6,7 +6,8 @@ package io.serpentis.gateway.pipeline;
  * → wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with
  * Netty's frame decoder and encoder and removes {@code httpAggregator}; {@code wsFrames} then removes
  * {@code httpRouting}. An accepted upgrade of the dashboard feed's path replaces {@code wsFrames} with
- * {@code dashboardViewer} before the handshake. There is no compression stage, on purpose: no
+ * {@code dashboardViewer} before the handshake. A socket refused at accept for its address gets
+ * {@code acceptRefusal} as its only stage. There is no compression stage, on purpose: no
  * {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
 public final class PipelineNames {
@@ -33,6 +34,8 @@ public final class PipelineNames {
     public static final String WS_FRAMES = "wsFrames";
     /** {@code DashboardViewerHandler}: the dashboard feed, in place of {@code wsFrames} on {@code /ws/dashboard}. */
     public static final String DASHBOARD_VIEWER = "dashboardViewer";
+    /** {@code AcceptRefusalHandler}: the pre-encoded 429 of a socket refused at accept, its only stage. */
+    public static final String ACCEPT_REFUSAL = "acceptRefusal";
 
     private PipelineNames() {}
 }

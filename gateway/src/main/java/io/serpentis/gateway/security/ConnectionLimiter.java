@@ -15,29 +15,36 @@ import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Counts connections and decides whether one more may come in: the global WebSocket cap, a coarser cap on all
- * sockets checked at accept, and per source address (an IPv4 address, or an IPv6 /64 prefix, since one host
- * usually holds a whole /64) a cap on open WebSocket connections and a token bucket on new ones. Loopback peers
- * are exempt from the per-address rules unless configured otherwise.
+ * Counts sockets and connections and decides whether one more may come in. At accept, every socket (HTTP or
+ * WebSocket, from the moment it is accepted) passes a coarse global cap on sockets and, per source address (an IPv4
+ * address, or an IPv6 /64 prefix, since one host usually holds a whole /64), a token bucket on new sockets and a
+ * cap on open sockets ({@link #openSocket}). At the WebSocket upgrade only the global WebSocket cap remains
+ * ({@link #acquireWebSocket}). Loopback peers are exempt from the per-address rules unless configured otherwise.
  *
- * <p>Memory is bounded: open-connection counts exist only for addresses with open connections (so at most
- * {@code max-connections} of them), and the rate buckets live in an LRU table of {@value #ADDRESS_TABLE_SIZE}
- * addresses (an evicted address starts again with a full bucket). Thread-safe: counters are atomic, the LRU table
- * is guarded by its own lock (taken once per upgrade, never per message).
+ * <p>Memory is bounded: open-socket counts exist only for addresses with open sockets (so at most the socket cap of
+ * them), and the rate buckets live in an LRU table of {@value #ADDRESS_TABLE_SIZE} addresses (an evicted address
+ * starts again with a full bucket). Thread-safe: counters are atomic, the LRU table is guarded by its own lock
+ * (taken once per accepted socket, never per request or message).
  */
 public final class ConnectionLimiter {
     /** Most source addresses whose new-connection rate is tracked at once. */
     public static final int ADDRESS_TABLE_SIZE = 65_536;
 
-    /** Why an upgrade was refused, with the status it is answered with. */
+    /** Why a socket or an upgrade was refused, with the status it is answered with. */
     public enum Refusal {
-        /** The gateway holds {@code max-connections} WebSocket connections. */
+        /** At the upgrade: the gateway holds {@code max-connections} WebSocket connections. */
         CAPACITY(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "The gateway is at its connection limit (--max-connections); retry later"),
-        /** The address holds {@code max-connections-per-address} connections. */
+        /**
+         * At accept: the gateway holds its socket cap ({@code max-connections} plus a margin); the socket is closed
+         * unread, without an answer.
+         */
+        SOCKET_CAPACITY(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "The gateway is at its socket limit (--max-connections); retry later"),
+        /** At accept: the address holds {@code max-connections-per-address} sockets. */
         ADDRESS_CONNECTIONS(HttpResponseStatus.TOO_MANY_REQUESTS,
                 "Too many connections from this address (--max-connections-per-address)"),
-        /** The address opened connections faster than {@code connection-rate-per-address}. */
+        /** At accept: the address opened sockets faster than {@code connection-rate-per-address}. */
         ADDRESS_RATE(HttpResponseStatus.TOO_MANY_REQUESTS,
                 "Too many new connections from this address (--connection-rate-per-address); retry later");
 
@@ -106,44 +113,56 @@ public final class ConnectionLimiter {
     }
 
     /**
-     * At accept: counts the socket until it closes and returns {@code true}, or returns {@code false} when the
-     * gateway already holds the socket cap ({@code max-connections} plus a margin for HTTP requests and upgrades
-     * in progress), and the caller closes it unread.
+     * At accept: counts the socket until it closes and returns {@code null}, or says why it is refused. Every
+     * socket counts, whatever it goes on to do (an HTTP request, an upgrade, nothing at all):
+     *
+     * <ol>
+     *   <li>against the global socket cap ({@code max-connections} plus a margin for HTTP requests and upgrades in
+     *       progress): over it, {@link Refusal#SOCKET_CAPACITY}, and the caller closes the socket unread;
+     *   <li>against its address's new-connection rate, charged here once per socket (and not again at an
+     *       upgrade): {@link Refusal#ADDRESS_RATE};
+     *   <li>against its address's open-socket cap: {@link Refusal#ADDRESS_CONNECTIONS}.
+     * </ol>
+     *
+     * A socket refused for its address stays counted against the global cap until it closes (the caller answers it
+     * and closes it shortly), so that refused sockets cannot pile up beyond the cap either.
      */
-    public boolean openSocket(Channel channel) {
+    public @Nullable Refusal openSocket(Channel channel) {
         if (sockets.incrementAndGet() > socketLimit) {
             sockets.decrementAndGet();
-            return false;
+            return Refusal.SOCKET_CAPACITY;
         }
         channel.closeFuture().addListener(f -> sockets.decrementAndGet());
-        return true;
-    }
-
-    /**
-     * At a WebSocket upgrade: takes a connection slot for {@code channel}'s peer, released when the channel closes,
-     * or says why not. The per-address rate is charged before anything else is checked, so that refused attempts
-     * (a token being guessed, say) count against it too.
-     */
-    public @Nullable Refusal tryAcquire(Channel channel) {
         AddressKey key = perAddressKey(channel.remoteAddress());
-        if (key != null && config.connectionRatePerAddress() > 0 && !takeToken(key)) {
+        if (key == null) {
+            return null;
+        }
+        if (config.connectionRatePerAddress() > 0 && !takeToken(key)) {
             return Refusal.ADDRESS_RATE;
         }
-        if (webSockets.incrementAndGet() > config.maxConnections()) {
-            webSockets.decrementAndGet();
-            return Refusal.CAPACITY;
-        }
-        if (key != null && config.maxConnectionsPerAddress() > 0) {
+        if (config.maxConnectionsPerAddress() > 0) {
             int count = perAddress.merge(key, 1, Integer::sum); // atomic per key: the count after this one
             if (count > config.maxConnectionsPerAddress()) {
                 releaseAddress(key);
-                webSockets.decrementAndGet();
                 return Refusal.ADDRESS_CONNECTIONS;
             }
             channel.closeFuture().addListener(f -> releaseAddress(key));
         }
-        channel.closeFuture().addListener(f -> webSockets.decrementAndGet());
         return null;
+    }
+
+    /**
+     * At a WebSocket upgrade: takes one of the {@code max-connections} WebSocket slots for {@code channel}, released
+     * when the channel closes; {@code false} when none is left ({@link Refusal#CAPACITY}). The per-address rules
+     * were applied when the socket was accepted.
+     */
+    public boolean acquireWebSocket(Channel channel) {
+        if (webSockets.incrementAndGet() > config.maxConnections()) {
+            webSockets.decrementAndGet();
+            return false;
+        }
+        channel.closeFuture().addListener(f -> webSockets.decrementAndGet());
+        return true;
     }
 
     /** WebSocket connection slots held now. */
@@ -151,9 +170,14 @@ public final class ConnectionLimiter {
         return webSockets.get();
     }
 
-    /** Sockets open now (HTTP and WebSocket). */
+    /** Sockets open now (HTTP and WebSocket, and refused ones until they close). */
     public int sockets() {
         return sockets.get();
+    }
+
+    /** Source addresses with open sockets now (loopback ones only with {@code limit-loopback}). */
+    public int addressesWithSockets() {
+        return perAddress.size();
     }
 
     /** Source addresses whose new-connection rate is tracked now (at most {@value #ADDRESS_TABLE_SIZE}). */

@@ -2,11 +2,14 @@ package io.serpentis.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,9 +19,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.testing.LogCapture;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -173,5 +180,55 @@ class HttpRoutingHandlerTest {
         r.release();
         assertThat(ch.isOpen()).isFalse();
         assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void aPeerClosingInsideARequestIsCountedAndLoggedAtDebugOnly() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        EmbeddedChannel insideBody = counting(metrics);
+        EmbeddedChannel insideHead = counting(metrics);
+        try (LogCapture logs = new LogCapture("io.serpentis")) {
+            // What the aggregator fires when the connection closes inside a body (issue 11 point 8) ...
+            insideBody.pipeline().fireExceptionCaught(
+                    new PrematureChannelClosureException("Channel closed while still aggregating message"));
+            insideBody.checkException();
+            // ... and what the decoder passes on when it closes inside a head.
+            FullHttpRequest cut = request(HttpMethod.GET, "/hello");
+            cut.setDecoderResult(DecoderResult.failure(
+                    new PrematureChannelClosureException("Connection closed before received headers")));
+            insideHead.writeInbound(cut);
+            assertThat(logs.events()).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+            assertThat(logs.events()).noneMatch(e -> e.getThrowableProxy() != null);
+            assertThat(logs.lines()).contains(HttpRoutingHandler.class.getName()
+                    + " connection closed with a request partly received");
+        }
+        assertThat((Object) insideHead.readOutbound()).as("no answer to a peer that left").isNull();
+        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "incomplete_request").counter()
+                .count()).isEqualTo(2.0);
+        assertThat(insideBody.isOpen()).isFalse();
+        assertThat(insideHead.isOpen()).isFalse();
+        assertThat(insideBody.finish()).isFalse();
+        assertThat(insideHead.finish()).isFalse();
+    }
+
+    @Test
+    void resetsAndUnexpectedErrorsAreCountedApart() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        GatewayMetrics metrics = new GatewayMetrics(registry);
+        EmbeddedChannel bug = counting(metrics);
+        EmbeddedChannel reset = counting(metrics);
+        bug.pipeline().fireExceptionCaught(new IllegalStateException("a bug"));
+        reset.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
+        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "unexpected").counter().count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "reset").counter().count())
+                .isEqualTo(1.0);
+        assertThat(bug.finish()).isFalse();
+        assertThat(reset.finish()).isFalse();
+    }
+
+    private EmbeddedChannel counting(GatewayMetrics metrics) {
+        return new EmbeddedChannel(new HttpRoutingHandler(router, Map.of("/ws", WsEndpoint.of("/ws")), metrics));
     }
 }

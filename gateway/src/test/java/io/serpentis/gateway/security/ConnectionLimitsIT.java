@@ -6,16 +6,25 @@ import static org.awaitility.Awaitility.await;
 import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.RawWsClient;
 import io.serpentis.gateway.testing.WsTestClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Connection caps over real sockets (PROTOCOL.md section 7, weak point 2: "number of connections (no limit in the
- * code)"): the global cap answers 503, the per-address cap and rate answer 429, all before any WebSocket frame.
- * The tests run on loopback, so the per-address servers set {@code --limit-loopback}.
+ * code)"): the global cap answers 503 at the upgrade; the per-address cap and rate count every socket from accept
+ * and answer 429 there, before any request is read (issue 11 point 2). The tests run on loopback, so the
+ * per-address servers set {@code --limit-loopback}; every address of 127/8 is loopback on Linux, so sockets bound to
+ * 127.0.0.2, 127.0.0.3, ... come from distinct addresses.
  */
 class ConnectionLimitsIT {
 
@@ -30,6 +39,10 @@ class ConnectionLimitsIT {
     @RegisterExtension
     static final GatewayServerExtension rated = new GatewayServerExtension(c -> c.withSecurity(
             s -> s.withConnections(l -> l.withPerAddress(0, 1, 2, true))));
+
+    @RegisterExtension
+    static final GatewayServerExtension accepting = new GatewayServerExtension(c -> c.withSecurity(
+            s -> s.withConnections(l -> l.withPerAddress(100, 0, 1, true))));
 
     @Test
     void theGlobalCapAnswers503UntilAConnectionCloses() throws Exception {
@@ -86,5 +99,93 @@ class ConnectionLimitsIT {
                 + "(--connection-rate-per-address); retry later\"}");
         assertThat(rated.server().meterRegistry().get("gateway.security.refusals").tag("reason", "address_rate")
                 .counter().count()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void idleSocketsCountAgainstTheirAddressFromAcceptAndCannotCrowdOutAnother() throws Exception {
+        // The probe of issue 11: one address holding idle HTTP sockets (no request, nothing to upgrade) filled the
+        // accept-time cap, and every WebSocket client was refused. Now each counts against its address's cap.
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 150; i++) {
+                held.add(socketFrom("127.0.0.2", accepting.httpUri()));
+            }
+            // The 100 accepted sockets are told nothing; the 50 refused ones are answered at once, unasked.
+            List<Socket> answered = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                answered.clear();
+                for (Socket s : held) {
+                    if (s.getInputStream().available() > 0) {
+                        answered.add(s);
+                    }
+                }
+                assertThat(answered).hasSize(50);
+            });
+            assertThat(refusals(accepting, "address_connections")).isEqualTo(50.0);
+            answered.get(0).setSoTimeout(5000);
+            String answer = new String(answered.get(0).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 429 Too Many Requests\r\n");
+            assertThat(answer.toLowerCase(Locale.ROOT)).contains("retry-after: 1\r\n", "connection: close\r\n",
+                    "content-type: application/json\r\n");
+            assertThat(answer).endsWith("\r\n\r\n{\"detail\":\"Too many connections from this address "
+                    + "(--max-connections-per-address)\"}");
+
+            assertThat(upgradeFrom("127.0.0.3", accepting.wsUri())).as("another address is served")
+                    .startsWith("HTTP/1.1 101 ");
+            assertThat(upgradeFrom("127.0.0.2", accepting.wsUri())).as("the full one is not")
+                    .startsWith("HTTP/1.1 429 ");
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        // Closed sockets give their address its share back.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                () -> assertThat(upgradeFrom("127.0.0.2", accepting.wsUri())).startsWith("HTTP/1.1 101 "));
+    }
+
+    @Test
+    void plainSocketsAreChargedAgainstTheNewConnectionRate() throws Exception {
+        // A burst of 2, then 1 a second: two sockets that send nothing spend the burst.
+        try (Socket a = socketFrom("127.0.0.4", rated.httpUri()); Socket b = socketFrom("127.0.0.4", rated.httpUri());
+                Socket c = socketFrom("127.0.0.4", rated.httpUri())) {
+            c.setSoTimeout(5000);
+            assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 429 ")
+                    .endsWith("{\"detail\":\"Too many new connections from this address "
+                            + "(--connection-rate-per-address); retry later\"}");
+            assertThat(a.getInputStream().available() + b.getInputStream().available()).isZero();
+        }
+    }
+
+    private static double refusals(GatewayServerExtension server, String reason) {
+        return server.server().meterRegistry().get("gateway.security.refusals").tag("reason", reason).counter()
+                .count();
+    }
+
+    /** A socket to the gateway at {@code uri} from the loopback address {@code local}, sending nothing. */
+    private static Socket socketFrom(String local, URI uri) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(local, 0));
+        s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
+        return s;
+    }
+
+    /** A WebSocket upgrade of {@code ws} from {@code local}; the status line and headers of the answer. */
+    private static String upgradeFrom(String local, URI ws) throws IOException {
+        try (Socket s = socketFrom(local, ws)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + ws.getRawPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":"
+                    + ws.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            StringBuilder head = new StringBuilder();
+            InputStream in = s.getInputStream();
+            int b;
+            while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
+                head.append((char) b);
+            }
+            return head.toString();
+        }
     }
 }

@@ -26,13 +26,13 @@ public final class GatewayProcess implements AutoCloseable {
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final int port;
 
-    private GatewayProcess(List<String> args) throws Exception {
+    private GatewayProcess(List<String> prefix, List<String> args) throws Exception {
         Path jar = Path.of("target", "serpentis-gateway.jar");
         if (!jar.toFile().isFile()) {
             throw new IllegalStateException(jar + " is missing: run the package phase first");
         }
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
         cmd.addAll(args);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
@@ -58,7 +58,16 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Starts the jar with {@code args} and waits until it listens. */
     public static GatewayProcess start(String... args) throws Exception {
-        return new GatewayProcess(List.of(args));
+        return new GatewayProcess(List.of(), List.of(args));
+    }
+
+    /**
+     * Starts the jar with {@code args} under a limit of {@code maxOpenFiles} file descriptors (soft and hard, so the
+     * JVM cannot raise it), through {@code sh -c 'ulimit -n ...; exec java ...'}, and waits until it listens.
+     */
+    public static GatewayProcess startWithFileLimit(int maxOpenFiles, String... args) throws Exception {
+        return new GatewayProcess(List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"),
+                List.of(args));
     }
 
     public int port() {

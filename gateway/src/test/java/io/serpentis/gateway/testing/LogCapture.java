@@ -42,6 +42,13 @@ public final class LogCapture implements AutoCloseable {
         return out;
     }
 
+    /** The events captured so far (level, logger, message, throwable). */
+    public List<ILoggingEvent> events() {
+        synchronized (appender) {
+            return new ArrayList<>(appender.list);
+        }
+    }
+
     @Override
     public void close() {
         root.detachAppender(appender);
