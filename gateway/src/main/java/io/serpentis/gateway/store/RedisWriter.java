@@ -262,14 +262,24 @@ final class RedisWriter {
         loaded = true;
     }
 
-    /** Has every record written in full, since Redis may have restarted empty. */
+    /**
+     * Queues every record for a full write, since Redis may have restarted empty. The store marks and queues the
+     * records itself: nothing changed in them, so the registry's other listeners (the dashboard feed) are not told.
+     */
     private void resync() {
         resyncRequested = false;
         scripts.load(control(), replies);
         resyncInProgress = true;
         metrics.resync();
-        resyncRemaining = registry.markAllForFullWrite();
+        resyncRemaining = 0;
+        registry.forEach(this::queueFullWrite);
         log.info("Redis connection re-established: writing back {} client records", resyncRemaining);
+    }
+
+    private void queueFullWrite(ClientRecord record) {
+        record.markFullWrite();
+        queue.offer(record);
+        resyncRemaining++;
     }
 
     private void writeBurst(List<ClientRecord> batch) {
