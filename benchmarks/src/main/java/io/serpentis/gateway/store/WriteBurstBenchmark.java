@@ -1,27 +1,38 @@
 package io.serpentis.gateway.store;
 
-import io.serpentis.gateway.NoopConnection;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.protocol.CommandArgs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Timestamps;
+import io.serpentis.gateway.metrics.RedisMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.StatusUpdate;
-import io.serpentis.gateway.registry.StoreWrite;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * What does the write-behind spend on the CPU to build one burst of N dirty clients (take each record's changes,
- * build its {@code HSET} arguments, as for a live client's update), before any byte goes to Redis? Lettuce's
- * encoding of those arguments happens later, on its event loop. {@code dirtyOnly} is the cost of making the N
- * clients dirty (one update each), included in {@code buildBurst}; the difference is the burst itself. Good: a
- * small fraction of a microsecond per client, so a burst of 512 stays well under the flush interval.
+ * What does the write-behind spend on the CPU for one burst of N dirty clients, before and after the bytes go to
+ * Redis? {@code buildBurst} runs the writer's real {@link WriteBurst}: take each record's changes, build its
+ * {@code HSET} arguments (as for a live client's update), queue the commands, then read every reply and record the
+ * write lag. Its commands go to a {@link BurstCommands} that answers at once, as Redis would, so no time is spent on
+ * a network; Lettuce's encoding of the arguments happens later, on its event loop, and is not included.
+ * {@code dirtyOnly} is the cost of making the N clients dirty (one update each), included in {@code buildBurst}; the
+ * difference is the burst itself. Good: a small fraction of a microsecond per client, so a burst of 512 stays well
+ * under the flush interval.
  */
-public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
+public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements RedisMetrics.Source {
 
     @Param({"100", "512"})
     public int clients;
@@ -30,6 +41,10 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
     private ClientRecord[] records;
     private StatusUpdate[] updates;
     private final NoopConnection conn = new NoopConnection("bench");
+    private final AnsweringCommands commands = new AnsweringCommands();
+    private final WriteQueue queue = new WriteQueue();
+    private final ReplyAwaiter replies = new ReplyAwaiter(Duration.ofSeconds(2));
+    private RedisMetrics metrics;
 
     @Setup
     public void setUp() {
@@ -44,6 +59,17 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
             records[i] = registry.find("client-" + i);
             records[i].takeStoreWrite();
         }
+        metrics = new RedisMetrics(new SimpleMeterRegistry(), this, 512);
+    }
+
+    @Override
+    public boolean redisUp() {
+        return true;
+    }
+
+    @Override
+    public int dirtyClients() {
+        return queue.size();
     }
 
     @Benchmark
@@ -56,11 +82,61 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark {
 
     @Benchmark
     public void buildBurst(Blackhole bh) {
+        WriteBurst burst = new WriteBurst(commands, RedisScripts.CLIENTS_PER_CALL, 60_000, System.currentTimeMillis());
         for (int i = 0; i < clients; i++) {
             bh.consume(registry.apply(conn, updates[i]));
             records[i].markQueued();
-            StoreWrite w = records[i].takeStoreWrite();
-            bh.consume(RedisStatusStore.hsetArgs(w));
+            burst.add(records[i]);
         }
+        burst.flush();
+        bh.consume(burst.settle(replies, queue, metrics));
+        bh.consume(commands.sent);
+    }
+
+    /**
+     * Answers every command at once, as Redis would when every write lands: {@code HSET} sets no new field, each
+     * script call writes every key.
+     */
+    static final class AnsweringCommands implements BurstCommands {
+        private static final CompletableFuture<Long> ZERO = CompletableFuture.completedFuture(0L);
+        private static final CompletableFuture<Long> ONE = CompletableFuture.completedFuture(1L);
+
+        long sent;
+
+        @Override
+        public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
+            sent += args.count();
+            return ZERO;
+        }
+
+        @Override
+        public CompletableFuture<Long> hdel(String key, String... fields) {
+            sent += fields.length;
+            return ONE;
+        }
+
+        @Override
+        public CompletableFuture<Long> zadd(String key, double score, String member) {
+            sent++;
+            return ONE;
+        }
+
+        @Override
+        public CompletableFuture<Long> zrem(String key, String member) {
+            sent++;
+            return ONE;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
+            sent += args.length;
+            List<Long> written = new ArrayList<>(Collections.nCopies(keys.length, 1L));
+            return (CompletableFuture<T>) CompletableFuture.completedFuture(type == ScriptOutputType.MULTI
+                    ? written : 1L);
+        }
+
+        @Override
+        public void flush() {}
     }
 }

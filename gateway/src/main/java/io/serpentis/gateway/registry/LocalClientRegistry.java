@@ -146,17 +146,6 @@ public final class LocalClientRegistry implements ClientRegistry {
         return true;
     }
 
-    /** Asks the store to write every record in full (after it came back, possibly empty). */
-    public int markAllForFullWrite() {
-        int n = 0;
-        for (ClientRecord record : clients.values()) {
-            record.markFullWrite();
-            notifyChanged(record);
-            n++;
-        }
-        return n;
-    }
-
     private ClientRecord newRecord(String clientId) {
         return new ClientRecord(clientId, trackStoreChanges, connected);
     }

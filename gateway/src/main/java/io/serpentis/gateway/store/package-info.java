@@ -1,4 +1,8 @@
-/** Persistence of client records: the embedded in-memory store and (later) Redis. No Netty channel types here. */
+/**
+ * Persistence of client records: the embedded in-memory store, and the Redis write-behind ({@link RedisStatusStore},
+ * split as Lettuce splits a client: writer thread, burst and reply correlation, scripts and argument layout, index
+ * loader, reconnect policy). No Netty channel types here.
+ */
 @NullMarked
 package io.serpentis.gateway.store;
 

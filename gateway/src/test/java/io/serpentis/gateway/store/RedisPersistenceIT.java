@@ -13,17 +13,22 @@ import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.HttpTestClient;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Redis persistence against a real redis-server: the original's key layout, expiry, health, and the gateway
@@ -33,6 +38,8 @@ class RedisPersistenceIT {
     @RegisterExtension
     @Order(1)
     static final RedisServerExtension redis = new RedisServerExtension();
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private GatewayServer gateway;
 
@@ -181,6 +188,63 @@ class RedisPersistenceIT {
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(redis.commands().hget("client:health-1:status", "k")).isEqualTo("1"));
         }
+    }
+
+    /**
+     * After Redis restarted empty the gateway writes every record back, but nothing changed in them: a dashboard is
+     * told that Redis went away and came back, and is not sent every client again.
+     */
+    @Test
+    void writesEveryRecordBackAfterARestartWithoutResendingThemToDashboards() throws Exception {
+        HttpTestClient http = new HttpTestClient(gateway.httpUri());
+        int clients = 20;
+        List<WsTestClient> sockets = new ArrayList<>();
+        try (WsTestClient viewer = WsTestClient.connect(URI.create(gateway.wsUri().toString()
+                .replace("/ws", "/ws/dashboard")))) {
+            for (int i = 0; i < clients; i++) {
+                WsTestClient c = WsTestClient.connect(gateway.wsUri());
+                c.request("{\"client_id\": \"resync-" + i + "\", \"status\": {\"n\": " + i + "}}");
+                sockets.add(c);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/readyz").statusCode() == 200
+                    && redis.commands().exists("client:resync-0:status", "client:resync-19:status") == 2);
+            List<JsonNode> seen = new ArrayList<>();
+            drain(viewer, seen, Duration.ofMillis(600)); // the snapshot and the registrations
+            assertThat(clientsIn(seen)).as("the viewer follows the feed").hasSize(clients);
+
+            seen.clear();
+            redis.stop();
+            await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/readyz").statusCode() == 503);
+            redis.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/readyz").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(redis.commands().hget("client:resync-19:status", "n")).isEqualTo("19"));
+            drain(viewer, seen, Duration.ofMillis(600)); // a few feed ticks after the write-back
+
+            assertThat(seen).extracting(m -> m.path("redis_status").asString())
+                    .as("the viewer saw Redis go and come back").contains("unavailable", "connected");
+            assertThat(seen).extracting(m -> m.path("type").asString()).containsOnly("delta");
+            assertThat(clientsIn(seen)).as("clients that did not change are not sent again").isEmpty();
+        } finally {
+            sockets.forEach(WsTestClient::close);
+        }
+    }
+
+    /** Collects the viewer's messages until none arrives for {@code quiet}. */
+    private static void drain(WsTestClient viewer, List<JsonNode> into, Duration quiet) throws InterruptedException {
+        String m;
+        while ((m = viewer.poll(quiet)) != null) {
+            into.add(JSON.readTree(m));
+        }
+    }
+
+    /** Every client id the messages carry. */
+    private static Set<String> clientsIn(List<JsonNode> messages) {
+        Set<String> ids = new TreeSet<>();
+        for (JsonNode m : messages) {
+            ids.addAll(m.path("clients").propertyNames());
+        }
+        return ids;
     }
 
     @Test

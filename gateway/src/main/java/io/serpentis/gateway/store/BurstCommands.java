@@ -1,0 +1,75 @@
+package io.serpentis.gateway.store;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The commands a {@link WriteBurst} sends, and nothing more: a narrow seam over Lettuce's asynchronous API on the
+ * write connection, so that a burst can be built and its replies completed by hand without Redis
+ * ({@code WriteBurstTest}, {@code WriteBurstBenchmark}). Each method only queues its command and returns its reply;
+ * {@link #flush()} sends what was queued.
+ */
+interface BurstCommands {
+
+    /** {@code HSET} with arguments laid out by {@link RedisScripts#hsetArgs}; the reply counts the new fields. */
+    CompletableFuture<Long> hset(CommandArgs<String, String> args);
+
+    /** {@code HDEL key field...}. */
+    CompletableFuture<Long> hdel(String key, String... fields);
+
+    /** {@code ZADD key score member}. */
+    CompletableFuture<Long> zadd(String key, double score, String member);
+
+    /** {@code ZREM key member}. */
+    CompletableFuture<Long> zrem(String key, String member);
+
+    /** {@code EVALSHA sha numkeys key... arg...}, its reply read as {@code type}. */
+    <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args);
+
+    /** Sends every command queued since the last flush. */
+    void flush();
+
+    /** The commands on {@code connection}, which must have auto-flush off (the burst flushes once). */
+    static BurstCommands of(StatefulRedisConnection<String, String> connection) {
+        RedisAsyncCommands<String, String> c = connection.async();
+        return new BurstCommands() {
+            @Override
+            public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
+                // dispatch: the arguments are built once, without a map per client
+                return c.dispatch(CommandType.HSET, new IntegerOutput<>(StringCodec.UTF8), args).toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Long> hdel(String key, String... fields) {
+                return c.hdel(key, fields).toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Long> zadd(String key, double score, String member) {
+                return c.zadd(key, score, member).toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Long> zrem(String key, String member) {
+                return c.zrem(key, member).toCompletableFuture();
+            }
+
+            @Override
+            public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys,
+                    String... args) {
+                return c.<T>evalsha(sha, type, keys, args).toCompletableFuture();
+            }
+
+            @Override
+            public void flush() {
+                connection.flushCommands();
+            }
+        };
+    }
+}

@@ -1,0 +1,357 @@
+package io.serpentis.gateway.store;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.serpentis.gateway.config.RedisConfig;
+import io.serpentis.gateway.config.RegistryConfig;
+import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.metrics.RedisMetrics;
+import io.serpentis.gateway.registry.ClientRecord;
+import io.serpentis.gateway.registry.LocalClientRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-behind's thread. It drains the {@link WriteQueue} into {@link WriteBurst}s at most once per flush
+ * interval (at once when a batch is waiting) and parks in between, so the changes that arrive meanwhile coalesce
+ * into one write per client. When idle it pings Redis; every purge interval it trims the index of expired entries.
+ * It connects when Redis comes (loading the index if that never happened) and, after every reconnect, writes every
+ * record back in full, since Redis may have restarted empty.
+ *
+ * <p>It owns two connections: the write connection (auto-flush off, one flush per burst) and the control connection
+ * (script loads, the index load, pings, index upkeep). Lettuce reconnects both by itself; see
+ * {@link RedisReconnectPolicy}.
+ *
+ * <p>Threading: {@link #start} runs on the caller, before the thread starts; then only the writer thread touches
+ * the connections. Lettuce's event callbacks ({@link #connectionActivated}, {@link #connectionDeactivated}) only set
+ * flags and wake the writer. The state getters are volatile reads, for readiness.
+ */
+final class RedisWriter {
+    private static final Logger log = LoggerFactory.getLogger(RedisWriter.class);
+
+    /** While Lettuce reconnects: how often to look again (an activation wakes the writer earlier). */
+    private static final long RECONNECTING_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** After a burst with failures: no hot loop against a sick Redis. */
+    private static final long FAILED_BURST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** After an unexpected failure of the loop itself. */
+    private static final long LOOP_FAILURE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Without a write for this long, the writer pings to learn whether Redis still answers. */
+    private static final long IDLE_PING_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final RedisConfig config;
+    private final RegistryConfig registryConfig;
+    private final LocalClientRegistry registry;
+    private final RedisClient client;
+    private final RedisReconnectPolicy reconnect;
+    private final WriteQueue queue;
+    private final RedisMetrics metrics;
+    private final ReplyAwaiter replies;
+    private final RedisIndexLoader loader;
+    private final RedisScripts scripts = new RedisScripts();
+    private final Thread thread;
+    /** Redis trouble repeats until Redis is back: one WARN per 5 s, the rest DEBUG (as Lettuce's reconnect log). */
+    private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
+
+    private volatile StoreStatus status = StoreStatus.UNKNOWN;
+    /** How long loading the index may take, at start-up and when Redis comes later. */
+    private volatile Duration loadTimeout = Duration.ofSeconds(30);
+    private volatile boolean running = true;
+    private volatile boolean draining;
+    private volatile boolean loaded;
+    private volatile boolean resyncRequested;
+    private volatile boolean resyncInProgress;
+
+    // Owned by the writer thread (by the caller of start before that).
+    private @Nullable StatefulRedisConnection<String, String> writeConnection;
+    private @Nullable BurstCommands burstCommands;
+    private @Nullable StatefulRedisConnection<String, String> controlConnection;
+    private long lastTrafficNanos;
+    private long nextIndexCleanupNanos;
+    /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
+    private int resyncRemaining;
+
+    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry, RedisClient client,
+            RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics) {
+        this.config = config;
+        this.registryConfig = registryConfig;
+        this.registry = registry;
+        this.client = client;
+        this.reconnect = reconnect;
+        this.queue = queue;
+        this.metrics = metrics;
+        this.replies = new ReplyAwaiter(config.commandTimeout());
+        this.loader = new RedisIndexLoader(registry, replies);
+        this.thread = new Thread(this::run, "redis-writer");
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Connects and loads the index, waiting at most {@code loadTimeout}, then starts the thread. Redis being down
+     * is not an error: the thread connects, loads and writes back when Redis comes.
+     */
+    void start(Duration loadTimeout) {
+        this.loadTimeout = loadTimeout;
+        long deadline = System.nanoTime() + loadTimeout.toNanos();
+        try {
+            connect();
+            load(deadline);
+        } catch (RuntimeException e) {
+            status = StoreStatus.UNAVAILABLE;
+            log.warn("Redis is not reachable at start-up ({}); serving from memory until it is", e.toString());
+        }
+        thread.start();
+    }
+
+    StoreStatus status() {
+        return status;
+    }
+
+    boolean loaded() {
+        return loaded;
+    }
+
+    boolean resyncInProgress() {
+        return resyncInProgress;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /** A connection became active; {@code reconnect} when Redis may have restarted empty. Any thread. */
+    void connectionActivated(boolean reconnect) {
+        if (reconnect) {
+            resyncRequested = true;
+        }
+        wake();
+    }
+
+    /** A connection dropped. Any thread. */
+    void connectionDeactivated() {
+        if (running) {
+            status = StoreStatus.UNAVAILABLE;
+            wake();
+        }
+    }
+
+    /** Wakes the thread (a batch is waiting, or the connection state changed). Any thread. */
+    void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * Stops the thread after it has written what is pending, waiting at most {@code budget}.
+     *
+     * @return false when it was stopped already
+     */
+    boolean stop(Duration budget) {
+        if (!running) {
+            return false;
+        }
+        draining = true;
+        running = false;
+        wake();
+        try {
+            thread.join(Math.max(1, budget.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        draining = false;
+        return true;
+    }
+
+    /** Closes both connections; after {@link #stop}. */
+    void closeConnections() {
+        if (writeConnection != null) {
+            writeConnection.close();
+        }
+        if (controlConnection != null) {
+            controlConnection.close();
+        }
+    }
+
+    // ---- the writer thread
+
+    private void run() {
+        while (running || (draining && queue.size() > 0)) {
+            try {
+                if (!ensureConnected()) {
+                    continue;
+                }
+                if (!loaded) {
+                    load(System.nanoTime() + loadTimeout.toNanos()); // as long as at start-up: a large index
+                }
+                scripts.reloadIfMissing(control(), replies); // Redis restarted: its script cache is empty
+                if (resyncRequested) {
+                    resync();
+                }
+                cleanupIndexIfDue();
+                List<ClientRecord> batch = queue.drain(config.batchSize());
+                if (batch.isEmpty()) {
+                    resyncInProgress = false;
+                    resyncRemaining = 0;
+                    pingIfIdle();
+                    if (running) {
+                        LockSupport.parkNanos(this, config.flushInterval().toNanos());
+                    }
+                    continue;
+                }
+                long burstStart = System.nanoTime();
+                writeBurst(batch);
+                // Bursts at most once per flush interval unless a batch is waiting: the changes that arrive
+                // meanwhile coalesce into one write per client.
+                long rest = config.flushInterval().toNanos() - (System.nanoTime() - burstStart);
+                if (rest > 0 && running && queue.size() < config.batchSize()) {
+                    LockSupport.parkNanos(this, rest);
+                }
+            } catch (RuntimeException e) {
+                warn("Redis writer failed: {}", e);
+                LockSupport.parkNanos(this, LOOP_FAILURE_PAUSE_NANOS);
+            }
+        }
+        log.debug("redis writer stopped; {} records still pending", queue.size());
+    }
+
+    /** Makes sure both connections exist; returns false (after a pause) while Redis is unreachable. */
+    private boolean ensureConnected() {
+        StatefulRedisConnection<String, String> w = writeConnection;
+        if (w != null && w.isOpen()) {
+            return true;
+        }
+        if (w == null) {
+            try {
+                connect();
+                return true;
+            } catch (RuntimeException e) {
+                status = StoreStatus.UNAVAILABLE;
+                warn("Redis unreachable: {}", e);
+                LockSupport.parkNanos(this, reconnect.connectFailed().toNanos());
+                return false;
+            }
+        }
+        // Lettuce is reconnecting this connection.
+        status = StoreStatus.UNAVAILABLE;
+        LockSupport.parkNanos(this, RECONNECTING_POLL_NANOS);
+        return false;
+    }
+
+    private void connect() {
+        if (controlConnection == null) {
+            controlConnection = client.connect();
+        }
+        StatefulRedisConnection<String, String> w = client.connect();
+        w.setAutoFlushCommands(false); // a dedicated connection: the writer flushes each burst explicitly
+        writeConnection = w;
+        burstCommands = BurstCommands.of(w);
+        reconnect.connected();
+        scripts.load(control(), replies);
+        status = StoreStatus.CONNECTED;
+        lastTrafficNanos = System.nanoTime();
+    }
+
+    private void load(long deadlineNanos) {
+        loader.load(control(), deadlineNanos);
+        loaded = true;
+    }
+
+    /**
+     * Queues every record for a full write, since Redis may have restarted empty. The store marks and queues the
+     * records itself: nothing changed in them, so the registry's other listeners (the dashboard feed) are not told.
+     */
+    private void resync() {
+        resyncRequested = false;
+        scripts.load(control(), replies);
+        resyncInProgress = true;
+        metrics.resync();
+        resyncRemaining = 0;
+        registry.forEach(this::queueFullWrite);
+        log.info("Redis connection re-established: writing back {} client records", resyncRemaining);
+    }
+
+    private void queueFullWrite(ClientRecord record) {
+        record.markFullWrite();
+        queue.offer(record);
+        resyncRemaining++;
+    }
+
+    private void writeBurst(List<ClientRecord> batch) {
+        WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
+                RedisScripts.CLIENTS_PER_CALL, registryConfig.retention().toMillis(), System.currentTimeMillis());
+        for (ClientRecord record : batch) {
+            burst.add(record);
+        }
+        if (!burst.flush()) {
+            return;
+        }
+        WriteBurst.Outcome outcome = burst.settle(replies, queue, metrics);
+        if (outcome.scriptsMissing()) {
+            scripts.missing();
+        }
+        if (outcome.firstFailure() != null) {
+            warn("Redis write failed, clients stay dirty: {}", outcome.firstFailure());
+        }
+        if (resyncRemaining > 0 && outcome.fullWrites() > 0) {
+            resyncRemaining = Math.max(0, resyncRemaining - outcome.fullWrites());
+            if (resyncRemaining == 0) {
+                resyncInProgress = false;
+                log.info("Redis resync complete");
+            }
+        }
+        if (outcome.failed() == 0) {
+            status = StoreStatus.CONNECTED;
+            lastTrafficNanos = System.nanoTime();
+        } else {
+            status = StoreStatus.UNAVAILABLE;
+            LockSupport.parkNanos(this, FAILED_BURST_PAUSE_NANOS);
+        }
+        if (outcome.missing() > 0) {
+            log.debug("{} records were missing in Redis and are written in full", outcome.missing());
+        }
+    }
+
+    private void pingIfIdle() {
+        long now = System.nanoTime();
+        if (now - lastTrafficNanos < IDLE_PING_NANOS) {
+            return;
+        }
+        try {
+            replies.await(control().ping());
+            status = StoreStatus.CONNECTED;
+        } catch (RuntimeException e) {
+            status = StoreStatus.UNAVAILABLE;
+            warn("Redis ping failed: {}", e);
+        }
+        lastTrafficNanos = now;
+    }
+
+    /** Removes index entries of records that expired (their hashes are gone already). */
+    private void cleanupIndexIfDue() {
+        long now = System.nanoTime();
+        if (now < nextIndexCleanupNanos) {
+            return;
+        }
+        nextIndexCleanupNanos = now + registryConfig.purgeInterval().toNanos();
+        try {
+            replies.await(control().zremrangebyscore(RedisStatusStore.INDEX_KEY,
+                    Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis())));
+        } catch (RuntimeException e) {
+            warn("Redis index clean-up failed: {}", e);
+        }
+    }
+
+    private RedisAsyncCommands<String, String> control() {
+        return Objects.requireNonNull(controlConnection, "not connected").async();
+    }
+
+    private void warn(String message, Throwable e) {
+        warnings.warn(message, e.toString());
+    }
+}
