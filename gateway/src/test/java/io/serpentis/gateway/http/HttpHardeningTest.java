@@ -43,6 +43,11 @@ class HttpHardeningTest {
     /** A second request smuggled behind the first: it must never be answered. */
     static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
 
+    /** The head of a WebSocket upgrade of {@code /ws}, up to its {@code Sec-WebSocket-*} headers. */
+    static final String UPGRADE = "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n";
+    static final String UPGRADE_KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
     private static int countResponses(String out) {
         Matcher m = Pattern.compile("HTTP/1\\.1 \\d{3}").matcher(out);
         int n = 0;
@@ -103,6 +108,22 @@ class HttpHardeningTest {
                     "GET / HTTP/1.1\r\n\r\n"),
             Arguments.of("two Host headers",
                     "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            Arguments.of("two Authorization headers",
+                    "GET /statuses HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a\r\n"
+                            + "Authorization: Bearer b\r\n\r\n"),
+            Arguments.of("two Origin headers",
+                    "POST /clients/x/pause HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\n"
+                            + "Origin: https://evil.example\r\nContent-Length: 0\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Key headers",
+                    UPGRADE + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Version headers",
+                    UPGRADE + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 8\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Protocol headers", UPGRADE + UPGRADE_KEY
+                    + "Sec-WebSocket-Protocol: serpentis.dashboard.v1\r\nsec-websocket-protocol: bearer.x\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Extensions headers", UPGRADE + UPGRADE_KEY
+                    + "Sec-WebSocket-Extensions: x-a\r\nSec-WebSocket-Extensions: x-b\r\n\r\n"),
             Arguments.of("NUL in a header value",
                     "GET / HTTP/1.1\r\nHost: h\r\nX: a\u0000b\r\n\r\n"));
     }
@@ -120,6 +141,14 @@ class HttpHardeningTest {
         assertThat(gw.channel.isOpen()).as(name + ": closed").isFalse();
         assertThat(gw.meters.get("gateway.security.refusals").tag("reason", "http_malformed").counter().count())
                 .isEqualTo(1.0);
+    }
+
+    @Test
+    void aRepeatedSecurityHeaderIsNamedInTheAnswer() {
+        gateway(GatewayConfig.defaults());
+        assertThat(gw.http("GET / HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\n"
+                + "origin: http://localhost\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 ").contains("{\"detail\":\"Bad Request: repeated Origin header\"}");
     }
 
     @Test
