@@ -208,9 +208,9 @@ public final class GatewayCommand implements Callable<Integer> {
 
     // ---- security
     @Option(names = "--admin-token", defaultValue = "${env:GATEWAY_ADMIN_TOKEN}",
-            description = "Bearer token for the admin routes (/statuses, POST /clients/...); at least 16 "
-                    + "characters. Without one, admin routes answer loopback peers only. Prefer the environment "
-                    + "variable: flags show in process lists. Env: GATEWAY_ADMIN_TOKEN.")
+            description = "Bearer token for the admin routes (/statuses, POST /clients/...) and for /metrics on the "
+                    + "main port; at least 16 characters. Without one, admin routes answer loopback peers only. "
+                    + "Prefer the environment variable: flags show in process lists. Env: GATEWAY_ADMIN_TOKEN.")
     String adminToken;
 
     @Option(names = "--allowed-origins", split = ",", defaultValue = "${env:GATEWAY_ALLOWED_ORIGINS}",
@@ -218,6 +218,12 @@ public final class GatewayCommand implements Callable<Integer> {
                     + "send admin requests; * for any. Without it: WebSockets from any origin, admin requests from "
                     + "the gateway's own origin only. Env: GATEWAY_ALLOWED_ORIGINS.")
     List<String> allowedOrigins;
+
+    @Option(names = "--allowed-hosts", split = ",", defaultValue = "${env:GATEWAY_ALLOWED_HOSTS}",
+            description = "Comma-separated host names (no port) served besides IP literals, localhost and "
+                    + "*.localhost, which always are; a request naming another host in its Host header gets 421 "
+                    + "(DNS rebinding). * serves any name (unsafe). Env: GATEWAY_ALLOWED_HOSTS.")
+    List<String> allowedHosts;
 
     // ---- dashboard feed
     @Option(names = "--feed-interval", defaultValue = "${env:GATEWAY_FEED_INTERVAL:-250ms}",
@@ -342,6 +348,7 @@ public final class GatewayCommand implements Callable<Integer> {
                         maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes),
                 new RegistryConfig(retention, purgeInterval),
                 new SecurityConfig(adminToken, allowedOrigins == null ? List.of() : allowedOrigins,
+                        allowedHosts == null ? List.of() : allowedHosts,
                         new ClientAuthConfig(clientAuth, clientToken, jwtSecret, jwtClockSkew),
                         new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
                                 connectionBurstPerAddress, limitLoopback, messageRate, messageBurst,

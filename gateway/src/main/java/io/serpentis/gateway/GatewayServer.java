@@ -217,6 +217,10 @@ public final class GatewayServer implements AutoCloseable {
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
                 store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded",
                 metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
+        if (!localAddress().getAddress().isLoopbackAddress()) {
+            log.info("Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",
+                    router.access().servedHosts());
+        }
         return this;
     }
 
@@ -243,7 +247,9 @@ public final class GatewayServer implements AutoCloseable {
                 .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),
                         true);
         if (!config.metrics().separatePort()) {
-            b.exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks));
+            // On the public port the fleet's figures need the admin token while there is one.
+            b.exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks),
+                    HttpRouter.Guard.TOKEN_WHEN_CONFIGURED);
         }
         for (ClientCommand c : ClientCommand.values()) {
             b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
@@ -252,13 +258,16 @@ public final class GatewayServer implements AutoCloseable {
         return b.assets(assets, new StaticContentRoute(assets, responses)).build();
     }
 
-    /** The routes of the separate metrics listener: {@code /metrics} and {@code /livez}, nothing else. */
+    /**
+     * The routes of the separate metrics listener: {@code /metrics} and {@code /livez}, nothing else, public (the
+     * listener is meant to be reachable only by the scraper); its requests must still name a served host.
+     */
     private HttpRouter metricsRouter(HttpResponses responses, ConnectionLimiter connections) {
         Set<HttpMethod> get = Set.of(HttpMethod.GET);
         return HttpRouter.builder()
                 .responses(responses)
                 .access(new AccessPolicy(config.security(), new ClientAuthenticator(config.security().clientAuth()),
-                        connections, null))
+                        connections, metrics))
                 .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
                 .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
                 .build();

@@ -3,8 +3,14 @@ package io.serpentis.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.logging.LogFormat;
 import io.serpentis.gateway.simulate.SimulateCommand;
 import io.serpentis.gateway.simulate.SimulateCommandAccess;
@@ -90,6 +96,21 @@ class ComposeFileTest {
         return args.toArray(new String[0]);
     }
 
+    /** The gateway service's configuration, parsed from its environment as the gateway would. */
+    private GatewayConfig gatewayConfig() {
+        Map<String, OptionSpec> options = envOptions(new CommandLine(new GatewayCommand()).getCommandSpec());
+        GatewayCommand parsed = new GatewayCommand();
+        new CommandLine(parsed).parseArgs(asFlags(environment(services.get("gateway")), options, Set.of("LOG_LEVEL")));
+        return parsed.toConfig();
+    }
+
+    /** Whether the gateway configured by the compose file serves requests naming {@code host:port} (421 if not). */
+    private boolean serves(String host, int port) {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/metrics");
+        request.headers().set(HttpHeaderNames.HOST, host + ":" + port);
+        return new AccessPolicy(gatewayConfig().security()).checkHost(request) == null;
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asString()));
@@ -150,6 +171,8 @@ class ComposeFileTest {
         Map<String, String> gatewayEnv = environment(services.get("gateway"));
         assertThat(url.getHost()).isEqualTo("gateway");
         assertThat(url.getPort()).isEqualTo(Integer.parseInt(gatewayEnv.get("PORT")));
+        assertThat(serves(url.getHost(), url.getPort())).as("the gateway serves the host name the clients use")
+                .isTrue();
         assertThat(url.getPath()).isEqualTo(WsConfig.defaults().path());
         assertThat(clients.path("healthcheck").path("disable").asBoolean())
                 .as("the image's gateway health check does not apply to the clients").isTrue();
@@ -183,6 +206,8 @@ class ComposeFileTest {
                     if (t.asString().startsWith("gateway:")) {
                         gatewayJobs.add(job);
                         assertThat(t.asString()).isEqualTo("gateway:" + gatewayEnv.get("PORT"));
+                        assertThat(serves("gateway", Integer.parseInt(gatewayEnv.get("PORT"))))
+                                .as("the gateway serves the host name Prometheus scrapes").isTrue();
                     }
                 }
             }

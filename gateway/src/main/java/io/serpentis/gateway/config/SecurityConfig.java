@@ -3,12 +3,13 @@ package io.serpentis.gateway.config;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who may use the gateway and how much: the operator side (admin token), browser pages (origins), WebSocket
- * clients (client authentication) and the connection and message limits. Read by {@code AccessPolicy}, the one
- * place these rules are applied.
+ * Who may use the gateway and how much: the host names it answers to, the operator side (admin token), browser
+ * pages (origins), WebSocket clients (client authentication) and the connection and message limits. Read by
+ * {@code AccessPolicy}, the one place these rules are applied.
  *
  * @param adminToken when set, the admin routes ({@code /statuses}, {@code POST /clients/...}) require
  *     {@code Authorization: Bearer <token>}; when {@code null} (default) they answer loopback peers only
@@ -17,14 +18,24 @@ import org.jspecify.annotations.Nullable;
  *     admin requests; empty (default) means: WebSocket upgrades from any origin (as the original), admin requests
  *     only from the gateway's own origin; {@code *} allows every origin ({@code --allowed-origins},
  *     {@code GATEWAY_ALLOWED_ORIGINS}, comma-separated)
+ * @param allowedHosts host names served in addition to the built-in ones (every IP literal, {@code localhost} and
+ *     names ending in {@code .localhost}), which are always served; a request whose {@code Host} names any other
+ *     host is refused with 421 on every route and listener (DNS rebinding). Stored in lower case without a
+ *     trailing dot; compared without the port. Empty by default; {@code *} serves every name, which gives up that
+ *     defence ({@code --allowed-hosts}, {@code GATEWAY_ALLOWED_HOSTS}, comma-separated)
  * @param clientAuth how WebSocket clients authenticate; off by default
  * @param connections connection caps, per-address and per-connection rate limits, the slow-consumer timeout
  */
-public record SecurityConfig(@Nullable String adminToken, List<String> allowedOrigins, ClientAuthConfig clientAuth,
-        ConnectionLimitsConfig connections) {
+public record SecurityConfig(@Nullable String adminToken, List<String> allowedOrigins, List<String> allowedHosts,
+        ClientAuthConfig clientAuth, ConnectionLimitsConfig connections) {
+
+    /** A host name as {@code --allowed-hosts} takes it: DNS labels (underscores tolerated), no scheme, no port. */
+    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+            + "(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
 
     public SecurityConfig {
         Checks.notNull(allowedOrigins, "allowed-origins");
+        Checks.notNull(allowedHosts, "allowed-hosts");
         Checks.notNull(clientAuth, "client-auth");
         Checks.notNull(connections, "connections");
         if (adminToken != null && adminToken.isBlank()) {
@@ -38,27 +49,41 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
                 .filter(s -> !s.isEmpty())
                 .map(s -> s.equals("*") ? s : normalizeOrigin(s))
                 .toList();
+        allowedHosts = allowedHosts.stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .map(s -> s.equals("*") ? s : normalizeHost(s))
+                .distinct()
+                .toList();
     }
 
-    /** No token (loopback-only admin), no origin allowlist, no client authentication, the default limits. */
+    /**
+     * No token (loopback-only admin), no origin allowlist, only the built-in host names, no client authentication,
+     * the default limits.
+     */
     public static SecurityConfig defaults() {
-        return new SecurityConfig(null, List.of(), ClientAuthConfig.defaults(), ConnectionLimitsConfig.defaults());
+        return new SecurityConfig(null, List.of(), List.of(), ClientAuthConfig.defaults(),
+                ConnectionLimitsConfig.defaults());
     }
 
     public SecurityConfig withAdminToken(@Nullable String token) {
-        return new SecurityConfig(token, allowedOrigins, clientAuth, connections);
+        return new SecurityConfig(token, allowedOrigins, allowedHosts, clientAuth, connections);
     }
 
     public SecurityConfig withAllowedOrigins(List<String> origins) {
-        return new SecurityConfig(adminToken, origins, clientAuth, connections);
+        return new SecurityConfig(adminToken, origins, allowedHosts, clientAuth, connections);
+    }
+
+    public SecurityConfig withAllowedHosts(List<String> hosts) {
+        return new SecurityConfig(adminToken, allowedOrigins, hosts, clientAuth, connections);
     }
 
     public SecurityConfig withClientAuth(ClientAuthConfig auth) {
-        return new SecurityConfig(adminToken, allowedOrigins, auth, connections);
+        return new SecurityConfig(adminToken, allowedOrigins, allowedHosts, auth, connections);
     }
 
     public SecurityConfig withConnections(UnaryOperator<ConnectionLimitsConfig> change) {
-        return new SecurityConfig(adminToken, allowedOrigins, clientAuth, change.apply(connections));
+        return new SecurityConfig(adminToken, allowedOrigins, allowedHosts, clientAuth, change.apply(connections));
     }
 
     /** {@code scheme://host[:port]} in lower case without a trailing slash. */
@@ -74,10 +99,23 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
         return o;
     }
 
+    /** A host name in lower case without one trailing dot, as {@code Host} names are compared. */
+    public static String normalizeHost(String host) {
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        if (!HOST_NAME.matcher(h).matches()) {
+            throw new IllegalArgumentException("allowed-hosts entries must be host names such as gateway.example.com "
+                    + "(no scheme, no port) or *, was " + host);
+        }
+        return h;
+    }
+
     @Override
     public String toString() {
         return "SecurityConfig[adminToken=" + (adminToken == null ? "none (loopback only)" : "<redacted>")
-                + ", allowedOrigins=" + allowedOrigins + ", clientAuth=" + clientAuth + ", connections=" + connections
-                + "]";
+                + ", allowedOrigins=" + allowedOrigins + ", allowedHosts=" + allowedHosts + ", clientAuth=" + clientAuth
+                + ", connections=" + connections + "]";
     }
 }

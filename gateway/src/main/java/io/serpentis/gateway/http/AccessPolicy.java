@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.NetUtil;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
@@ -27,11 +28,17 @@ import org.jspecify.annotations.Nullable;
  * Security). Every rule is applied here and nowhere else:
  *
  * <ul>
+ *   <li><b>Host names</b> ({@link #checkHost}): every request on every listener, before anything else, must name
+ *       in its {@code Host} a host the gateway serves: an IP literal, {@code localhost}, a name ending in
+ *       {@code .localhost}, or one of {@code --allowed-hosts}; others get 421. A page on a hostile name that
+ *       resolves to 127.0.0.1 (DNS rebinding) is same-origin with itself and would otherwise pass every rule below
+ *       from the operator's browser, as a loopback peer whose {@code Origin} matches its {@code Host}.
  *   <li><b>Admin</b> ({@link #checkAdmin}): every route registered with {@code admin = true} in the
  *       {@link HttpRouter} ({@code /statuses}, {@code POST /clients/...}, and any route added for operators, such as
  *       a client API) is checked before its handler runs. It needs {@code Authorization: Bearer <admin token>}
  *       when a token is configured (compared as SHA-256 digests in constant time), and a loopback peer when none
- *       is. An operator WebSocket endpoint (a dashboard feed) applies the same rules at its upgrade.
+ *       is. An operator WebSocket endpoint (a dashboard feed) applies the same rules at its upgrade. A scrape of
+ *       {@code /metrics} on the main port needs the admin token while one is configured ({@link #checkScrape}).
  *   <li><b>Browser origins</b>: an admin request's {@code Origin} must be the gateway's own or on the allowlist (so a
  *       foreign page cannot make the operator's browser send it); a WebSocket upgrade's must be on the allowlist
  *       when one is configured (cross-site WebSocket hijacking). CORS is closed: no response grants
@@ -50,7 +57,7 @@ public final class AccessPolicy {
     /**
      * Why a request was refused.
      *
-     * @param status 401, 403, 429 or 503
+     * @param status 401, 403, 421, 429 or 503
      * @param detail the {@code {"detail": ...}} text
      * @param challenge the {@code WWW-Authenticate} value of a 401, or {@code null} for the admin realm's
      * @param retryAfterSeconds the {@code Retry-After} of a 429 or 503, or 0 for none
@@ -90,6 +97,8 @@ public final class AccessPolicy {
     private final byte @Nullable [] tokenDigest;
     private final Set<String> allowedOrigins;
     private final boolean anyOrigin;
+    private final Set<String> allowedHosts;
+    private final boolean anyHost;
     private final ClientAuthenticator clients;
     private final ConnectionLimiter connections;
     private final @Nullable GatewayMetrics metrics;
@@ -111,9 +120,40 @@ public final class AccessPolicy {
         this.tokenDigest = config.adminToken() == null ? null : Tokens.sha256(config.adminToken());
         this.anyOrigin = config.allowedOrigins().contains("*");
         this.allowedOrigins = Set.copyOf(config.allowedOrigins());
+        this.anyHost = config.allowedHosts().contains("*");
+        this.allowedHosts = Set.copyOf(config.allowedHosts());
         this.clients = clients;
         this.connections = connections;
         this.metrics = metrics;
+    }
+
+    /**
+     * Checks the host a request names in its {@code Host} header; {@code null} means served. A request without one
+     * (HTTP/1.0; the decoder refuses HTTP/1.1 without one) or with an empty one (RFC 9110 section 7.2) names no host
+     * and is served. The port is ignored, and so are case and one trailing dot.
+     */
+    public @Nullable Denial checkHost(HttpRequest request) {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (anyHost || host == null || host.isBlank()) {
+            return null;
+        }
+        String name = hostName(host);
+        if (name != null && isServedName(name)) {
+            return null;
+        }
+        count(Refusal.HOST);
+        return new Denial(HttpResponseStatus.MISDIRECTED_REQUEST, "Host '" + printable(name != null ? name : host)
+                + "' is not served by this gateway; add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)");
+    }
+
+    /** The host names served, for the start-up log. */
+    public String servedHosts() {
+        if (anyHost) {
+            return "any host name (--allowed-hosts *)";
+        }
+        StringBuilder b = new StringBuilder("IP literals, localhost, *.localhost");
+        allowedHosts.stream().sorted().forEach(h -> b.append(", ").append(h));
+        return b.toString();
     }
 
     /** The connection counters and limits (the accept-time socket limits are checked through it). */
@@ -157,6 +197,15 @@ public final class AccessPolicy {
         count(Refusal.CORS_PREFLIGHT);
         return new Denial(HttpResponseStatus.FORBIDDEN, "Cross-origin requests are not allowed: this gateway grants "
                 + "no CORS access; serve pages that use it from the gateway itself");
+    }
+
+    /**
+     * Checks a scrape of {@code /metrics} on the main port: while an admin token is configured it is an admin
+     * request ({@link #checkAdmin}), so that the fleet's figures are not public when the API is not; without one it
+     * is public, as before (a Prometheus in another container is no loopback peer). {@code null} means allowed.
+     */
+    public @Nullable Denial checkScrape(HttpRequest request, @Nullable SocketAddress remote) {
+        return tokenDigest == null ? null : checkAdmin(request, remote);
     }
 
     /** Whether an admin token is configured. */
@@ -232,6 +281,54 @@ public final class AccessPolicy {
         if (metrics != null) {
             metrics.refused(reason);
         }
+    }
+
+    private boolean isServedName(String name) {
+        if (name.startsWith("[")) {
+            return name.endsWith("]") && NetUtil.isValidIpV6Address(name.substring(1, name.length() - 1));
+        }
+        return NetUtil.isValidIpV4Address(name) || name.equals("localhost") || name.endsWith(".localhost")
+                || allowedHosts.contains(name);
+    }
+
+    /**
+     * The host of a {@code Host} value ({@code uri-host [":" port]}, RFC 9110 section 7.2) in lower case without one
+     * trailing dot, or {@code null} when the value is not of that shape.
+     */
+    private static @Nullable String hostName(String value) {
+        String v = value.trim();
+        int portAt;
+        if (v.startsWith("[")) {
+            int end = v.indexOf(']');
+            if (end < 0) {
+                return null;
+            }
+            portAt = end + 1;
+        } else {
+            int colon = v.lastIndexOf(':');
+            portAt = colon < 0 ? v.length() : colon;
+        }
+        if (portAt < v.length() && !isPort(v, portAt)) {
+            return null;
+        }
+        String name = v.substring(0, portAt).toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        return name.isEmpty() ? null : name;
+    }
+
+    /** Whether {@code v} from {@code at} is {@code ":" *DIGIT}. */
+    private static boolean isPort(String v, int at) {
+        if (v.charAt(at) != ':') {
+            return false;
+        }
+        for (int i = at + 1; i < v.length(); i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isOwnOrigin(String origin, HttpRequest request) {

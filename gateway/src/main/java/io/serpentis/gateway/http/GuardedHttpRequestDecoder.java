@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  *       line endings and malformed chunks. A refused request becomes a failed decoder result (answered 400, or 505
  *       for the version, by {@link HttpRoutingHandler}, which then closes) and nothing after it on the connection
  *       is decoded.
+ *   <li><b>Ambiguity</b>: a repeated {@code Authorization}, {@code Origin}, {@code Sec-WebSocket-Key},
+ *       {@code Sec-WebSocket-Version}, {@code Sec-WebSocket-Protocol} or {@code Sec-WebSocket-Extensions} header is
+ *       refused with 400 like the framing cases: the gateway reads the first copy, and a proxy in front that reads
+ *       another would see a different request. RFC 6455 lets the last two be split over several lines; browsers
+ *       send one.
  *   <li><b>Request timeout</b> (slowloris): a request must arrive complete, headers and body, within the timeout of
  *       its first byte, or it is answered 408 and the connection closed. A peer trickling bytes is not idle, so
  *       the idle timeout cannot catch it.
@@ -48,6 +53,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
     private static final Logger log = LoggerFactory.getLogger(GuardedHttpRequestDecoder.class);
+    /** Headers the access rules or the handshake read, which must therefore appear at most once. */
+    private static final List<String> SINGLE_HEADERS = List.of("Authorization", "Origin", "Sec-WebSocket-Key",
+            "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions");
 
     private final Duration timeout;
     private final HttpResponses responses;
@@ -163,6 +171,14 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         } else if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
             problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
                     "Bad Request: an HTTP/1.1 request needs exactly one Host header");
+        } else {
+            for (String name : SINGLE_HEADERS) {
+                if (request.headers().getAll(name).size() > 1) {
+                    problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
+                            "Bad Request: repeated " + name + " header");
+                    break;
+                }
+            }
         }
         if (problem != null) {
             request.setDecoderResult(DecoderResult.failure(problem));

@@ -16,15 +16,31 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HttpRouter {
 
+    /** Which of the {@link AccessPolicy}'s rules a route is checked by before its handler runs. */
+    public enum Guard {
+        /** None: static pages, health, the documents. */
+        PUBLIC,
+        /** The admin rules ({@link AccessPolicy#checkAdmin}). */
+        ADMIN,
+        /** The admin token while one is configured, none otherwise ({@link AccessPolicy#checkScrape}). */
+        TOKEN_WHEN_CONFIGURED
+    }
+
     /**
-     * A route with the methods it answers.
+     * A route with the methods it answers. The answers of a guarded route (any but {@link Guard#PUBLIC}) carry
+     * {@code Cache-Control: no-store}.
      *
      * @param template the path template, as in the OpenAPI document (for logs and metrics)
      * @param methods methods answered; {@code HEAD} is implied by {@code GET}
      * @param route the handler
-     * @param admin whether the {@link AccessPolicy}'s admin rules apply
+     * @param guard the {@link AccessPolicy} rules that apply
      */
-    public record Endpoint(String template, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
+    public record Endpoint(String template, Set<HttpMethod> methods, HttpRoute route, Guard guard) {
+
+        /** Whether the {@link AccessPolicy}'s admin rules apply. */
+        public boolean admin() {
+            return guard == Guard.ADMIN;
+        }
 
         /** Whether {@code method} is answered. */
         public boolean allows(HttpMethod method) {
@@ -148,7 +164,12 @@ public final class HttpRouter {
 
         /** Adds {@code route} at exactly {@code path}; {@code admin} routes are guarded by the access policy. */
         public Builder exact(String path, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
-            exact.put(path, new Endpoint(path, methods, route, admin));
+            return exact(path, methods, route, admin ? Guard.ADMIN : Guard.PUBLIC);
+        }
+
+        /** Adds {@code route} at exactly {@code path}, checked by the access policy's {@code guard} rules. */
+        public Builder exact(String path, Set<HttpMethod> methods, HttpRoute route, Guard guard) {
+            exact.put(path, new Endpoint(path, methods, route, guard));
             return this;
         }
 
@@ -158,7 +179,7 @@ public final class HttpRouter {
          */
         public Builder template(String template, Set<HttpMethod> methods, HttpRoute route, boolean admin) {
             String[] parts = template.substring(1).split("/", -1);
-            Endpoint endpoint = new Endpoint(template, methods, route, admin);
+            Endpoint endpoint = new Endpoint(template, methods, route, admin ? Guard.ADMIN : Guard.PUBLIC);
             templates.add(new Template(endpoint, segments -> {
                 if (segments.length != parts.length) {
                     return null;
@@ -186,7 +207,7 @@ public final class HttpRouter {
         /** Serves {@code assets} for any path they contain, after the routes above. */
         public Builder assets(StaticAssets assets, HttpRoute route) {
             this.staticAssets = assets;
-            this.assets = new Endpoint("/{asset}", Set.of(HttpMethod.GET), route, false);
+            this.assets = new Endpoint("/{asset}", Set.of(HttpMethod.GET), route, Guard.PUBLIC);
             return this;
         }
 

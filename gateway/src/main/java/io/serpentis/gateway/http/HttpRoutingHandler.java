@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers every HTTP request that is not a WebSocket upgrade of one of the {@link WsEndpoint}s, through the shared
- * {@link HttpRouter}; upgrades go on to the protocol stage once the endpoint's access rules pass. Responses leave in request order even when a route
- * answers later (HTTP/1.1 pipelining): requests that arrive meanwhile wait in a small bounded queue. Not
- * sharable (that queue is per connection).
+ * {@link HttpRouter}; upgrades go on to the protocol stage once the endpoint's access rules pass. A request naming a
+ * host the gateway does not serve is refused first, whatever it asks for ({@link AccessPolicy#checkHost}). Responses
+ * leave in request order even when a route answers later (HTTP/1.1 pipelining): requests that arrive meanwhile wait
+ * in a small bounded queue. Not sharable (that queue is per connection).
  */
 public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpRoutingHandler.class);
@@ -92,6 +93,15 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(ctx, req);
             return;
         }
+        // Before any route or upgrade: a browser on a rebound name must get nothing (README, Security).
+        AccessPolicy.Denial misdirected = router.access().checkHost(req);
+        if (misdirected != null) {
+            boolean head = HttpMethod.HEAD.equals(req.method());
+            req.release();
+            write(ctx, misdirected.toResponse(router.responses(), ctx.alloc()), false, head);
+            drain();
+            return;
+        }
         WsEndpoint endpoint = isUpgrade(req) ? endpoints.get(new QueryStringDecoder(req.uri()).rawPath()) : null;
         if (endpoint != null) {
             forwardUpgrade(ctx, req, endpoint);
@@ -115,7 +125,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
                 r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
             }
             req.release();
-            write(ctx, HttpResponses.closing(r), false, false);
+            write(ctx, HttpResponses.closing(endpoint.admin() ? noStore(r) : r), false, false);
             return;
         }
         // The single gate before the handshake. The dashboard feed follows the admin rules; a client's upgrade
@@ -124,7 +134,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             AccessPolicy.Denial denied = router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress());
             if (denied != null) {
                 req.release();
-                write(ctx, denied.toResponse(router.responses(), ctx.alloc()), false, false);
+                write(ctx, noStore(denied.toResponse(router.responses(), ctx.alloc())), false, false);
                 return;
             }
         } else {
@@ -176,22 +186,39 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         if (match == null) {
             return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Not Found"));
         }
-        if (!match.endpoint().allows(req.method())) {
+        CompletionStage<FullHttpResponse> answer = answer(ctx, req, path, match);
+        // Operator data and refusals are never kept by a browser or a shared cache, whoever asks.
+        return match.endpoint().guard() == HttpRouter.Guard.PUBLIC ? answer
+                : answer.thenApply(HttpRoutingHandler::noStore);
+    }
+
+    private CompletionStage<FullHttpResponse> answer(ChannelHandlerContext ctx, FullHttpRequest req, String path,
+            HttpRouter.Match match) {
+        HttpRouter.Endpoint endpoint = match.endpoint();
+        if (!endpoint.allows(req.method())) {
             FullHttpResponse r = router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
-            r.headers().set(HttpHeaderNames.ALLOW, match.endpoint().allowHeader());
+            r.headers().set(HttpHeaderNames.ALLOW, endpoint.allowHeader());
             return done(r);
         }
-        if (match.endpoint().admin()) {
-            AccessPolicy.Denial denied = router.access().checkAdmin(req, ctx.channel().remoteAddress());
-            if (denied != null) {
-                FullHttpResponse r = denied.toResponse(router.responses(), ctx.alloc());
-                r.headers().remove(HttpHeaderNames.CONNECTION); // a refused admin request keeps the connection
-                return done(r);
-            }
+        AccessPolicy.Denial denied = switch (endpoint.guard()) {
+            case PUBLIC -> null;
+            case ADMIN -> router.access().checkAdmin(req, ctx.channel().remoteAddress());
+            case TOKEN_WHEN_CONFIGURED -> router.access().checkScrape(req, ctx.channel().remoteAddress());
+        };
+        if (denied != null) {
+            FullHttpResponse r = denied.toResponse(router.responses(), ctx.alloc());
+            r.headers().remove(HttpHeaderNames.CONNECTION); // a refused admin request keeps the connection
+            return done(r);
         }
-        return match.endpoint().route().handle(
-                new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));
+        return endpoint.route().handle(new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));
+    }
+
+    private static @Nullable FullHttpResponse noStore(@Nullable FullHttpResponse r) {
+        if (r != null) {
+            r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        }
+        return r;
     }
 
     private void complete(ChannelHandlerContext ctx, FullHttpResponse response, Throwable error, boolean keepAlive,

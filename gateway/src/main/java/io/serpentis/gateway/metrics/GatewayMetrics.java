@@ -42,9 +42,14 @@ public final class GatewayMetrics {
 
     /** Why the access and abuse defences refused something: the bounded values of the {@code reason} tag. */
     public enum Refusal {
+        /** A request whose {@code Host} names a host the gateway does not serve ({@code --allowed-hosts}; 421). */
+        HOST,
         /** A browser {@code Origin} not allowed for an admin request or a WebSocket upgrade (403). */
         ORIGIN,
-        /** An admin request without the admin token, or from a remote peer when none is configured (401/403). */
+        /**
+         * An admin request (or a main-port scrape while a token is configured) without the admin token, or an admin
+         * request from a remote peer when none is configured (401/403).
+         */
         ADMIN_AUTH,
         /** A WebSocket upgrade without a valid client token (401). */
         CLIENT_AUTH,

@@ -29,6 +29,10 @@ import java.util.Map;
  * Netty's protocol configs are built once, here in the constructor; {@link #initChannel} only assembles.
  */
 public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
+    /** The name Netty gives the (package-private) handshake stage its protocol stage adds: its class name. */
+    private static final String NETTY_HANDSHAKE_STAGE =
+            WebSocketServerProtocolHandler.class.getPackageName() + ".WebSocketServerProtocolHandshakeHandler";
+
     private final GatewayConfig config;
     private final HttpRouter router;
     private final ClientRegistry registry;
@@ -41,6 +45,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final ConnectionMetricsHandler connectionMetrics;
     private final HttpDecoderConfig httpDecoderConfig;
     private final WebSocketServerProtocolConfig wsProtocolConfig;
+    private final WebSocketServerProtocolConfig feedProtocolConfig;
     private final Map<String, WsEndpoint> wsEndpoints;
     private final AcceptGate acceptGate;
 
@@ -67,20 +72,23 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .closeOnProtocolViolation(true)
                 .withUTF8Validator(true)
                 .build();
-        // Both endpoints share the protocol stage, its decoder limits and close handling; the dashboard feed's
-        // upgrade swaps the last stage for the viewer handler (see dashboardViewer below).
+        // Both endpoints share the protocol stage's decoder limits and close handling; the dashboard feed's
+        // upgrade swaps in a protocol stage that also selects its subprotocol, and the viewer handler for the last
+        // stage (see dashboardViewer below). /ws selects none, whatever a client offers.
         this.wsEndpoints = Map.of(
                 config.ws().path(), WsEndpoint.of(config.ws().path()),
                 config.feed().path(), new WsEndpoint(config.feed().path(), true, this::dashboardViewer));
         this.wsProtocolConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true) // HttpRoutingHandler forwards only the endpoints' exact paths (query allowed)
-                .subprotocols(DashboardViewerHandler.SUBPROTOCOL) // selected for a browser that offers its token
                 .handshakeTimeoutMillis(config.ws().handshakeTimeout().toMillis())
                 .handleCloseFrames(false) // WsSession answers close frames itself (RFC 6455 echo, Autobahn 7.x)
                 .sendCloseFrame(null)
                 .dropPongFrames(true)
                 .decoderConfig(decoderConfig)
+                .build();
+        this.feedProtocolConfig = wsProtocolConfig.toBuilder()
+                .subprotocols(DashboardViewerHandler.SUBPROTOCOL) // selected for a browser that offers its token
                 .build();
     }
 
@@ -101,8 +109,16 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
     }
 
-    /** The dashboard feed's pipeline shape: its viewer handler in place of the status protocol's. */
+    /**
+     * The dashboard feed's pipeline shape: its own protocol stage (which selects the feed's subprotocol) and its
+     * viewer handler in place of the status protocol's.
+     */
     private void dashboardViewer(ChannelPipeline p) {
+        // Netty's protocol stage put its handshake stage in front of itself when it was added, built from its
+        // config, and adds one only where there is none: remove it, and the feed's stage adds its own.
+        p.remove(NETTY_HANDSHAKE_STAGE);
+        p.replace(PipelineNames.WS_PROTOCOL, PipelineNames.WS_PROTOCOL,
+                new WebSocketServerProtocolHandler(feedProtocolConfig));
         p.replace(PipelineNames.WS_FRAMES, PipelineNames.DASHBOARD_VIEWER,
                 new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
     }

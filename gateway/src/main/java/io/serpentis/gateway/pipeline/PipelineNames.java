@@ -6,8 +6,9 @@ package io.serpentis.gateway.pipeline;
  * → wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with
  * Netty's frame decoder and encoder and removes {@code httpAggregator}; {@code wsFrames} then removes
  * {@code httpRouting}. An accepted upgrade of the dashboard feed's path replaces {@code wsFrames} with
- * {@code dashboardViewer} before the handshake. A socket refused at accept for its address gets
- * {@code acceptRefusal} as its only stage. There is no compression stage, on purpose: no
+ * {@code dashboardViewer}, and {@code wsProtocol} with one that selects the feed's subprotocol, before the
+ * handshake. A socket refused at accept for its address gets {@code acceptRefusal} as its only stage. There is no
+ * compression stage, on purpose: no
  * {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
 public final class PipelineNames {

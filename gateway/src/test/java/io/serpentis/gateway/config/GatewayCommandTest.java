@@ -38,6 +38,16 @@ class GatewayCommandTest {
     @Test
     void securityDefaults() {
         assertThat(GatewayCommandAccess.parse().security()).isEqualTo(SecurityConfig.defaults());
+        assertThat(SecurityConfig.defaults().allowedHosts()).as("only the built-in host names").isEmpty();
+    }
+
+    @Test
+    void readsTheAllowedHosts() {
+        assertThat(GatewayCommandAccess.parse("--allowed-hosts", "gateway, Ops.Example.com.").security().allowedHosts())
+                .containsExactly("gateway", "ops.example.com");
+        assertThat(GatewayCommandAccess.parse("--allowed-hosts", "*").security().allowedHosts()).containsExactly("*");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--allowed-hosts", "gateway:8000"))
+                .hasMessageContaining("allowed-hosts").hasMessageContaining("gateway:8000");
     }
 
     @Test
@@ -131,7 +141,7 @@ class GatewayCommandTest {
             "--client-auth", "--client-token", "--jwt-secret", "--jwt-clock-skew", "--max-connections",
             "--max-connections-per-address", "--connection-rate-per-address", "--connection-burst-per-address",
             "--limit-loopback", "--message-rate", "--message-burst", "--rate-limit-close-after",
-            "--slow-consumer-timeout", "--admin-token", "--allowed-origins"}) {
+            "--slow-consumer-timeout", "--admin-token", "--allowed-origins", "--allowed-hosts"}) {
             assertThat(help).contains(option);
         }
         assertThat(help).contains("Default: 8000").contains("Default: 10s").contains("Env: PORT")

@@ -28,7 +28,8 @@ class DashboardFeedTokenIT {
     void withoutTheTokenTheUpgradeIsRefusedWith401() throws Exception {
         try (RawWsClient none = RawWsClient.connect(feed(""));
                 RawWsClient wrong = RawWsClient.connect(feed("?token=not-the-token-at-all"))) {
-            assertThat(none.handshakeResponse()).startsWith("HTTP/1.1 401").containsIgnoringCase("WWW-Authenticate: Bearer");
+            assertThat(none.handshakeResponse()).startsWith("HTTP/1.1 401")
+                    .containsIgnoringCase("WWW-Authenticate: Bearer").containsIgnoringCase("Cache-Control: no-store");
             assertThat(wrong.handshakeResponse()).startsWith("HTTP/1.1 401");
         }
     }

@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Every operation the OpenAPI document marks with the {@code adminToken} security scheme is enforced by
  * {@link AccessPolicy}, and no other operation asks for the admin token. Driven by the served document, so a route
- * added for operators (a client API, say) is covered as soon as it is documented as one.
+ * added for operators (a client API, say) is covered as soon as it is documented as one. Every answer of such an
+ * operation, refusal or not, carries {@code Cache-Control: no-store}.
  */
 class AdminPolicyCoverageIT {
     private static final String TOKEN = "coverage-admin-token-0123456789";
@@ -65,7 +66,7 @@ class AdminPolicyCoverageIT {
     void everyDocumentedAdminOperationNeedsTheTokenAndNoOtherDoes() throws Exception {
         List<Operation> ops = operations();
         assertThat(ops).filteredOn(Operation::admin).extracting(Operation::path)
-                .contains("/statuses", "/clients/coverage-x/pause", "/clients/coverage-x/disconnect");
+                .contains("/statuses", "/clients/coverage-x/pause", "/clients/coverage-x/disconnect", "/metrics");
         SoftAssertions softly = new SoftAssertions();
         for (Operation op : ops) {
             String what = op.method() + " " + op.path();
@@ -76,8 +77,12 @@ class AdminPolicyCoverageIT {
                         .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
                 softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN + "x").statusCode())
                         .as(what + " with a wrong token").isEqualTo(401);
-                softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN).statusCode())
-                        .as(what + " with the token").isNotIn(401, 403);
+                HttpResponse<String> admitted = send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN);
+                softly.assertThat(admitted.statusCode()).as(what + " with the token").isNotIn(401, 403);
+                softly.assertThat(anonymous.headers().firstValue("cache-control")).as(what + " refused")
+                        .hasValue("no-store");
+                softly.assertThat(admitted.headers().firstValue("cache-control")).as(what + " answered")
+                        .hasValue("no-store");
                 softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN, "Origin",
                         "https://evil.example").statusCode()).as(what + " from a foreign page").isEqualTo(403);
             } else {

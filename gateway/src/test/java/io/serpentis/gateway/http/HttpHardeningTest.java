@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensio
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.testing.EmbeddedGateway;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The HTTP side of the real pipeline on an EmbeddedChannel: request smuggling shapes, limits, the request timeout
@@ -42,6 +44,10 @@ class HttpHardeningTest {
 
     /** A second request smuggled behind the first: it must never be answered. */
     static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
+    /** The head of a WebSocket upgrade of {@code /ws}, up to its {@code Sec-WebSocket-*} headers. */
+    static final String UPGRADE = "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n";
+    static final String UPGRADE_KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
 
     private static int countResponses(String out) {
         Matcher m = Pattern.compile("HTTP/1\\.1 \\d{3}").matcher(out);
@@ -103,6 +109,22 @@ class HttpHardeningTest {
                     "GET / HTTP/1.1\r\n\r\n"),
             Arguments.of("two Host headers",
                     "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            Arguments.of("two Authorization headers",
+                    "GET /statuses HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer a\r\n"
+                            + "Authorization: Bearer b\r\n\r\n"),
+            Arguments.of("two Origin headers",
+                    "POST /clients/x/pause HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\n"
+                            + "Origin: https://evil.example\r\nContent-Length: 0\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Key headers",
+                    UPGRADE + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Version headers",
+                    UPGRADE + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 8\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Protocol headers", UPGRADE + UPGRADE_KEY
+                    + "Sec-WebSocket-Protocol: serpentis.dashboard.v1\r\nsec-websocket-protocol: bearer.x\r\n\r\n"),
+            Arguments.of("two Sec-WebSocket-Extensions headers", UPGRADE + UPGRADE_KEY
+                    + "Sec-WebSocket-Extensions: x-a\r\nSec-WebSocket-Extensions: x-b\r\n\r\n"),
             Arguments.of("NUL in a header value",
                     "GET / HTTP/1.1\r\nHost: h\r\nX: a\u0000b\r\n\r\n"));
     }
@@ -123,6 +145,46 @@ class HttpHardeningTest {
     }
 
     @Test
+    void aRepeatedSecurityHeaderIsNamedInTheAnswer() {
+        gateway(GatewayConfig.defaults());
+        assertThat(gw.http("GET / HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost\r\n"
+                + "origin: http://localhost\r\n\r\n"))
+                .startsWith("HTTP/1.1 400 ").contains("{\"detail\":\"Bad Request: repeated Origin header\"}");
+    }
+
+    /** DNS rebinding: whatever the route, a request naming a host the gateway does not serve gets 421 and a close. */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET / HTTP/1.1", "GET /statuses HTTP/1.1", "POST /clients/x/pause HTTP/1.1",
+        "GET /livez HTTP/1.1", "HEAD /nope HTTP/1.1", "GET /ws/dashboard HTTP/1.1"})
+    void aRequestForAHostNotServedGets421AndCloses(String requestLine) {
+        gateway(GatewayConfig.defaults());
+        String out = gw.http(requestLine + "\r\nHost: rebind.example:8000\r\nOrigin: http://rebind.example:8000\r\n"
+                + "Content-Length: 0\r\n\r\nGET /livez HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        assertThat(out).startsWith("HTTP/1.1 421 ").containsIgnoringCase("connection: close");
+        if (!requestLine.startsWith("HEAD")) {
+            assertThat(out).contains("{\"detail\":\"Host 'rebind.example' is not served by this gateway; add it to "
+                    + "--allowed-hosts (GATEWAY_ALLOWED_HOSTS)\"}");
+        }
+        assertThat(countResponses(out)).as("nothing after it is answered").isEqualTo(1);
+        assertThat(gw.channel.isOpen()).isFalse();
+        assertThat(gw.meters.get("gateway.security.refusals").tag("reason", "host").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void aWebSocketUpgradeForAHostNotServedGets421BeforeAnyHandshake() {
+        gateway(GatewayConfig.defaults());
+        String out = gw.http(UPGRADE.replace("Host: localhost", "Host: rebind.example") + UPGRADE_KEY + "\r\n");
+        assertThat(out).startsWith("HTTP/1.1 421 ").doesNotContainIgnoringCase("sec-websocket-accept");
+        assertThat(gw.channel.isOpen()).isFalse();
+
+        gw.close();
+        gateway(GatewayConfig.defaults().withSecurity(s -> s.withAllowedHosts(List.of("rebind.example"))));
+        assertThat(gw.http(UPGRADE.replace("Host: localhost", "Host: rebind.example") + UPGRADE_KEY + "\r\n"))
+                .as("a configured name is served").startsWith("HTTP/1.1 101 ");
+    }
+
+    @Test
     void obsFoldIsNamedInTheAnswer() {
         gateway(GatewayConfig.defaults());
         assertThat(gw.http("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n"))
@@ -139,8 +201,9 @@ class HttpHardeningTest {
     @Test
     void wellFormedRequestsStillPassIncludingChunkedBodiesAndPipelining() {
         gateway(GatewayConfig.defaults());
-        String out = gw.http("POST /nope HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-                + "GET /nope HTTP/1.1\r\nHost: h\r\nX-Folded-Looking: a b\r\n\r\n"
+        String out = gw.http("POST /nope HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\n"
+                + "GET /nope HTTP/1.1\r\nHost: localhost\r\nX-Folded-Looking: a b\r\n\r\n"
                 + "\r\nGET /nope HTTP/1.0\r\n\r\n");
         assertThat(countResponses(out)).isEqualTo(3);
         assertThat(out.split("HTTP/1\\.1 404 ", -1)).hasSize(4);
@@ -205,12 +268,12 @@ class HttpHardeningTest {
     @Test
     void theRequestTimeoutAppliesPerRequestNotToIdleKeepAlive() {
         gateway(GatewayConfig.defaults().withHttp(h -> h.withRequestTimeout(Duration.ofSeconds(2))));
-        assertThat(gw.http("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(gw.http("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 404 ");
         gw.advanceMillis(30_000); // idle between requests: the idle timeout (60 s) governs, not the request timeout
         assertThat(gw.channel.isOpen()).isTrue();
         assertThat(gw.http("GET /b HTTP/1.1\r\n")).isEmpty();
         gw.advanceMillis(1500);
-        assertThat(gw.http("Host: h\r\n\r\n")).startsWith("HTTP/1.1 404 ");
+        assertThat(gw.http("Host: localhost\r\n\r\n")).startsWith("HTTP/1.1 404 ");
         gw.advanceMillis(5000);
         assertThat(gw.drainOutbound()).isEmpty();
         assertThat(gw.channel.isOpen()).isTrue();
@@ -247,7 +310,8 @@ class HttpHardeningTest {
     @Test
     void corsIsClosed() {
         gateway(GatewayConfig.defaults());
-        String preflight = gw.http("OPTIONS /clients/x/pause HTTP/1.1\r\nHost: h\r\nOrigin: https://evil.example\r\n"
+        String preflight = gw.http("OPTIONS /clients/x/pause HTTP/1.1\r\nHost: localhost\r\n"
+                + "Origin: https://evil.example\r\n"
                 + "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: authorization\r\n\r\n");
         assertThat(preflight).startsWith("HTTP/1.1 403 ").contains("no CORS access");
         assertThat(preflight.toLowerCase()).doesNotContain("access-control-allow");

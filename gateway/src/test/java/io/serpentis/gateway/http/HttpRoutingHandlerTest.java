@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.testing.LogCapture;
 import java.io.IOException;
@@ -36,7 +37,7 @@ class HttpRoutingHandlerTest {
     private final CompletableFuture<FullHttpResponse> slow = new CompletableFuture<>();
     private final HttpRouter router = HttpRouter.builder()
             .responses(responses)
-            .access(new AccessPolicy(io.serpentis.gateway.config.SecurityConfig.defaults()))
+            .access(new AccessPolicy(SecurityConfig.defaults()))
             .exact("/hello", Set.of(HttpMethod.GET), ex -> CompletableFuture.completedFuture(
                     responses.json(ex.alloc(), HttpResponseStatus.OK, HttpResponses.object("hello", "world"))))
             .exact("/slow", Set.of(HttpMethod.GET), ex -> slow)
@@ -166,6 +167,57 @@ class HttpRoutingHandlerTest {
         FullHttpResponse r = response();
         assertThat(r.status()).isEqualTo(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
         r.release();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void everyAnswerOfAGuardedRouteCarriesNoStoreAndPublicOnesDoNot() {
+        String token = "routing-admin-token-0123456789";
+        HttpRoute hello = ex -> CompletableFuture.completedFuture(
+                responses.json(ex.alloc(), HttpResponseStatus.OK, HttpResponses.object("hello", "world")));
+        HttpRouter guarded = HttpRouter.builder()
+                .responses(responses)
+                .access(new AccessPolicy(SecurityConfig.defaults().withAdminToken(token)))
+                .exact("/hello", Set.of(HttpMethod.GET), hello)
+                .exact("/admin", Set.of(HttpMethod.GET), hello, true)
+                .exact("/metrics", Set.of(HttpMethod.GET), hello, HttpRouter.Guard.TOKEN_WHEN_CONFIGURED)
+                .build();
+        EmbeddedChannel c = new EmbeddedChannel(new HttpRoutingHandler(guarded, "/ws"));
+        for (String path : new String[] {"/admin", "/metrics"}) {
+            c.writeInbound(request(HttpMethod.GET, path));
+            FullHttpResponse refused = c.readOutbound();
+            assertThat(refused.status()).as(path).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
+            assertThat(refused.headers().get(HttpHeaderNames.CACHE_CONTROL)).as(path).isEqualTo("no-store");
+            refused.release();
+            FullHttpRequest authorized = request(HttpMethod.GET, path);
+            authorized.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+            c.writeInbound(authorized);
+            FullHttpResponse answered = c.readOutbound();
+            assertThat(answered.status()).as(path).isEqualTo(HttpResponseStatus.OK);
+            assertThat(answered.headers().get(HttpHeaderNames.CACHE_CONTROL)).as(path).isEqualTo("no-store");
+            answered.release();
+        }
+        c.writeInbound(request(HttpMethod.POST, "/admin"));
+        FullHttpResponse wrongMethod = c.readOutbound();
+        assertThat(wrongMethod.status()).isEqualTo(HttpResponseStatus.METHOD_NOT_ALLOWED);
+        assertThat(wrongMethod.headers().get(HttpHeaderNames.CACHE_CONTROL)).isEqualTo("no-store");
+        wrongMethod.release();
+        c.writeInbound(request(HttpMethod.GET, "/hello"));
+        FullHttpResponse open = c.readOutbound();
+        assertThat(open.headers().contains(HttpHeaderNames.CACHE_CONTROL)).isFalse();
+        open.release();
+        assertThat(c.finish()).isFalse();
+    }
+
+    @Test
+    void answersARequestNamingAHostNotServedWith421AndCloses() {
+        FullHttpRequest rebound = request(HttpMethod.GET, "/hello");
+        rebound.headers().set(HttpHeaderNames.HOST, "rebind.example:8000");
+        ch.writeInbound(rebound);
+        FullHttpResponse r = response();
+        assertThat(r.status()).isEqualTo(HttpResponseStatus.MISDIRECTED_REQUEST);
+        assertThat(body(r)).contains("rebind.example", "--allowed-hosts");
         assertThat(ch.isOpen()).isFalse();
         assertThat(ch.finish()).isFalse();
     }

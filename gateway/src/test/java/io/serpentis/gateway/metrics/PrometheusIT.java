@@ -40,6 +40,13 @@ class PrometheusIT {
     @RegisterExtension
     static final GatewayServerExtension gw = new GatewayServerExtension();
 
+    private static final String TOKEN = "prometheus-admin-token-0123456789";
+
+    /** A gateway with an admin token: its main port's {@code /metrics} needs the token. */
+    @RegisterExtension
+    static final GatewayServerExtension withToken = new GatewayServerExtension(c -> c.withSecurity(
+            s -> s.withAdminToken(TOKEN)));
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -80,14 +87,18 @@ class PrometheusIT {
         assertThat(r.output()).contains("SUCCESS");
     }
 
-    @Test
-    void aRealPrometheusScrapesTheGatewayWithTheRepositorySettings() throws Exception {
+    /** What a test does with a running Prometheus, given its API's base URI. */
+    private interface WithPrometheus {
+        void accept(URI api) throws Exception;
+    }
+
+    /** Runs a real Prometheus on loopback with {@code config} until {@code test} returns. */
+    private static void withPrometheus(Path dir, ObjectNode config, WithPrometheus test) throws Exception {
         String prometheus = ExternalTools.require("prometheus", "prometheus");
-        Path dir = Files.createTempDirectory("prometheus-it");
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, testConfig(ExternalTools.repoRoot().resolve("prometheus.yml")));
+        Path file = dir.resolve("prometheus.yml");
+        Files.writeString(file, YAMLMapper.builder().build().writeValueAsString(config));
         int port = ExternalTools.freePort();
-        Process p = new ProcessBuilder(prometheus, "--config.file=" + config,
+        Process p = new ProcessBuilder(prometheus, "--config.file=" + file,
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("prometheus.log").toFile())
@@ -96,6 +107,21 @@ class PrometheusIT {
             URI api = URI.create("http://127.0.0.1:" + port);
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                     .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode()).isEqualTo(200));
+            test.accept(api);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("Prometheus log:\n" + Files.readString(dir.resolve("prometheus.log")), e);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aRealPrometheusScrapesTheGatewayWithTheRepositorySettings() throws Exception {
+        Path dir = Files.createTempDirectory("prometheus-it");
+        withPrometheus(dir, testConfig(ExternalTools.repoRoot().resolve("prometheus.yml"), gw.httpUri()), api -> {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
             Double before = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -110,24 +136,49 @@ class PrometheusIT {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
             assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("Prometheus log:\n" + Files.readString(dir.resolve("prometheus.log")), e);
-        } finally {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        });
     }
 
     /**
-     * The repository's config with the gateway job's targets pointed at the test gateway and a 1 s scrape
+     * With an admin token, the main port's {@code /metrics} is scraped with the {@code authorization} setting that
+     * {@code prometheus.yml} shows (commented out) and the token in a file; a job without it is refused (down).
+     */
+    @Test
+    void aRealPrometheusScrapesAGatewayWithAnAdminTokenThroughItsAuthorizationSetting() throws Exception {
+        assertThat(Files.readString(ExternalTools.repoRoot().resolve("prometheus.yml")))
+                .contains("# authorization:", "#   type: Bearer", "#   credentials_file: ");
+        Path dir = Files.createTempDirectory("prometheus-token-it");
+        Path tokenFile = Files.writeString(dir.resolve("admin-token"), TOKEN + "\n");
+        ObjectNode config = testConfig(ExternalTools.repoRoot().resolve("prometheus.yml"), withToken.httpUri());
+        ArrayNode jobs = (ArrayNode) config.get("scrape_configs");
+        ObjectNode gateway = (ObjectNode) jobs.get(0);
+        assertThat(gateway.path("job_name").asString()).isEqualTo("serpentis-gateway");
+        ObjectNode anonymous = gateway.deepCopy();
+        anonymous.put("job_name", "serpentis-gateway-anonymous");
+        jobs.add(anonymous);
+        gateway.putObject("authorization").put("type", "Bearer").put("credentials_file", tokenFile.toString());
+
+        withPrometheus(dir, config, api -> {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> query(api, "up{job=\"serpentis-gateway-anonymous\"}"), v -> v != null);
+            assertThat(query(api, "up{job=\"serpentis-gateway-anonymous\"}")).as("a scrape without the token")
+                    .isEqualTo(0.0);
+            // the refused scrapes are counted, as the authorized job then reads
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> query(api,
+                    "gateway_security_refusals_total{job=\"serpentis-gateway\",reason=\"admin_auth\"}"),
+                    v -> v != null && v > 0);
+        });
+    }
+
+    /**
+     * The repository's config with the gateway job's targets pointed at {@code target} and a 1 s scrape
      * interval; everything else (job name, metrics path, scheme, labels) as in the file.
      */
-    private static String testConfig(Path repoConfig) throws IOException {
+    private static ObjectNode testConfig(Path repoConfig, URI target) throws IOException {
         YAMLMapper yaml = YAMLMapper.builder().build();
         ObjectNode root = (ObjectNode) yaml.readTree(Files.readString(repoConfig));
-        URI target = gw.httpUri();
         int rewritten = 0;
         for (JsonNode job : root.get("scrape_configs")) {
             for (JsonNode sc : job.path("static_configs")) {
@@ -145,7 +196,7 @@ class PrometheusIT {
             }
         }
         assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
-        return yaml.writeValueAsString(root);
+        return root;
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {

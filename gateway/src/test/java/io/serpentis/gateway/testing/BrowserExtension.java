@@ -39,18 +39,37 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  *
  * <p>Without the browser the class is skipped with a reason, except under {@code CI=true}, where it fails
  * ({@code .ci/run} installs {@code chromium} and {@code chromium-driver}). Register as a {@code static}
- * {@code @RegisterExtension} field.
+ * {@code @RegisterExtension} field. {@link #mappingToLoopback} builds one that resolves a foreign name to 127.0.0.1
+ * (as DNS rebinding makes a browser do) and connects to it directly.
  */
 public final class BrowserExtension implements BeforeAllCallback, AfterAllCallback {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    private final List<String> loopbackNames;
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private WebDriver driver;
     private Network network;
     private LogInspector logs;
     private Path profile;
+
+    /** A browser that resolves names as the machine does (loopback names only reach the gateway). */
+    public BrowserExtension() {
+        this(List.of());
+    }
+
+    private BrowserExtension(List<String> loopbackNames) {
+        this.loopbackNames = List.copyOf(loopbackNames);
+    }
+
+    /**
+     * A browser that resolves each of {@code names} to 127.0.0.1 ({@code --host-resolver-rules}) and connects to
+     * them without the dead proxy: what a browser does once a hostile name has been rebound to loopback.
+     */
+    public static BrowserExtension mappingToLoopback(String... names) {
+        return new BrowserExtension(List.of(names));
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
@@ -72,6 +91,11 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
                 "--user-data-dir=" + profile,
                 // Loopback is never proxied; anything else goes to a closed port on loopback and fails there.
                 "--proxy-server=http://127.0.0.1:9");
+        if (!loopbackNames.isEmpty()) {
+            options.addArguments("--host-resolver-rules=" + String.join(", ", loopbackNames.stream()
+                            .map(n -> "MAP " + n + " 127.0.0.1").toList()),
+                    "--proxy-bypass-list=" + String.join(";", loopbackNames));
+        }
         options.setCapability("webSocketUrl", true); // WebDriver BiDi
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
