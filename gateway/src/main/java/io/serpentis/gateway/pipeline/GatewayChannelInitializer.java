@@ -1,5 +1,6 @@
 package io.serpentis.gateway.pipeline;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -29,10 +30,6 @@ import java.util.Map;
  * Netty's protocol configs are built once, here in the constructor; {@link #initChannel} only assembles.
  */
 public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
-    /** The name Netty gives the (package-private) handshake stage its protocol stage adds: its class name. */
-    private static final String NETTY_HANDSHAKE_STAGE =
-            WebSocketServerProtocolHandler.class.getPackageName() + ".WebSocketServerProtocolHandshakeHandler";
-
     private final GatewayConfig config;
     private final HttpRouter router;
     private final ClientRegistry registry;
@@ -72,11 +69,11 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 .closeOnProtocolViolation(true)
                 .withUTF8Validator(true)
                 .build();
-        // Both endpoints share the protocol stage's decoder limits and close handling; the dashboard feed's
-        // upgrade swaps in a protocol stage that also selects its subprotocol, and the viewer handler for the last
-        // stage (see dashboardViewer below). /ws selects none, whatever a client offers.
+        // Both endpoints share the protocol stage's decoder limits and close handling; each adds its WebSocket
+        // stages once its upgrade is accepted (a plain HTTP connection never carries them): /ws a protocol stage
+        // that selects no subprotocol, whatever a client offers, the dashboard feed one that selects its own.
         this.wsEndpoints = Map.of(
-                config.ws().path(), WsEndpoint.of(config.ws().path()),
+                config.ws().path(), new WsEndpoint(config.ws().path(), false, this::statusProtocol),
                 config.feed().path(), new WsEndpoint(config.feed().path(), true, this::dashboardViewer));
         this.wsProtocolConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
@@ -104,22 +101,30 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
-        p.addLast(PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(wsProtocolConfig));
-        p.addLast(PipelineNames.WS_AGGREGATOR, new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
-        p.addLast(PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
+    }
+
+    /** The status protocol's WebSocket stages, added behind the routing stage once a {@code /ws} upgrade passed. */
+    private void statusProtocol(ChannelPipeline p) {
+        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES,
+                new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
+    }
+
+    /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */
+    private void dashboardViewer(ChannelPipeline p) {
+        addWebSocketStages(p, feedProtocolConfig, PipelineNames.DASHBOARD_VIEWER,
+                new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
     }
 
     /**
-     * The dashboard feed's pipeline shape: its own protocol stage (which selects the feed's subprotocol) and its
-     * viewer handler in place of the status protocol's.
+     * Adds protocol, aggregator and {@code last} behind the routing stage. Netty's protocol stage adds its handshake
+     * stage in front of itself as it is added (on the event loop, so at once), ready for the upgrade request the
+     * routing stage passes on next.
      */
-    private void dashboardViewer(ChannelPipeline p) {
-        // Netty's protocol stage put its handshake stage in front of itself when it was added, built from its
-        // config, and adds one only where there is none: remove it, and the feed's stage adds its own.
-        p.remove(NETTY_HANDSHAKE_STAGE);
-        p.replace(PipelineNames.WS_PROTOCOL, PipelineNames.WS_PROTOCOL,
-                new WebSocketServerProtocolHandler(feedProtocolConfig));
-        p.replace(PipelineNames.WS_FRAMES, PipelineNames.DASHBOARD_VIEWER,
-                new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
+    private void addWebSocketStages(ChannelPipeline p, WebSocketServerProtocolConfig protocol, String lastName,
+            ChannelHandler last) {
+        p.addAfter(PipelineNames.HTTP_ROUTING, PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
+        p.addAfter(PipelineNames.WS_PROTOCOL, PipelineNames.WS_AGGREGATOR,
+                new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
+        p.addAfter(PipelineNames.WS_AGGREGATOR, lastName, last);
     }
 }

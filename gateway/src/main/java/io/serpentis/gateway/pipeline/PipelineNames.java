@@ -1,15 +1,15 @@
 package io.serpentis.gateway.pipeline;
 
 /**
- * Names of the pipeline stages, in pipeline order. Before an upgrade:
- * {@code connectionMetrics → liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting → wsProtocol
- * → wsAggregator → wsFrames}. The WebSocket handshake replaces {@code httpDecoder} and {@code httpEncoder} with
- * Netty's frame decoder and encoder and removes {@code httpAggregator}; {@code wsFrames} then removes
- * {@code httpRouting}. An accepted upgrade of the dashboard feed's path replaces {@code wsFrames} with
- * {@code dashboardViewer}, and {@code wsProtocol} with one that selects the feed's subprotocol, before the
- * handshake. A socket refused at accept for its address gets {@code acceptRefusal} as its only stage. There is no
- * compression stage, on purpose: no
- * {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
+ * Names of the pipeline stages, in pipeline order. Every connection starts as
+ * {@code connectionMetrics → liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting}. An accepted
+ * WebSocket upgrade adds its endpoint's stages behind {@code httpRouting} before the handshake:
+ * {@code wsProtocol → wsAggregator → wsFrames} for {@code /ws}, {@code wsProtocol → wsAggregator →
+ * dashboardViewer} for the dashboard feed (whose protocol stage selects the feed's subprotocol; that of {@code /ws}
+ * selects none). The handshake then replaces {@code httpDecoder} and {@code httpEncoder} with Netty's frame decoder
+ * and encoder and removes {@code httpAggregator}; the last stage removes {@code httpRouting}. A socket refused at
+ * accept for its address gets {@code acceptRefusal} as its only stage. There is no compression stage, on purpose:
+ * no {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
 public final class PipelineNames {
     /** {@code ConnectionMetricsHandler}: counts the bytes read and written (first, so it sees the wire). */
