@@ -55,23 +55,37 @@ public record ServerConfig(
 
     /** The defaults: {@code 127.0.0.1:8000}, automatic transport, one event loop per core, 10 s shutdown. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8000, Transport.AUTO, 0, Duration.ofSeconds(10), null);
+        return builder().build();
     }
 
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A copy with {@code port} changed. */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, transport, ioThreads, shutdownTimeout, nodeId);
+        return toBuilder().port(newPort).build();
     }
 
+    /** A copy with {@code host} changed. */
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, transport, ioThreads, shutdownTimeout, nodeId);
+        return toBuilder().host(newHost).build();
     }
 
+    /** A copy with {@code shutdownTimeout} changed. */
     public ServerConfig withShutdownTimeout(Duration timeout) {
-        return new ServerConfig(host, port, transport, ioThreads, timeout, nodeId);
+        return toBuilder().shutdownTimeout(timeout).build();
     }
 
+    /** A copy with {@code nodeId} changed. */
     public ServerConfig withNodeId(@Nullable String id) {
-        return new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, id);
+        return toBuilder().nodeId(id).build();
     }
 
     /** Socket transports. */
@@ -82,5 +96,67 @@ public record ServerConfig(
         EPOLL,
         /** Java NIO, available everywhere. */
         NIO
+    }
+
+    /** Builds a {@link ServerConfig}; {@link #build()} validates. Its initial values are the defaults. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8000;
+        private Transport transport = Transport.AUTO;
+        private int ioThreads;
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private @Nullable String nodeId;
+
+        private Builder() {}
+
+        private Builder(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            transport = c.transport;
+            ioThreads = c.ioThreads;
+            shutdownTimeout = c.shutdownTimeout;
+            nodeId = c.nodeId;
+        }
+
+        /** See {@link ServerConfig#host()}. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** See {@link ServerConfig#port()}; 0 picks a free port. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** See {@link ServerConfig#transport()}. */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** See {@link ServerConfig#ioThreads()}; 0 means one per available processor. */
+        public Builder ioThreads(int threads) {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** See {@link ServerConfig#shutdownTimeout()}. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link ServerConfig#nodeId()}. */
+        public Builder nodeId(@Nullable String id) {
+            this.nodeId = id;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, nodeId);
+        }
     }
 }
