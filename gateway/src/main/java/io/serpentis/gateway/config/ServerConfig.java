@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * @param ioThreads event-loop threads; 0 (default) means one per available processor
  * @param shutdownTimeout upper bound for a graceful shutdown (SIGTERM): clients get close 1001 and the process
  *     exits within this time; default 10 s
- * @param nodeId this node's id, kept in every client record it holds; {@code null} (default) derives a stable one
- *     from the host name and port (see {@link #effectiveNodeId()})
+ * @param nodeId this node's id, kept in every client record it holds. The command line always sets one (the
+ *     configured one, else {@code <host name>:<port>}); {@code null} (the default of a configuration built in code)
+ *     means {@link #effectiveNodeId()}'s fallback
  */
 public record ServerConfig(
         String host, int port, Transport transport, int ioThreads, Duration shutdownTimeout, @Nullable String nodeId) {
@@ -35,22 +36,19 @@ public record ServerConfig(
     }
 
     /**
-     * The node id: the configured one, else {@code <host name>:<port>} (stable across restarts of a node on a fixed
-     * port), or {@code <host name>:pid<pid>} when the port is chosen by the system.
+     * The node id: the configured one, else {@link #defaultNodeId defaultNodeId("gateway", port)}. The host name is
+     * not looked up here, as only the command line reads the environment; it sets the id it derives.
      */
     public String effectiveNodeId() {
-        if (nodeId != null) {
-            return nodeId;
-        }
-        String host = System.getenv("HOSTNAME");
-        if (host == null || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "gateway";
-            }
-        }
-        return host + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
+        return nodeId != null ? nodeId : defaultNodeId("gateway", port);
+    }
+
+    /**
+     * The id of a node on {@code hostName} listening on {@code port}: {@code <hostName>:<port>}, stable across
+     * restarts of a node on a fixed port, or {@code <hostName>:pid<pid>} when the system picks the port.
+     */
+    public static String defaultNodeId(String hostName, int port) {
+        return hostName + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
     }
 
     /** The defaults: {@code 127.0.0.1:8000}, automatic transport, one event loop per core, 10 s shutdown. */
