@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.serpentis.gateway.config.EnvironmentDefaults;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.http.AccessPolicy;
@@ -26,12 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -45,7 +43,6 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * {@code docker-compose} binary exists (Debian's package), {@code docker-compose config} must accept the file too.
  */
 class ComposeFileTest {
-    private static final Pattern ENV_REF = Pattern.compile("\\$\\{env:([A-Z0-9_]+)");
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
     private final Path root = ExternalTools.repoRoot();
@@ -60,17 +57,14 @@ class ComposeFileTest {
         }
     }
 
-    /** Environment variable name to the option that reads it (from picocli's {@code ${env:NAME}} defaults). */
-    private static Map<String, OptionSpec> envOptions(CommandSpec spec) {
+    /** Environment variable name to the option that reads it (from the command's {@link EnvironmentDefaults}). */
+    private static Map<String, OptionSpec> envOptions(CommandLine command) {
+        EnvironmentDefaults defaults = (EnvironmentDefaults) command.getCommandSpec().defaultValueProvider();
         Map<String, OptionSpec> byEnv = new LinkedHashMap<>();
-        for (OptionSpec o : spec.options()) {
-            String def = o.defaultValueString(false);
-            if (def == null) {
-                continue;
-            }
-            Matcher m = ENV_REF.matcher(def);
-            if (m.find()) { // the first variable is the option's own
-                byEnv.put(m.group(1), o);
+        for (OptionSpec o : command.getCommandSpec().options()) {
+            String variable = defaults.variable(o);
+            if (variable != null) {
+                byEnv.put(variable, o);
             }
         }
         return byEnv;
@@ -84,24 +78,16 @@ class ComposeFileTest {
         return env;
     }
 
-    /** The command-line form of {@code env}, so that the values go through the options' own validation. */
-    private static String[] asFlags(Map<String, String> env, Map<String, OptionSpec> options, Set<String> skip) {
-        List<String> args = new ArrayList<>();
-        env.forEach((name, value) -> {
-            if (!skip.contains(name)) {
-                args.add(options.get(name).longestName());
-                args.add(value);
-            }
-        });
-        return args.toArray(new String[0]);
+    /** The gateway command, its defaults read from the gateway service's environment as the gateway would. */
+    private CommandLine gatewayCommand() {
+        CommandLine command = GatewayCommand.commandLine(environment(services.get("gateway")));
+        command.parseArgs();
+        return command;
     }
 
-    /** The gateway service's configuration, parsed from its environment as the gateway would. */
+    /** The gateway service's configuration; throws on a value the gateway refuses. */
     private GatewayConfig gatewayConfig() {
-        Map<String, OptionSpec> options = envOptions(new CommandLine(new GatewayCommand()).getCommandSpec());
-        GatewayCommand parsed = new GatewayCommand();
-        new CommandLine(parsed).parseArgs(asFlags(environment(services.get("gateway")), options, Set.of("LOG_LEVEL")));
-        return parsed.toConfig();
+        return gatewayCommand().<GatewayCommand>getCommand().toConfig();
     }
 
     /** Whether the gateway configured by the compose file serves requests naming {@code host:port} (421 if not). */
@@ -124,8 +110,7 @@ class ComposeFileTest {
 
     @Test
     void theGatewayIsConfiguredOnlyWithVariablesItReadsAndValuesItAccepts() throws Exception {
-        CommandSpec spec = new CommandLine(new GatewayCommand()).getCommandSpec();
-        Map<String, OptionSpec> options = envOptions(spec);
+        Map<String, OptionSpec> options = envOptions(GatewayCommand.commandLine(Map.of()));
         Map<String, String> env = environment(services.get("gateway"));
         assertThat(env).isNotEmpty();
         // LOG_LEVEL is read by logback.xml; everything else by an option
@@ -134,10 +119,9 @@ class ComposeFileTest {
                 .as(name + " is read by the gateway").isTrue());
         assertThat(Level.toLevel(env.get("LOG_LEVEL"), null)).as("LOG_LEVEL").isNotNull();
 
-        GatewayCommand parsed = new GatewayCommand();
-        new CommandLine(parsed).parseArgs(asFlags(env, options, Set.of("LOG_LEVEL")));
+        GatewayCommand parsed = gatewayCommand().getCommand();
         GatewayConfig config = parsed.toConfig(); // throws on a value the gateway refuses
-        assertThat(parsed.logFormat).isEqualTo(LogFormat.JSON);
+        assertThat(parsed.logFormat.format()).isEqualTo(LogFormat.JSON);
         assertThat(config.server().host()).as("listen on every interface in a container").isEqualTo("0.0.0.0");
 
         // the published port is the one it listens on; Redis is the redis service on its default port
@@ -155,17 +139,14 @@ class ComposeFileTest {
         JsonNode clients = services.get("clients");
         List<String> command = strings(clients.get("command"));
         assertThat(command.get(0)).isEqualTo("simulate");
-        assertThat(new CommandLine(new GatewayCommand()).getSubcommands()).containsKey("simulate");
-
-        CommandSpec spec = new CommandLine(new SimulateCommand()).getCommandSpec();
-        Map<String, OptionSpec> options = envOptions(spec);
         Map<String, String> env = environment(clients);
+        CommandLine gateway = GatewayCommand.commandLine(env);
+        CommandLine simulate = gateway.getSubcommands().get("simulate");
+        Map<String, OptionSpec> options = envOptions(simulate);
         assertThat(env.keySet()).allSatisfy(name -> assertThat(options).as(name + " is read by simulate")
                 .containsKey(name));
-        List<String> args = new ArrayList<>(command.subList(1, command.size()));
-        args.addAll(List.of(asFlags(env, options, Set.of())));
-        SimulateCommand parsed = new SimulateCommand();
-        new CommandLine(parsed).parseArgs(args.toArray(new String[0]));
+        gateway.parseArgs(command.toArray(new String[0])); // simulate [args], as the container runs it
+        SimulateCommand parsed = simulate.getCommand();
         URI url = SimulateCommandAccess.settings(parsed).url(); // throws on a value simulate refuses
 
         Map<String, String> gatewayEnv = environment(services.get("gateway"));
@@ -271,7 +252,7 @@ class ComposeFileTest {
         assertThat(lines).contains("EXPOSE 8000");
         String healthcheck = lines.stream().filter(l -> l.startsWith("HEALTHCHECK ")).findFirst().orElseThrow();
         assertThat(healthcheck).contains("\"-jar\", \"/app/serpentis-gateway.jar\", \"healthcheck\"]");
-        assertThat(new CommandLine(new GatewayCommand()).getSubcommands()).containsKey("healthcheck");
+        assertThat(GatewayCommand.commandLine(Map.of()).getSubcommands()).containsKey("healthcheck");
         String probe = new CommandLine(new HealthcheckCommand()).getCommandSpec().findOption("--url")
                 .defaultValueString(false);
         assertThat(probe).contains("${env:PORT:-8000}").endsWith("/livez}");

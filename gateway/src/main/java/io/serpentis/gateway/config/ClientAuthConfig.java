@@ -37,6 +37,12 @@ public record ClientAuthConfig(Mode mode, @Nullable String clientToken, @Nullabl
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
+        /** The command-line spelling, {@link #cliName()}, which {@code --help} shows as the default. */
+        @Override
+        public String toString() {
+            return cliName();
+        }
+
         /** Parses {@code none}, {@code shared-secret} or {@code jwt} (any case, {@code _} for {@code -}). */
         public static Mode parse(String value) {
             String v = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');

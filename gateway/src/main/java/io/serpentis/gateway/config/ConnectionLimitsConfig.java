@@ -56,32 +56,114 @@ public record ConnectionLimitsConfig(
 
     /** The documented defaults (see the record's components). */
     public static ConnectionLimitsConfig defaults() {
-        return new ConnectionLimitsConfig(100_000, 1000, 50, 500, false, 10_000, 10_000, Duration.ofSeconds(10),
-                Duration.ofSeconds(15));
+        return builder().build();
+    }
+
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /** The global cap changed to {@code max}. */
     public ConnectionLimitsConfig withMaxConnections(int max) {
-        return new ConnectionLimitsConfig(max, maxConnectionsPerAddress, connectionRatePerAddress,
-                connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter,
-                slowConsumerTimeout);
-    }
-
-    /** The per-address limits changed; {@code loopback} says whether they apply to loopback peers. */
-    public ConnectionLimitsConfig withPerAddress(int maxConnections, int rate, int burst, boolean loopback) {
-        return new ConnectionLimitsConfig(this.maxConnections, maxConnections, rate, burst, loopback, messageRate,
-                messageBurst, rateLimitCloseAfter, slowConsumerTimeout);
-    }
-
-    /** The per-connection message limit changed. */
-    public ConnectionLimitsConfig withMessageRate(int rate, int burst, Duration closeAfter) {
-        return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
-                connectionBurstPerAddress, limitLoopback, rate, burst, closeAfter, slowConsumerTimeout);
+        return toBuilder().maxConnections(max).build();
     }
 
     /** The slow-consumer timeout changed. */
     public ConnectionLimitsConfig withSlowConsumerTimeout(Duration timeout) {
-        return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
-                connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter, timeout);
+        return toBuilder().slowConsumerTimeout(timeout).build();
+    }
+
+    /** Builds a {@link ConnectionLimitsConfig}; {@link #build()} validates. Its initial values are the defaults. */
+    public static final class Builder {
+        private int maxConnections = 100_000;
+        private int maxConnectionsPerAddress = 1000;
+        private int connectionRatePerAddress = 50;
+        private int connectionBurstPerAddress = 500;
+        private boolean limitLoopback;
+        private int messageRate = 10_000;
+        private int messageBurst = 10_000;
+        private Duration rateLimitCloseAfter = Duration.ofSeconds(10);
+        private Duration slowConsumerTimeout = Duration.ofSeconds(15);
+
+        private Builder() {}
+
+        private Builder(ConnectionLimitsConfig c) {
+            maxConnections = c.maxConnections;
+            maxConnectionsPerAddress = c.maxConnectionsPerAddress;
+            connectionRatePerAddress = c.connectionRatePerAddress;
+            connectionBurstPerAddress = c.connectionBurstPerAddress;
+            limitLoopback = c.limitLoopback;
+            messageRate = c.messageRate;
+            messageBurst = c.messageBurst;
+            rateLimitCloseAfter = c.rateLimitCloseAfter;
+            slowConsumerTimeout = c.slowConsumerTimeout;
+        }
+
+        /** See {@link ConnectionLimitsConfig#maxConnections()}. */
+        public Builder maxConnections(int max) {
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#maxConnectionsPerAddress()}; 0 means no limit. */
+        public Builder maxConnectionsPerAddress(int max) {
+            this.maxConnectionsPerAddress = max;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#connectionRatePerAddress()}; 0 means no limit. */
+        public Builder connectionRatePerAddress(int perSecond) {
+            this.connectionRatePerAddress = perSecond;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#connectionBurstPerAddress()}. */
+        public Builder connectionBurstPerAddress(int burst) {
+            this.connectionBurstPerAddress = burst;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#limitLoopback()}. */
+        public Builder limitLoopback(boolean limit) {
+            this.limitLoopback = limit;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#messageRate()}; 0 means no limit. */
+        public Builder messageRate(int perSecond) {
+            this.messageRate = perSecond;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#messageBurst()}. */
+        public Builder messageBurst(int burst) {
+            this.messageBurst = burst;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#rateLimitCloseAfter()}; {@link Duration#ZERO} never closes. */
+        public Builder rateLimitCloseAfter(Duration closeAfter) {
+            this.rateLimitCloseAfter = closeAfter;
+            return this;
+        }
+
+        /** See {@link ConnectionLimitsConfig#slowConsumerTimeout()}. */
+        public Builder slowConsumerTimeout(Duration timeout) {
+            this.slowConsumerTimeout = timeout;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public ConnectionLimitsConfig build() {
+            return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
+                    connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter,
+                    slowConsumerTimeout);
+        }
     }
 }

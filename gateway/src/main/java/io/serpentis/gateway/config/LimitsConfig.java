@@ -30,6 +30,79 @@ public record LimitsConfig(
 
     /** The defaults: ids up to 128 bytes, 128 attributes a message, 256 a client, 8 KiB values, 64 KiB a client. */
     public static LimitsConfig defaults() {
-        return new LimitsConfig(128, 128, 256, 128, 8192, 65536);
+        return builder().build();
+    }
+
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builds a {@link LimitsConfig}; {@link #build()} validates. Its initial values are the defaults. */
+    public static final class Builder {
+        private int maxClientIdBytes = 128;
+        private int maxAttributesPerMessage = 128;
+        private int maxAttributesPerClient = 256;
+        private int maxAttributeNameBytes = 128;
+        private int maxValueBytes = 8192;
+        private int maxClientStatusBytes = 65536;
+
+        private Builder() {}
+
+        private Builder(LimitsConfig c) {
+            maxClientIdBytes = c.maxClientIdBytes;
+            maxAttributesPerMessage = c.maxAttributesPerMessage;
+            maxAttributesPerClient = c.maxAttributesPerClient;
+            maxAttributeNameBytes = c.maxAttributeNameBytes;
+            maxValueBytes = c.maxValueBytes;
+            maxClientStatusBytes = c.maxClientStatusBytes;
+        }
+
+        /** See {@link LimitsConfig#maxClientIdBytes()}. */
+        public Builder maxClientIdBytes(int bytes) {
+            this.maxClientIdBytes = bytes;
+            return this;
+        }
+
+        /** See {@link LimitsConfig#maxAttributesPerMessage()}. */
+        public Builder maxAttributesPerMessage(int attributes) {
+            this.maxAttributesPerMessage = attributes;
+            return this;
+        }
+
+        /** See {@link LimitsConfig#maxAttributesPerClient()}. */
+        public Builder maxAttributesPerClient(int attributes) {
+            this.maxAttributesPerClient = attributes;
+            return this;
+        }
+
+        /** See {@link LimitsConfig#maxAttributeNameBytes()}. */
+        public Builder maxAttributeNameBytes(int bytes) {
+            this.maxAttributeNameBytes = bytes;
+            return this;
+        }
+
+        /** See {@link LimitsConfig#maxValueBytes()}. */
+        public Builder maxValueBytes(int bytes) {
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /** See {@link LimitsConfig#maxClientStatusBytes()}. */
+        public Builder maxClientStatusBytes(int bytes) {
+            this.maxClientStatusBytes = bytes;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public LimitsConfig build() {
+            return new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
+                    maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes);
+        }
     }
 }

@@ -48,7 +48,17 @@ public record RedisConfig(
 
     /** No Redis: the embedded store. Write-behind settings at their defaults. */
     public static RedisConfig defaults() {
-        return new RedisConfig(null, Duration.ofMillis(5), 512, Duration.ofSeconds(2), Duration.ofSeconds(5), 10_000);
+        return builder().build();
+    }
+
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /** Whether Redis is configured. */
@@ -56,20 +66,24 @@ public record RedisConfig(
         return url != null;
     }
 
+    /** A copy with {@code url} changed. */
     public RedisConfig withUrl(@Nullable String newUrl) {
-        return new RedisConfig(newUrl, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+        return toBuilder().url(newUrl).build();
     }
 
+    /** A copy with {@code flushInterval} changed. */
     public RedisConfig withFlushInterval(Duration interval) {
-        return new RedisConfig(url, interval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+        return toBuilder().flushInterval(interval).build();
     }
 
+    /** A copy with {@code commandTimeout} changed. */
     public RedisConfig withCommandTimeout(Duration timeout) {
-        return new RedisConfig(url, flushInterval, batchSize, timeout, reconnectMaxDelay, requestQueueSize);
+        return toBuilder().commandTimeout(timeout).build();
     }
 
+    /** A copy with {@code reconnectMaxDelay} changed. */
     public RedisConfig withReconnectMaxDelay(Duration delay) {
-        return new RedisConfig(url, flushInterval, batchSize, commandTimeout, delay, requestQueueSize);
+        return toBuilder().reconnectMaxDelay(delay).build();
     }
 
     /** {@code url} with any password replaced by {@code <redacted>}. */
@@ -83,5 +97,70 @@ public record RedisConfig(
                 + ", flushInterval=" + flushInterval + ", batchSize=" + batchSize + ", commandTimeout="
                 + commandTimeout + ", reconnectMaxDelay=" + reconnectMaxDelay + ", requestQueueSize="
                 + requestQueueSize + "]";
+    }
+
+    /**
+     * Builds a {@link RedisConfig}; {@link #build()} validates, so the queue size and the batch size, checked against
+     * each other, may be set in any order. Its initial values are the defaults.
+     */
+    public static final class Builder {
+        private @Nullable String url;
+        private Duration flushInterval = Duration.ofMillis(5);
+        private int batchSize = 512;
+        private Duration commandTimeout = Duration.ofSeconds(2);
+        private Duration reconnectMaxDelay = Duration.ofSeconds(5);
+        private int requestQueueSize = 10_000;
+
+        private Builder() {}
+
+        private Builder(RedisConfig c) {
+            url = c.url;
+            flushInterval = c.flushInterval;
+            batchSize = c.batchSize;
+            commandTimeout = c.commandTimeout;
+            reconnectMaxDelay = c.reconnectMaxDelay;
+            requestQueueSize = c.requestQueueSize;
+        }
+
+        /** See {@link RedisConfig#url()}; {@code null} or blank keeps the embedded store. */
+        public Builder url(@Nullable String url) {
+            this.url = url;
+            return this;
+        }
+
+        /** See {@link RedisConfig#flushInterval()}. */
+        public Builder flushInterval(Duration interval) {
+            this.flushInterval = interval;
+            return this;
+        }
+
+        /** See {@link RedisConfig#batchSize()}. */
+        public Builder batchSize(int clients) {
+            this.batchSize = clients;
+            return this;
+        }
+
+        /** See {@link RedisConfig#commandTimeout()}. */
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link RedisConfig#reconnectMaxDelay()}. */
+        public Builder reconnectMaxDelay(Duration delay) {
+            this.reconnectMaxDelay = delay;
+            return this;
+        }
+
+        /** See {@link RedisConfig#requestQueueSize()}. */
+        public Builder requestQueueSize(int commands) {
+            this.requestQueueSize = commands;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public RedisConfig build() {
+            return new RedisConfig(url, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+        }
     }
 }

@@ -62,28 +62,42 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
      * the default limits.
      */
     public static SecurityConfig defaults() {
-        return new SecurityConfig(null, List.of(), List.of(), ClientAuthConfig.defaults(),
-                ConnectionLimitsConfig.defaults());
+        return builder().build();
     }
 
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A copy with {@code adminToken} changed. */
     public SecurityConfig withAdminToken(@Nullable String token) {
-        return new SecurityConfig(token, allowedOrigins, allowedHosts, clientAuth, connections);
+        return toBuilder().adminToken(token).build();
     }
 
+    /** A copy with {@code allowedOrigins} changed. */
     public SecurityConfig withAllowedOrigins(List<String> origins) {
-        return new SecurityConfig(adminToken, origins, allowedHosts, clientAuth, connections);
+        return toBuilder().allowedOrigins(origins).build();
     }
 
+    /** A copy with {@code allowedHosts} changed. */
     public SecurityConfig withAllowedHosts(List<String> hosts) {
-        return new SecurityConfig(adminToken, allowedOrigins, hosts, clientAuth, connections);
+        return toBuilder().allowedHosts(hosts).build();
     }
 
+    /** A copy with {@code clientAuth} changed. */
     public SecurityConfig withClientAuth(ClientAuthConfig auth) {
-        return new SecurityConfig(adminToken, allowedOrigins, allowedHosts, auth, connections);
+        return toBuilder().clientAuth(auth).build();
     }
 
+    /** A copy with the connection limits changed by {@code change}. */
     public SecurityConfig withConnections(UnaryOperator<ConnectionLimitsConfig> change) {
-        return new SecurityConfig(adminToken, allowedOrigins, allowedHosts, clientAuth, change.apply(connections));
+        return toBuilder().connections(change.apply(connections)).build();
     }
 
     /** {@code scheme://host[:port]} in lower case without a trailing slash. */
@@ -117,5 +131,59 @@ public record SecurityConfig(@Nullable String adminToken, List<String> allowedOr
         return "SecurityConfig[adminToken=" + (adminToken == null ? "none (loopback only)" : "<redacted>")
                 + ", allowedOrigins=" + allowedOrigins + ", allowedHosts=" + allowedHosts + ", clientAuth=" + clientAuth
                 + ", connections=" + connections + "]";
+    }
+
+    /** Builds a {@link SecurityConfig}; {@link #build()} validates. Its initial values are the defaults. */
+    public static final class Builder {
+        private @Nullable String adminToken;
+        private List<String> allowedOrigins = List.of();
+        private List<String> allowedHosts = List.of();
+        private ClientAuthConfig clientAuth = ClientAuthConfig.defaults();
+        private ConnectionLimitsConfig connections = ConnectionLimitsConfig.defaults();
+
+        private Builder() {}
+
+        private Builder(SecurityConfig c) {
+            adminToken = c.adminToken;
+            allowedOrigins = c.allowedOrigins;
+            allowedHosts = c.allowedHosts;
+            clientAuth = c.clientAuth;
+            connections = c.connections;
+        }
+
+        /** See {@link SecurityConfig#adminToken()}; {@code null} or blank for none. */
+        public Builder adminToken(@Nullable String token) {
+            this.adminToken = token;
+            return this;
+        }
+
+        /** See {@link SecurityConfig#allowedOrigins()}. */
+        public Builder allowedOrigins(List<String> origins) {
+            this.allowedOrigins = origins;
+            return this;
+        }
+
+        /** See {@link SecurityConfig#allowedHosts()}. */
+        public Builder allowedHosts(List<String> hosts) {
+            this.allowedHosts = hosts;
+            return this;
+        }
+
+        /** See {@link SecurityConfig#clientAuth()}. */
+        public Builder clientAuth(ClientAuthConfig auth) {
+            this.clientAuth = auth;
+            return this;
+        }
+
+        /** See {@link SecurityConfig#connections()}. */
+        public Builder connections(ConnectionLimitsConfig limits) {
+            this.connections = limits;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public SecurityConfig build() {
+            return new SecurityConfig(adminToken, allowedOrigins, allowedHosts, clientAuth, connections);
+        }
     }
 }

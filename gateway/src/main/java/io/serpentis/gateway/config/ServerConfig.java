@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * @param ioThreads event-loop threads; 0 (default) means one per available processor
  * @param shutdownTimeout upper bound for a graceful shutdown (SIGTERM): clients get close 1001 and the process
  *     exits within this time; default 10 s
- * @param nodeId this node's id, kept in every client record it holds; {@code null} (default) derives a stable one
- *     from the host name and port (see {@link #effectiveNodeId()})
+ * @param nodeId this node's id, kept in every client record it holds. The command line always sets one (the
+ *     configured one, else {@code <host name>:<port>}); {@code null} (the default of a configuration built in code)
+ *     means {@link #effectiveNodeId()}'s fallback
  */
 public record ServerConfig(
         String host, int port, Transport transport, int ioThreads, Duration shutdownTimeout, @Nullable String nodeId) {
@@ -35,43 +36,54 @@ public record ServerConfig(
     }
 
     /**
-     * The node id: the configured one, else {@code <host name>:<port>} (stable across restarts of a node on a fixed
-     * port), or {@code <host name>:pid<pid>} when the port is chosen by the system.
+     * The node id: the configured one, else {@link #defaultNodeId defaultNodeId("gateway", port)}. The host name is
+     * not looked up here, as only the command line reads the environment; it sets the id it derives.
      */
     public String effectiveNodeId() {
-        if (nodeId != null) {
-            return nodeId;
-        }
-        String host = System.getenv("HOSTNAME");
-        if (host == null || host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "gateway";
-            }
-        }
-        return host + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
+        return nodeId != null ? nodeId : defaultNodeId("gateway", port);
+    }
+
+    /**
+     * The id of a node on {@code hostName} listening on {@code port}: {@code <hostName>:<port>}, stable across
+     * restarts of a node on a fixed port, or {@code <hostName>:pid<pid>} when the system picks the port.
+     */
+    public static String defaultNodeId(String hostName, int port) {
+        return hostName + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
     }
 
     /** The defaults: {@code 127.0.0.1:8000}, automatic transport, one event loop per core, 10 s shutdown. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8000, Transport.AUTO, 0, Duration.ofSeconds(10), null);
+        return builder().build();
     }
 
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A copy with {@code port} changed. */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, transport, ioThreads, shutdownTimeout, nodeId);
+        return toBuilder().port(newPort).build();
     }
 
+    /** A copy with {@code host} changed. */
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, transport, ioThreads, shutdownTimeout, nodeId);
+        return toBuilder().host(newHost).build();
     }
 
+    /** A copy with {@code shutdownTimeout} changed. */
     public ServerConfig withShutdownTimeout(Duration timeout) {
-        return new ServerConfig(host, port, transport, ioThreads, timeout, nodeId);
+        return toBuilder().shutdownTimeout(timeout).build();
     }
 
+    /** A copy with {@code nodeId} changed. */
     public ServerConfig withNodeId(@Nullable String id) {
-        return new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, id);
+        return toBuilder().nodeId(id).build();
     }
 
     /** Socket transports. */
@@ -82,5 +94,67 @@ public record ServerConfig(
         EPOLL,
         /** Java NIO, available everywhere. */
         NIO
+    }
+
+    /** Builds a {@link ServerConfig}; {@link #build()} validates. Its initial values are the defaults. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8000;
+        private Transport transport = Transport.AUTO;
+        private int ioThreads;
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private @Nullable String nodeId;
+
+        private Builder() {}
+
+        private Builder(ServerConfig c) {
+            host = c.host;
+            port = c.port;
+            transport = c.transport;
+            ioThreads = c.ioThreads;
+            shutdownTimeout = c.shutdownTimeout;
+            nodeId = c.nodeId;
+        }
+
+        /** See {@link ServerConfig#host()}. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** See {@link ServerConfig#port()}; 0 picks a free port. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** See {@link ServerConfig#transport()}. */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** See {@link ServerConfig#ioThreads()}; 0 means one per available processor. */
+        public Builder ioThreads(int threads) {
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** See {@link ServerConfig#shutdownTimeout()}. */
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link ServerConfig#nodeId()}. */
+        public Builder nodeId(@Nullable String id) {
+            this.nodeId = id;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, transport, ioThreads, shutdownTimeout, nodeId);
+        }
     }
 }

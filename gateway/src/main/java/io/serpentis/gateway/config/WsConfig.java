@@ -49,27 +49,113 @@ public record WsConfig(
 
     /** The defaults: {@code /ws}, 64 KiB frames, 10 s handshake, ping after 10 s, timeout after 30 s. */
     public static WsConfig defaults() {
-        return new WsConfig("/ws", 65536, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(10));
+        return builder().build();
     }
 
-    public WsConfig withLiveness(Duration newPingInterval, Duration newLivenessTimeout) {
-        return new WsConfig(path, maxFrameBytes, handshakeTimeout, newPingInterval, newLivenessTimeout,
-                disconnectGrace, closeTimeout, rejectLogInterval);
+    /** A builder that starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A copy with {@code maxFrameBytes} changed. */
     public WsConfig withMaxFrameBytes(int bytes) {
-        return new WsConfig(path, bytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                closeTimeout, rejectLogInterval);
+        return toBuilder().maxFrameBytes(bytes).build();
     }
 
+    /** A copy with {@code disconnectGrace} changed. */
     public WsConfig withDisconnectGrace(Duration grace) {
-        return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, grace,
-                closeTimeout, rejectLogInterval);
+        return toBuilder().disconnectGrace(grace).build();
     }
 
+    /** A copy with {@code closeTimeout} changed. */
     public WsConfig withCloseTimeout(Duration timeout) {
-        return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                timeout, rejectLogInterval);
+        return toBuilder().closeTimeout(timeout).build();
+    }
+
+    /**
+     * Builds a {@link WsConfig}; {@link #build()} validates, so settings checked against each other (the liveness
+     * timeout against the ping interval) may be set in any order. Its initial values are the defaults.
+     */
+    public static final class Builder {
+        private String path = "/ws";
+        private int maxFrameBytes = 65536;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration pingInterval = Duration.ofSeconds(10);
+        private Duration livenessTimeout = Duration.ofSeconds(30);
+        private Duration disconnectGrace = Duration.ofSeconds(1);
+        private Duration closeTimeout = Duration.ofSeconds(3);
+        private Duration rejectLogInterval = Duration.ofSeconds(10);
+
+        private Builder() {}
+
+        private Builder(WsConfig c) {
+            path = c.path;
+            maxFrameBytes = c.maxFrameBytes;
+            handshakeTimeout = c.handshakeTimeout;
+            pingInterval = c.pingInterval;
+            livenessTimeout = c.livenessTimeout;
+            disconnectGrace = c.disconnectGrace;
+            closeTimeout = c.closeTimeout;
+            rejectLogInterval = c.rejectLogInterval;
+        }
+
+        /** See {@link WsConfig#path()}. */
+        public Builder path(String path) {
+            this.path = path;
+            return this;
+        }
+
+        /** See {@link WsConfig#maxFrameBytes()}. */
+        public Builder maxFrameBytes(int bytes) {
+            this.maxFrameBytes = bytes;
+            return this;
+        }
+
+        /** See {@link WsConfig#handshakeTimeout()}. */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link WsConfig#pingInterval()}. */
+        public Builder pingInterval(Duration interval) {
+            this.pingInterval = interval;
+            return this;
+        }
+
+        /** See {@link WsConfig#livenessTimeout()}; longer than the ping interval. */
+        public Builder livenessTimeout(Duration timeout) {
+            this.livenessTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link WsConfig#disconnectGrace()}. */
+        public Builder disconnectGrace(Duration grace) {
+            this.disconnectGrace = grace;
+            return this;
+        }
+
+        /** See {@link WsConfig#closeTimeout()}. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link WsConfig#rejectLogInterval()}. */
+        public Builder rejectLogInterval(Duration interval) {
+            this.rejectLogInterval = interval;
+            return this;
+        }
+
+        /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
+        public WsConfig build() {
+            return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
+                    closeTimeout, rejectLogInterval);
+        }
     }
 }

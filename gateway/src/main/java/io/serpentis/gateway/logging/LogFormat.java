@@ -31,6 +31,12 @@ public enum LogFormat {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The command-line spelling, {@link #tag()}, which {@code --help} shows as the default. */
+    @Override
+    public String toString() {
+        return tag();
+    }
+
     /**
      * Switches logback to this format by reloading its configuration file, unless it is in use already or logback
      * is not the backend (then nothing changes).

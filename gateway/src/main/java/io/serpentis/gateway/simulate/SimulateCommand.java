@@ -1,24 +1,25 @@
 package io.serpentis.gateway.simulate;
 
 import io.serpentis.gateway.config.DurationConverter;
-import io.serpentis.gateway.logging.LogFormat;
+import io.serpentis.gateway.config.EnvironmentDefaults;
+import io.serpentis.gateway.logging.LogFormatOption;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar serpentis-gateway.jar simulate}: simulated clients for demos, compose and screenshots. Every
- * option has an environment variable behind it ({@code SIMULATE_*}), as the gateway's own options do.
+ * option has an environment variable behind it ({@code SIMULATE_<OPTION>}, see {@link #environmentDefaults}), as
+ * the gateway's own options do; the defaults are {@link SimulatorSettings#defaults()}.
  */
 @Command(
         name = "simulate",
-        mixinStandardHelpOptions = true,
         showDefaultValues = true,
         sortOptions = false,
         usageHelpWidth = 120,
@@ -29,64 +30,69 @@ import picocli.CommandLine.Option;
                 + "Runs until every client was disconnected, the duration is over, or it is stopped (SIGTERM).",
         footer = "%nDurations: 250ms, 10s, 5m, 1h or ISO-8601 (PT10S).")
 public final class SimulateCommand implements Callable<Integer> {
+    /** Where every option's default comes from: each field below starts at its default. */
+    private static final SimulatorSettings DEFAULTS = SimulatorSettings.defaults();
 
-    @Option(names = "--url", defaultValue = "${env:SIMULATE_URL:-ws://127.0.0.1:8000/ws}",
-            description = "The gateway's WebSocket endpoint. Env: SIMULATE_URL.")
-    URI url;
+    @Option(names = "--url", description = "The gateway's WebSocket endpoint.")
+    URI url = DEFAULTS.url();
 
-    @Option(names = "--clients", defaultValue = "${env:SIMULATE_CLIENTS:-10}",
-            description = "How many clients to simulate. Env: SIMULATE_CLIENTS.")
-    int clients;
+    @Option(names = "--clients", description = "How many clients to simulate.")
+    int clients = DEFAULTS.clients();
 
-    @Option(names = "--interval", defaultValue = "${env:SIMULATE_INTERVAL:-10s}", converter = DurationConverter.class,
-            description = "Time between two status updates of a client (the reference client's is 10s). "
-                    + "Env: SIMULATE_INTERVAL.")
-    Duration interval;
+    @Option(names = "--interval", converter = DurationConverter.class,
+            description = "Time between two status updates of a client (the reference client's is 10s).")
+    Duration interval = DEFAULTS.interval();
 
-    @Option(names = "--id-prefix", defaultValue = "${env:SIMULATE_ID_PREFIX}",
+    @Option(names = "--id-prefix",
             description = "Client ids are this prefix and a number; default sim-<4 random hex digits>- (so that two "
-                    + "simulators do not take each other's ids over). Env: SIMULATE_ID_PREFIX.")
+                    + "simulators do not take each other's ids over).")
     @Nullable String idPrefix;
 
-    @Option(names = "--max-connecting", defaultValue = "${env:SIMULATE_MAX_CONNECTING:-32}",
-            description = "Most WebSocket handshakes in flight at once. Env: SIMULATE_MAX_CONNECTING.")
-    int maxConnecting;
+    @Option(names = "--max-connecting", description = "Most WebSocket handshakes in flight at once.")
+    int maxConnecting = DEFAULTS.maxConnecting();
 
-    @Option(names = "--reconnect-min-delay", defaultValue = "${env:SIMULATE_RECONNECT_MIN_DELAY:-500ms}",
-            converter = DurationConverter.class,
-            description = "First delay before reconnecting; it doubles per failed attempt, with jitter. "
-                    + "Env: SIMULATE_RECONNECT_MIN_DELAY.")
-    Duration reconnectMinDelay;
+    @Option(names = "--reconnect-min-delay", converter = DurationConverter.class,
+            description = "First delay before reconnecting; it doubles per failed attempt, with jitter.")
+    Duration reconnectMinDelay = DEFAULTS.reconnectMinDelay();
 
-    @Option(names = "--reconnect-max-delay", defaultValue = "${env:SIMULATE_RECONNECT_MAX_DELAY:-30s}",
-            converter = DurationConverter.class,
-            description = "Upper bound of the reconnect delay. Env: SIMULATE_RECONNECT_MAX_DELAY.")
-    Duration reconnectMaxDelay;
+    @Option(names = "--reconnect-max-delay", converter = DurationConverter.class,
+            description = "Upper bound of the reconnect delay.")
+    Duration reconnectMaxDelay = DEFAULTS.reconnectMaxDelay();
 
-    @Option(names = "--duration", defaultValue = "${env:SIMULATE_DURATION:-0s}", converter = DurationConverter.class,
-            description = "Stop after this long; 0 = run until stopped. Env: SIMULATE_DURATION.")
-    Duration duration;
+    @Option(names = "--duration", converter = DurationConverter.class,
+            description = "Stop after this long; 0 = run until stopped.")
+    Duration duration = Duration.ZERO;
 
-    @Option(names = "--report-interval", defaultValue = "${env:SIMULATE_REPORT_INTERVAL:-10s}",
-            converter = DurationConverter.class,
-            description = "Log a summary line this often; 0 = never. Env: SIMULATE_REPORT_INTERVAL.")
-    Duration reportInterval;
+    @Option(names = "--report-interval", converter = DurationConverter.class,
+            description = "Log a summary line this often; 0 = never.")
+    Duration reportInterval = DEFAULTS.reportInterval();
 
-    @Option(names = "--log-format", defaultValue = "${env:GATEWAY_LOG_FORMAT:-text}",
-            converter = LogFormat.Converter.class,
-            description = "Log lines as readable text (text) or as one JSON object per line (json). "
-                    + "Env: GATEWAY_LOG_FORMAT.")
-    LogFormat logFormat;
+    @Mixin
+    LogFormatOption logFormat;
+
+    @Mixin
+    EnvironmentDefaults.StandardHelpOptions helpOptions;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The defaults of this command's options: {@code SIMULATE_<OPTION>} from {@code environment}, except
+     * {@code --log-format}, which reads the gateway's {@value LogFormatOption#VARIABLE}.
+     */
+    public static EnvironmentDefaults environmentDefaults(Map<String, String> environment) {
+        return new EnvironmentDefaults("SIMULATE_", Map.of("--log-format", LogFormatOption.VARIABLE), environment);
+    }
+
     /** The validated settings; throws {@link IllegalArgumentException} naming a bad option. */
     SimulatorSettings toSettings() {
-        String prefix = idPrefix != null && !idPrefix.isBlank() ? idPrefix
-                : "sim-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()) + "-";
-        return new SimulatorSettings(url, clients, interval, prefix, maxConnecting, reconnectMinDelay,
-                reconnectMaxDelay, reportInterval);
+        SimulatorSettings.Builder settings = SimulatorSettings.builder().url(url).clients(clients).interval(interval)
+                .maxConnecting(maxConnecting).reconnectMinDelay(reconnectMinDelay).reconnectMaxDelay(reconnectMaxDelay)
+                .reportInterval(reportInterval);
+        if (idPrefix != null && !idPrefix.isBlank()) {
+            settings.idPrefix(idPrefix);
+        }
+        return settings.build();
     }
 
     @Override

@@ -103,7 +103,8 @@ class LocalClientRegistryTest {
 
     @Test
     void rejectsWholeUpdateOverThePerClientLimitsAndLeavesNoGhost() {
-        LocalClientRegistry small = new LocalClientRegistry(new LimitsConfig(128, 2, 3, 128, 8192, 40),
+        LocalClientRegistry small = new LocalClientRegistry(LimitsConfig.builder().maxAttributesPerMessage(2)
+                .maxAttributesPerClient(3).maxClientStatusBytes(40).build(),
                 RegistryConfig.defaults(), "node-a", false, clock::get);
         RecordingConnection a = new RecordingConnection();
         assertThat(small.apply(a, update("c", "a", "1", "b", "2")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);

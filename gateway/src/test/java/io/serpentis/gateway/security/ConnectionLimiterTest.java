@@ -40,7 +40,8 @@ class ConnectionLimiterTest {
     }
 
     private static ConnectionLimitsConfig perAddress(int max, int rate, int burst, boolean loopback) {
-        return ConnectionLimitsConfig.defaults().withPerAddress(max, rate, burst, loopback);
+        return ConnectionLimitsConfig.builder().maxConnectionsPerAddress(max).connectionRatePerAddress(rate)
+                .connectionBurstPerAddress(burst).limitLoopback(loopback).build();
     }
 
     @Test
@@ -152,8 +153,8 @@ class ConnectionLimiterTest {
 
     @Test
     void socketsBeyondTheCapAndItsMarginAreRefusedAtAccept() {
-        ConnectionLimiter l = limiter(ConnectionLimitsConfig.defaults().withMaxConnections(1)
-                .withPerAddress(0, 0, 1, false)); // no per-address rule in the way
+        ConnectionLimiter l = limiter(perAddress(0, 0, 1, false) // no per-address rule in the way
+                .withMaxConnections(1));
         List<EmbeddedChannel> open = new ArrayList<>();
         for (int i = 0; i < 1 + 1024; i++) {
             EmbeddedChannel ch = from("192.0.2.200");

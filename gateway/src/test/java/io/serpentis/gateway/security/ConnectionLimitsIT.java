@@ -3,6 +3,7 @@ package io.serpentis.gateway.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.RawWsClient;
 import io.serpentis.gateway.testing.WsTestClient;
@@ -34,15 +35,21 @@ class ConnectionLimitsIT {
 
     @RegisterExtension
     static final GatewayServerExtension perAddress = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> l.withPerAddress(2, 0, 1, true))));
+            s -> s.withConnections(l -> perAddress(l, 2, 0, 1))));
 
     @RegisterExtension
     static final GatewayServerExtension rated = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> l.withPerAddress(0, 1, 2, true))));
+            s -> s.withConnections(l -> perAddress(l, 0, 1, 2))));
 
     @RegisterExtension
     static final GatewayServerExtension accepting = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> l.withPerAddress(100, 0, 1, true))));
+            s -> s.withConnections(l -> perAddress(l, 100, 0, 1))));
+
+    /** {@code limits} with the per-address limits changed, applied to loopback peers (the tests' clients). */
+    private static ConnectionLimitsConfig perAddress(ConnectionLimitsConfig limits, int max, int rate, int burst) {
+        return limits.toBuilder().maxConnectionsPerAddress(max).connectionRatePerAddress(rate)
+                .connectionBurstPerAddress(burst).limitLoopback(true).build();
+    }
 
     @Test
     void theGlobalCapAnswers503UntilAConnectionCloses() throws Exception {

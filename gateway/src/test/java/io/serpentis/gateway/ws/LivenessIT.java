@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LivenessIT {
     @RegisterExtension
     static final GatewayServerExtension gw = new GatewayServerExtension(
-            c -> c.withWs(w -> w.withLiveness(Duration.ofMillis(300), Duration.ofMillis(1500))));
+            c -> c.withWs(w -> w.toBuilder().pingInterval(Duration.ofMillis(300))
+                    .livenessTimeout(Duration.ofMillis(1500)).build()));
 
     @Test
     void closesASilentConnectionWith4002AndRecordsTheTimeout() throws Exception {

@@ -21,7 +21,7 @@ class MessageRateLimitTest {
 
     private EmbeddedGateway gateway(Duration closeAfter) {
         gw = new EmbeddedGateway(GatewayConfig.defaults().withSecurity(s -> s.withConnections(
-                c -> c.withMessageRate(2, 3, closeAfter))));
+                c -> c.toBuilder().messageRate(2).messageBurst(3).rateLimitCloseAfter(closeAfter).build())));
         assertThat(gw.handshake()).startsWith("HTTP/1.1 101");
         return gw;
     }
