@@ -35,7 +35,11 @@ public final class GatewayMetrics {
         /** Over the connection's message rate ({@code --message-rate}). */
         RATE_LIMITED,
         /** A {@code client_id} other than the subject of the connection's token. */
-        SUBJECT_MISMATCH;
+        SUBJECT_MISMATCH,
+        /** An unpaired surrogate (not Unicode text) in the {@code client_id}, a name or a value. */
+        INVALID_UNICODE,
+        /** A key repeated in one object of the message. */
+        DUPLICATE_KEY;
 
         final String tag = name().toLowerCase(Locale.ROOT);
     }
