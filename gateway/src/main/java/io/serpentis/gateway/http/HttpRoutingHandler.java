@@ -3,6 +3,7 @@ package io.serpentis.gateway.http;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
@@ -21,6 +23,7 @@ import io.serpentis.gateway.logging.RateLimitedLog;
 import java.time.Duration;
 import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -163,7 +166,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         if (preflight != null) {
             return done(preflight.toResponse(router.responses(), ctx.alloc()));
         }
-        String path = new QueryStringDecoder(req.uri()).rawPath();
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.rawPath();
         HttpRouter.Match match = router.match(path);
         if (match == null) {
             return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Not Found"));
@@ -182,8 +186,14 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
                 return done(r);
             }
         }
+        // Decoded here once for every route: a malformed escape is the peer's mistake (400), never a route's (500).
+        Map<String, List<String>> query = HttpExchange.decodeQuery(uri);
+        if (query == null) {
+            return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    HttpExchange.MALFORMED_QUERY));
+        }
         return match.endpoint().route().handle(
-                new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));
+                new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
     }
 
     private void complete(ChannelHandlerContext ctx, FullHttpResponse response, Throwable error, boolean keepAlive,
@@ -274,7 +284,11 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ChannelErrors.isExpected(cause)) {
+        // The peer's doing, not the gateway's, so no WARN: a connection that ended inside a request body (the peer
+        // left, or the request timeout closed it); a corrupt frame sent before the upgrade was answered (RFC 6455
+        // section 4.1 says wait), which the frame decoder read before the WebSocket stages were in place.
+        if (ChannelErrors.isExpected(cause) || cause instanceof PrematureChannelClosureException
+                || cause instanceof CorruptedWebSocketFrameException) {
             ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
         } else {
             ConnectionLog.warn(FAILURES, ctx.channel(), null, "unexpected error", cause);
