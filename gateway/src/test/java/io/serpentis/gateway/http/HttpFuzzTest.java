@@ -2,7 +2,7 @@ package io.serpentis.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,21 +29,13 @@ import java.util.List;
  * {@code HttpFuzzTestInputs/requests/}; {@code JAZZER_FUZZ=1} fuzzes it (README, Development).
  */
 class HttpFuzzTest {
-    /** The admin token of the corpus. */
+    /** The admin token of the corpus and of the dictionary ({@code HttpFuzzTest.dict}). */
     static final String ADMIN_TOKEN = "fuzz-admin-token-0123456789";
     private static final GatewayConfig CONFIG = GatewayConfig.defaults()
             .withSecurity(s -> s.withAdminToken(ADMIN_TOKEN));
-    /** CR LF in libFuzzer's dictionary syntax (bytes as {@code \xNN}; a raw line break ends the entry). */
-    private static final String CRLF = "\\x0d\\x0a";
 
     @FuzzTest(maxDuration = "10m")
-    @DictionaryEntries({"GET ", "POST ", "HEAD ", "OPTIONS ", " HTTP/1.1" + CRLF, CRLF + CRLF, "Host: g" + CRLF,
-        "Authorization: Bearer " + ADMIN_TOKEN + CRLF, "Content-Type: application/json" + CRLF, "Content-Length: ",
-        "Transfer-Encoding: chunked" + CRLF, "Connection: Upgrade" + CRLF + "Upgrade: websocket" + CRLF,
-        "Origin: http://evil" + CRLF, "If-None-Match: ", "/api/v1/clients", "/api/v1/clients/fuzz-1", "/commands",
-        "/clients/fuzz-1/pause", "/statuses", "/metrics", "/health", "/readyz", "/docs/", "/openapi.json", "/ws",
-        "/ws/dashboard", "?q=", "&limit=", "&state=", "&cursor=", "%", "%zz", "%ff", "%2F", "+",
-        "{\\\"command\\\": \\\"pause\\\"}"})
+    @DictionaryFile(resourcePath = "HttpFuzzTest.dict")
     void requests(byte[] input) {
         try (LogCapture logs = new LogCapture(); EmbeddedGateway gw = new EmbeddedGateway(CONFIG, true)) {
             gw.registry.apply(new RecordingConnection("fuzz"), new StatusUpdate("fuzz-1",
