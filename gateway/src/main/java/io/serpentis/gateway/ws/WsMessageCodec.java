@@ -94,7 +94,7 @@ public final class WsMessageCodec {
             offset = 0;
         }
         s.reset();
-        boolean checkText = maySurrogate(content);
+        boolean checkText = mayHoldUnpairedSurrogate(content);
         JsonParser p = null;
         try {
             p = json.createParser(ObjectReadContext.empty(), bytes, offset, length);
@@ -142,22 +142,57 @@ public final class WsMessageCodec {
     }
 
     /**
-     * Whether the text may decode to a surrogate: Jackson refuses surrogates encoded in UTF-8, so only an escape
-     * <code>&#92;uD800</code> to <code>&#92;uDFFF</code> makes one. Without one (nearly every message) no decoded
-     * string needs checking; the backslashes are found eight bytes at a time.
+     * Whether the text may decode to an unpaired surrogate, found by reading its backslash escapes left to right
+     * (the backslashes are found eight bytes at a time). Jackson refuses surrogates encoded in UTF-8, and a 4-byte
+     * UTF-8 sequence decodes to a whole pair, so an unpaired one can only come from an escape: a high one
+     * <code>&#92;uD800</code>-<code>&#92;uDBFF</code> not followed at once by a low escape, or a low one
+     * <code>&#92;uDC00</code>-<code>&#92;uDFFF</code> on its own. Nearly every message has none (an emoji sent
+     * by {@code json.dumps} is a pair of escapes), and then no decoded string needs checking. Text that is not
+     * valid JSON may answer either way: the parser refuses it anyway.
      */
-    static boolean maySurrogate(ByteBuf content) {
+    static boolean mayHoldUnpairedSurrogate(ByteBuf content) {
         int end = content.writerIndex();
-        for (int i = content.indexOf(content.readerIndex(), end, (byte) '\\'); i >= 0 && i + 3 < end;
-                i = content.indexOf(i + 1, end, (byte) '\\')) {
-            if (content.getByte(i + 1) == 'u' && (content.getByte(i + 2) | 0x20) == 'd') {
-                int c = content.getByte(i + 3) | 0x20;
-                if (c == '8' || c == '9' || (c >= 'a' && c <= 'f')) {
-                    return true; // or an escaped backslash followed by "ud8..": then the strings are checked
-                }
+        int i = nextBackslash(content, content.readerIndex(), end);
+        while (i >= 0 && i + 1 < end) {
+            if (content.getByte(i + 1) != 'u') {
+                i = nextBackslash(content, i + 2, end); // a two-character escape, an escaped backslash included
+                continue;
             }
+            int c = hexEscape(content, i, end);
+            if (c >= 0xdc00 && c <= 0xdfff) {
+                return true; // a low surrogate no high one came before
+            }
+            if (c >= 0xd800 && c <= 0xdbff) {
+                int low = hexEscape(content, i + 6, end);
+                if (low < 0xdc00 || low > 0xdfff) {
+                    return true;
+                }
+                i += 6; // the pair's low half
+            }
+            i = nextBackslash(content, i + 6, end);
         }
         return false;
+    }
+
+    /** The index of the next backslash in {@code [from, end)}, or -1 (never a reversed search). */
+    private static int nextBackslash(ByteBuf content, int from, int end) {
+        return from < end ? content.indexOf(from, end, (byte) '\\') : -1;
+    }
+
+    /** The code unit of the escape <code>&#92;uXXXX</code> at {@code i}, or -1 when there is none. */
+    private static int hexEscape(ByteBuf content, int i, int end) {
+        if (i + 6 > end || content.getByte(i) != '\\' || content.getByte(i + 1) != 'u') {
+            return -1;
+        }
+        int c = 0;
+        for (int k = i + 2; k < i + 6; k++) {
+            int d = Character.digit(content.getByte(k), 16);
+            if (d < 0) {
+                return -1;
+            }
+            c = c << 4 | d;
+        }
+        return c;
     }
 
     private Parsed parse(JsonParser p, Scratch s, boolean checkText) {
