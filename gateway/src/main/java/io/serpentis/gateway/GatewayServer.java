@@ -61,10 +61,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -170,20 +172,10 @@ public final class GatewayServer implements AutoCloseable {
         StandardMetrics.bindNetty(meterRegistry, group);
 
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
-        ClassLoader loader = getClass().getClassLoader();
-        StaticAssets assets = StaticAssets.builder()
-                .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
-                        "swagger-ui-bundle.js", "favicon-32x32.png")
-                .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
-                // ReDoc 2 shows its vendor's logo from a CDN in the side menu; with nothing to load the image
-                // hides itself, and the page stays offline (DocsPagesBrowserIT).
-                .replaceText("/redoc/redoc.standalone.js", "https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,")
-                .addClasspathDirectory(loader, "web", "index.html")
-                .addClasspathResource(loader, "openapi.json", "/openapi.json")
-                .build();
         // One limiter for every listener: a socket counts against the caps whichever port it came in on.
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
-        HttpRouter router = buildRouter(responses, assets, connections);
+        HttpRouter router = routes(config, responses, staticAssets(getClass().getClassLoader()), registry, store,
+                metrics, meterRegistry, blockingTasks, () -> draining, connections);
         WsMessageCodec codec = new WsMessageCodec(config.limits());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
 
@@ -224,7 +216,28 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private HttpRouter buildRouter(HttpResponses responses, StaticAssets assets, ConnectionLimiter connections) {
+    /** What the main port serves besides its routes: the dashboard, the API docs pages and openapi.json. */
+    static StaticAssets staticAssets(ClassLoader loader) {
+        return StaticAssets.builder()
+                .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
+                        "swagger-ui-bundle.js", "favicon-32x32.png")
+                .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
+                // ReDoc 2 shows its vendor's logo from a CDN in the side menu; with nothing to load the image
+                // hides itself, and the page stays offline (DocsPagesBrowserIT).
+                .replaceText("/redoc/redoc.standalone.js", "https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,")
+                .addClasspathDirectory(loader, "web", "index.html")
+                .addClasspathResource(loader, "openapi.json", "/openapi.json")
+                .build();
+    }
+
+    /**
+     * The main port's routes. Static, so that tests drive this very table through the real pipeline on an
+     * embedded channel (the HTTP fuzz test), with {@code blockingTasks} running offloaded work in place.
+     */
+    static HttpRouter routes(GatewayConfig config, HttpResponses responses, StaticAssets assets,
+            LocalClientRegistry registry, StatusStore store, GatewayMetrics metrics,
+            PrometheusMeterRegistry meterRegistry, Executor blockingTasks, BooleanSupplier draining,
+            ConnectionLimiter connections) {
         Set<HttpMethod> get = Set.of(HttpMethod.GET);
         Set<HttpMethod> post = Set.of(HttpMethod.POST);
         HttpRouter.Builder b = HttpRouter.builder()
@@ -233,9 +246,9 @@ public final class GatewayServer implements AutoCloseable {
                         connections, metrics))
                 .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
                 .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
-                .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, () -> draining))
-                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
-                .exact("/readyz", get, new HealthRoute(store, responses, HealthRoute.Kind.READY, () -> draining))
+                .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, draining))
+                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, draining))
+                .exact("/readyz", get, new HealthRoute(store, responses, HealthRoute.Kind.READY, draining))
                 .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
                 .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
                 .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))

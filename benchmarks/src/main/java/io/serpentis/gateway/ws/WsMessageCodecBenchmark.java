@@ -19,8 +19,12 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
 
-    /** {@code small}: the reference client's update; {@code medium}: 16 attributes; {@code 4k}: a 4 KiB value. */
-    @Param({"small", "medium", "4k"})
+    /**
+     * {@code small}: the reference client's update; {@code escaped}: the same with non-ASCII text as Python's
+     * {@code json.dumps} sends it, an emoji as a surrogate-pair escape (so every string is checked for unpaired
+     * surrogates); {@code medium}: 16 attributes; {@code 4k}: a 4 KiB value.
+     */
+    @Param({"small", "escaped", "medium", "4k"})
     public String payload;
 
     private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults());
@@ -33,6 +37,9 @@ public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
             case "small" -> "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
                     + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
                     + "\"client_state\": \"running\"}}";
+            case "escaped" -> "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
+                    + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
+                    + "\"client_state\": \"running\", \"note\": \"\\u017c\\u00f3\\u0142w \\ud83d\\udc0d\"}}";
             case "medium" -> {
                 StringBuilder b = new StringBuilder("{\"client_id\": \"worker-0042\", \"status\": {");
                 for (int i = 0; i < 16; i++) {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,10 +48,9 @@ public final class ClientListRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        Map<String, List<String>> params = new QueryStringDecoder(exchange.request().uri()).parameters();
         Query query;
         try {
-            query = parse(params);
+            query = parse(exchange);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(
                     responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
@@ -61,8 +58,8 @@ public final class ClientListRoute implements HttpRoute {
         return responses.offload(exchange, executor, ex -> encode(ex, query));
     }
 
-    private static Query parse(Map<String, List<String>> params) {
-        String state = first(params, "state");
+    private static Query parse(HttpExchange exchange) {
+        String state = exchange.queryParam("state");
         Boolean connected;
         if (state == null || state.equals("all")) {
             connected = null;
@@ -73,9 +70,9 @@ public final class ClientListRoute implements HttpRoute {
         } else {
             throw new IllegalArgumentException("state must be connected, disconnected or all");
         }
-        String q = first(params, "q");
+        String q = exchange.queryParam("q");
         q = q == null || q.isEmpty() ? null : q.toLowerCase(Locale.ROOT);
-        String limitText = first(params, "limit");
+        String limitText = exchange.queryParam("limit");
         int limit = DEFAULT_LIMIT;
         if (limitText != null) {
             try {
@@ -87,7 +84,7 @@ public final class ClientListRoute implements HttpRoute {
                 throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_LIMIT);
             }
         }
-        String cursor = first(params, "cursor");
+        String cursor = exchange.queryParam("cursor");
         String after = null;
         if (cursor != null && !cursor.isEmpty()) {
             try {
@@ -97,11 +94,6 @@ public final class ClientListRoute implements HttpRoute {
             }
         }
         return new Query(connected, q, limit, after);
-    }
-
-    private static @Nullable String first(Map<String, List<String>> params, String name) {
-        List<String> values = params.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     /** The cursor that continues after {@code id}. */

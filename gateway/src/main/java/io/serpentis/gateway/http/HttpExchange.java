@@ -2,8 +2,11 @@ package io.serpentis.gateway.http;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request as a route sees it. The request is valid only while {@link HttpRoute#handle} runs: the routing
@@ -12,9 +15,35 @@ import java.util.List;
  * @param request the aggregated request
  * @param path the decoded path without the query
  * @param pathParams the percent-decoded path parameters of the matched route, in order
+ * @param query the percent-decoded query parameters, in order (empty without a query); a request whose query does
+ *     not decode never reaches a route (400, see {@link #decodeQuery})
  * @param alloc the channel's allocator
  * @param executor the channel's event loop
  */
 public record HttpExchange(
-        FullHttpRequest request, String path, List<String> pathParams, ByteBufAllocator alloc,
-        EventExecutor executor) {}
+        FullHttpRequest request, String path, List<String> pathParams, Map<String, List<String>> query,
+        ByteBufAllocator alloc, EventExecutor executor) {
+
+    /** The {@code detail} of the 400 answered for a query with a malformed percent escape. */
+    public static final String MALFORMED_QUERY =
+            "Malformed query string: a '%' must start an escape of two hexadecimal digits (send a literal % as %25)";
+
+    /**
+     * The query parameters of {@code uri}, or {@code null} when a percent escape in them is malformed ({@code %},
+     * {@code %z}, {@code %zz}): peer input, so a bad request rather than the {@code IllegalArgumentException}
+     * Netty's decoder throws. A {@code +} is a space, as in HTML forms.
+     */
+    public static @Nullable Map<String, List<String>> decodeQuery(QueryStringDecoder uri) {
+        try {
+            return uri.parameters();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The first value of query parameter {@code name}, or {@code null} without one. */
+    public @Nullable String queryParam(String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+}

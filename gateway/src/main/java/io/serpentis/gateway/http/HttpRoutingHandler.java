@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
@@ -24,6 +25,7 @@ import io.serpentis.gateway.metrics.GatewayMetrics.HttpConnectionError;
 import java.time.Duration;
 import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -181,19 +183,20 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         if (preflight != null) {
             return done(preflight.toResponse(router.responses(), ctx.alloc()));
         }
-        String path = new QueryStringDecoder(req.uri()).rawPath();
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.rawPath();
         HttpRouter.Match match = router.match(path);
         if (match == null) {
             return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.NOT_FOUND, "Not Found"));
         }
-        CompletionStage<FullHttpResponse> answer = answer(ctx, req, path, match);
+        CompletionStage<FullHttpResponse> answer = answer(ctx, req, uri, path, match);
         // Operator data and refusals are never kept by a browser or a shared cache, whoever asks.
         return match.endpoint().guard() == HttpRouter.Guard.PUBLIC ? answer
                 : answer.thenApply(HttpRoutingHandler::noStore);
     }
 
-    private CompletionStage<FullHttpResponse> answer(ChannelHandlerContext ctx, FullHttpRequest req, String path,
-            HttpRouter.Match match) {
+    private CompletionStage<FullHttpResponse> answer(ChannelHandlerContext ctx, FullHttpRequest req,
+            QueryStringDecoder uri, String path, HttpRouter.Match match) {
         HttpRouter.Endpoint endpoint = match.endpoint();
         if (!endpoint.allows(req.method())) {
             FullHttpResponse r = router.responses()
@@ -211,7 +214,13 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             r.headers().remove(HttpHeaderNames.CONNECTION); // a refused admin request keeps the connection
             return done(r);
         }
-        return endpoint.route().handle(new HttpExchange(req, path, match.params(), ctx.alloc(), ctx.executor()));
+        // Decoded here once for every route: a malformed escape is the peer's mistake (400), never a route's (500).
+        Map<String, List<String>> query = HttpExchange.decodeQuery(uri);
+        if (query == null) {
+            return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
+                    HttpExchange.MALFORMED_QUERY));
+        }
+        return endpoint.route().handle(new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
     }
 
     private static @Nullable FullHttpResponse noStore(@Nullable FullHttpResponse r) {
@@ -320,6 +329,11 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             closedMidRequest(ctx); // the aggregator's word for a connection closed inside a request body
         } else if (ChannelErrors.isExpected(cause)) {
             count(HttpConnectionError.RESET);
+            ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
+        } else if (cause instanceof CorruptedWebSocketFrameException) {
+            // A frame sent before the upgrade was answered (RFC 6455 section 4.1 says wait), read by the frame
+            // decoder before the WebSocket stages were in place: the peer's doing, so no WARN.
+            count(HttpConnectionError.PROTOCOL_ERROR);
             ConnectionLog.debug(log, ctx.channel(), null, "{}", cause.toString());
         } else {
             count(HttpConnectionError.UNEXPECTED);

@@ -24,6 +24,24 @@ public final class Utf8 {
         return bytes;
     }
 
+    /**
+     * Whether {@code s} is Unicode text that UTF-8 can carry: every surrogate is half of a pair, high then low. A
+     * JSON escape <code>&#92;ud800</code> decodes to such a lone surrogate, which encoders silently replace (Lettuce
+     * writes {@code ?}), so two different ids would become one.
+     */
+    public static boolean isWellFormed(CharSequence s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isLowSurrogate(c) || ++i == n || !Character.isLowSurrogate(s.charAt(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Whether {@code s} takes more than {@code limit} bytes in UTF-8; cheap when it plainly does not. */
     public static boolean exceeds(CharSequence s, int limit) {
         int n = s.length();

@@ -35,7 +35,11 @@ public final class GatewayMetrics {
         /** Over the connection's message rate ({@code --message-rate}). */
         RATE_LIMITED,
         /** A {@code client_id} other than the subject of the connection's token. */
-        SUBJECT_MISMATCH;
+        SUBJECT_MISMATCH,
+        /** An unpaired surrogate (not Unicode text) in the {@code client_id}, a name or a value. */
+        INVALID_UNICODE,
+        /** A key repeated in one object of the message. */
+        DUPLICATE_KEY;
 
         final String tag = name().toLowerCase(Locale.ROOT);
     }
@@ -86,6 +90,11 @@ public final class GatewayMetrics {
         INCOMPLETE_REQUEST,
         /** The peer reset the connection, or it broke (broken pipe, timed out). Logged at DEBUG. */
         RESET,
+        /**
+         * The peer broke the protocol before any route could answer, e.g. sent WebSocket frames before its upgrade was
+         * answered. Logged at DEBUG.
+         */
+        PROTOCOL_ERROR,
         /** Anything else: logged at WARN with its stack trace (rate-limited). */
         UNEXPECTED;
 

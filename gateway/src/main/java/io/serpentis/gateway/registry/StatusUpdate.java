@@ -5,10 +5,10 @@ import java.util.Arrays;
 /**
  * One validated status message: the client id and the attributes of its {@code status}, in the order sent,
  * each value as the text the gateway stores (a JSON string's content, or the JSON text of any other value).
- * Names are distinct; a name sent twice keeps its first position and its last value, as the original did.
+ * Names are distinct: a message that repeats one is refused by the codec (the original kept the last value).
  *
  * @param clientId the sender's {@code client_id}
- * @param names attribute names, in the order first sent
+ * @param names attribute names, in the order sent
  * @param values attribute values, parallel to {@code names}
  */
 public record StatusUpdate(String clientId, String[] names, String[] values) {

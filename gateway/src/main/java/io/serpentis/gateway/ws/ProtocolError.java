@@ -12,9 +12,12 @@ import org.jspecify.annotations.Nullable;
  * @param kind the metric tag it is counted under
  */
 public record ProtocolError(String message, boolean close, @Nullable String disconnectDetail, RejectKind kind) {
+    private static final String UNICODE =
+            "attribute names and values must be valid Unicode (an unpaired surrogate escape is not)";
 
     /** Not JSON at all (the original's text). */
-    public static final ProtocolError INVALID_JSON = new ProtocolError("Invalid JSON format", false, null, RejectKind.INVALID_JSON);
+    public static final ProtocolError INVALID_JSON =
+            new ProtocolError("Invalid JSON format", false, null, RejectKind.INVALID_JSON);
     /** Valid JSON, but not an object. */
     public static final ProtocolError NOT_AN_OBJECT =
             new ProtocolError("Message must be a JSON object", false, null, RejectKind.NOT_AN_OBJECT);
@@ -25,9 +28,34 @@ public record ProtocolError(String message, boolean close, @Nullable String disc
     public static final ProtocolError CLIENT_ID_NOT_A_STRING = new ProtocolError(
             "client_id must be a non-empty JSON string", true, "client_id must be a non-empty JSON string",
             RejectKind.CLIENT_ID);
+    /**
+     * A {@code client_id} with an unpaired surrogate escape: not text, so it would be stored as another id (Redis
+     * gets {@code ?} in its place). Like an id of the wrong type, it closes the connection with 1000.
+     */
+    public static final ProtocolError CLIENT_ID_NOT_UNICODE = new ProtocolError(
+            "client_id must be valid Unicode (an unpaired surrogate escape is not); nothing was stored", true,
+            "client_id must be valid Unicode", RejectKind.INVALID_UNICODE);
+    /** A name anywhere in the message with an unpaired surrogate escape (the JSON parser refuses those). */
+    public static final ProtocolError NAME_NOT_UNICODE = new ProtocolError(UNICODE
+            + "; nothing was stored", false, null, RejectKind.INVALID_UNICODE);
     /** A {@code status} that is neither an object nor null. */
     public static final ProtocolError STATUS_NOT_AN_OBJECT =
             new ProtocolError("status must be a JSON object", false, null, RejectKind.STATUS_NOT_AN_OBJECT);
+
+    /** The value of attribute {@code quotedName} holds an unpaired surrogate; the connection stays open. */
+    static ProtocolError valueNotUnicode(String quotedName) {
+        return new ProtocolError(UNICODE + ": the value of " + quotedName + "; nothing was stored", false, null,
+                RejectKind.INVALID_UNICODE);
+    }
+
+    /**
+     * A key repeated in one object (at any depth): refused rather than letting one copy win, because a proxy or
+     * another parser in front of the gateway may have read the other copy. The connection stays open.
+     */
+    static ProtocolError duplicateKey(String quotedName) {
+        return new ProtocolError("Duplicate key " + quotedName + " in message; nothing was stored", false, null,
+                RejectKind.DUPLICATE_KEY);
+    }
 
     /** A limit was exceeded; the connection stays open. */
     public static ProtocolError limit(String message) {

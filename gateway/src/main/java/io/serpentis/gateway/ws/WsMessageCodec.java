@@ -12,12 +12,15 @@ import io.serpentis.gateway.registry.StatusUpdate;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -25,6 +28,11 @@ import tools.jackson.core.json.JsonFactory;
  * streaming parser (no whole-frame {@code String}, no tree) into a {@link StatusUpdate}, and writes acks, errors
  * and commands the way the original's {@code json.dumps} does ({@code ", "} and {@code ": "} separators, non-ASCII
  * escaped), straight into a buffer.
+ *
+ * <p>A message is refused when it could mean different things to different readers: a key repeated in any object
+ * (one reader keeps the first copy, another the last), or an unpaired surrogate escape such as
+ * <code>"&#92;ud800"</code> in the {@code client_id}, a name or a value (not text: encoders replace it, so
+ * <code>"v&#92;ud800"</code> would be stored as the id {@code v?} of another client).
  *
  * <p>Thread-safe: the only state is a per-thread scratch area.
  */
@@ -45,12 +53,16 @@ public final class WsMessageCodec {
     };
 
     private final JsonFactory json;
+    /** Without duplicate detection: only to tell a repeated key in valid JSON from invalid JSON. */
+    private final JsonFactory lenient;
     private final LimitsConfig limits;
 
     public WsMessageCodec(LimitsConfig limits) {
         this.limits = limits;
-        // Strict JSON: NaN/Infinity, comments, trailing commas are all invalid (PROTOCOL.md section 7, row 8).
-        this.json = JsonFactory.builder().build();
+        // Strict JSON: NaN/Infinity, comments, trailing commas are all invalid (PROTOCOL.md section 7, row 8); and
+        // a repeated key in any object is refused (Jackson keeps the names of each object it is in).
+        this.json = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        this.lenient = JsonFactory.builder().build();
     }
 
     /** The outcome of {@link #parse}: exactly one of {@code update} and {@code error} is set. */
@@ -82,14 +94,108 @@ public final class WsMessageCodec {
             offset = 0;
         }
         s.reset();
-        try (JsonParser p = json.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
-            return parse(p, s);
+        boolean checkText = mayHoldUnpairedSurrogate(content);
+        JsonParser p = null;
+        try {
+            p = json.createParser(ObjectReadContext.empty(), bytes, offset, length);
+            return parse(p, s, checkText);
         } catch (JacksonException e) {
-            return Parsed.fail(ProtocolError.INVALID_JSON);
+            return Parsed.fail(refusal(e, p, bytes, offset, length));
+        } finally {
+            if (p != null) {
+                p.close();
+            }
         }
     }
 
-    private Parsed parse(JsonParser p, Scratch s) {
+    /**
+     * Why the strict parser gave up. A message that is valid JSON apart from a repeated key gets the duplicate error
+     * (checked by parsing again without duplicate detection, so invalid JSON is still reported as such wherever the
+     * repeat is); Jackson's refusal of an unpaired surrogate in a name gets the Unicode error.
+     */
+    private ProtocolError refusal(JacksonException strict, @Nullable JsonParser p, byte[] bytes, int offset,
+            int length) {
+        String name = p == null || !(strict instanceof StreamReadException) ? null
+                : p.streamReadContext().currentName();
+        try (JsonParser again = lenient.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
+            if (again.nextToken() == null) {
+                return ProtocolError.INVALID_JSON;
+            }
+            again.skipChildren();
+            requireEnd(again);
+        } catch (JacksonException e) {
+            return isSurrogateError(e) ? ProtocolError.NAME_NOT_UNICODE : ProtocolError.INVALID_JSON;
+        }
+        // Valid JSON: the only rule the strict parser adds is the one against repeated keys.
+        return name == null ? ProtocolError.INVALID_JSON : ProtocolError.duplicateKey(quoteShort(name));
+    }
+
+    /**
+     * Jackson refuses a lone surrogate escape in a property name ("Broken surrogate pair in property name", "Unexpected
+     * low surrogate in property name"); a surrogate encoded in UTF-8 is invalid UTF-8, refused by the frame decoder
+     * first (1007), and here invalid JSON like any other bad byte.
+     */
+    private static boolean isSurrogateError(JacksonException e) {
+        String m = e.getOriginalMessage();
+        return e instanceof StreamReadException && m != null && m.contains("surrogate")
+                && m.contains("property name");
+    }
+
+    /**
+     * Whether the text may decode to an unpaired surrogate, found by reading its backslash escapes left to right
+     * (the backslashes are found eight bytes at a time). Jackson refuses surrogates encoded in UTF-8, and a 4-byte
+     * UTF-8 sequence decodes to a whole pair, so an unpaired one can only come from an escape: a high one
+     * <code>&#92;uD800</code>-<code>&#92;uDBFF</code> not followed at once by a low escape, or a low one
+     * <code>&#92;uDC00</code>-<code>&#92;uDFFF</code> on its own. Nearly every message has none (an emoji sent
+     * by {@code json.dumps} is a pair of escapes), and then no decoded string needs checking. Text that is not
+     * valid JSON may answer either way: the parser refuses it anyway.
+     */
+    static boolean mayHoldUnpairedSurrogate(ByteBuf content) {
+        int end = content.writerIndex();
+        int i = nextBackslash(content, content.readerIndex(), end);
+        while (i >= 0 && i + 1 < end) {
+            if (content.getByte(i + 1) != 'u') {
+                i = nextBackslash(content, i + 2, end); // a two-character escape, an escaped backslash included
+                continue;
+            }
+            int c = hexEscape(content, i, end);
+            if (c >= 0xdc00 && c <= 0xdfff) {
+                return true; // a low surrogate no high one came before
+            }
+            if (c >= 0xd800 && c <= 0xdbff) {
+                int low = hexEscape(content, i + 6, end);
+                if (low < 0xdc00 || low > 0xdfff) {
+                    return true;
+                }
+                i += 6; // the pair's low half
+            }
+            i = nextBackslash(content, i + 6, end);
+        }
+        return false;
+    }
+
+    /** The index of the next backslash in {@code [from, end)}, or -1 (never a reversed search). */
+    private static int nextBackslash(ByteBuf content, int from, int end) {
+        return from < end ? content.indexOf(from, end, (byte) '\\') : -1;
+    }
+
+    /** The code unit of the escape <code>&#92;uXXXX</code> at {@code i}, or -1 when there is none. */
+    private static int hexEscape(ByteBuf content, int i, int end) {
+        if (i + 6 > end || content.getByte(i) != '\\' || content.getByte(i + 1) != 'u') {
+            return -1;
+        }
+        int c = 0;
+        for (int k = i + 2; k < i + 6; k++) {
+            int d = Character.digit(content.getByte(k), 16);
+            if (d < 0) {
+                return -1;
+            }
+            c = c << 4 | d;
+        }
+        return c;
+    }
+
+    private Parsed parse(JsonParser p, Scratch s, boolean checkText) {
         JsonToken root = p.nextToken();
         if (root == null) {
             return Parsed.fail(ProtocolError.INVALID_JSON);
@@ -102,7 +208,7 @@ public final class WsMessageCodec {
         String clientId = null;
         JsonToken clientIdToken = null;
         boolean statusNotObject = false;
-        String fieldError = null;
+        ProtocolError fieldError = null;
         for (String name = p.nextName(); name != null; name = p.nextName()) {
             JsonToken t = p.nextToken();
             switch (name) {
@@ -112,12 +218,9 @@ public final class WsMessageCodec {
                     p.skipChildren();
                 }
                 case "status" -> {
-                    // A repeated key counts once, with its last value, as in Python's json.loads.
-                    s.reset();
-                    fieldError = null;
-                    statusNotObject = false;
+                    // Once only: the parser refuses a repeated key.
                     if (t == JsonToken.START_OBJECT) {
-                        fieldError = readStatus(p, s);
+                        fieldError = readStatus(p, s, checkText);
                     } else if (t != JsonToken.VALUE_NULL) {
                         statusNotObject = true;
                         p.skipChildren();
@@ -134,6 +237,9 @@ public final class WsMessageCodec {
         if (clientIdToken != JsonToken.VALUE_STRING) {
             return Parsed.fail(ProtocolError.CLIENT_ID_NOT_A_STRING);
         }
+        if (checkText && !Utf8.isWellFormed(clientId)) {
+            return Parsed.fail(ProtocolError.CLIENT_ID_NOT_UNICODE);
+        }
         if (Utf8.exceeds(clientId, limits.maxClientIdBytes())) {
             return Parsed.fail(ProtocolError.limit("client_id is longer than max-client-id-bytes ("
                     + limits.maxClientIdBytes() + " bytes); nothing was stored"));
@@ -142,7 +248,7 @@ public final class WsMessageCodec {
             return Parsed.fail(ProtocolError.STATUS_NOT_AN_OBJECT);
         }
         if (fieldError != null) {
-            return Parsed.fail(ProtocolError.limit(fieldError));
+            return Parsed.fail(fieldError);
         }
         if (s.count == 0) {
             return Parsed.ok(StatusUpdate.idOnly(clientId));
@@ -151,9 +257,9 @@ public final class WsMessageCodec {
                 Arrays.copyOf(s.values, s.count)));
     }
 
-    /** Reads the attributes of {@code status}; returns the first limit broken, or {@code null}. */
-    private String readStatus(JsonParser p, Scratch s) {
-        String error = null;
+    /** Reads the attributes of {@code status}; returns the first rule broken, or {@code null}. */
+    private @Nullable ProtocolError readStatus(JsonParser p, Scratch s, boolean checkText) {
+        ProtocolError error = null;
         int seen = 0;
         for (String name = p.nextName(); name != null; name = p.nextName()) {
             JsonToken t = p.nextToken();
@@ -171,14 +277,20 @@ public final class WsMessageCodec {
                 default -> throw new AssertionError("unexpected token " + t);
             };
             if (++seen > limits.maxAttributesPerMessage()) {
-                error = "status has more than max-attributes-per-message (" + limits.maxAttributesPerMessage()
-                        + ") attributes; nothing was stored";
+                error = ProtocolError.limit("status has more than max-attributes-per-message ("
+                        + limits.maxAttributesPerMessage() + ") attributes; nothing was stored");
+            } else if (checkText && !Utf8.isWellFormed(name)) {
+                error = ProtocolError.NAME_NOT_UNICODE; // the parser refuses these first; kept for any other parser
+            } else if (checkText && !Utf8.isWellFormed(value)) {
+                // strings nested in an array or object value are checked here too, in its compact text
+                error = ProtocolError.valueNotUnicode(quoteShort(name));
             } else if (Utf8.exceeds(name, limits.maxAttributeNameBytes())) {
-                error = "attribute name " + quoteShort(name) + " is longer than max-attribute-name-bytes ("
-                        + limits.maxAttributeNameBytes() + " bytes); nothing was stored";
+                error = ProtocolError.limit("attribute name " + quoteShort(name)
+                        + " is longer than max-attribute-name-bytes (" + limits.maxAttributeNameBytes()
+                        + " bytes); nothing was stored");
             } else if (Utf8.exceeds(value, limits.maxValueBytes())) {
-                error = "value of attribute " + quoteShort(name) + " is longer than max-value-bytes ("
-                        + limits.maxValueBytes() + " bytes); nothing was stored";
+                error = ProtocolError.limit("value of attribute " + quoteShort(name)
+                        + " is longer than max-value-bytes (" + limits.maxValueBytes() + " bytes); nothing was stored");
             } else {
                 s.put(name, value);
             }
@@ -216,8 +328,30 @@ public final class WsMessageCodec {
         }
     }
 
-    private static String quoteShort(String name) {
-        return "'" + (name.length() > 40 ? name.substring(0, 40) + "..." : name) + "'";
+    /**
+     * A name as error texts quote it: its first 40 characters (never half a surrogate pair) and {@code ...}; control
+     * characters and unpaired surrogates as <code>&#92;uXXXX</code> text, so that neither the reply nor a log line
+     * carries them raw.
+     */
+    static String quoteShort(String name) {
+        int end = Math.min(name.length(), 40);
+        if (end < name.length() && Character.isHighSurrogate(name.charAt(end - 1))
+                && Character.isLowSurrogate(name.charAt(end))) {
+            end--;
+        }
+        StringBuilder b = new StringBuilder(end + 8).append('\'');
+        for (int i = 0; i < end; i++) {
+            char c = name.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < name.length()
+                    && Character.isLowSurrogate(name.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(name.charAt(i - 1));
+            if (c < 0x20 || c == 0x7f || (Character.isSurrogate(c) && !paired)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append(end < name.length() ? "...'" : "'").toString();
     }
 
     /**
@@ -305,12 +439,7 @@ public final class WsMessageCodec {
         }
 
         void put(String name, String value) {
-            for (int i = 0; i < count; i++) {
-                if (names[i].equals(name)) {
-                    values[i] = value; // duplicate key: first position, last value
-                    return;
-                }
-            }
+            // names are distinct: the parser refuses a repeated key
             if (count == names.length) {
                 names = Arrays.copyOf(names, count * 2);
                 values = Arrays.copyOf(values, count * 2);

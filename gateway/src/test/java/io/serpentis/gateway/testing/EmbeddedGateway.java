@@ -9,7 +9,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.serpentis.gateway.GatewayServerAccess;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.http.AccessPolicy;
@@ -41,17 +43,27 @@ public final class EmbeddedGateway implements AutoCloseable {
             new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
 
     public EmbeddedGateway(GatewayConfig config) {
+        this(config, false);
+    }
+
+    /**
+     * With {@code routes}, HTTP requests go to the main port's real route table (the one
+     * {@code GatewayServer.start()} builds, offloaded work run in place); without, every HTTP request is a 404.
+     */
+    public EmbeddedGateway(GatewayConfig config, boolean routes) {
         registry = new LocalClientRegistry(config.limits(), config.registry(), "embedded-test");
         HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
         GatewayMetrics metrics = new GatewayMetrics(meters);
-        HttpRouter router = HttpRouter.builder().responses(responses)
-                .access(new AccessPolicy(config.security(), metrics)).build();
+        EmbeddedStatusStore store = new EmbeddedStatusStore();
+        HttpRouter router = routes ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
+                : HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security(), metrics))
+                        .build();
         feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics, UnpooledByteBufAllocator.DEFAULT,
                 Runnable::run);
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, store,
                 new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }
@@ -111,13 +123,19 @@ public final class EmbeddedGateway implements AutoCloseable {
         return drainOutbound();
     }
 
-    /** Everything the server wrote since the last read, as text. */
+    /**
+     * Everything the server wrote since the last read, as text; a message that is not bytes (one no encoder took,
+     * which a socket would refuse) as {@code <its class name>}.
+     */
     public String drainOutbound() {
         StringBuilder out = new StringBuilder();
         for (Object o; (o = channel.readOutbound()) != null; ) {
-            ByteBuf b = (ByteBuf) o;
-            out.append(b.toString(StandardCharsets.ISO_8859_1));
-            b.release();
+            if (o instanceof ByteBuf b) {
+                out.append(b.toString(StandardCharsets.ISO_8859_1));
+            } else {
+                out.append('<').append(o.getClass().getSimpleName()).append('>');
+            }
+            ReferenceCountUtil.release(o);
         }
         return out.toString();
     }

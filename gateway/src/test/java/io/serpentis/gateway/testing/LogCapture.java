@@ -49,6 +49,20 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** The captured events at WARN or above, formatted as {@link #lines()} formats them. */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        synchronized (appender) {
+            for (ILoggingEvent e : appender.list) {
+                if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
+                    out.add(e.getLoggerName() + " " + e.getFormattedMessage()
+                            + (e.getThrowableProxy() != null ? " " + e.getThrowableProxy().getMessage() : ""));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         root.detachAppender(appender);

@@ -327,6 +327,18 @@ class ProtocolTranscriptIT {
         }
 
         @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"\"v\\ud800\"", "\"\\udc00\"", "\"a\\ud83d\\ud83d\""})
+        void clientIdWithAnUnpairedSurrogateIsAnsweredThenClosedWith1000(String clientIdJson) {
+            // issue 11 point 3: not text, so such an id was stored as "v?", over another client's record
+            try (WsTestClient ws = connect()) {
+                assertThat(ws.request("{\"client_id\": " + clientIdJson + ", \"status\": {\"k\": \"v\"}}")).isEqualTo(
+                        error("client_id must be valid Unicode (an unpaired surrogate escape is not); nothing was"
+                                + " stored"));
+                assertThat(ws.awaitClose()).isEqualTo(new WsTestClient.Close(1000, ""));
+            }
+        }
+
+        @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"0", "false", "123", "1.5", "true", "[1]", "[]", "{}", "{\"a\": 1}"})
         void nonStringClientIdIsAnsweredThenClosedWith1000(String clientIdJson) {
             // section 4.5; table row 8: client_id must be a non-empty JSON string
@@ -430,16 +442,49 @@ class ProtocolTranscriptIT {
             }
         }
 
-        @Test
-        void repeatedNameKeepsFirstPositionAndLastValue() {
-            // Python's json.loads: a repeated key keeps its first position and its last value
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"{\"a\": 1, \"b\": 2, \"a\": 3}", "{\"a\": {\"x\": 1, \"x\": 2}}",
+            "{\"a\": [{\"x\": 1}, {\"x\": 1, \"\\u0078\": 2}]}"})
+        void repeatedNameIsRefusedAndNothingStored(String status) {
+            // issue 11 point 6: json.loads let the last copy win, so a proxy reading the first saw another request
             String id = id("probe-dupkey");
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request(msg(id, "{\"a\": 1, \"b\": 2, \"a\": 3}")))
-                        .isEqualTo(ack(id, "a", "b", "connected", "connect_time"));
-                Map<String, String> r = record(id);
-                assertThat(r.keySet()).startsWith("a", "b");
-                assertThat(r).contains(entry("a", "3"), entry("b", "2"));
+                String name = status.contains("\"x\"") ? "x" : "a";
+                assertThat(ws.request(msg(id, status)))
+                        .isEqualTo(error("Duplicate key '" + name + "' in message; nothing was stored"));
+                assertThat(record(id)).isNull();
+                // like invalid JSON, the connection stays open
+                assertThat(ws.request(msg(id, "{\"a\": 1}"))).isEqualTo(ack(id, "a", "connected", "connect_time"));
+            }
+        }
+
+        @Test
+        void repeatedTopLevelKeyIsRefusedOnARegisteredConnection() {
+            String id = id("probe-dupid");
+            try (WsTestClient ws = connect()) {
+                assertThat(ws.request(msg(id))).isEqualTo(ack(id, "connected", "connect_time"));
+                assertThat(ws.request("{\"client_id\": " + py(id) + ", \"status\": {\"k\": 1}, \"client_id\": "
+                        + py(id) + "}")).isEqualTo(error("Duplicate key 'client_id' in message; nothing was stored"));
+                assertThat(record(id)).doesNotContainKey("k").containsEntry("connected", "true");
+                assertThat(ws.request(msg(id, "{\"k\": 2}"))).isEqualTo(ack(id, "k"));
+            }
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"\"v\\ud800\"", "[\"\\udc00\"]", "{\"n\": \"x\\ud83d\"}"})
+        void valueWithAnUnpairedSurrogateIsRefusedAndNothingStored(String value) {
+            // issue 11 point 3: such a value is not text; stored, it came back as '?' or broke JSON encoders
+            String id = id("probe-surrogate-value");
+            try (WsTestClient ws = connect()) {
+                assertThat(ws.request(msg(id, "{\"k\": " + value + "}"))).isEqualTo(error("attribute names and values"
+                        + " must be valid Unicode (an unpaired surrogate escape is not): the value of 'k'; nothing was"
+                        + " stored"));
+                assertThat(ws.request(msg(id, "{\"\\ud800\": 1}"))).isEqualTo(error("attribute names and values"
+                        + " must be valid Unicode (an unpaired surrogate escape is not); nothing was stored"));
+                assertThat(record(id)).isNull();
+                assertThat(ws.request(msg(id, "{\"k\": \"\\ud83d\\udc0d\"}")))
+                        .isEqualTo(ack(id, "k", "connected", "connect_time"));
+                assertThat(record(id)).containsEntry("k", "\ud83d\udc0d");
             }
         }
 

@@ -112,6 +112,25 @@ class WsFrameHandlerTest {
     }
 
     @Test
+    void countsRepeatedKeysAndUnpairedSurrogatesUnderTheirOwnKinds() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e6\", \"status\": {\"k\": 1, \"k\": 2}}"));
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e6\", \"status\": {\"k\": \"\\udc00\"}}"));
+        assertThat(gw.readText()).startsWith("{\"error\": \"Duplicate key 'k'");
+        assertThat(gw.readText()).startsWith("{\"error\": \"attribute names and values must be valid Unicode");
+        assertThat(gw.channel.isOpen()).isTrue();
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e6\\ud800\"}"));
+        assertThat(gw.readText()).startsWith("{\"error\": \"client_id must be valid Unicode");
+        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "duplicate_key").counter().count())
+                .isEqualTo(1.0);
+        assertThat(gw.meters.get("gateway.ws.messages.received").tag("kind", "registration")
+                .tag("result", "invalid_unicode").counter().count()).isEqualTo(2.0);
+        assertThat(gw.registry.find("e6")).isNull();
+        WebSocketFrame close = gw.read();
+        assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1000);
+        close.release();
+    }
+
+    @Test
     void answersPingsWithPongs() {
         gw.send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {7})));
         WebSocketFrame pong = gw.read();

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.StatusUpdate;
 import java.nio.charset.StandardCharsets;
@@ -59,11 +60,115 @@ class WsMessageCodecTest {
         assertThat(u.values()).containsExactly("[1e+100,-0.50,{\"x\":1E5}]", "{\"k\":[true,null,\"é\"]}");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"client_id\": \"c\", \"status\": {\"a\": 1, \"b\": 2, \"a\": 3}}",
+        "{\"client_id\": \"c\", \"client_id\": \"d\"}",
+        "{\"client_id\": \"c\", \"status\": {\"x\": 1}, \"status\": {\"a\": 1}}",
+        "{\"a\": 1, \"client_id\": \"c\", \"a\": 2}",
+        "{\"client_id\": \"c\", \"status\": {\"k\": {\"a\": 1, \"b\": {}, \"a\": 2}}}",
+        "{\"client_id\": \"c\", \"status\": {\"k\": [{\"a\": 1}, {\"b\": 1, \"a\": 1, \"a\": 2}]}}",
+        "{\"client_id\": \"c\", \"status\": {\"a\": 1, \"\\u0061\": 2}}"})
+    void refusesAKeyRepeatedAnywhereInTheMessage(String text) {
+        // issue 11 point 6: one copy winning lets a proxy that reads the other copy see a different request
+        ProtocolError e = parse(text).error();
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(RejectKind.DUPLICATE_KEY);
+        assertThat(e.close()).isFalse();
+        assertThat(e.message()).matches("Duplicate key '(a|client_id|status)' in message; nothing was stored");
+    }
+
     @Test
-    void keepsFirstPositionAndLastValueOfARepeatedAttribute() {
-        StatusUpdate u = parse("{\"client_id\": \"c\", \"status\": {\"a\": 1, \"b\": 2, \"a\": 3}}").update();
-        assertThat(u.names()).containsExactly("a", "b");
-        assertThat(u.values()).containsExactly("3", "2");
+    void reportsInvalidJsonRatherThanARepeatedKeyBeforeIt() {
+        assertThat(parse("{\"client_id\": \"c\", \"client_id\": \"c\", x}").error())
+                .isEqualTo(ProtocolError.INVALID_JSON);
+        assertThat(parse("{\"client_id\": \"c\", \"client_id\": \"c\"} {}").error())
+                .isEqualTo(ProtocolError.INVALID_JSON);
+    }
+
+    @Test
+    void quotesARepeatedKeyShortAndPrintable() {
+        String name = "\\n\\u0000" + "k".repeat(37) + "\\ud83d\\udc0d" + "tail";
+        ProtocolError e = parse("{\"client_id\": \"c\", \"" + name + "\": 1, \"" + name + "\": 2}").error();
+        // 40 characters but for the pair that would be cut in half; controls as visible escapes
+        assertThat(e.message()).isEqualTo("Duplicate key '\\u000a\\u0000" + "k".repeat(37) + "...' in message;"
+                + " nothing was stored");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"v\\ud800", "\\udfff", "\\ud83d", "a\\udc0d\\ud83d", "\\ud800\\ud800", "\\uDBFFx"})
+    void refusesAClientIdWithAnUnpairedSurrogateAndCloses(String escaped) {
+        // issue 11 point 3: such an id was stored in Redis as "v?", over the record of a live client "v?"
+        ProtocolError e = parse("{\"client_id\": \"" + escaped + "\", \"status\": {\"k\": 1}}").error();
+        assertThat(e).isEqualTo(ProtocolError.CLIENT_ID_NOT_UNICODE);
+        assertThat(e.close()).isTrue();
+        assertThat(e.kind()).isEqualTo(RejectKind.INVALID_UNICODE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"\\ud800\"", "\"x\\udc00y\"", "[1, \"\\ud800\"]", "{\"n\": [\"\\udfff\"]}",
+        "\"\\ud83d\\ud83d\\udc0d\""})
+    void refusesAValueWithAnUnpairedSurrogate(String value) {
+        ProtocolError e = parse("{\"client_id\": \"c\", \"status\": {\"ok\": 1, \"k\": " + value + "}}").error();
+        assertThat(e.kind()).isEqualTo(RejectKind.INVALID_UNICODE);
+        assertThat(e.close()).isFalse();
+        assertThat(e.message()).isEqualTo("attribute names and values must be valid Unicode (an unpaired surrogate"
+                + " escape is not): the value of 'k'; nothing was stored");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"client_id\": \"c\", \"status\": {\"\\ud800\": 1}}",
+        "{\"client_id\": \"c\", \"status\": {\"a\\udc00\": 1}}",
+        "{\"client_id\": \"c\", \"status\": {\"k\": {\"\\ud800x\": 1}}}",
+        "{\"\\ud800\\ud800\": 1, \"client_id\": \"c\"}"})
+    void refusesANameWithAnUnpairedSurrogate(String text) {
+        assertThat(parse(text).error()).isEqualTo(ProtocolError.NAME_NOT_UNICODE);
+    }
+
+    @Test
+    void refusesASurrogateEncodedInUtf8AsInvalidJson() {
+        // The frame decoder refuses it first (1007); the parser must refuse it too, because only escapes are checked.
+        byte[] text = {'{', '"', 'c', 'l', 'i', 'e', 'n', 't', '_', 'i', 'd', '"', ':', '"', 'v', (byte) 0xed,
+            (byte) 0xa0, (byte) 0x80, '"', '}'};
+        ByteBuf buf = Unpooled.wrappedBuffer(text);
+        try {
+            assertThat(codec.parse(buf).error()).isEqualTo(ProtocolError.INVALID_JSON);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void acceptsPairedSurrogatesAndEscapedBackslashes() {
+        StatusUpdate u = parse("{\"client_id\": \"\\ud83d\\udc0d\", \"status\": {\"\\uD83D\\uDC0D\": "
+                + "\"\\\\ud800\", \"n\": [\"\\ud83d\\udc0d\"]}}").update();
+        assertThat(u.clientId()).isEqualTo("\ud83d\udc0d");
+        assertThat(u.names()).containsExactly("\ud83d\udc0d", "n");
+        assertThat(u.values()).containsExactly("\\ud800", "[\"\ud83d\udc0d\"]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"a\": \"\\u00e9\\\"\\n\\uD7FF\\uE000\"}", "\\ud83d\\udc0d", "\\uD83D\\uDC0D\\u00e9",
+        "\\\\ud800", "\\\\\\\\udc00", "a\\tb\\\\", "x\\ud"})
+    void findsNoUnpairedSurrogateEscapeWhereThereIsNone(String text) {
+        // pairs, and escaped backslashes followed by "ud800" (text, not an escape), are no unpaired surrogates
+        assertThat(maySurrogate(text)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\\ud800", "\\uDFFF", "x\\uDa00y", "\\ud83d\\ud83d\\udc0d", "\\ud83d\\udc0d\\udc0d",
+        "\\\\\\ud800", "\\ud83d\\u0041", "\\ud83d", "\\ud83d\\udc", "\\ud83d\\\\udc0d"})
+    void findsEveryUnpairedSurrogateEscape(String text) {
+        assertThat(maySurrogate(text)).isTrue();
+    }
+
+    private static boolean maySurrogate(String text) {
+        ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        try {
+            return WsMessageCodec.mayHoldUnpairedSurrogate(buf);
+        } finally {
+            buf.release();
+        }
     }
 
     @ParameterizedTest
