@@ -81,11 +81,14 @@ class LargeFleetBrowserIT {
 
         browser.driver().findElement(By.id("search")).sendKeys("fleet-999");
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> text("shown").equals("11 of 10000 shown"));
+        // The table draws its rows at the next animation frame after the count: wait for them.
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> ids().size() == 11);
         assertThat(ids()).containsExactly("fleet-999", "fleet-9990", "fleet-9991", "fleet-9992", "fleet-9993",
                 "fleet-9994", "fleet-9995", "fleet-9996", "fleet-9997", "fleet-9998", "fleet-9999");
 
         new Select(browser.driver().findElement(By.id("state-filter"))).selectByValue("disconnected");
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> text("shown").equals("1 of 10000 shown"));
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> ids().size() == 1);
         assertThat(ids()).containsExactly("fleet-9990");
 
         browser.driver().findElement(By.id("search")).clear();
