@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * logback's {@code %connection} for readable lines: {@code [<channel id> <client id>] } when the line is about a
  * connection ({@link ConnectionLog}), nothing otherwise. Control characters in a client id are escaped, so an id
- * cannot forge log lines.
+ * cannot forge log lines, and so are invisible format characters (bidi overrides, zero-width characters: Unicode
+ * category Cf), so an id cannot pass for another one in a log viewer.
  */
 public final class ConnectionConverter extends ClassicConverter {
 
@@ -24,7 +25,8 @@ public final class ConnectionConverter extends ClassicConverter {
             b.append(' ');
             for (int i = 0; i < client.length(); i++) {
                 char c = client.charAt(i);
-                if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029) {
+                if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029
+                        || Character.getType(c) == Character.FORMAT) {
                     b.append(String.format("\\u%04x", (int) c));
                 } else {
                     b.append(c);

@@ -83,6 +83,15 @@ class LoggingTest {
     }
 
     @Test
+    void aClientIdCannotPassForAnotherInALogViewer() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        // A right-to-left override makes "\u202e1-rekrow" display as "worker-1"; a zero-width space hides itself.
+        ConnectionLog.info(logger, ch, "\u202e1-rekrow\u200b", "x");
+        assertThat(render(events.list.get(0))).contains("\\u202e1-rekrow\\u200b").doesNotContain("\u202e");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void repeatedWarningsAreLoggedOncePerIntervalAndTheRestCounted() {
         AtomicLong now = new AtomicLong(1_000);
         RateLimitedLog limited = new RateLimitedLog(logger, Duration.ofSeconds(5), now::get);
