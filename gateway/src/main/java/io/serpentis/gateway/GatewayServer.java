@@ -53,6 +53,7 @@ import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.store.RedisStatusStore;
 import io.serpentis.gateway.store.StatusStore;
+import io.serpentis.gateway.store.StoreStatus;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import io.serpentis.gateway.ws.WsSession;
@@ -148,10 +149,8 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         ServerConfig sc = config.server();
-        if (store instanceof RedisStatusStore redis) {
-            // Load the last known statuses before the first client can register.
-            redis.start(Duration.ofSeconds(30));
-        }
+        // Load the last known statuses before the first client can register.
+        store.start(Duration.ofSeconds(30));
         boolean epoll = switch (sc.transport()) {
             case AUTO -> Epoll.isAvailable();
             case EPOLL -> {
@@ -207,7 +206,7 @@ public final class GatewayServer implements AutoCloseable {
         feed.start();
         log.info("Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})", nodeId, localAddress(),
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
-                store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded",
+                store.status() == StoreStatus.EMBEDDED ? "embedded" : store + " " + store.status().redisStatus(),
                 metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
         if (!localAddress().getAddress().isLoopbackAddress()) {
             log.info("Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",
