@@ -8,32 +8,30 @@ import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.store.StoreStatus;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import tools.jackson.core.JsonGenerator;
 
 /**
  * {@code GET /statuses}: every client's fields, the original's shape
  * ({@code {"redis_status":...,"clients":{id:{field:string}},"data_source":...}}). Served from the registry's
- * memory, never one store round trip per client; encoding a large fleet is CPU work, so it runs on the
- * {@code executor}, not the event loop.
+ * memory, never one store round trip per client. Encoding a large fleet is CPU work: the route table runs it
+ * offloaded, not on the event loop.
  */
 public final class StatusesRoute implements HttpRoute {
     private final ClientRegistry registry;
     private final StatusStore store;
     private final HttpResponses responses;
-    private final Executor executor;
 
-    public StatusesRoute(ClientRegistry registry, StatusStore store, HttpResponses responses, Executor executor) {
+    public StatusesRoute(ClientRegistry registry, StatusStore store, HttpResponses responses) {
         this.registry = registry;
         this.store = store;
         this.responses = responses;
-        this.executor = executor;
     }
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        return responses.offload(exchange, executor, this::encode);
+        return CompletableFuture.completedFuture(encode(exchange));
     }
 
     private FullHttpResponse encode(HttpExchange exchange) {

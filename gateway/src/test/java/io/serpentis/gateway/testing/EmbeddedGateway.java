@@ -20,6 +20,7 @@ import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
@@ -63,7 +64,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, store,
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
+                new ConnectionLimiter(config.security().connections()), registry, store,
                 new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }

@@ -21,14 +21,14 @@ import tools.jackson.databind.JsonNode;
  * (the client acknowledges, if at all, with an ordinary status message). The body must be
  * {@code application/json}, which also keeps plain cross-site form posts out.
  */
-public final class ClientCommandsRoute implements HttpRoute {
-    private static final Logger log = LoggerFactory.getLogger(ClientCommandsRoute.class);
+public final class CommandApiRoute implements HttpRoute {
+    private static final Logger log = LoggerFactory.getLogger(CommandApiRoute.class);
     static final String COMMANDS = "pause, resume or disconnect";
 
     private final ClientRegistry registry;
     private final HttpResponses responses;
 
-    public ClientCommandsRoute(ClientRegistry registry, HttpResponses responses) {
+    public CommandApiRoute(ClientRegistry registry, HttpResponses responses) {
         this.registry = registry;
         this.responses = responses;
     }
