@@ -1,16 +1,15 @@
 package io.serpentis.gateway.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.serpentis.gateway.internal.JsonOutput;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.store.StoreStatus;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import tools.jackson.core.JsonGenerator;
 
 /**
  * {@code GET /statuses}: every client's fields, the original's shape
@@ -36,9 +35,7 @@ public final class StatusesRoute implements HttpRoute {
 
     private FullHttpResponse encode(HttpExchange exchange) {
         StoreStatus status = store.status();
-        ByteBuf out = exchange.alloc().buffer(256 + registry.size() * 192);
-        boolean ok = false;
-        try (JsonGenerator g = responses.mapper().createGenerator((java.io.OutputStream) new ByteBufOutputStream(out))) {
+        ByteBuf out = JsonOutput.encode(responses.mapper(), exchange.alloc(), 256 + registry.size() * 192, g -> {
             g.writeStartObject();
             g.writeStringProperty("redis_status", status.redisStatus());
             g.writeName("clients");
@@ -46,23 +43,12 @@ public final class StatusesRoute implements HttpRoute {
             registry.forEach(record -> {
                 ClientSnapshot s = record.snapshot();
                 g.writeName(s.id());
-                g.writeStartObject();
-                String[] names = s.names();
-                String[] values = s.values();
-                for (int i = 0; i < names.length; i++) {
-                    g.writeStringProperty(names[i], values[i]);
-                }
-                g.writeEndObject();
+                JsonOutput.writeFields(g, s.names(), s.values());
             });
             g.writeEndObject();
             g.writeStringProperty("data_source", status.dataSource());
             g.writeEndObject();
-            ok = true;
-        } finally {
-            if (!ok) {
-                out.release();
-            }
-        }
+        });
         return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
     }
 }
