@@ -75,6 +75,8 @@ public final class GatewayServer implements AutoCloseable {
     private volatile boolean draining;
     private final StatusStore store;
     private final PrometheusMeterRegistry meterRegistry;
+    /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
+    private final JsonMapper json = JsonMapper.builder().build();
     private final GatewayMetrics metrics;
     private final DashboardFeed feed;
     private final StandardMetrics standardMetrics;
@@ -118,7 +120,7 @@ public final class GatewayServer implements AutoCloseable {
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
         this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
-                ByteBufAllocator.DEFAULT); // the channels' allocator: one pool, measured by the allocator metrics
+                ByteBufAllocator.DEFAULT, json); // the channels' allocator: one pool, measured by its metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.
@@ -154,7 +156,7 @@ public final class GatewayServer implements AutoCloseable {
         acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), ioHandler);
         StandardMetrics.bindNetty(meterRegistry, group);
 
-        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        HttpResponses responses = new HttpResponses(json);
         // One limiter for every listener: a socket counts against the caps whichever port it came in on.
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
         AccessPolicy access = new AccessPolicy(config.security(),
@@ -162,7 +164,7 @@ public final class GatewayServer implements AutoCloseable {
         GatewayRoutes routes = new GatewayRoutes(config, responses, access, registry, store, meterRegistry,
                 blockingTasks, () -> draining);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
-        WsMessageCodec codec = new WsMessageCodec(config.limits());
+        WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
 
         ServerBootstrap b = new ServerBootstrap()

@@ -32,6 +32,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What does one dashboard feed tick cost when {@code clients} clients changed since the previous tick and
@@ -83,7 +84,7 @@ public class DashboardFeedBenchmark {
         }
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
         feed = DashboardFeed.manual(registry, () -> "embedded", FeedConfig.defaults(), metrics,
-                PooledByteBufAllocator.DEFAULT, Runnable::run);
+                PooledByteBufAllocator.DEFAULT, JsonMapper.builder().build(), Runnable::run);
         registry.addListener(feed);
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {

@@ -41,16 +41,17 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
     public void setUp() {
         GatewayConfig config = GatewayConfig.defaults();
         LocalClientRegistry registry = new LocalClientRegistry(config.limits(), config.registry(), "bench");
-        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        JsonMapper json = JsonMapper.builder().build();
+        HttpResponses responses = new HttpResponses(json);
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
         DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
-                PooledByteBufAllocator.DEFAULT, Runnable::run); // never ticked: no viewer in this benchmark
+                PooledByteBufAllocator.DEFAULT, json, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
                 new ConnectionLimiter(config.security().connections()), registry, new EmbeddedStatusStore(),
-                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
+                new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
         channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
