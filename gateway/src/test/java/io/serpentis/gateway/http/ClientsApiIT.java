@@ -182,6 +182,29 @@ class ClientsApiIT {
     }
 
     @Test
+    void aBodyThatRepeatsAKeyIsRefusedAndSendsNothing() throws Exception {
+        try (WsTestClient client = WsTestClient.connect(gw.wsUri())) {
+            client.request("{\"client_id\": \"api-dup\", \"status\": {\"client_state\": \"running\"}}");
+
+            // A proxy reading the first copy would see "disconnect"; Jackson's default keeps the last.
+            HttpResponse<String> repeated = command("api-dup", "application/json",
+                    "{\"command\": \"disconnect\", \"command\": \"pause\"}");
+            HttpResponse<String> nested = command("api-dup", "application/json",
+                    "{\"command\": \"pause\", \"note\": {\"by\": \"a\", \"by\": \"b\"}}");
+
+            assertThat(repeated.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(repeated.body()).path("detail").asString())
+                    .isEqualTo("Duplicate key 'command' in the body; send each key once (nothing was sent)");
+            assertThat(nested.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(nested.body()).path("detail").asString()).startsWith("Duplicate key 'by' ");
+            // Frames arrive in order: the first the client gets is the one accepted command that follows.
+            assertThat(command("api-dup", "application/json", "{\"command\": \"resume\"}").statusCode())
+                    .isEqualTo(202);
+            assertThat(client.next()).isEqualTo("{\"command\": \"resume\"}");
+        }
+    }
+
+    @Test
     void commandsAreRefusedWithTheDocumentedStatuses() throws Exception {
         assertThat(command("api-nobody", "application/json", "{\"command\": \"pause\"}").statusCode())
                 .isEqualTo(404);
