@@ -271,7 +271,7 @@ public final class GatewayServer implements AutoCloseable {
         return meterRegistry;
     }
 
-    /** The gateway's meters; {@link GatewayMetrics#feed()} for the dashboard feed. */
+    /** The gateway's meters. */
     public GatewayMetrics metrics() {
         return metrics;
     }

@@ -31,7 +31,8 @@ class GatewayRoutesTest {
         HttpRouter main = GatewayServerAccess.routes(config, responses, registry, new EmbeddedStatusStore(),
                 new GatewayMetrics(new SimpleMeterRegistry()));
         assertThat(main.endpoints()).filteredOn(HttpRouter.Endpoint::offloaded)
-                .extracting(HttpRouter.Endpoint::template).containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/metrics");
+                .extracting(HttpRouter.Endpoint::template)
+                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/metrics");
     }
 
     @Test

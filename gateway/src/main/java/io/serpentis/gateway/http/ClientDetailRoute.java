@@ -30,6 +30,7 @@ public final class ClientDetailRoute implements HttpRoute {
         }
         ClientSnapshot snapshot = record.snapshot();
         ByteBuf out = JsonOutput.encode(responses.mapper(), exchange.alloc(), 512, g -> ClientJson.write(g, snapshot));
-        return CompletableFuture.completedFuture(HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON));
+        return CompletableFuture.completedFuture(
+                HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON));
     }
 }

@@ -78,7 +78,8 @@ public final class CommandApiRoute implements HttpRoute {
                 yield responses.json(alloc, HttpResponseStatus.ACCEPTED, HttpResponses.object(
                         "command_id", commandId, "command", command.wireName(), "client_id", id, "status", "sent"));
             }
-            case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND, "Client " + id + " not found.");
+            case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
+                    "Client " + id + " not found.");
             case NOT_CONNECTED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,
                     "Client " + id + " is not connected.");
             case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,

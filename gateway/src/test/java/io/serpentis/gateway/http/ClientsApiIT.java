@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -73,7 +74,7 @@ class ClientsApiIT {
         throw new AssertionError("more than 100 pages");
     }
 
-    private static List<String> fleetIds(java.util.function.IntPredicate which) {
+    private static List<String> fleetIds(IntPredicate which) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < FLEET; i++) {
             if (which.test(i)) {

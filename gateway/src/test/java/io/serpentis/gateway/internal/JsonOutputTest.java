@@ -45,8 +45,9 @@ class JsonOutputTest {
             g.writeEndObject();
         });
         try {
-            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("{\"worker-7\":{\"b\":\"x\\\"y\",\"a\":\"żółw\","
-                    + "\"n\":\"1\"},\"counts\":{\"connected\":2,\"disconnected\":3,\"total\":5}}");
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("{\"worker-7\":"
+                    + "{\"b\":\"x\\\"y\",\"a\":\"żółw\",\"n\":\"1\"},"
+                    + "\"counts\":{\"connected\":2,\"disconnected\":3,\"total\":5}}");
         } finally {
             out.release();
         }
