@@ -18,7 +18,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -26,47 +25,33 @@ import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewer;
 import io.serpentis.gateway.http.AccessPolicy;
-import io.serpentis.gateway.http.ClientCommandRoute;
-import io.serpentis.gateway.http.ClientCommandsRoute;
-import io.serpentis.gateway.http.ClientDetailRoute;
-import io.serpentis.gateway.http.ClientListRoute;
-import io.serpentis.gateway.http.HealthRoute;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
-import io.serpentis.gateway.http.MetricsRoute;
-import io.serpentis.gateway.http.StaticAssets;
-import io.serpentis.gateway.http.StaticContentRoute;
-import io.serpentis.gateway.http.StatusesRoute;
-import io.serpentis.gateway.http.UpgradeRequiredRoute;
+import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.MeterFilters;
 import io.serpentis.gateway.metrics.StandardMetrics;
 import io.serpentis.gateway.pipeline.AcceptErrorHandler;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.pipeline.MetricsChannelInitializer;
-import io.serpentis.gateway.registry.ClientCommand;
-import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.LocalClientRegistry;
-import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.security.ClientAuthenticator;
 import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.store.RedisStatusStore;
 import io.serpentis.gateway.store.StatusStore;
+import io.serpentis.gateway.store.StoreStatus;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import io.serpentis.gateway.ws.WsSession;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +75,8 @@ public final class GatewayServer implements AutoCloseable {
     private volatile boolean draining;
     private final StatusStore store;
     private final PrometheusMeterRegistry meterRegistry;
+    /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
+    private final JsonMapper json = JsonMapper.builder().build();
     private final GatewayMetrics metrics;
     private final DashboardFeed feed;
     private final StandardMetrics standardMetrics;
@@ -133,7 +120,7 @@ public final class GatewayServer implements AutoCloseable {
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
         this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
-                ByteBufAllocator.DEFAULT); // the channels' allocator: one pool, measured by the allocator metrics
+                ByteBufAllocator.DEFAULT, json); // the channels' allocator: one pool, measured by its metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.
@@ -148,10 +135,8 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         ServerConfig sc = config.server();
-        if (store instanceof RedisStatusStore redis) {
-            // Load the last known statuses before the first client can register.
-            redis.start(Duration.ofSeconds(30));
-        }
+        // Load the last known statuses before the first client can register.
+        store.start(Duration.ofSeconds(30));
         boolean epoll = switch (sc.transport()) {
             case AUTO -> Epoll.isAvailable();
             case EPOLL -> {
@@ -171,12 +156,15 @@ public final class GatewayServer implements AutoCloseable {
         acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"), ioHandler);
         StandardMetrics.bindNetty(meterRegistry, group);
 
-        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        HttpResponses responses = new HttpResponses(json);
         // One limiter for every listener: a socket counts against the caps whichever port it came in on.
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
-        HttpRouter router = routes(config, responses, staticAssets(getClass().getClassLoader()), registry, store,
-                metrics, meterRegistry, blockingTasks, () -> draining, connections);
-        WsMessageCodec codec = new WsMessageCodec(config.limits());
+        AccessPolicy access = new AccessPolicy(config.security(),
+                new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
+        GatewayRoutes routes = new GatewayRoutes(config, responses, access, registry, store, meterRegistry,
+                blockingTasks, () -> draining);
+        HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
+        WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
 
         ServerBootstrap b = new ServerBootstrap()
@@ -187,8 +175,8 @@ public final class GatewayServer implements AutoCloseable {
                 .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
-                        channels, feed));
+                .childHandler(new GatewayChannelInitializer(config, router, connections, registry, store, codec,
+                        metrics, mode, channels, feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
         if (config.metrics().separatePort()) {
             metricsChannel = new ServerBootstrap()
@@ -197,8 +185,8 @@ public final class GatewayServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .handler(acceptErrors)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new MetricsChannelInitializer(config, metricsRouter(responses, connections), metrics,
-                            channels))
+                    .childHandler(new MetricsChannelInitializer(config, routes.metricsListener(), connections,
+                            metrics, channels))
                     .bind(sc.host(), config.metrics().port()).sync().channel();
         }
 
@@ -207,83 +195,13 @@ public final class GatewayServer implements AutoCloseable {
         feed.start();
         log.info("Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})", nodeId, localAddress(),
                 epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
-                store instanceof RedisStatusStore ? store + " " + store.status().redisStatus() : "embedded",
+                store.status() == StoreStatus.EMBEDDED ? "embedded" : store + " " + store.status().redisStatus(),
                 metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
         if (!localAddress().getAddress().isLoopbackAddress()) {
             log.info("Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",
-                    router.access().servedHosts());
+                    access.servedHosts());
         }
         return this;
-    }
-
-    /** What the main port serves besides its routes: the dashboard, the API docs pages and openapi.json. */
-    static StaticAssets staticAssets(ClassLoader loader) {
-        return StaticAssets.builder()
-                .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
-                        "swagger-ui-bundle.js", "favicon-32x32.png")
-                .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
-                // ReDoc 2 shows its vendor's logo from a CDN in the side menu; with nothing to load the image
-                // hides itself, and the page stays offline (DocsPagesBrowserIT).
-                .replaceText("/redoc/redoc.standalone.js", "https://cdn.redoc.ly/redoc/logo-mini.svg", "data:,")
-                .addClasspathDirectory(loader, "web", "index.html")
-                .addClasspathResource(loader, "openapi.json", "/openapi.json")
-                .build();
-    }
-
-    /**
-     * The main port's routes. Static, so that tests drive this very table through the real pipeline on an
-     * embedded channel (the HTTP fuzz test), with {@code blockingTasks} running offloaded work in place.
-     */
-    static HttpRouter routes(GatewayConfig config, HttpResponses responses, StaticAssets assets,
-            LocalClientRegistry registry, StatusStore store, GatewayMetrics metrics,
-            PrometheusMeterRegistry meterRegistry, Executor blockingTasks, BooleanSupplier draining,
-            ConnectionLimiter connections) {
-        Set<HttpMethod> get = Set.of(HttpMethod.GET);
-        Set<HttpMethod> post = Set.of(HttpMethod.POST);
-        HttpRouter.Builder b = HttpRouter.builder()
-                .responses(responses)
-                .access(new AccessPolicy(config.security(), new ClientAuthenticator(config.security().clientAuth()),
-                        connections, metrics))
-                .exact("/", get, new StaticContentRoute(assets, "/index.html", responses))
-                .exact("/static/status_display.html", get, new StaticContentRoute(assets, "/index.html", responses))
-                .exact("/health", get, new HealthRoute(store, responses, HealthRoute.Kind.HEALTH, draining))
-                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, draining))
-                .exact("/readyz", get, new HealthRoute(store, responses, HealthRoute.Kind.READY, draining))
-                .exact("/statuses", get, new StatusesRoute(registry, store, responses, blockingTasks), true)
-                .exact("/docs", get, new StaticContentRoute(assets, "/docs/index.html", responses))
-                .exact("/redoc", get, new StaticContentRoute(assets, "/redoc/index.html", responses))
-                .exact("/openapi.json", get, new StaticContentRoute(assets, "/openapi.json", responses))
-                .exact(config.ws().path(), get, new UpgradeRequiredRoute(responses))
-                .exact(config.feed().path(), get, new UpgradeRequiredRoute(responses), true); // admin, as its upgrade
-        b.exact("/api/v1/clients", get, new ClientListRoute(registry, responses, blockingTasks), true)
-                .template("/api/v1/clients/{client_id}", get, new ClientDetailRoute(registry, responses), true)
-                .template("/api/v1/clients/{client_id}/commands", post, new ClientCommandsRoute(registry, responses),
-                        true);
-        if (!config.metrics().separatePort()) {
-            // On the public port the fleet's figures need the admin token while there is one.
-            b.exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks),
-                    HttpRouter.Guard.TOKEN_WHEN_CONFIGURED);
-        }
-        for (ClientCommand c : ClientCommand.values()) {
-            b.template("/clients/{client_id}/" + c.wireName(), post, new ClientCommandRoute(registry, c, responses),
-                    true);
-        }
-        return b.assets(assets, new StaticContentRoute(assets, responses)).build();
-    }
-
-    /**
-     * The routes of the separate metrics listener: {@code /metrics} and {@code /livez}, nothing else, public (the
-     * listener is meant to be reachable only by the scraper); its requests must still name a served host.
-     */
-    private HttpRouter metricsRouter(HttpResponses responses, ConnectionLimiter connections) {
-        Set<HttpMethod> get = Set.of(HttpMethod.GET);
-        return HttpRouter.builder()
-                .responses(responses)
-                .access(new AccessPolicy(config.security(), new ClientAuthenticator(config.security().clientAuth()),
-                        connections, metrics))
-                .exact("/metrics", get, new MetricsRoute(meterRegistry, responses, blockingTasks))
-                .exact("/livez", get, new HealthRoute(store, responses, HealthRoute.Kind.LIVE, () -> draining))
-                .build();
     }
 
     private void purge() {
@@ -353,7 +271,7 @@ public final class GatewayServer implements AutoCloseable {
         return meterRegistry;
     }
 
-    /** The gateway's meters; {@link GatewayMetrics#feed()} for the dashboard feed. */
+    /** The gateway's meters. */
     public GatewayMetrics metrics() {
         return metrics;
     }
@@ -401,7 +319,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             maintenance.shutdownNow();
             feed.close();
-            blockingTasks.shutdownNow();
+            stopBlockingTasks(Math.min(1000, remainingMillis(deadline)));
             store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
             standardMetrics.close();
             meterRegistry.close();
@@ -414,6 +332,22 @@ public final class GatewayServer implements AutoCloseable {
                         .awaitUninterruptibly(Math.max(200, remainingMillis(deadline) + 200));
             }
             log.info("Gateway stopped");
+        }
+    }
+
+    /**
+     * Lets the offloaded routes already accepted run (at most 2 running and 16 queued), so that each releases its
+     * request and its answer finds its channel closed; interrupts what is still running after {@code millis}.
+     */
+    private void stopBlockingTasks(long millis) {
+        blockingTasks.shutdown();
+        try {
+            if (!blockingTasks.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+                blockingTasks.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            blockingTasks.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 

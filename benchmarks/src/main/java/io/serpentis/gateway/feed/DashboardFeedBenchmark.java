@@ -1,6 +1,5 @@
 package io.serpentis.gateway.feed;
 
-import io.serpentis.gateway.NoopConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +9,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
@@ -32,6 +32,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What does one dashboard feed tick cost when {@code clients} clients changed since the previous tick and
@@ -83,7 +84,7 @@ public class DashboardFeedBenchmark {
         }
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
         feed = DashboardFeed.manual(registry, () -> "embedded", FeedConfig.defaults(), metrics,
-                PooledByteBufAllocator.DEFAULT, Runnable::run);
+                PooledByteBufAllocator.DEFAULT, JsonMapper.builder().build(), Runnable::run);
         registry.addListener(feed);
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {

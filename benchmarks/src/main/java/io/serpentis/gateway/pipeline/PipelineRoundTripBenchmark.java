@@ -17,6 +17,7 @@ import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
@@ -40,15 +41,17 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
     public void setUp() {
         GatewayConfig config = GatewayConfig.defaults();
         LocalClientRegistry registry = new LocalClientRegistry(config.limits(), config.registry(), "bench");
-        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        JsonMapper json = JsonMapper.builder().build();
+        HttpResponses responses = new HttpResponses(json);
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
         DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
-                PooledByteBufAllocator.DEFAULT, Runnable::run); // never ticked: no viewer in this benchmark
+                PooledByteBufAllocator.DEFAULT, json, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
-                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
+                new ConnectionLimiter(config.security().connections()), registry, new EmbeddedStatusStore(),
+                new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
         channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * How much does it cost to turn a status frame's bytes into an update, and an update into its ack? The parse
@@ -27,7 +28,8 @@ public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
     @Param({"small", "escaped", "medium", "4k"})
     public String payload;
 
-    private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults());
+    private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults(),
+            JsonMapper.builder().build().tokenStreamFactory());
     private ByteBuf frame;
     private StatusUpdate update;
 

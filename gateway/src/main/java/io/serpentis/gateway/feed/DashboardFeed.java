@@ -100,16 +100,17 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * A feed with its own thread; call {@link #start()} to begin ticking.
      *
      * @param redisStatus the store's {@code redis_status}, read at every tick (a cheap volatile read)
+     * @param json the gateway's JSON mapper, which encodes the messages
      */
     public DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc) {
-        this(registry, redisStatus, config, metrics, alloc,
+            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json) {
+        this(registry, redisStatus, config, metrics, alloc, json,
                 Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
     }
 
     private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, ScheduledExecutorService executor) {
-        this(registry, redisStatus, config, metrics, alloc, executor, executor);
+            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json, ScheduledExecutorService executor) {
+        this(registry, redisStatus, config, metrics, alloc, json, executor, executor);
     }
 
     /**
@@ -117,19 +118,19 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
      */
     public static DashboardFeed manual(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, Executor passExecutor) {
-        return new DashboardFeed(registry, redisStatus, config, metrics, alloc, null, passExecutor);
+            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json, Executor passExecutor) {
+        return new DashboardFeed(registry, redisStatus, config, metrics, alloc, json, null, passExecutor);
     }
 
     private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, @Nullable ScheduledExecutorService ownExecutor,
-            Executor passExecutor) {
+            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json,
+            @Nullable ScheduledExecutorService ownExecutor, Executor passExecutor) {
         this.registry = registry;
         this.redisStatus = redisStatus;
         this.config = config;
         this.metrics = metrics;
         this.alloc = alloc;
-        this.encoder = new FeedEncoder(JsonMapper.builder().build());
+        this.encoder = new FeedEncoder(json);
         this.ownExecutor = ownExecutor;
         this.passExecutor = passExecutor;
         // Records that exist already (restored from the store) count from the first tick on.

@@ -2,9 +2,8 @@ package io.serpentis.gateway.feed;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufOutputStream;
+import io.serpentis.gateway.internal.JsonOutput;
 import io.serpentis.gateway.registry.ClientSnapshot;
-import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
 import tools.jackson.core.JsonGenerator;
@@ -24,12 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class FeedEncoder {
 
-    /** Client, connection and total counts as sent with every message. */
-    record Counts(int connected, int total) {
-        int disconnected() {
-            return total - connected;
-        }
-    }
+    /** Connected and total client counts, as sent with every message. */
+    record Counts(int connected, int total) {}
 
     private final JsonMapper mapper;
 
@@ -40,14 +35,12 @@ final class FeedEncoder {
     /** One delta: the full records of the clients that changed since the previous delta, and the removed ids. */
     ByteBuf delta(ByteBufAllocator alloc, long seq, String redisStatus, Counts counts,
             Collection<ClientSnapshot> changed, Collection<String> removed) {
-        ByteBuf out = alloc.buffer(128 + changed.size() * 256 + removed.size() * 32);
-        boolean ok = false;
-        try (JsonGenerator g = mapper.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
+        return JsonOutput.encode(mapper, alloc, 128 + changed.size() * 256 + removed.size() * 32, g -> {
             g.writeStartObject();
             g.writeStringProperty("type", "delta");
             g.writeNumberProperty("seq", seq);
             g.writeStringProperty("redis_status", redisStatus);
-            writeCounts(g, counts);
+            JsonOutput.writeCounts(g, counts.connected(), counts.total());
             writeClients(g, changed);
             g.writeName("removed");
             g.writeStartArray();
@@ -56,21 +49,13 @@ final class FeedEncoder {
             }
             g.writeEndArray();
             g.writeEndObject();
-            ok = true;
-        } finally {
-            if (!ok) {
-                out.release();
-            }
-        }
-        return out;
+        });
     }
 
     /** One part ({@code part} of {@code parts}, from 1) of a snapshot taken after delta {@code seq}. */
     ByteBuf snapshotPart(ByteBufAllocator alloc, long seq, int part, int parts, long intervalMillis,
             String redisStatus, Counts counts, List<ClientSnapshot> clients) {
-        ByteBuf out = alloc.buffer(192 + clients.size() * 256);
-        boolean ok = false;
-        try (JsonGenerator g = mapper.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
+        return JsonOutput.encode(mapper, alloc, 192 + clients.size() * 256, g -> {
             g.writeStartObject();
             g.writeStringProperty("type", "snapshot");
             g.writeNumberProperty("seq", seq);
@@ -78,39 +63,19 @@ final class FeedEncoder {
             g.writeNumberProperty("parts", parts);
             g.writeNumberProperty("interval_ms", intervalMillis);
             g.writeStringProperty("redis_status", redisStatus);
-            writeCounts(g, counts);
+            JsonOutput.writeCounts(g, counts.connected(), counts.total());
             writeClients(g, clients);
             g.writeEndObject();
-            ok = true;
-        } finally {
-            if (!ok) {
-                out.release();
-            }
-        }
-        return out;
+        });
     }
 
-    private static void writeCounts(JsonGenerator g, Counts counts) {
-        g.writeName("counts");
-        g.writeStartObject();
-        g.writeNumberProperty("connected", counts.connected());
-        g.writeNumberProperty("disconnected", counts.disconnected());
-        g.writeNumberProperty("total", counts.total());
-        g.writeEndObject();
-    }
-
+    /** {@code "clients": {"<id>": {fields}, ...}}, the shape of {@code GET /statuses}. */
     private static void writeClients(JsonGenerator g, Collection<ClientSnapshot> clients) {
         g.writeName("clients");
         g.writeStartObject();
         for (ClientSnapshot s : clients) {
             g.writeName(s.id());
-            g.writeStartObject();
-            String[] names = s.names();
-            String[] values = s.values();
-            for (int i = 0; i < names.length; i++) {
-                g.writeStringProperty(names[i], values[i]);
-            }
-            g.writeEndObject();
+            JsonOutput.writeFields(g, s.names(), s.values());
         }
         g.writeEndObject();
     }

@@ -33,9 +33,9 @@ import org.jspecify.annotations.Nullable;
  *       {@code .localhost}, or one of {@code --allowed-hosts}; others get 421. A page on a hostile name that
  *       resolves to 127.0.0.1 (DNS rebinding) is same-origin with itself and would otherwise pass every rule below
  *       from the operator's browser, as a loopback peer whose {@code Origin} matches its {@code Host}.
- *   <li><b>Admin</b> ({@link #checkAdmin}): every route registered with {@code admin = true} in the
- *       {@link HttpRouter} ({@code /statuses}, {@code POST /clients/...}, and any route added for operators, such as
- *       a client API) is checked before its handler runs. It needs {@code Authorization: Bearer <admin token>}
+ *   <li><b>Admin</b> ({@link #checkAdmin}): every route the {@link HttpRouter}'s table declares {@code admin()}
+ *       ({@code /statuses}, {@code POST /clients/...}, and any route added for operators, such as a client API) is
+ *       checked before its handler runs. It needs {@code Authorization: Bearer <admin token>}
  *       when a token is configured (compared as SHA-256 digests in constant time), and a loopback peer when none
  *       is. An operator WebSocket endpoint (a dashboard feed) applies the same rules at its upgrade. A scrape of
  *       {@code /metrics} on the main port needs the admin token while one is configured ({@link #checkScrape}).
@@ -154,11 +154,6 @@ public final class AccessPolicy {
         StringBuilder b = new StringBuilder("IP literals, localhost, *.localhost");
         allowedHosts.stream().sorted().forEach(h -> b.append(", ").append(h));
         return b.toString();
-    }
-
-    /** The connection counters and limits (the accept-time socket limits are checked through it). */
-    public ConnectionLimiter connections() {
-        return connections;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.serpentis.gateway.http;
 
+import io.serpentis.gateway.internal.JsonOutput;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import tools.jackson.core.JsonGenerator;
 
@@ -12,13 +13,7 @@ final class ClientJson {
         g.writeStringProperty("client_id", s.id());
         g.writeBooleanProperty("connected", s.connected());
         g.writeName("fields");
-        g.writeStartObject();
-        String[] names = s.names();
-        String[] values = s.values();
-        for (int i = 0; i < names.length; i++) {
-            g.writeStringProperty(names[i], values[i]);
-        }
-        g.writeEndObject();
+        JsonOutput.writeFields(g, s.names(), s.values());
         g.writeEndObject();
     }
 }

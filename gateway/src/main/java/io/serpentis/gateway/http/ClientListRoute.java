@@ -1,12 +1,11 @@
 package io.serpentis.gateway.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.serpentis.gateway.internal.JsonOutput;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,16 +15,15 @@ import java.util.Locale;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JsonGenerator;
 
 /**
  * {@code GET /api/v1/clients?state=&q=&limit=&cursor=}: one page of clients in a stable order (by id), filtered by
  * connection state and by a case-insensitive substring of the id, served from the registry's memory. The cursor is
  * opaque to callers (the base64url of the last id of the previous page), so pages stay consistent while clients
  * come and go: a client is never listed twice, and one that existed throughout is never skipped. Scanning a large
- * fleet is CPU work, so it runs on the {@code executor}.
+ * fleet is CPU work: the route table runs it offloaded, not on the event loop.
  */
 public final class ClientListRoute implements HttpRoute {
     /** Page size when {@code limit} is absent. */
@@ -35,15 +33,13 @@ public final class ClientListRoute implements HttpRoute {
 
     private final ClientRegistry registry;
     private final HttpResponses responses;
-    private final Executor executor;
 
     /** The parsed query. */
     private record Query(@Nullable Boolean connected, @Nullable String q, int limit, @Nullable String after) {}
 
-    public ClientListRoute(ClientRegistry registry, HttpResponses responses, Executor executor) {
+    public ClientListRoute(ClientRegistry registry, HttpResponses responses) {
         this.registry = registry;
         this.responses = responses;
-        this.executor = executor;
     }
 
     @Override
@@ -55,7 +51,7 @@ public final class ClientListRoute implements HttpRoute {
             return CompletableFuture.completedFuture(
                     responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
         }
-        return responses.offload(exchange, executor, ex -> encode(ex, query));
+        return CompletableFuture.completedFuture(encode(exchange, query));
     }
 
     private static Query parse(HttpExchange exchange) {
@@ -102,68 +98,90 @@ public final class ClientListRoute implements HttpRoute {
     }
 
     private FullHttpResponse encode(HttpExchange exchange, Query query) {
-        // The limit + 1 smallest matching ids after the cursor, in a max-heap: one pass, O(n log limit).
-        PriorityQueue<String> page = new PriorityQueue<>(query.limit() + 1, Collections.reverseOrder());
-        int[] counts = new int[3]; // connected, total, matched
-        registry.forEach(record -> {
-            boolean connected = record.owner() != null;
-            counts[0] += connected ? 1 : 0;
-            counts[1]++;
-            if (!matches(record, connected, query)) {
-                return;
-            }
-            counts[2]++;
-            String id = record.id();
-            if (query.after() != null && id.compareTo(query.after()) <= 0) {
-                return;
-            }
-            if (page.size() <= query.limit()) {
-                page.add(id);
-            } else if (id.compareTo(page.peek()) < 0) {
-                page.poll();
-                page.add(id);
-            }
-        });
-        List<String> ids = new ArrayList<>(page);
-        Collections.sort(ids);
-        String next = null;
-        if (ids.size() > query.limit()) {
-            ids = ids.subList(0, query.limit());
-            next = cursorAfter(ids.get(ids.size() - 1));
-        }
-        ByteBuf out = exchange.alloc().buffer(256 + ids.size() * 256);
-        boolean ok = false;
-        try (JsonGenerator g = responses.mapper().createGenerator((OutputStream) new ByteBufOutputStream(out))) {
+        Scan scan = new Scan(query);
+        registry.forEach(scan);
+        Page page = scan.page();
+        ByteBuf out = JsonOutput.encode(responses.mapper(), exchange.alloc(), 256 + page.ids().size() * 256, g -> {
             g.writeStartObject();
             g.writeName("clients");
             g.writeStartArray();
-            for (String id : ids) {
+            for (String id : page.ids()) {
                 ClientRecord record = registry.find(id);
                 if (record != null) { // purged since the scan: left out
                     ClientJson.write(g, record.snapshot());
                 }
             }
             g.writeEndArray();
-            if (next == null) {
+            if (page.nextCursor() == null) {
                 g.writeNullProperty("next_cursor");
             } else {
-                g.writeStringProperty("next_cursor", next);
+                g.writeStringProperty("next_cursor", page.nextCursor());
             }
-            g.writeNumberProperty("matched", counts[2]);
-            g.writeName("counts");
-            g.writeStartObject();
-            g.writeNumberProperty("connected", counts[0]);
-            g.writeNumberProperty("disconnected", counts[1] - counts[0]);
-            g.writeNumberProperty("total", counts[1]);
+            g.writeNumberProperty("matched", page.matched());
+            JsonOutput.writeCounts(g, page.connected(), page.total());
             g.writeEndObject();
-            g.writeEndObject();
-            ok = true;
-        } finally {
-            if (!ok) {
-                out.release();
+        });
+        return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
+    }
+
+    /**
+     * One page and the counts of the scan that found it.
+     *
+     * @param ids the page's ids, in order
+     * @param nextCursor the cursor of the next page, or {@code null} on the last
+     * @param matched clients matching the filters, on every page
+     * @param connected clients connected, whatever the filters
+     * @param total clients known, whatever the filters
+     */
+    private record Page(List<String> ids, @Nullable String nextCursor, int matched, int connected, int total) {}
+
+    /**
+     * One pass over the registry: the fleet's counts, the matches, and the limit + 1 smallest matching ids after the
+     * cursor, kept in a max-heap (O(n log limit)). Used by one thread.
+     */
+    private static final class Scan implements Consumer<ClientRecord> {
+        private final Query query;
+        private final PriorityQueue<String> smallest;
+        private int connected;
+        private int total;
+        private int matched;
+
+        Scan(Query query) {
+            this.query = query;
+            this.smallest = new PriorityQueue<>(query.limit() + 1, Collections.reverseOrder());
+        }
+
+        @Override
+        public void accept(ClientRecord record) {
+            boolean isConnected = record.owner() != null;
+            connected += isConnected ? 1 : 0;
+            total++;
+            if (!matches(record, isConnected, query)) {
+                return;
+            }
+            matched++;
+            String id = record.id();
+            if (query.after() != null && id.compareTo(query.after()) <= 0) {
+                return;
+            }
+            if (smallest.size() <= query.limit()) {
+                smallest.add(id);
+            } else if (id.compareTo(smallest.peek()) < 0) {
+                smallest.poll();
+                smallest.add(id);
             }
         }
-        return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
+
+        Page page() {
+            List<String> ids = new ArrayList<>(smallest);
+            Collections.sort(ids);
+            String next = null;
+            if (ids.size() > query.limit()) {
+                ids = ids.subList(0, query.limit());
+                next = cursorAfter(ids.get(ids.size() - 1));
+            }
+            return new Page(ids, next, matched, connected, total);
+        }
     }
 
     private static boolean matches(ClientRecord record, boolean connected, Query query) {

@@ -10,11 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Function;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,20 +46,6 @@ public final class HttpResponses {
     /** {@code {"message": message}} with 200, the shape of the original's command replies. */
     public FullHttpResponse message(ByteBufAllocator alloc, String message) {
         return json(alloc, HttpResponseStatus.OK, Map.of("message", message));
-    }
-
-    /**
-     * Runs {@code work} on {@code executor} (CPU-heavy answers such as listings and scrapes stay off the event
-     * loops); a full executor answers 503 at once instead of queueing without bound.
-     */
-    public CompletionStage<FullHttpResponse> offload(HttpExchange exchange, Executor executor,
-            Function<HttpExchange, FullHttpResponse> work) {
-        try {
-            return CompletableFuture.supplyAsync(() -> work.apply(exchange), executor);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.completedFuture(detail(exchange.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "Too many requests in progress; retry shortly"));
-        }
     }
 
     /** An ordered JSON object of the given pairs. */

@@ -4,9 +4,10 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One HTTP endpoint, a plain object testable without a channel. Called on the event loop: a route either answers
- * at once or hands slow work to an executor and completes the stage later (from any thread). {@code HEAD} is
- * answered by the {@code GET} route with the body removed.
+ * One HTTP endpoint, a plain object testable without a channel. Called on the event loop, or on the router's
+ * blocking-task executor for a route the table declares offloaded ({@link HttpRouter.RouteBuilder#offloaded()}), so
+ * a route never chooses its own thread: it answers at once, or completes the stage later (from any thread) when it
+ * waits for something. {@code HEAD} is answered by the {@code GET} route with the body removed.
  */
 @FunctionalInterface
 public interface HttpRoute {

@@ -22,11 +22,12 @@ import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.metrics.GatewayMetrics.HttpConnectionError;
-import java.time.Duration;
 import io.serpentis.gateway.security.Admission;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -163,7 +164,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed for {} {}", req.method(),
                     sanitize(req.uri()), e);
-            pending = java.util.concurrent.CompletableFuture.completedFuture(router.responses()
+            pending = CompletableFuture.completedFuture(router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error"));
         } finally {
             req.release();
@@ -220,7 +221,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                     HttpExchange.MALFORMED_QUERY));
         }
-        return endpoint.route().handle(new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
+        return router.handle(endpoint, new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
     }
 
     private static @Nullable FullHttpResponse noStore(@Nullable FullHttpResponse r) {
@@ -365,7 +366,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static <T> CompletionStage<T> done(T value) {
-        return java.util.concurrent.CompletableFuture.completedFuture(value);
+        return CompletableFuture.completedFuture(value);
     }
 
     /** A request URI as it may be logged: the path only (a query may hold a client token), truncated, printable. */

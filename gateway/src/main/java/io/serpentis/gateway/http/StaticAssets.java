@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
@@ -112,9 +114,10 @@ public final class StaticAssets {
             String props = "META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
             try (InputStream in = loader.getResourceAsStream(props)) {
                 if (in == null) {
-                    throw new IllegalStateException("webjar " + groupId + ":" + artifactId + " is not on the classpath");
+                    throw new IllegalStateException(
+                            "webjar " + groupId + ":" + artifactId + " is not on the classpath");
                 }
-                java.util.Properties p = new java.util.Properties();
+                Properties p = new Properties();
                 p.load(in);
                 version = p.getProperty("version");
             } catch (IOException e) {
@@ -148,9 +151,9 @@ public final class StaticAssets {
         public Builder replaceText(String path, String from, String to) {
             Asset a = assets.get(path);
             if (a != null) {
-                String text = new String(a.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+                String text = new String(a.bytes(), StandardCharsets.UTF_8);
                 if (text.contains(from)) {
-                    add(path, text.replace(from, to).getBytes(java.nio.charset.StandardCharsets.UTF_8), a.contentType());
+                    add(path, text.replace(from, to).getBytes(StandardCharsets.UTF_8), a.contentType());
                 }
             }
             return this;

@@ -15,8 +15,21 @@ import java.util.function.Consumer;
  */
 public record WsEndpoint(String path, boolean admin, Consumer<ChannelPipeline> prepare) {
 
-    /** A public endpoint served by the pipeline as built. */
+    /** A client endpoint served by the pipeline as built. */
     public static WsEndpoint of(String path) {
-        return new WsEndpoint(path, false, p -> {});
+        return forClients(path, p -> {});
+    }
+
+    /**
+     * A client endpoint: the upgrade passes the origin rule, the connection limits and client authentication
+     * ({@link AccessPolicy#admitClient}).
+     */
+    public static WsEndpoint forClients(String path, Consumer<ChannelPipeline> prepare) {
+        return new WsEndpoint(path, false, prepare);
+    }
+
+    /** An operator endpoint: the upgrade follows the admin rules ({@link AccessPolicy#checkAdminUpgrade}). */
+    public static WsEndpoint admin(String path, Consumer<ChannelPipeline> prepare) {
+        return new WsEndpoint(path, true, prepare);
     }
 }

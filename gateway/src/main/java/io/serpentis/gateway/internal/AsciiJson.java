@@ -1,6 +1,7 @@
 package io.serpentis.gateway.internal;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes JSON string content the way Python's {@code json.dumps} does by default ({@code ensure_ascii}): every
@@ -8,7 +9,7 @@ import io.netty.buffer.ByteBuf;
  * the original's. Writes straight into a {@link ByteBuf}; no intermediate {@code String}.
  */
 public final class AsciiJson {
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private AsciiJson() {}
 

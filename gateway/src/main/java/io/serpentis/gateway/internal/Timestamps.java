@@ -2,7 +2,9 @@ package io.serpentis.gateway.internal;
 
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,9 +62,9 @@ public final class Timestamps {
             return fallback;
         }
         try {
-            Instant t = java.time.OffsetDateTime.parse(text).toInstant();
+            Instant t = OffsetDateTime.parse(text).toInstant();
             return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             return fallback;
         }
     }

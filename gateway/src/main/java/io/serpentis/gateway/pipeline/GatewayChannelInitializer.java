@@ -1,10 +1,10 @@
 package io.serpentis.gateway.pipeline;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -14,11 +14,12 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
 import io.serpentis.gateway.http.HttpRouter;
-import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.http.WsEndpoint;
+import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
@@ -46,9 +47,12 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final Map<String, WsEndpoint> wsEndpoints;
     private final AcceptGate acceptGate;
 
-    public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
-            StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
-            ChannelGroup channels, DashboardFeed feed) {
+    /**
+     * @param connections the accept-time socket limits, shared with every other listener
+     */
+    public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
+            ClientRegistry registry, StatusStore store, WsMessageCodec codec, GatewayMetrics metrics,
+            WsFrameHandler.Mode mode, ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
         this.connectionMetrics = new ConnectionMetricsHandler(metrics);
         this.config = config;
@@ -60,7 +64,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         this.channels = channels;
         this.feed = feed;
         this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
-        this.acceptGate = new AcceptGate(router.access().connections(), router.responses(), metrics);
+        this.acceptGate = new AcceptGate(connections, router.responses(), metrics);
         WebSocketDecoderConfig decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(config.ws().maxFrameBytes())
                 .expectMaskedFrames(true)
@@ -73,8 +77,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         // stages once its upgrade is accepted (a plain HTTP connection never carries them): /ws a protocol stage
         // that selects no subprotocol, whatever a client offers, the dashboard feed one that selects its own.
         this.wsEndpoints = Map.of(
-                config.ws().path(), new WsEndpoint(config.ws().path(), false, this::statusProtocol),
-                config.feed().path(), new WsEndpoint(config.feed().path(), true, this::dashboardViewer));
+                config.ws().path(), WsEndpoint.forClients(config.ws().path(), this::statusProtocol),
+                config.feed().path(), WsEndpoint.admin(config.feed().path(), this::dashboardViewer));
         this.wsProtocolConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true) // HttpRoutingHandler forwards only the endpoints' exact paths (query allowed)

@@ -9,6 +9,7 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.ws.LivenessHandler;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ import java.util.Map;
  * The pipeline of the optional metrics listener ({@code --metrics-port}): plain HTTP only, with the same hardened
  * HTTP stages ({@link HttpStages}), limits, request timeout and idle timeout as the main port, routed through a
  * router that holds only {@code /metrics} and {@code /livez}. Its sockets pass the same accept-time limits, counted
- * together with the main port's (the router's {@code ConnectionLimiter} is the main one).
+ * together with the main port's (its {@code ConnectionLimiter} is the main one).
  * Stage names are those of {@link PipelineNames}. No WebSocket stages; its bytes are not counted as client traffic.
  */
 public final class MetricsChannelInitializer extends ChannelInitializer<Channel> {
@@ -27,14 +28,17 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
     private final HttpDecoderConfig httpDecoderConfig;
     private final AcceptGate acceptGate;
 
-    public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, GatewayMetrics metrics,
-            ChannelGroup channels) {
+    /**
+     * @param connections the main port's accept-time socket limits, so that both ports' sockets count together
+     */
+    public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
+            GatewayMetrics metrics, ChannelGroup channels) {
         this.config = config;
         this.router = router;
         this.metrics = metrics;
         this.channels = channels;
         this.httpDecoderConfig = HttpStages.decoderConfig(config.http());
-        this.acceptGate = new AcceptGate(router.access().connections(), router.responses(), metrics);
+        this.acceptGate = new AcceptGate(connections, router.responses(), metrics);
     }
 
     @Override

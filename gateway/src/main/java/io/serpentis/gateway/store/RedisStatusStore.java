@@ -109,6 +109,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * starts the writer. Redis being down is not an error: the gateway serves from memory, and the writer
      * connects, loads and writes back when Redis comes.
      */
+    @Override
     public void start(Duration loadTimeout) {
         writer.start(loadTimeout);
     }

@@ -1,12 +1,23 @@
 package io.serpentis.gateway.store;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Where client records persist beyond the gateway's memory. The registry is authoritative; a store follows it
- * (write-behind) and reports its own health. Implementations never block the caller.
+ * (write-behind) and reports its own health. Apart from {@link #start} and {@link #close}, which the gateway calls
+ * once each from its own thread, implementations never block the caller.
+ *
+ * <p>Lifecycle: construct, {@link #start}, then {@link #close}.
  */
 public interface StatusStore extends AutoCloseable {
+
+    /**
+     * Connects and loads what the store holds into the registry, waiting at most {@code loadTimeout}, before the
+     * gateway accepts its first client. A store that cannot be reached is not an error: the gateway serves from
+     * memory and the store catches up later. The default does nothing (a store with nothing to load).
+     */
+    default void start(Duration loadTimeout) {}
 
     /** The store's current state, read on every ack: must be a cheap volatile read. */
     StoreStatus status();
@@ -27,7 +38,7 @@ public interface StatusStore extends AutoCloseable {
     void close();
 
     /** Writes what is pending, taking at most {@code budget}, and releases resources. */
-    default void close(java.time.Duration budget) {
+    default void close(Duration budget) {
         close();
     }
 }

@@ -52,17 +52,41 @@ public final class WsMessageCodec {
         }
     };
 
+    /**
+     * Strict JSON for every message, whatever the injected factory's settings: NaN/Infinity, comments and trailing
+     * commas are invalid (PROTOCOL.md section 7, row 8), and so is a key repeated in any object (Jackson keeps the
+     * names of each object it is in). Set per parser, so the gateway's one factory serves here too.
+     */
+    private static final ObjectReadContext STRICT = strictJson(true);
+    /** As strict, but without duplicate detection: only to tell a repeated key in valid JSON from invalid JSON. */
+    private static final ObjectReadContext REPEATS_ALLOWED = strictJson(false);
+
+    private static ObjectReadContext strictJson(boolean refuseRepeatedKeys) {
+        return new ObjectReadContext.Base() {
+            @Override
+            public int getStreamReadFeatures(int defaults) {
+                int duplicates = StreamReadFeature.STRICT_DUPLICATE_DETECTION.getMask();
+                return refuseRepeatedKeys ? defaults | duplicates : defaults & ~duplicates;
+            }
+
+            @Override
+            public int getFormatReadFeatures(int defaults) {
+                return 0; // no JsonReadFeature: none of the lenient extensions of JSON
+            }
+        };
+    }
+
     private final JsonFactory json;
-    /** Without duplicate detection: only to tell a repeated key in valid JSON from invalid JSON. */
-    private final JsonFactory lenient;
     private final LimitsConfig limits;
 
-    public WsMessageCodec(LimitsConfig limits) {
+    /**
+     * @param limits the message limits
+     * @param json the gateway's JSON factory ({@code JsonMapper.tokenStreamFactory()}); messages are read strictly
+     *     whatever its settings
+     */
+    public WsMessageCodec(LimitsConfig limits, JsonFactory json) {
         this.limits = limits;
-        // Strict JSON: NaN/Infinity, comments, trailing commas are all invalid (PROTOCOL.md section 7, row 8); and
-        // a repeated key in any object is refused (Jackson keeps the names of each object it is in).
-        this.json = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-        this.lenient = JsonFactory.builder().build();
+        this.json = json;
     }
 
     /** The outcome of {@link #parse}: exactly one of {@code update} and {@code error} is set. */
@@ -97,7 +121,7 @@ public final class WsMessageCodec {
         boolean checkText = mayHoldUnpairedSurrogate(content);
         JsonParser p = null;
         try {
-            p = json.createParser(ObjectReadContext.empty(), bytes, offset, length);
+            p = json.createParser(STRICT, bytes, offset, length);
             return parse(p, s, checkText);
         } catch (JacksonException e) {
             return Parsed.fail(refusal(e, p, bytes, offset, length));
@@ -117,7 +141,7 @@ public final class WsMessageCodec {
             int length) {
         String name = p == null || !(strict instanceof StreamReadException) ? null
                 : p.streamReadContext().currentName();
-        try (JsonParser again = lenient.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
+        try (JsonParser again = json.createParser(REPEATS_ALLOWED, bytes, offset, length)) {
             if (again.nextToken() == null) {
                 return ProtocolError.INVALID_JSON;
             }

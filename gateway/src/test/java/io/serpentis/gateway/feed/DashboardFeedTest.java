@@ -51,7 +51,7 @@ class DashboardFeedTest {
 
     private DashboardFeed feed(UnaryOperator<FeedConfig> change) {
         feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics,
-                PooledByteBufAllocator.DEFAULT, Runnable::run);
+                PooledByteBufAllocator.DEFAULT, JSON, Runnable::run);
         registry.addListener(feed);
         return feed;
     }

@@ -2,6 +2,8 @@ package io.serpentis.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.serpentis.gateway.GatewayServer;
+import io.serpentis.gateway.GatewayServerAccess;
 import io.serpentis.gateway.testing.GatewayServerExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Every operation the OpenAPI document marks with the {@code adminToken} security scheme is enforced by
  * {@link AccessPolicy}, and no other operation asks for the admin token. Driven by the served document, so a route
  * added for operators (a client API, say) is covered as soon as it is documented as one. Every answer of such an
- * operation, refusal or not, carries {@code Cache-Control: no-store}.
+ * operation, refusal or not, carries {@code Cache-Control: no-store}. And the route table guards exactly the
+ * operations the document marks, so the two cannot drift apart.
  */
 class AdminPolicyCoverageIT {
     private static final String TOKEN = "coverage-admin-token-0123456789";
@@ -60,6 +64,31 @@ class AdminPolicyCoverageIT {
             b.header(headers[i], headers[i + 1]);
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theRouteTableGuardsExactlyTheOperationsDocumentedAsAdmin() throws Exception {
+        JsonNode doc = JSON.readTree(send("GET", "/openapi.json").body());
+        Map<String, Boolean> documented = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> p : doc.get("paths").properties()) {
+            for (Map.Entry<String, JsonNode> o : p.getValue().properties()) {
+                boolean admin = false;
+                for (JsonNode requirement : o.getValue().path("security")) {
+                    admin |= requirement.has("adminToken");
+                }
+                documented.put(o.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey(), admin);
+            }
+        }
+        GatewayServer server = gw.server();
+        HttpRouter table = GatewayServerAccess.routes(server.config(), new HttpResponses(JSON), server.registry(),
+                server.store(), server.metrics());
+        Map<String, Boolean> declared = new TreeMap<>();
+        for (HttpRouter.Endpoint e : table.endpoints()) {
+            for (var method : e.methods()) {
+                declared.put(method.name() + " " + e.template(), e.guard() != HttpRouter.Guard.PUBLIC);
+            }
+        }
+        assertThat(declared).isEqualTo(documented);
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -73,7 +74,7 @@ class ClientsApiIT {
         throw new AssertionError("more than 100 pages");
     }
 
-    private static List<String> fleetIds(java.util.function.IntPredicate which) {
+    private static List<String> fleetIds(IntPredicate which) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < FLEET; i++) {
             if (which.test(i)) {
@@ -177,6 +178,29 @@ class ClientsApiIT {
             assertThat(again.statusCode()).isEqualTo(202);
             assertThat(JSON.readTree(again.body()).path("command_id").asString())
                     .isNotEqualTo(body.path("command_id").asString());
+            assertThat(client.next()).isEqualTo("{\"command\": \"resume\"}");
+        }
+    }
+
+    @Test
+    void aBodyThatRepeatsAKeyIsRefusedAndSendsNothing() throws Exception {
+        try (WsTestClient client = WsTestClient.connect(gw.wsUri())) {
+            client.request("{\"client_id\": \"api-dup\", \"status\": {\"client_state\": \"running\"}}");
+
+            // A proxy reading the first copy would see "disconnect"; Jackson's default keeps the last.
+            HttpResponse<String> repeated = command("api-dup", "application/json",
+                    "{\"command\": \"disconnect\", \"command\": \"pause\"}");
+            HttpResponse<String> nested = command("api-dup", "application/json",
+                    "{\"command\": \"pause\", \"note\": {\"by\": \"a\", \"by\": \"b\"}}");
+
+            assertThat(repeated.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(repeated.body()).path("detail").asString())
+                    .isEqualTo("Duplicate key 'command' in the body; send each key once (nothing was sent)");
+            assertThat(nested.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(nested.body()).path("detail").asString()).startsWith("Duplicate key 'by' ");
+            // Frames arrive in order: the first the client gets is the one accepted command that follows.
+            assertThat(command("api-dup", "application/json", "{\"command\": \"resume\"}").statusCode())
+                    .isEqualTo(202);
             assertThat(client.next()).isEqualTo("{\"command\": \"resume\"}");
         }
     }

@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,11 +37,11 @@ class HttpRoutingHandlerTest {
     private final HttpRouter router = HttpRouter.builder()
             .responses(responses)
             .access(new AccessPolicy(SecurityConfig.defaults()))
-            .exact("/hello", Set.of(HttpMethod.GET), ex -> CompletableFuture.completedFuture(
+            .route("/hello").get().to(ex -> CompletableFuture.completedFuture(
                     responses.json(ex.alloc(), HttpResponseStatus.OK, HttpResponses.object("hello", "world"))))
-            .exact("/slow", Set.of(HttpMethod.GET), ex -> slow)
-            .template("/clients/{client_id}/pause", Set.of(HttpMethod.POST), ex -> CompletableFuture.completedFuture(
-                    responses.message(ex.alloc(), "id=" + ex.pathParams().get(0))), false)
+            .route("/slow").get().to(ex -> slow)
+            .route("/clients/{client_id}/pause").post().to(ex -> CompletableFuture.completedFuture(
+                    responses.message(ex.alloc(), "id=" + ex.pathParams().get(0))))
             .build();
 
     /** Stands in for the WebSocket protocol stage: records what the router passed on. */
@@ -179,9 +178,9 @@ class HttpRoutingHandlerTest {
         HttpRouter guarded = HttpRouter.builder()
                 .responses(responses)
                 .access(new AccessPolicy(SecurityConfig.defaults().withAdminToken(token)))
-                .exact("/hello", Set.of(HttpMethod.GET), hello)
-                .exact("/admin", Set.of(HttpMethod.GET), hello, true)
-                .exact("/metrics", Set.of(HttpMethod.GET), hello, HttpRouter.Guard.TOKEN_WHEN_CONFIGURED)
+                .route("/hello").get().to(hello)
+                .route("/admin").get().admin().to(hello)
+                .route("/metrics").get().guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED).to(hello)
                 .build();
         EmbeddedChannel c = new EmbeddedChannel(new HttpRoutingHandler(guarded, "/ws"));
         for (String path : new String[] {"/admin", "/metrics"}) {

@@ -20,6 +20,7 @@ import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
@@ -52,19 +53,21 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public EmbeddedGateway(GatewayConfig config, boolean routes) {
         registry = new LocalClientRegistry(config.limits(), config.registry(), "embedded-test");
-        HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+        JsonMapper json = JsonMapper.builder().build();
+        HttpResponses responses = new HttpResponses(json);
         GatewayMetrics metrics = new GatewayMetrics(meters);
         EmbeddedStatusStore store = new EmbeddedStatusStore();
         HttpRouter router = routes ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
                 : HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security(), metrics))
                         .build();
-        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics, UnpooledByteBufAllocator.DEFAULT,
-                Runnable::run);
+        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
+                UnpooledByteBufAllocator.DEFAULT, json, Runnable::run);
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, store,
-                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
+                new ConnectionLimiter(config.security().connections()), registry, store,
+                new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }
 

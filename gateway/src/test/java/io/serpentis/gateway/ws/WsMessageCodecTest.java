@@ -13,9 +13,11 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.json.JsonMapper;
 
 class WsMessageCodecTest {
-    private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults());
+    private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults(),
+            JsonMapper.builder().build().tokenStreamFactory());
 
     private WsMessageCodec.Parsed parse(String json) {
         // Direct buffers take the copy path, heap buffers the array path: exercise both.

@@ -35,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
 class WsMessageFuzzTest {
     private static final LimitsConfig LIMITS = LimitsConfig.defaults();
     private static final int MAX_FRAME_BYTES = 65536;
-    private static final WsMessageCodec CODEC = new WsMessageCodec(LIMITS);
+    private static final WsMessageCodec CODEC = new WsMessageCodec(LIMITS,
+            JsonMapper.builder().build().tokenStreamFactory());
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Builds trees with its own duplicate check, independent of the codec's streaming parser. */
     private static final JsonMapper NO_DUPLICATES =

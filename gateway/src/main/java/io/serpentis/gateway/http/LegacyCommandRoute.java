@@ -11,12 +11,12 @@ import java.util.concurrent.CompletionStage;
  * {@code POST /clients/{client_id}/pause|resume|disconnect}, with the original's replies. Answers as soon as the
  * command frame is written (PROTOCOL.md section 7, row 12); a disconnect's close follows after the grace.
  */
-public final class ClientCommandRoute implements HttpRoute {
+public final class LegacyCommandRoute implements HttpRoute {
     private final ClientRegistry registry;
     private final ClientCommand command;
     private final HttpResponses responses;
 
-    public ClientCommandRoute(ClientRegistry registry, ClientCommand command, HttpResponses responses) {
+    public LegacyCommandRoute(ClientRegistry registry, ClientCommand command, HttpResponses responses) {
         this.registry = registry;
         this.command = command;
         this.responses = responses;
