@@ -3,6 +3,7 @@ package io.serpentis.gateway.http;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.serpentis.gateway.logging.LogText;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.CommandResult;
@@ -74,7 +75,7 @@ public final class CommandApiRoute implements HttpRoute {
         return switch (result) {
             case SENT -> {
                 String commandId = UUID.randomUUID().toString();
-                log.info("command {} ({}) sent to client {}", commandId, command.wireName(), id);
+                log.info("command {} ({}) sent to client {}", commandId, command.wireName(), LogText.escape(id));
                 yield responses.json(alloc, HttpResponseStatus.ACCEPTED, HttpResponses.object(
                         "command_id", commandId, "command", command.wireName(), "client_id", id, "status", "sent"));
             }

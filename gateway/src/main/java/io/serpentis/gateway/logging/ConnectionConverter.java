@@ -22,16 +22,7 @@ public final class ConnectionConverter extends ClassicConverter {
         String client = mdc.get(ConnectionLog.CLIENT_ID);
         StringBuilder b = new StringBuilder(16 + (client == null ? 0 : client.length())).append('[').append(channel);
         if (client != null) {
-            b.append(' ');
-            for (int i = 0; i < client.length(); i++) {
-                char c = client.charAt(i);
-                if (c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029
-                        || Character.getType(c) == Character.FORMAT) {
-                    b.append(String.format("\\u%04x", (int) c));
-                } else {
-                    b.append(c);
-                }
-            }
+            LogText.append(b.append(' '), client);
         }
         return b.append("] ").toString();
     }
