@@ -246,11 +246,6 @@ public final class WsSession implements ClientConnection {
         sendClose(WsCloseCodes.TOKEN_EXPIRED);
     }
 
-    /** The channel this session speaks on (tests inspect its buffers). */
-    Channel channel() {
-        return channel;
-    }
-
     private static String quoteShort(String s) {
         return "'" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "'";
     }

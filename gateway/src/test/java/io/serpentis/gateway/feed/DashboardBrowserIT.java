@@ -3,7 +3,6 @@ package io.serpentis.gateway.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.BrowserExtension;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +19,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The dashboard in a real headless Chromium against the running gateway: clients registered over {@code /ws}
@@ -29,56 +29,38 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 class DashboardBrowserIT {
 
     @RegisterExtension
-    @Order(1)
-    static final GatewayServerExtension gw = new GatewayServerExtension();
-
-    @RegisterExtension
-    @Order(2)
-    static final BrowserExtension browser = new BrowserExtension();
+    static final BrowserExtension browser = BrowserExtension.withGateway();
 
     private final List<WsTestClient> clients = new ArrayList<>();
 
     @BeforeEach
     void openDashboard() {
-        browser.driver().get(gw.httpUri() + "/");
-        awaitFeedLive();
-        browser.clearRecorded();
+        browser.openDashboard();
     }
 
     @AfterEach
     void closeClients() {
         clients.forEach(WsTestClient::close);
-        assertThat(browser.errors()).as("JavaScript errors").isEmpty();
-        assertThat(browser.nonLoopbackRequests()).as("requests leaving the machine").isEmpty();
-    }
-
-    private void awaitFeedLive() {
-        browser.waitAtMost(Duration.ofSeconds(15))
-                .until(ExpectedConditions.textToBe(By.id("feed-state"), "Live"));
+        browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 
     private WsTestClient register(String id, String status) {
-        WsTestClient c = WsTestClient.connect(gw.wsUri());
+        WsTestClient c = WsTestClient.connect(browser.gateway().wsUri());
         clients.add(c);
         String ack = c.request("{\"client_id\": \"" + id + "\", \"status\": " + status + "}");
         assertThat(ack).contains("message_processed");
         return c;
     }
 
-    /** Finds a client's row in the page by its id (any characters), or null. */
-    private static final String FIND_ROW =
-            "return [...document.querySelectorAll('tr.client')].find(r => r.dataset.id === arguments[0]) ?? null;";
-
     private WebElement row(String id) {
-        WebElement r = (WebElement) browser.js(FIND_ROW, id);
+        WebElement r = (WebElement) browser.inDashboard("return row(arguments[0])", id);
         assertThat(r).as("row of " + id).isNotNull();
         return r;
     }
 
     /** The text of a client's row, read in one go in the page (rows are redrawn as data changes). */
     private String rowText(String id) {
-        return (String) browser.js("const r = [...document.querySelectorAll('tr.client')]"
-                + ".find(r => r.dataset.id === arguments[0]); return r ? r.textContent : null;", id);
+        return (String) browser.inDashboard("return row(arguments[0])?.textContent ?? null", id);
     }
 
     private void awaitRowText(String id, String text, Duration timeout) {
@@ -105,7 +87,7 @@ class DashboardBrowserIT {
         Duration appeared = Duration.ofNanos(System.nanoTime() - start);
         assertThat(appeared).as("time from the ack to the row").isLessThan(Duration.ofSeconds(1));
         assertThat(rowText("browser-live-1")).contains("42.5", "running");
-        assertThat(browser.js(FIND_ROW.replace("?? null;", "?.querySelectorAll('meter').length;"), "browser-live-1"))
+        assertThat(browser.inDashboard("return row(arguments[0])?.querySelectorAll('meter').length", "browser-live-1"))
                 .isEqualTo(1L);
 
         client.request("{\"client_id\": \"browser-live-1\", \"status\": {\"cpu_usage\": 77.25, \"phase\": \"two\"}}");
@@ -114,10 +96,10 @@ class DashboardBrowserIT {
 
         client.close(1000, "done");
         awaitRowText("browser-live-1", "Disconnected by client", Duration.ofSeconds(5));
-        assertThat(browser.js(FIND_ROW.replace("?? null;", "?.className;"), "browser-live-1")).asString()
+        assertThat(browser.inDashboard("return row(arguments[0])?.className", "browser-live-1")).asString()
                 .contains("gone");
-        assertThat(browser.js(FIND_ROW.replace("?? null;", "?.querySelector(\"button[data-action='pause']\").disabled;"),
-                "browser-live-1")).isEqualTo(true);
+        assertThat(browser.inDashboard("return row(arguments[0])?.querySelector(\"button[data-action='pause']\")"
+                + ".disabled", "browser-live-1")).isEqualTo(true);
     }
 
     @Test
@@ -175,7 +157,7 @@ class DashboardBrowserIT {
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> ids().equals(
                 List.of("browser-sort-c", "browser-sort-b", "browser-sort-a")));
 
-        new org.openqa.selenium.support.ui.Select(browser.driver().findElement(By.id("state-filter")))
+        new Select(browser.driver().findElement(By.id("state-filter")))
                 .selectByValue("disconnected");
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> ids().equals(List.of("browser-sort-c")));
     }
@@ -189,10 +171,13 @@ class DashboardBrowserIT {
     @Order(5)
     void aScreenshotOfTheDashboardWithSomeClients() throws Exception {
         String[][] fleet = {
-            {"worker-1", "{\"client_state\": \"running\", \"cpu_usage\": 23.4, \"memory_usage\": 41.0, \"version\": \"2.3.1\"}"},
-            {"worker-2", "{\"client_state\": \"running\", \"cpu_usage\": 81.7, \"memory_usage\": 66.2, \"region\": \"eu-west\"}"},
+            {"worker-1", "{\"client_state\": \"running\", \"cpu_usage\": 23.4, \"memory_usage\": 41.0,"
+                + " \"version\": \"2.3.1\"}"},
+            {"worker-2", "{\"client_state\": \"running\", \"cpu_usage\": 81.7, \"memory_usage\": 66.2,"
+                + " \"region\": \"eu-west\"}"},
             {"worker-3", "{\"client_state\": \"paused\", \"cpu_usage\": 3.1, \"memory_usage\": 12.9}"},
-            {"ingest-7", "{\"client_state\": \"running\", \"cpu_usage\": 97.2, \"memory_usage\": 93.5, \"queue\": 1204}"},
+            {"ingest-7", "{\"client_state\": \"running\", \"cpu_usage\": 97.2, \"memory_usage\": 93.5,"
+                + " \"queue\": 1204}"},
         };
         for (String[] c : fleet) {
             register(c[0], c[1]);

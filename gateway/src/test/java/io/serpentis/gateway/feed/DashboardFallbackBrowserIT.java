@@ -3,11 +3,9 @@ package io.serpentis.gateway.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.BrowserExtension;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.net.URI;
 import java.time.Duration;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
@@ -21,19 +19,14 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 class DashboardFallbackBrowserIT {
 
     @RegisterExtension
-    @Order(1)
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withFeed(f -> f.withMaxViewers(1)));
-
-    @RegisterExtension
-    @Order(2)
-    static final BrowserExtension browser = new BrowserExtension();
+    static final BrowserExtension browser = BrowserExtension.withGateway(c -> c.withFeed(f -> f.withMaxViewers(1)));
 
     @Test
     void pollsStatusesWhileTheFeedIsUnavailableThenGoesLiveAgain() {
-        WsTestClient occupant = WsTestClient.connect(URI.create(gw.wsUri() + "/dashboard"));
+        WsTestClient occupant = WsTestClient.connect(URI.create(browser.gateway().wsUri() + "/dashboard"));
         occupant.next(); // its snapshot: the only viewer place is taken
-        try (WsTestClient client = WsTestClient.connect(gw.wsUri())) {
-            browser.driver().get(gw.httpUri() + "/");
+        try (WsTestClient client = WsTestClient.connect(browser.gateway().wsUri())) {
+            browser.open("/");
             browser.waitAtMost(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("feed-state"),
                     "Unavailable, polling every 5 s"));
 

@@ -3,7 +3,6 @@ package io.serpentis.gateway.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.BrowserExtension;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -40,12 +39,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 class DashboardSpoofingBrowserIT {
 
     @RegisterExtension
-    @Order(1)
-    static final GatewayServerExtension gw = new GatewayServerExtension();
-
-    @RegisterExtension
-    @Order(2)
-    static final BrowserExtension browser = new BrowserExtension();
+    static final BrowserExtension browser = BrowserExtension.withGateway();
 
     private static final String REAL = "worker-1";
     /** A right-to-left override, then "1-rekrow": rendered as "worker-1" unless the override is shown. */
@@ -59,7 +53,7 @@ class DashboardSpoofingBrowserIT {
 
     /** Registers a client; JSON escapes (such as a backslash-u202E) in {@code idJson} and {@code status}. */
     private static WsTestClient register(String idJson, String status) {
-        WsTestClient c = WsTestClient.connect(gw.wsUri());
+        WsTestClient c = WsTestClient.connect(browser.gateway().wsUri());
         clients.add(c);
         assertThat(c.request("{\"client_id\": \"" + idJson + "\", \"status\": " + status + "}"))
                 .contains("message_processed");
@@ -82,24 +76,19 @@ class DashboardSpoofingBrowserIT {
 
     @BeforeEach
     void openDashboard() {
-        browser.driver().get(gw.httpUri() + "/");
-        browser.waitAtMost(Duration.ofSeconds(15))
-                .until(ExpectedConditions.textToBe(By.id("feed-state"), "Live"));
+        browser.openDashboard();
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> js("return !!row(arguments[0]) && !!row(arguments[1])",
                 REAL, SPOOF).equals(true));
-        browser.clearRecorded();
     }
 
     @AfterEach
     void noErrors() {
-        assertThat(browser.errors()).as("JavaScript errors").isEmpty();
-        assertThat(browser.nonLoopbackRequests()).as("requests leaving the machine").isEmpty();
+        browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 
     /** Runs {@code script} in the page with {@code row(id)}: a client's table row, found by its id, or null. */
     private static Object js(String script, Object... args) {
-        return browser.js("const row = (id) => [...document.querySelectorAll('tr.client')]"
-                + ".find(r => r.dataset.id === id) ?? null;\n" + script, args);
+        return browser.inDashboard(script, args);
     }
 
     @Test

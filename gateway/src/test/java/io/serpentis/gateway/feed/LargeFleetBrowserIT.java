@@ -2,15 +2,14 @@ package io.serpentis.gateway.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.testing.BrowserExtension;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
@@ -27,26 +26,22 @@ import org.openqa.selenium.support.ui.Select;
 class LargeFleetBrowserIT {
 
     @RegisterExtension
-    @Order(1)
-    static final GatewayServerExtension gw = new GatewayServerExtension();
-
-    @RegisterExtension
-    @Order(2)
-    static final BrowserExtension browser = new BrowserExtension();
+    static final BrowserExtension browser = BrowserExtension.withGateway();
 
     static final int FLEET = 10_000;
     static final RecordingConnection[] connections = new RecordingConnection[FLEET];
 
     @BeforeAll
     static void registerFleet() {
+        ClientRegistry registry = browser.gateway().registry();
         for (int i = 0; i < FLEET; i++) {
             String id = "fleet-" + i;
             connections[i] = new RecordingConnection(id);
-            gw.registry().apply(connections[i], new StatusUpdate(id,
+            registry.apply(connections[i], new StatusUpdate(id,
                     new String[] {"client_state", "cpu_usage", "memory_usage", "group"},
                     new String[] {"running", Integer.toString(i % 100), Integer.toString((i * 7) % 100), "g" + i % 7}));
             if (i % 10 == 0) {
-                gw.registry().release(connections[i], id, DisconnectReason.CLIENT);
+                registry.release(connections[i], id, DisconnectReason.CLIENT);
             }
         }
     }
@@ -67,7 +62,7 @@ class LargeFleetBrowserIT {
     @Test
     void tenThousandClientsLoadFilterSortAndUpdateWithoutError() {
         long start = System.nanoTime();
-        browser.driver().get(gw.httpUri() + "/");
+        browser.open("/");
         browser.waitAtMost(Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(By.id("count-total"), "10000"));
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> rowCount() > 0);
         Duration load = Duration.ofNanos(System.nanoTime() - start);
@@ -106,16 +101,12 @@ class LargeFleetBrowserIT {
         assertThat(rowCount()).isBetween(1L, 200L);
 
         // A live update of one client out of 10,000 reaches its row.
-        gw.registry().apply(connections[1], new StatusUpdate("fleet-1", new String[] {"cpu_usage"},
+        browser.gateway().registry().apply(connections[1], new StatusUpdate("fleet-1", new String[] {"cpu_usage"},
                 new String[] {"12.75"}));
         // (still sorted by id, descending, and scrolled to the end, where fleet-1 is)
-        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> {
-            Object t = browser.js("const r = [...document.querySelectorAll('tr.client')]"
-                    + ".find(r => r.dataset.id === 'fleet-1'); return r ? r.textContent : '';");
-            return String.valueOf(t).contains("12.75");
-        });
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> String.valueOf(
+                browser.inDashboard("return row('fleet-1')?.textContent ?? ''")).contains("12.75"));
 
-        assertThat(browser.errors()).as("JavaScript errors").isEmpty();
-        assertThat(browser.nonLoopbackRequests()).as("requests leaving the machine").isEmpty();
+        browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }

@@ -3,10 +3,8 @@ package io.serpentis.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.BrowserExtension;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,12 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DocsPagesBrowserIT {
 
     @RegisterExtension
-    @Order(1)
-    static final GatewayServerExtension gw = new GatewayServerExtension();
-
-    @RegisterExtension
-    @Order(2)
-    static final BrowserExtension browser = new BrowserExtension();
+    static final BrowserExtension browser = BrowserExtension.withGateway();
 
     @BeforeEach
     void forget() {
@@ -37,7 +30,7 @@ class DocsPagesBrowserIT {
 
     @Test
     void swaggerUiRendersTheApiFromLocalAssetsOnly() {
-        browser.driver().get(gw.httpUri() + "/docs");
+        browser.open("/docs");
 
         browser.waitAtMost(Duration.ofSeconds(30)).until(d -> (Long) browser.js(
                 "return document.querySelectorAll('.swagger-ui .opblock').length") >= 10);
@@ -45,19 +38,17 @@ class DocsPagesBrowserIT {
         assertThat(text).contains("Collegium Serpentis gateway", "/api/v1/clients", "/statuses",
                 "/clients/{client_id}/pause", "/ws/dashboard");
         assertThat(browser.requests()).anyMatch(u -> u.endsWith("/openapi.json"));
-        assertThat(browser.nonLoopbackRequests()).as("requests to other hosts").isEmpty();
-        assertThat(browser.errors()).as("JavaScript errors").isEmpty();
+        browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 
     @Test
     void redocRendersTheApiFromLocalAssetsOnly() {
-        browser.driver().get(gw.httpUri() + "/redoc");
+        browser.open("/redoc");
 
         browser.waitAtMost(Duration.ofSeconds(30)).until(d -> bodyText().contains("/api/v1/clients"));
         String text = bodyText();
         assertThat(text).contains("Collegium Serpentis gateway", "A page of clients, filtered");
         assertThat(browser.requests()).anyMatch(u -> u.endsWith("/openapi.json"));
-        assertThat(browser.nonLoopbackRequests()).as("requests to other hosts").isEmpty();
-        assertThat(browser.errors()).as("JavaScript errors").isEmpty();
+        browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }

@@ -75,8 +75,8 @@ class QuietLogsIT {
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(
                     () -> assertThat(refusals("http_timeout") - before).isEqualTo(2.0));
-            Thread.sleep(200); // the close after each 408 is logged (if at all) just after the answer
-            assertQuiet(logs);
+            // the close after each 408 is logged (if at all) just after the answer
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertQuiet(logs));
             assertThat(debugLines(logs)).contains("request not complete within 500ms: 408");
         }
     }
@@ -93,7 +93,9 @@ class QuietLogsIT {
                 }
                 await().atMost(Duration.ofSeconds(20)).until(() -> gw.output().stream()
                         .anyMatch(l -> l.contains("Cannot accept connections")));
-                Thread.sleep(3500); // Netty retries every second: three more failures, inside the 10 s interval
+                // Netty retries every second: three more failures, inside the 10 s interval, and no second WARN
+                await().during(Duration.ofMillis(3500)).atMost(Duration.ofSeconds(6)).until(() -> gw.output().stream()
+                        .skip(started).filter(l -> l.contains(" WARN ")).count() == 1);
             } finally {
                 for (Socket s : sockets) {
                     s.close();
@@ -137,10 +139,15 @@ class QuietLogsIT {
         s.getOutputStream().flush();
     }
 
-    /** Sends {@code text} and gives the gateway time to read it before the socket is closed. */
-    private static void sendAndWait(Socket s, String text) throws Exception {
+    /** Sends {@code text} and waits until the gateway has read it, so that the socket closes after that. */
+    private static void sendAndWait(Socket s, String text) throws IOException {
+        double before = bytesReceived();
         send(s, text);
-        Thread.sleep(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> bytesReceived() - before >= text.length());
+    }
+
+    private static double bytesReceived() {
+        return gateway.server().meterRegistry().get("gateway.network.received").counter().count();
     }
 
     private static double errors(String reason) {

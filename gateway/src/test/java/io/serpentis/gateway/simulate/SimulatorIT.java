@@ -57,8 +57,9 @@ class SimulatorIT {
             assertThat(http.command("simit-001", "pause").statusCode()).isEqualTo(200);
             Map<String, String> paused = awaitRecord("simit-001", "acknowledged_command", "pause");
             assertThat(paused).containsEntry("client_state", "paused");
-            Thread.sleep(1000); // five intervals: a running client would have sent five updates
-            assertThat(http.record("simit-001").get("timestamp")).isEqualTo(paused.get("timestamp"));
+            // five intervals: a running client would have sent five updates
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> paused.get("timestamp").equals(http.record("simit-001").get("timestamp")));
             assertThat(sim.snapshot().paused()).isEqualTo(1);
 
             // resume: acknowledged likewise, and the updates come again
@@ -74,9 +75,10 @@ class SimulatorIT {
             assertThat(gone).containsEntry("status_detail", "Disconnected by server")
                     .containsEntry("acknowledged_command", "disconnect").containsEntry("client_state", "offline");
             await().atMost(Duration.ofSeconds(20)).until(() -> sim.isStopped("simit-002"));
-            Thread.sleep(1500); // longer than the largest reconnect delay
-            assertThat(http.record("simit-002")).containsEntry("connected", "false")
-                    .containsEntry("connect_time", gone.get("connect_time"));
+            // longer than the largest reconnect delay: it stays away
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(4)).untilAsserted(() ->
+                    assertThat(http.record("simit-002")).containsEntry("connected", "false")
+                            .containsEntry("connect_time", gone.get("connect_time")));
             assertThat(sim.snapshot().errors()).isZero();
             assertThat(sim.snapshot().commands()).isEqualTo(3);
         }

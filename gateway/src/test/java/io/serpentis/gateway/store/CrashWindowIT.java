@@ -1,10 +1,12 @@
 package io.serpentis.gateway.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.serpentis.gateway.testing.GatewayProcess;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +33,6 @@ class CrashWindowIT {
 
     @Test
     void keepsEveryUpdateAcknowledgedLongerAgoThanTheWriteLagThroughAKill() throws Exception {
-        redis.commands().flushall();
         AtomicBoolean stop = new AtomicBoolean();
         // Per client, every acknowledged sequence number and when (System.nanoTime) its ack arrived.
         List<List<long[]>> acks = new ArrayList<>();
@@ -64,7 +65,12 @@ class CrashWindowIT {
                     client.abort();
                 }));
             }
-            Thread.sleep(3000);
+            // Until every client has updates acknowledged well before the kill (twice the settle window ago).
+            await().atMost(Duration.ofSeconds(30)).until(() -> acks.stream().allMatch(history -> {
+                synchronized (history) {
+                    return !history.isEmpty() && System.nanoTime() - history.get(0)[1] > 2 * SETTLED_NANOS;
+                }
+            }));
             killedAt = System.nanoTime();
             gateway.kill();
             stop.set(true);

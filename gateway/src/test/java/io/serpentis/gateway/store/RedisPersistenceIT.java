@@ -9,7 +9,6 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.testing.GatewayProcess;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.HttpTestClient;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
@@ -22,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
@@ -36,7 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class RedisPersistenceIT {
     @RegisterExtension
-    @Order(1)
     static final RedisServerExtension redis = new RedisServerExtension();
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -45,24 +41,14 @@ class RedisPersistenceIT {
 
     @BeforeEach
     void startGateway() throws Exception {
-        redis.commands().flushall();
         gateway = start("node-p");
     }
 
-    @AfterEach
-    void stopGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
+    /** A gateway on the test's Redis, closed after the test. */
     static GatewayServer start(String nodeId) throws Exception {
-        return new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withNodeId(nodeId))
+        return redis.startGateway(c -> c.withServer(s -> s.withNodeId(nodeId))
                 .withRegistry(r -> new RegistryConfig(Duration.ofSeconds(2), Duration.ofMillis(200)))
-                .withRedis(r -> r.withUrl(redis.url()).withCommandTimeout(Duration.ofSeconds(1))
-                        .withReconnectMaxDelay(Duration.ofMillis(300))))
-                .start();
+                .withRedis(r -> r.withCommandTimeout(Duration.ofSeconds(1))));
     }
 
     /** The client's hash without the gateway's own fields, in Redis's order. */

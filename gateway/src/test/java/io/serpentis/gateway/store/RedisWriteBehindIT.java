@@ -3,10 +3,10 @@ package io.serpentis.gateway.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.KillArgs;
 import io.serpentis.gateway.GatewayServer;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.registry.ClientSnapshot;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.HttpTestClient;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
@@ -23,8 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,27 +32,37 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * connections ({@code CLIENT KILL}).
  */
 class RedisWriteBehindIT {
+    /**
+     * Updates every client has acknowledged in each phase of the fault test (2 ms apart: about half a second to a
+     * second), so that each phase holds acknowledged updates however slow the machine is.
+     */
+    private static final int PHASE = 100;
+
     @RegisterExtension
-    @Order(1)
     static final RedisServerExtension redis = new RedisServerExtension();
 
     private GatewayServer gateway;
 
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
+    private GatewayServer start(Duration flushInterval) throws Exception {
+        return redis.startGateway(c -> c.withServer(s -> s.withNodeId("node-wb"))
+                .withRegistry(r -> new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(1)))
+                .withRedis(r -> r.withFlushInterval(flushInterval)));
     }
 
-    private GatewayServer start(Duration flushInterval) throws Exception {
-        redis.commands().flushall();
-        return new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withNodeId("node-wb"))
-                .withRegistry(r -> new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(1)))
-                .withRedis(r -> r.withUrl(redis.url()).withFlushInterval(flushInterval)
-                        .withCommandTimeout(Duration.ofMillis(500)).withReconnectMaxDelay(Duration.ofMillis(300))))
-                .start();
+    /** Waits until every client has had {@code more} updates acknowledged since now. */
+    private static void awaitAcks(AtomicLongArray acked, int more) {
+        long[] from = new long[acked.length()];
+        for (int c = 0; c < from.length; c++) {
+            from[c] = acked.get(c);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (int c = 0; c < from.length; c++) {
+                if (acked.get(c) < from[c] + more) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     private static long commandCalls(String info, String command) {
@@ -124,16 +132,17 @@ class RedisWriteBehindIT {
             }));
         }
         HttpTestClient http = new HttpTestClient(gateway.httpUri());
-        Thread.sleep(800);
+        // Each phase lasts until every client has had PHASE more updates acknowledged in it.
+        awaitAcks(acked, PHASE);
         redis.stop(); // outage...
-        Thread.sleep(1200);
+        awaitAcks(acked, PHASE);
         redis.start(); // ...and back, empty (no persistence)
         await().atMost(Duration.ofSeconds(15)).until(() -> http.get("/readyz").statusCode() == 200);
-        Thread.sleep(500);
+        awaitAcks(acked, PHASE);
         redis.commands().clientPause(1500); // a stall longer than the command timeout
-        Thread.sleep(2500);
-        redis.commands().clientKill(io.lettuce.core.KillArgs.Builder.typeNormal()); // dropped connections
-        Thread.sleep(1000);
+        awaitAcks(acked, PHASE);
+        redis.commands().clientKill(KillArgs.Builder.typeNormal()); // dropped connections (once the pause ends)
+        awaitAcks(acked, PHASE);
         running.set(false);
         for (Future<?> f : loops) {
             f.get(30, TimeUnit.SECONDS);

@@ -1,5 +1,8 @@
 package io.serpentis.gateway.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.serpentis.gateway.config.GatewayConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -11,14 +14,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -28,6 +32,7 @@ import org.openqa.selenium.bidi.module.Network;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -39,14 +44,19 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  *
  * <p>Without the browser the class is skipped with a reason, except under {@code CI=true}, where it fails
  * ({@code .ci/run} installs {@code chromium} and {@code chromium-driver}). Register as a {@code static}
- * {@code @RegisterExtension} field. {@link #mappingToLoopback} builds one that resolves a foreign name to 127.0.0.1
- * (as DNS rebinding makes a browser do) and connects to it directly.
+ * {@code @RegisterExtension} field: {@link #withGateway} for a browser on a gateway of its own (the usual case),
+ * {@link #mappingToLoopback} for one that resolves a foreign name to 127.0.0.1 (as DNS rebinding makes a browser
+ * do) and connects to it directly.
  */
 public final class BrowserExtension implements BeforeAllCallback, AfterAllCallback {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    /** In the dashboard's page: a client's table row, found by its id (any characters), or null. */
+    private static final String ROW_FUNCTION = "const row = (id) => [...document.querySelectorAll('tr.client')]"
+            + ".find(r => r.dataset.id === id) ?? null;\n";
 
     private final List<String> loopbackNames;
+    private final @Nullable GatewayServerExtension gateway;
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private WebDriver driver;
@@ -54,32 +64,38 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
     private LogInspector logs;
     private Path profile;
 
-    /** A browser that resolves names as the machine does (loopback names only reach the gateway). */
-    public BrowserExtension() {
-        this(List.of());
+    private BrowserExtension(List<String> loopbackNames, @Nullable GatewayServerExtension gateway) {
+        this.loopbackNames = List.copyOf(loopbackNames);
+        this.gateway = gateway;
     }
 
-    private BrowserExtension(List<String> loopbackNames) {
-        this.loopbackNames = List.copyOf(loopbackNames);
+    /** A browser, and a gateway with the tests' defaults started before it and closed after it. */
+    public static BrowserExtension withGateway() {
+        return withGateway(c -> c);
+    }
+
+    /** A browser, and a gateway with {@code customizer} applied to the tests' defaults. */
+    public static BrowserExtension withGateway(UnaryOperator<GatewayConfig> customizer) {
+        return new BrowserExtension(List.of(), new GatewayServerExtension(customizer));
     }
 
     /**
-     * A browser that resolves each of {@code names} to 127.0.0.1 ({@code --host-resolver-rules}) and connects to
-     * them without the dead proxy: what a browser does once a hostile name has been rebound to loopback.
+     * A browser without a gateway that resolves each of {@code names} to 127.0.0.1 ({@code --host-resolver-rules})
+     * and connects to them without the dead proxy: what a browser does once a hostile name has been rebound to
+     * loopback.
      */
     public static BrowserExtension mappingToLoopback(String... names) {
-        return new BrowserExtension(List.of(names));
+        return new BrowserExtension(List.of(names), null);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String reason = "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
-                    + " (apt-get install chromium chromium-driver)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail(reason + "; CI=true, so a missing browser is a failure");
-            }
-            Assumptions.abort(reason);
+            ExternalTools.skipOrFail("browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
+                    + " (apt-get install chromium chromium-driver)");
+        }
+        if (gateway != null) {
+            gateway.beforeAll(context);
         }
         Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE); // "no CDP for 150": BiDi is used instead
         profile = Files.createTempDirectory("serpentis-chromium");
@@ -123,12 +139,18 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
                 network.close();
             }
         } finally {
-            if (driver != null) {
-                driver.quit();
-            }
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            try {
+                if (driver != null) {
+                    driver.quit();
+                }
+                if (profile != null) {
+                    try (Stream<Path> files = Files.walk(profile)) {
+                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            } finally {
+                if (gateway != null) {
+                    gateway.afterAll(context);
                 }
             }
         }
@@ -136,6 +158,37 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
 
     public WebDriver driver() {
         return driver;
+    }
+
+    /** The gateway this browser was built {@link #withGateway with}. */
+    public GatewayServerExtension gateway() {
+        if (gateway == null) {
+            throw new IllegalStateException("this browser has no gateway of its own: use BrowserExtension.withGateway");
+        }
+        return gateway;
+    }
+
+    /** Loads {@code path} (and query) of the gateway's HTTP port. */
+    public void open(String path) {
+        driver.get(gateway().httpUri() + path);
+    }
+
+    /** Loads the dashboard, waits until its live feed is up, and forgets the requests and errors until then. */
+    public void openDashboard() {
+        open("/");
+        waitAtMost(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("feed-state"), "Live"));
+        clearRecorded();
+    }
+
+    /** Runs {@code script} in the dashboard's page, where {@code row(id)} is a client's table row, or null. */
+    public Object inDashboard(String script, Object... args) {
+        return js(ROW_FUNCTION + script, args);
+    }
+
+    /** No JavaScript error and no request to a host but loopback since the last {@link #clearRecorded()}. */
+    public void assertNoErrorsAndNothingLeftTheMachine() {
+        assertThat(errors()).as("JavaScript errors").isEmpty();
+        assertThat(nonLoopbackRequests()).as("requests leaving the machine").isEmpty();
     }
 
     /** Runs {@code script} in the page and returns its result. */

@@ -6,6 +6,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -25,6 +27,9 @@ import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -32,6 +37,10 @@ import tools.jackson.databind.json.JsonMapper;
  * side made of Netty's own WebSocket frame encoder (masking) and decoder, so that tests exchange frames while
  * every server stage runs as in production. Time is frozen at creation; advance it with
  * {@link #advanceSeconds}.
+ *
+ * <p>As Netty's own handler tests end with {@code assertFalse(ch.finish())}, {@link #close()} fails when the server
+ * wrote something that no test read (see {@link #assertNoMoreFrames()}): an extra error frame, a second close, a
+ * stray answer fails the test that caused it.
  */
 public final class EmbeddedGateway implements AutoCloseable {
     public final LocalClientRegistry registry;
@@ -42,6 +51,8 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
     private final EmbeddedChannel clientDecoder =
             new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+    /** Whether the server answered an upgrade: from then on it writes WebSocket frames. */
+    private boolean upgraded;
 
     public EmbeddedGateway(GatewayConfig config) {
         this(config, false);
@@ -86,6 +97,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             head.append(b.toString(StandardCharsets.US_ASCII));
             b.release();
         }
+        upgraded |= head.toString().startsWith("HTTP/1.1 101 ");
         return head.toString();
     }
 
@@ -123,7 +135,9 @@ public final class EmbeddedGateway implements AutoCloseable {
     public String http(String raw) {
         channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
         channel.runPendingTasks();
-        return drainOutbound();
+        String out = drainOutbound();
+        upgraded |= out.startsWith("HTTP/1.1 101 ");
+        return out;
     }
 
     /**
@@ -145,23 +159,77 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     /** Moves the channel's clock by {@code millis} and runs what became due. */
     public void advanceMillis(long millis) {
-        channel.advanceTimeBy(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        channel.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         channel.runPendingTasks();
     }
 
     /** Moves the channel's clock and runs what became due. */
     public void advanceSeconds(long seconds) {
-        channel.advanceTimeBy(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        channel.advanceTimeBy(seconds, TimeUnit.SECONDS);
         channel.runScheduledPendingTasks();
         channel.runPendingTasks();
     }
 
+    /**
+     * Fails if the server wrote something no test has read: frames already decoded but not taken, or bytes still
+     * queued on the channel (decoded into frames once the connection is upgraded, shown as text before). What it
+     * finds is released, so that one stray message fails one assertion.
+     */
+    public void assertNoMoreFrames() {
+        List<String> unread = new ArrayList<>();
+        if (upgraded) {
+            for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
+                clientDecoder.writeInbound(b);
+            }
+        }
+        for (Object o; (o = clientDecoder.readInbound()) != null; ) {
+            unread.add(describe(o));
+        }
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            unread.add(describe(o));
+        }
+        if (!unread.isEmpty()) {
+            throw new AssertionError("the server wrote " + unread.size() + " message(s) that no test read: "
+                    + String.join("; ", unread));
+        }
+    }
+
+    /** A short description of {@code message} for a failure, which releases it. */
+    private static String describe(Object message) {
+        try {
+            if (message instanceof CloseWebSocketFrame c) {
+                return "CloseWebSocketFrame " + c.statusCode() + " '" + c.reasonText() + "'";
+            }
+            if (message instanceof TextWebSocketFrame t) {
+                return "TextWebSocketFrame " + preview(t.text());
+            }
+            if (message instanceof WebSocketFrame f) {
+                return f.getClass().getSimpleName() + " of " + f.content().readableBytes() + " bytes";
+            }
+            if (message instanceof ByteBuf b) {
+                return b.readableBytes() + " bytes " + preview(b.toString(StandardCharsets.ISO_8859_1));
+            }
+            return String.valueOf(message);
+        } finally {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    private static String preview(String s) {
+        return "'" + (s.length() > 200 ? s.substring(0, 200) + "..." : s) + "'";
+    }
+
+    /** Fails, after releasing everything, if the server wrote something no test read ({@link #assertNoMoreFrames}). */
     @Override
     public void close() {
-        channel.finishAndReleaseAll();
-        feed.close();
-        clientEncoder.finishAndReleaseAll();
-        clientDecoder.finishAndReleaseAll();
+        try {
+            assertNoMoreFrames();
+        } finally {
+            channel.finishAndReleaseAll();
+            feed.close();
+            clientEncoder.finishAndReleaseAll();
+            clientDecoder.finishAndReleaseAll();
+        }
     }
 }

@@ -5,45 +5,31 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.api.sync.RedisCommands;
 import io.serpentis.gateway.GatewayServer;
-import io.serpentis.gateway.testing.GatewayServerExtension;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 11 point 3, as the probe ran it: a {@code client_id} with an unpaired surrogate escape
  * (<code>"v&#92;ud800"</code>) is not text, and Lettuce encodes it as {@code v?}, so it used to land on the Redis
- * record of a live client {@code v?} (its fields, {@code connected}, TTL and purge). It is refused now, over the JDK's WebSocket client,
- * against a real redis-server, and the live client's record is untouched.
+ * record of a live client {@code v?} (its fields, {@code connected}, TTL and purge). It is refused now, over the
+ * JDK's WebSocket client, against a real redis-server, and the live client's record is untouched.
  */
 class UnpairedSurrogateIdIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @RegisterExtension
-    @Order(1)
     static final RedisServerExtension redis = new RedisServerExtension();
 
     private GatewayServer gateway;
 
     @BeforeEach
     void startGateway() throws Exception {
-        redis.commands().flushall();
-        gateway = new GatewayServer(GatewayServerExtension.testDefaults()
-                .withRedis(r -> r.withUrl(redis.url()).withCommandTimeout(Duration.ofSeconds(1))))
-                .start();
-    }
-
-    @AfterEach
-    void stopGateway() {
-        if (gateway != null) {
-            gateway.close();
-        }
+        gateway = redis.startGateway(c -> c.withRedis(r -> r.withCommandTimeout(Duration.ofSeconds(1))));
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.registry.ClientSnapshot;
@@ -38,11 +37,11 @@ class WsFrameFuzzTest {
                 gw.channel.writeInbound(Unpooled.wrappedBuffer(read));
                 gw.channel.runPendingTasks();
                 gw.channel.checkException(); // an exception that reached the end of the pipeline
-                drain(gw);
+                gw.drainOutbound(); // whatever the server answered: only the invariants below are checked
             }
             gw.advanceSeconds(5); // close timeouts, pings
             gw.channel.checkException();
-            drain(gw);
+            gw.drainOutbound();
             if (!gw.channel.isOpen()) {
                 gw.registry.forEach(r -> {
                     ClientSnapshot s = r.snapshot();
@@ -50,12 +49,6 @@ class WsFrameFuzzTest {
                             .isNotEqualTo("true");
                 });
             }
-        }
-    }
-
-    private static void drain(EmbeddedGateway gw) {
-        for (Object o; (o = gw.channel.readOutbound()) != null; ) {
-            ((ByteBuf) o).release();
         }
     }
 }

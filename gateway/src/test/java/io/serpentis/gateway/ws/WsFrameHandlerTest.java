@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -134,7 +135,14 @@ class WsFrameHandlerTest {
     void answersPingsWithPongs() {
         gw.send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {7})));
         WebSocketFrame pong = gw.read();
-        assertThat(pong.content().getByte(0)).isEqualTo((byte) 7);
-        pong.release();
+        try {
+            // RFC 6455 section 5.5.3: a Pong frame (not the Ping echoed) with the Ping's application data.
+            assertThat(pong).isInstanceOf(PongWebSocketFrame.class);
+            assertThat(pong.content().readableBytes()).isEqualTo(1);
+            assertThat(pong.content().getByte(0)).isEqualTo((byte) 7);
+        } finally {
+            pong.release();
+        }
+        assertThat(gw.channel.isOpen()).isTrue();
     }
 }
