@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -153,15 +154,31 @@ class ConnectionLimitsIT {
 
     @Test
     void plainSocketsAreChargedAgainstTheNewConnectionRate() throws Exception {
-        // A burst of 2, then 1 a second: two sockets that send nothing spend the burst.
-        try (Socket a = socketFrom("127.0.0.4", rated.httpUri()); Socket b = socketFrom("127.0.0.4", rated.httpUri());
-                Socket c = socketFrom("127.0.0.4", rated.httpUri())) {
-            c.setSoTimeout(5000);
-            assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+        // A burst of 2, then 1 a second: sockets that send nothing spend the burst, and the next one is refused at
+        // accept. Refills while the test runs (a loaded machine is slow) only move the refusal a socket or two later.
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            String refusal = null;
+            int admitted = 0;
+            while (refusal == null && sockets.size() < 10) {
+                Socket s = socketFrom("127.0.0.4", rated.httpUri());
+                sockets.add(s);
+                s.setSoTimeout(300);
+                try {
+                    refusal = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                } catch (SocketTimeoutException admittedSocketSaysNothing) {
+                    admitted++;
+                }
+            }
+            assertThat(admitted).as("the burst lets two sockets in").isGreaterThanOrEqualTo(2);
+            assertThat(refusal).as("a socket over the rate").isNotNull()
                     .startsWith("HTTP/1.1 429 ")
                     .endsWith("{\"detail\":\"Too many new connections from this address "
                             + "(--connection-rate-per-address); retry later\"}");
-            assertThat(a.getInputStream().available() + b.getInputStream().available()).isZero();
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
         }
     }
 
