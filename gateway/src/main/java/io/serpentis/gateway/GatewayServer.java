@@ -187,8 +187,8 @@ public final class GatewayServer implements AutoCloseable {
                 .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new GatewayChannelInitializer(config, router, registry, store, codec, metrics, mode,
-                        channels, feed));
+                .childHandler(new GatewayChannelInitializer(config, router, registry,
+                        () -> store.status().redisStatus(), codec, metrics, mode, channels, feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
         if (config.metrics().separatePort()) {
             metricsChannel = new ServerBootstrap()

@@ -17,7 +17,6 @@ import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
-import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +46,7 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
                 PooledByteBufAllocator.DEFAULT, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, new EmbeddedStatusStore(),
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, () -> "embedded",
                 new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
         channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"

@@ -19,11 +19,11 @@ import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.http.WsEndpoint;
 import io.serpentis.gateway.registry.ClientRegistry;
-import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Builds every connection's pipeline; the stage order is documented in {@link PipelineNames}. Shared objects and
@@ -33,7 +33,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final GatewayConfig config;
     private final HttpRouter router;
     private final ClientRegistry registry;
-    private final StatusStore store;
+    private final Supplier<String> redisStatus;
     private final WsMessageCodec codec;
     private final WsFrameHandler.Mode mode;
     private final ChannelGroup channels;
@@ -46,15 +46,16 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final Map<String, WsEndpoint> wsEndpoints;
     private final AcceptGate acceptGate;
 
+    /** @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read) */
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ClientRegistry registry,
-            StatusStore store, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
+            Supplier<String> redisStatus, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
             ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
         this.connectionMetrics = new ConnectionMetricsHandler(metrics);
         this.config = config;
         this.router = router;
         this.registry = registry;
-        this.store = store;
+        this.redisStatus = redisStatus;
         this.codec = codec;
         this.mode = mode;
         this.channels = channels;
@@ -105,8 +106,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     /** The status protocol's WebSocket stages, added behind the routing stage once a {@code /ws} upgrade passed. */
     private void statusProtocol(ChannelPipeline p) {
-        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES,
-                new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
+        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec,
+                redisStatus, config.ws(), metrics, mode, PipelineNames.HTTP_ROUTING));
     }
 
     /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */

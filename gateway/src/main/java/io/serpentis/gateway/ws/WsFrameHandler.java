@@ -16,10 +16,9 @@ import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.pipeline.PipelineNames;
 import io.serpentis.gateway.registry.ClientRegistry;
-import io.serpentis.gateway.store.StatusStore;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,31 +44,37 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
 
     private final ClientRegistry registry;
     private final WsMessageCodec codec;
-    private final StatusStore store;
+    private final Supplier<String> redisStatus;
     private final WsConfig config;
     private final Mode mode;
     private final GatewayMetrics metrics;
+    private final String httpRoutingStage;
     private @Nullable WsSession session;
 
-    public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, StatusStore store, WsConfig config,
-            GatewayMetrics metrics, Mode mode) {
+    /**
+     * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
+     * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
+     */
+    public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
+            WsConfig config, GatewayMetrics metrics, Mode mode, String httpRoutingStage) {
         this.metrics = metrics;
         this.registry = registry;
         this.codec = codec;
-        this.store = store;
+        this.redisStatus = redisStatus;
         this.config = config;
         this.mode = mode;
+        this.httpRoutingStage = httpRoutingStage;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            WsSession s = new WsSession(ctx, registry, codec, store, config, metrics);
+            WsSession s = new WsSession(ctx, registry, codec, redisStatus, config, metrics);
             session = s;
             metrics.connectionOpened();
             ctx.channel().attr(WsSession.KEY).set(s);
-            if (ctx.pipeline().get(PipelineNames.HTTP_ROUTING) != null) {
-                ctx.pipeline().remove(PipelineNames.HTTP_ROUTING);
+            if (ctx.pipeline().get(httpRoutingStage) != null) {
+                ctx.pipeline().remove(httpRoutingStage);
             }
             LivenessHandler liveness = ctx.pipeline().get(LivenessHandler.class);
             if (liveness != null) {

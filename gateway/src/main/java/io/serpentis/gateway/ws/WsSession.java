@@ -30,11 +30,11 @@ import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
 import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.TokenBucket;
-import io.serpentis.gateway.store.StatusStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +56,7 @@ public final class WsSession implements ClientConnection {
     private final Channel channel;
     private final ClientRegistry registry;
     private final WsMessageCodec codec;
-    private final StatusStore store;
+    private final Supplier<String> redisStatus;
     private final WsConfig config;
     private final GatewayMetrics metrics;
     private @Nullable String clientId;
@@ -77,7 +77,7 @@ public final class WsSession implements ClientConnection {
     private @Nullable ScheduledFuture<?> slowConsumerCheck;
     private @Nullable ScheduledFuture<?> tokenExpiry;
 
-    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, StatusStore store,
+    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
             WsConfig config, GatewayMetrics metrics) {
         this.ctx = ctx;
         this.metrics = metrics;
@@ -85,7 +85,7 @@ public final class WsSession implements ClientConnection {
         this.channel = ctx.channel();
         this.registry = registry;
         this.codec = codec;
-        this.store = store;
+        this.redisStatus = redisStatus;
         this.config = config;
         Admission granted = channel.attr(Admission.KEY).get();
         this.admission = granted != null ? granted : Admission.DEFAULT;
@@ -165,12 +165,12 @@ public final class WsSession implements ClientConnection {
                     ConnectionLog.debug(log, channel, clientId, "client registered");
                 }
                 ctx.write(new TextWebSocketFrame(
-                        codec.encodeAck(ctx.alloc(), update, true, store.status().redisStatus())));
+                        codec.encodeAck(ctx.alloc(), update, true, redisStatus.get())));
             }
             case UPDATED -> {
                 metrics.accepted(MessageKind.UPDATE);
                 ctx.write(new TextWebSocketFrame(
-                        codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
+                        codec.encodeAck(ctx.alloc(), update, false, redisStatus.get())));
             }
         }
     }

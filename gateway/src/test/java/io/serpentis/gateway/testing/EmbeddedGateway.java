@@ -63,9 +63,9 @@ public final class EmbeddedGateway implements AutoCloseable {
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, store,
-                new WsMessageCodec(config.limits()), metrics, WsFrameHandler.Mode.STATUS,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
+        channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry,
+                () -> store.status().redisStatus(), new WsMessageCodec(config.limits()), metrics,
+                WsFrameHandler.Mode.STATUS, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }
 
     /** Sends the upgrade request and returns the server's response head. */
