@@ -132,7 +132,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
-        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
+        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics.feed(),
                 ByteBufAllocator.DEFAULT); // the channels' allocator: one pool, measured by the allocator metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));

@@ -43,7 +43,7 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
+        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
                 PooledByteBufAllocator.DEFAULT, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router, registry, () -> "embedded",

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.serpentis.gateway.config.FeedConfig;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.ClientSnapshot;
@@ -77,7 +76,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     private final ClientRegistry registry;
     private final Supplier<String> redisStatus;
     private final FeedConfig config;
-    private final GatewayMetrics metrics;
+    private final FeedMetricsRecorder metrics;
     private final ByteBufAllocator alloc;
     private final FeedEncoder encoder;
     private final @Nullable ScheduledExecutorService ownExecutor;
@@ -102,13 +101,13 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * @param redisStatus the store's {@code redis_status}, read at every tick (a cheap volatile read)
      */
     public DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc) {
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc) {
         this(registry, redisStatus, config, metrics, alloc,
                 Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
     }
 
     private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, ScheduledExecutorService executor) {
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, ScheduledExecutorService executor) {
         this(registry, redisStatus, config, metrics, alloc, executor, executor);
     }
 
@@ -117,12 +116,12 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
      */
     public static DashboardFeed manual(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, Executor passExecutor) {
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, Executor passExecutor) {
         return new DashboardFeed(registry, redisStatus, config, metrics, alloc, null, passExecutor);
     }
 
     private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, @Nullable ScheduledExecutorService ownExecutor,
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, @Nullable ScheduledExecutorService ownExecutor,
             Executor passExecutor) {
         this.registry = registry;
         this.redisStatus = redisStatus;
@@ -148,6 +147,11 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     /** The configuration. */
     public FeedConfig config() {
         return config;
+    }
+
+    /** Where the feed and its viewers report what they do. */
+    FeedMetricsRecorder metrics() {
+        return metrics;
     }
 
     /** The number of connected viewers. */
@@ -184,7 +188,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             viewers.add(viewer);
             watched = true;
         }
-        metrics.dashboardViewerAdded();
+        metrics.viewerAdded();
         requestPass();
         return true;
     }
@@ -196,7 +200,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             }
             watched = !viewers.isEmpty();
         }
-        metrics.dashboardViewerRemoved();
+        metrics.viewerRemoved();
     }
 
     /**
@@ -250,13 +254,13 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 ByteBuf delta = encoder.delta(alloc, seq, redis, counts(), changed, removed);
                 delta.touch("dashboard delta");
                 remember(new Delta(seq, delta));
-                metrics.dashboardDeltaEncoded(changed.size() + removed.size());
+                metrics.deltaEncoded(changed.size() + removed.size());
             }
             publish();
         } catch (RuntimeException e) {
             log.warn("dashboard feed tick failed", e); // the next tick tries again; the schedule must survive
         } finally {
-            metrics.dashboardTick(System.nanoTime() - start);
+            metrics.tick(System.nanoTime() - start);
         }
     }
 
@@ -385,7 +389,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 out.forEach(ByteBuf::release);
             }
         }
-        metrics.dashboardSnapshotEncoded();
+        metrics.snapshotEncoded();
         return new Snapshot(seq, out);
     }
 

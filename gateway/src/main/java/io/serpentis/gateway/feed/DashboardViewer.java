@@ -12,8 +12,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.WsConfig;
-import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.SnapshotReason;
 import io.serpentis.gateway.ws.WsClose;
 import io.serpentis.gateway.ws.WsCloseCodes;
 import io.serpentis.gateway.ws.WsMessageCodec;
@@ -44,7 +42,7 @@ public final class DashboardViewer {
     private final DashboardFeed feed;
     private final FeedConfig config;
     private final WsConfig wsConfig;
-    private final GatewayMetrics metrics;
+    private final FeedMetricsRecorder metrics;
 
     private volatile long deliveredSeq = -1;
     private volatile boolean wantsSnapshot = true;
@@ -55,13 +53,13 @@ public final class DashboardViewer {
     private int unwritableEpisode;
     private boolean closeSent;
 
-    DashboardViewer(ChannelHandlerContext ctx, DashboardFeed feed, WsConfig wsConfig, GatewayMetrics metrics) {
+    DashboardViewer(ChannelHandlerContext ctx, DashboardFeed feed, WsConfig wsConfig) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.feed = feed;
         this.config = feed.config();
         this.wsConfig = wsConfig;
-        this.metrics = metrics;
+        this.metrics = feed.metrics();
     }
 
     EventLoop eventLoop() {
@@ -98,7 +96,7 @@ public final class DashboardViewer {
         }
         if (!channel.isWritable()) {
             behind = true; // RFC 6455 has no flow control of its own: skip rather than buffer without bound
-            metrics.dashboardDeltaSkipped();
+            metrics.deltaSkipped();
             return;
         }
         boolean fromHistory = !wantsSnapshot && !window.isEmpty() && window.get(0).seq() <= have + 1;
@@ -117,9 +115,9 @@ public final class DashboardViewer {
             written = true;
             have = snapshot.seq();
             wantsSnapshot = false;
-            metrics.dashboardSnapshotSent(behind ? SnapshotReason.RESYNC : snapshotReason);
+            metrics.snapshotSent(behind ? SnapshotReason.RESYNC : snapshotReason);
             if (behind) {
-                metrics.dashboardViewerResynced(true);
+                metrics.resyncedBySnapshot();
                 behind = false;
             }
         }
@@ -128,11 +126,11 @@ public final class DashboardViewer {
                 ctx.write(new TextWebSocketFrame(d.bytes().retainedDuplicate()), ctx.voidPromise());
                 written = true;
                 have = d.seq();
-                metrics.dashboardDeltaSent();
+                metrics.deltaSent();
             }
         }
         if (behind) {
-            metrics.dashboardViewerResynced(false);
+            metrics.resyncedFromHistory();
             behind = false;
         }
         deliveredSeq = have;
@@ -179,7 +177,7 @@ public final class DashboardViewer {
         if (episode == unwritableEpisode && !channel.isWritable() && channel.isActive() && !closeSent) {
             log.info("[{}] dashboard viewer {} did not read for {} ms; closing with {}", channel.id().asShortText(),
                     channel.remoteAddress(), config.slowViewerTimeout().toMillis(), WsCloseCodes.VIEWER_TOO_SLOW.code());
-            metrics.dashboardViewerDropped(GatewayMetrics.DropReason.SLOW);
+            metrics.viewerDropped(DropReason.SLOW);
             sendClose(WsCloseCodes.VIEWER_TOO_SLOW);
         }
     }

@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.internal.ChannelErrors;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsCloseCodes;
 import org.jspecify.annotations.Nullable;
@@ -35,18 +34,15 @@ public final class DashboardViewerHandler extends ChannelInboundHandlerAdapter {
 
     private final DashboardFeed feed;
     private final WsConfig wsConfig;
-    private final GatewayMetrics metrics;
     private final String httpRoutingStage;
     private @Nullable DashboardViewer viewer;
 
     /**
      * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
      */
-    public DashboardViewerHandler(DashboardFeed feed, WsConfig wsConfig, GatewayMetrics metrics,
-            String httpRoutingStage) {
+    public DashboardViewerHandler(DashboardFeed feed, WsConfig wsConfig, String httpRoutingStage) {
         this.feed = feed;
         this.wsConfig = wsConfig;
-        this.metrics = metrics;
         this.httpRoutingStage = httpRoutingStage;
     }
 
@@ -54,7 +50,7 @@ public final class DashboardViewerHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         DashboardViewer v = viewer;
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            v = new DashboardViewer(ctx, feed, wsConfig, metrics);
+            v = new DashboardViewer(ctx, feed, wsConfig);
             viewer = v;
             ctx.channel().attr(DashboardViewer.KEY).set(v);
             if (ctx.pipeline().get(httpRoutingStage) != null) {
@@ -65,7 +61,7 @@ public final class DashboardViewerHandler extends ChannelInboundHandlerAdapter {
                 liveness.webSocketOpened();
             }
             if (!feed.addViewer(v)) {
-                metrics.dashboardViewerDropped(GatewayMetrics.DropReason.LIMIT);
+                feed.metrics().viewerDropped(DropReason.LIMIT);
                 v.sendClose(WsCloseCodes.TRY_AGAIN_LATER);
             }
         } else if (evt == LivenessHandler.Event.PING_DUE && v != null) {

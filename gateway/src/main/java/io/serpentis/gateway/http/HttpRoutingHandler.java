@@ -21,7 +21,7 @@ import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.HttpConnectionError;
+import io.serpentis.gateway.metrics.ConnectionMetrics.HttpConnectionError;
 import java.time.Duration;
 import io.serpentis.gateway.security.Admission;
 import java.util.ArrayDeque;
@@ -353,7 +353,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     private void count(HttpConnectionError reason) {
         if (metrics != null) {
-            metrics.httpConnectionError(reason);
+            metrics.connections().httpConnectionError(reason);
         }
     }
 

@@ -13,9 +13,9 @@ import io.netty.channel.ChannelPromise;
  */
 @ChannelHandler.Sharable
 public final class ConnectionMetricsHandler extends ChannelDuplexHandler {
-    private final GatewayMetrics metrics;
+    private final ConnectionMetrics metrics;
 
-    public ConnectionMetricsHandler(GatewayMetrics metrics) {
+    public ConnectionMetricsHandler(ConnectionMetrics metrics) {
         this.metrics = metrics;
     }
 

@@ -51,7 +51,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
             Supplier<String> redisStatus, WsMessageCodec codec, GatewayMetrics metrics, WsFrameHandler.Mode mode,
             ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
-        this.connectionMetrics = new ConnectionMetricsHandler(metrics);
+        this.connectionMetrics = new ConnectionMetricsHandler(metrics.connections());
         this.config = config;
         this.router = router;
         this.registry = registry;
@@ -99,7 +99,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
     }
@@ -107,13 +107,13 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     /** The status protocol's WebSocket stages, added behind the routing stage once a {@code /ws} upgrade passed. */
     private void statusProtocol(ChannelPipeline p) {
         addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec,
-                redisStatus, config.ws(), metrics, mode, PipelineNames.HTTP_ROUTING));
+                redisStatus, config.ws(), metrics.ws(), mode, PipelineNames.HTTP_ROUTING));
     }
 
     /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */
     private void dashboardViewer(ChannelPipeline p) {
         addWebSocketStages(p, feedProtocolConfig, PipelineNames.DASHBOARD_VIEWER,
-                new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
+                new DashboardViewerHandler(feed, config.ws(), PipelineNames.HTTP_ROUTING));
     }
 
     /**

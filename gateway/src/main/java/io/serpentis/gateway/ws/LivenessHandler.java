@@ -6,7 +6,6 @@ import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +30,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private final long httpIdleNanos;
     private final long pingNanos;
     private final long timeoutNanos;
-    private final GatewayMetrics metrics;
+    private final WsMetricsRecorder metrics;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> check;
     private Ticker ticker = Ticker.systemTicker();
@@ -41,7 +40,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private long lastPingNanos;
 
     public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout,
-            GatewayMetrics metrics) {
+            WsMetricsRecorder metrics) {
         this.metrics = metrics;
         this.httpIdleNanos = httpIdle.toNanos();
         this.pingNanos = pingInterval.toNanos();

@@ -15,7 +15,6 @@ import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -47,7 +46,7 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
     private final Supplier<String> redisStatus;
     private final WsConfig config;
     private final Mode mode;
-    private final GatewayMetrics metrics;
+    private final WsMetricsRecorder metrics;
     private final String httpRoutingStage;
     private @Nullable WsSession session;
 
@@ -56,7 +55,7 @@ public final class WsFrameHandler extends ChannelInboundHandlerAdapter {
      * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
      */
     public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
-            WsConfig config, GatewayMetrics metrics, Mode mode, String httpRoutingStage) {
+            WsConfig config, WsMetricsRecorder metrics, Mode mode, String httpRoutingStage) {
         this.metrics = metrics;
         this.registry = registry;
         this.codec = codec;

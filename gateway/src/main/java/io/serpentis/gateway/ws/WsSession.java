@@ -16,11 +16,6 @@ import io.netty.util.concurrent.Ticker;
 import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.logging.ConnectionLog;
-import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
-import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
-import io.serpentis.gateway.metrics.GatewayMetrics.PolicyClose;
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientConnection;
 import io.serpentis.gateway.registry.ClientRegistry;
@@ -30,6 +25,8 @@ import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
 import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.TokenBucket;
+import io.serpentis.gateway.ws.WsMetricsRecorder.Initiator;
+import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -58,7 +55,7 @@ public final class WsSession implements ClientConnection {
     private final WsMessageCodec codec;
     private final Supplier<String> redisStatus;
     private final WsConfig config;
-    private final GatewayMetrics metrics;
+    private final WsMetricsRecorder metrics;
     private @Nullable String clientId;
     private long lastRejectLogNanos;
     private int rejectsNotLogged;
@@ -78,7 +75,7 @@ public final class WsSession implements ClientConnection {
     private @Nullable ScheduledFuture<?> tokenExpiry;
 
     WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
-            WsConfig config, GatewayMetrics metrics) {
+            WsConfig config, WsMetricsRecorder metrics) {
         this.ctx = ctx;
         this.metrics = metrics;
         this.lastRejectLogNanos = System.nanoTime() - config.rejectLogInterval().toNanos();
@@ -260,7 +257,7 @@ public final class WsSession implements ClientConnection {
         if (closeSent) {
             return;
         }
-        metrics.rejected(RejectKind.BINARY);
+        metrics.rejected(MessageKind.BINARY, RejectKind.BINARY);
         sendError("Binary frames are not supported; send JSON text frames");
         setReason(DisconnectReason.protocolError("binary frame"));
         sendClose(WsCloseCodes.BINARY_UNSUPPORTED);

@@ -50,7 +50,7 @@ class DashboardFeedTest {
     private DashboardFeed feed;
 
     private DashboardFeed feed(UnaryOperator<FeedConfig> change) {
-        feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics,
+        feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics.feed(),
                 PooledByteBufAllocator.DEFAULT, Runnable::run);
         registry.addListener(feed);
         return feed;
@@ -69,7 +69,7 @@ class DashboardFeedTest {
     private EmbeddedChannel viewer() {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), metrics, "httpRouting"));
+        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
         ch.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
         ch.runPendingTasks();

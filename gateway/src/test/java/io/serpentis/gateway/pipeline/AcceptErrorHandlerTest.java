@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.AcceptError;
+import io.serpentis.gateway.metrics.ConnectionMetrics.AcceptError;
 import io.serpentis.gateway.testing.LogCapture;
 import java.io.IOException;
 import java.util.List;

@@ -58,8 +58,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         HttpRouter router = routes ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
                 : HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security(), metrics))
                         .build();
-        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics, UnpooledByteBufAllocator.DEFAULT,
-                Runnable::run);
+        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
+                UnpooledByteBufAllocator.DEFAULT, Runnable::run);
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
