@@ -2,18 +2,17 @@ package io.serpentis.gateway.feed;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.WsConfig;
-import io.serpentis.gateway.ws.WsClose;
+import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.ws.WsCloseCodes;
+import io.serpentis.gateway.ws.WsCloseHandshake;
+import io.serpentis.gateway.ws.WsConnection;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -26,12 +25,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One dashboard viewer's connection: what it has been sent (the sequence number of the last delta), whether it
  * waits for a snapshot, and its slow-consumer policy. Created by {@link DashboardViewerHandler} when the handshake
- * completes.
+ * completes; closes through its {@link WsCloseHandshake}, as every WebSocket connection does.
  *
  * <p>Threading: confined to the channel's event loop, except {@link #deliveredSeq()}, {@link #wantsSnapshot()} and
- * {@link #isWritable()}, which the feed thread reads (volatile) to decide what to send.
+ * {@link #isWritable()}, which the feed thread reads (volatile) to decide what to send, and {@link #shutdown()}.
  */
-public final class DashboardViewer {
+public final class DashboardViewer implements WsConnection {
     /** The viewer of a dashboard channel, once upgraded. */
     public static final AttributeKey<DashboardViewer> KEY = AttributeKey.valueOf(DashboardViewer.class, "viewer");
 
@@ -41,8 +40,8 @@ public final class DashboardViewer {
     private final Channel channel;
     private final DashboardFeed feed;
     private final FeedConfig config;
-    private final WsConfig wsConfig;
     private final FeedMetricsRecorder metrics;
+    private final WsCloseHandshake handshake;
 
     private volatile long deliveredSeq = -1;
     private volatile boolean wantsSnapshot = true;
@@ -51,15 +50,25 @@ public final class DashboardViewer {
     private boolean behind;
     private boolean written;
     private int unwritableEpisode;
-    private boolean closeSent;
 
     DashboardViewer(ChannelHandlerContext ctx, DashboardFeed feed, WsConfig wsConfig) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.feed = feed;
         this.config = feed.config();
-        this.wsConfig = wsConfig;
         this.metrics = feed.metrics();
+        this.handshake = new WsCloseHandshake(ctx, wsConfig.closeTimeout(), WsCloseHandshake.Listener.NONE);
+    }
+
+    @Override
+    public WsCloseHandshake handshake() {
+        return handshake;
+    }
+
+    /** A viewer speaks for no client. */
+    @Override
+    public @Nullable String clientId() {
+        return null;
     }
 
     EventLoop eventLoop() {
@@ -87,7 +96,7 @@ public final class DashboardViewer {
      * keeps ownership of the buffers; each write takes a retained duplicate.
      */
     void deliver(List<DashboardFeed.Delta> window, DashboardFeed.@Nullable Snapshot snapshot, long seq) {
-        if (closeSent || !channel.isActive()) {
+        if (!handshake.isOpen() || !channel.isActive()) {
             return;
         }
         long have = deliveredSeq;
@@ -145,8 +154,9 @@ public final class DashboardViewer {
     }
 
     /** A text message from the viewer: {@code {"type": "snapshot"}} asks for a snapshot. The caller releases it. */
-    void onText(ByteBuf content) {
-        if (closeSent) {
+    @Override
+    public void onText(ByteBuf content) {
+        if (!handshake.isOpen()) {
             return;
         }
         String text = content.toString(StandardCharsets.UTF_8).replace(" ", "");
@@ -162,9 +172,16 @@ public final class DashboardViewer {
                 "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
     }
 
+    /** A binary message: the feed speaks JSON text (1003). */
+    @Override
+    public void onBinary() {
+        handshake.sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
+    }
+
     /** Reacts to the channel's writability: a stuck viewer is closed once the slow-viewer timeout passes. */
-    void onWritabilityChanged() {
-        if (!channel.isWritable()) {
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        if (!writable) {
             int episode = ++unwritableEpisode;
             ctx.executor().schedule(() -> dropIfStillStuck(episode), config.slowViewerTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -174,64 +191,47 @@ public final class DashboardViewer {
     }
 
     private void dropIfStillStuck(int episode) {
-        if (episode == unwritableEpisode && !channel.isWritable() && channel.isActive() && !closeSent) {
-            log.info("[{}] dashboard viewer {} did not read for {} ms; closing with {}", channel.id().asShortText(),
-                    channel.remoteAddress(), config.slowViewerTimeout().toMillis(), WsCloseCodes.VIEWER_TOO_SLOW.code());
+        if (episode == unwritableEpisode && !channel.isWritable() && channel.isActive() && handshake.isOpen()) {
+            ConnectionLog.info(log, channel, null, "dashboard viewer {} did not read for {} ms; closing with {}",
+                    channel.remoteAddress(), config.slowViewerTimeout().toMillis(),
+                    WsCloseCodes.VIEWER_TOO_SLOW.code());
             metrics.viewerDropped(DropReason.SLOW);
-            sendClose(WsCloseCodes.VIEWER_TOO_SLOW);
+            handshake.sendClose(WsCloseCodes.VIEWER_TOO_SLOW);
         }
     }
 
-    void onPingDue() {
-        if (!closeSent) {
-            ctx.writeAndFlush(new PingWebSocketFrame());
-        }
+    @Override
+    public void onTimedOut() {
+        handshake.closeSilentPeer(WsCloseCodes.LIVENESS_TIMEOUT);
     }
 
-    void onTimedOut() {
-        if (!closeSent) {
-            closeSent = true;
-            WsClose.closeSilentPeer(ctx, WsCloseCodes.LIVENESS_TIMEOUT, wsConfig.closeTimeout());
-        } else {
-            channel.close();
-        }
+    @Override
+    public void onCloseSentByDecoder(WebSocketCloseStatus status) {
+        handshake.onCloseSentByDecoder(status);
     }
 
-    /** The peer's close frame: our close handshake ends, or theirs starts and is answered (RFC 6455 5.5.1). */
-    void onCloseFrame(CloseWebSocketFrame frame) {
-        if (closeSent) {
-            channel.close();
-            return;
-        }
-        closeSent = true;
-        int code = frame.statusCode();
-        CloseWebSocketFrame reply = code == -1 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
-        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+    @Override
+    public void onTooBig() {
+        handshake.sendClose(WsCloseCodes.TOO_BIG);
     }
 
-    /** The decoder already sent its close frame (protocol violation, 1009). */
-    void onCloseSentByDecoder() {
-        closeSent = true;
+    @Override
+    public void onInternalError() {
+        handshake.sendClose(WsCloseCodes.INTERNAL_ERROR);
+    }
+
+    /** The channel closed: the viewer leaves the feed. */
+    @Override
+    public void onInactive() {
+        feed.removeViewer(this);
     }
 
     /** Starts a graceful close because the gateway is stopping. Any thread. */
     public void shutdown() {
         try {
-            channel.eventLoop().execute(() -> sendClose(WsCloseCodes.GOING_AWAY));
+            channel.eventLoop().execute(() -> handshake.sendClose(WsCloseCodes.GOING_AWAY));
         } catch (RejectedExecutionException e) {
             channel.close();
         }
-    }
-
-    /** Sends a close frame once; a peer that does not answer within the close timeout is closed. */
-    void sendClose(WebSocketCloseStatus status) {
-        if (closeSent || !channel.isActive()) {
-            return;
-        }
-        closeSent = true;
-        ctx.writeAndFlush(new CloseWebSocketFrame(status));
-        ctx.executor().schedule(() -> {
-            channel.close();
-        }, wsConfig.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 }

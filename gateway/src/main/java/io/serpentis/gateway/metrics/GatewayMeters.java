@@ -15,7 +15,9 @@ public enum GatewayMeters {
     /** WebSocket connections whose handshake completed. */
     WS_CONNECTIONS_OPENED("gateway.ws.connections.opened", null,
             "WebSocket connections opened (handshake completed)"),
-    /** WebSocket connections that ended, tagged {@code reason} (the disconnect reason's kind, or {@code superseded}). */
+    /**
+     * WebSocket connections that ended, tagged {@code reason} (the disconnect reason's kind, or {@code superseded}).
+     */
     WS_CONNECTIONS_CLOSED("gateway.ws.connections.closed", null,
             "WebSocket connections closed, by why they ended"),
     /**

@@ -14,6 +14,7 @@ import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.ws.PolicyClose;
 import io.serpentis.gateway.ws.RejectKind;
+import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
 import io.serpentis.gateway.ws.WsMetricsRecorder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

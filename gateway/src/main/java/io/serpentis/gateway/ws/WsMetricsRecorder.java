@@ -2,6 +2,7 @@ package io.serpentis.gateway.ws;
 
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.DisconnectReason;
+import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
 
 /**
  * What the status protocol's connections report as they work, in this package's own words. The metrics package
@@ -22,12 +23,6 @@ public interface WsMetricsRecorder {
         REGISTRATION,
         UPDATE,
         BINARY
-    }
-
-    /** Who started a closing handshake. */
-    enum Initiator {
-        GATEWAY,
-        CLIENT
     }
 
     /** A WebSocket handshake completed. */

@@ -9,7 +9,7 @@ import io.serpentis.gateway.feed.DropReason;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.testing.ExternalTools;
 import io.serpentis.gateway.ws.RejectKind;
-import io.serpentis.gateway.ws.WsMetricsRecorder.Initiator;
+import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
 import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
 import java.nio.file.Files;
 import java.util.Arrays;
