@@ -87,13 +87,14 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     /** Whether any viewer is connected; changes are tracked only then. */
     private volatile boolean watched;
     private final AtomicBoolean passQueued = new AtomicBoolean();
+    /** Set by {@link #close()} on any thread: ticks and passes that start afterwards do nothing. */
+    private volatile boolean closed;
 
     // Feed thread only.
     private long seq;
     private final ArrayDeque<Delta> history = new ArrayDeque<>();
     private long historyBytes;
     private @Nullable String lastRedisStatus;
-    private volatile boolean closed;
 
     /**
      * A feed with its own thread; call {@link #start()} to begin ticking.
@@ -106,7 +107,8 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
     }
 
-    private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+    /** A feed whose thread is {@code executor}'s (tests); call {@link #start()} to begin ticking. */
+    DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
             FeedMetricsRecorder metrics, ByteBufAllocator alloc, ScheduledExecutorService executor) {
         this(registry, redisStatus, config, metrics, alloc, executor, executor);
     }
@@ -403,20 +405,32 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         return historyBytes;
     }
 
-    /** Stops ticking and releases the history. Viewers are closed by the server with their channels. */
+    /**
+     * Stops ticking and releases the history on the feed thread, behind a tick or pass in progress (the history is
+     * that thread's alone); a {@link #manual} feed releases it on the caller, its feed thread. Waits up to 2 s for
+     * the feed thread to finish; one busy for longer releases the history when it gets to it. Viewers are closed by
+     * the server with their channels. Idempotent; any thread.
+     */
     @Override
     public void close() {
-        if (ownExecutor != null) {
-            ownExecutor.shutdownNow();
-            try {
-                ownExecutor.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            // The feed thread has stopped (or is stuck past the wait): release on a task if it can still run.
+        closed = true; // ticks and passes that start from now on do nothing
+        if (ownExecutor == null) {
+            clearHistory();
+            return;
         }
-        closed = true;
-        clearHistory();
+        try {
+            ownExecutor.execute(this::clearHistory);
+        } catch (RejectedExecutionException e) {
+            return; // closed before
+        }
+        ownExecutor.shutdown(); // the periodic tick is cancelled; queued tasks, the release among them, still run
+        try {
+            if (!ownExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.warn("dashboard feed thread still busy after 2 s; it releases its history when done");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** What one event loop must write to its viewers after one tick or pass. */

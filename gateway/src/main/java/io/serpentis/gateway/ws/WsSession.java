@@ -320,14 +320,23 @@ public final class WsSession implements WsConnection, ClientConnection {
         }
     }
 
+    /**
+     * Called by the registry under the record's lock: sets the flag and queues the close on this connection's
+     * event loop. {@code execute} always queues, even when the caller is that very loop (two connections of one
+     * client often share it), so no frame is written while the lock is held.
+     */
     @Override
     public void superseded() {
         superseded = true;
         metrics.takeover();
-        execute(() -> {
-            ConnectionLog.debug(log, channel, clientId, "taken over by a newer connection");
-            handshake.sendClose(WsCloseCodes.SUPERSEDED);
-        });
+        try {
+            channel.eventLoop().execute(() -> {
+                ConnectionLog.debug(log, channel, clientId, "taken over by a newer connection");
+                handshake.sendClose(WsCloseCodes.SUPERSEDED);
+            });
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down and closes the channel with it.
+        }
     }
 
     @Override

@@ -3,7 +3,10 @@ package io.serpentis.gateway.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -25,6 +28,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -444,5 +451,63 @@ class DashboardFeedTest {
             out.add(i);
         }
         return out;
+    }
+
+    @Test
+    void closingReleasesTheHistoryOnTheFeedThread() throws Exception {
+        ScheduledExecutorService feedThread =
+                Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-feed"));
+        FreeingThreads alloc = new FreeingThreads();
+        feed = new DashboardFeed(registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(), alloc, feedThread);
+        registry.addListener(feed);
+        EmbeddedChannel v = new EmbeddedChannel();
+        v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+        v.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
+        feedThread.submit(() -> {}).get(); // behind the viewer's first pass
+        v.runPendingTasks();
+        assertThat(only(messages(v)).path("type").asString()).isEqualTo("snapshot");
+        update("kept", "k", "v");
+        feedThread.submit(feed::tick).get();
+        v.runPendingTasks();
+        assertThat(only(messages(v)).path("type").asString()).isEqualTo("delta");
+        assertThat(feedThread.submit(feed::historyBytes).get()).isPositive();
+        alloc.freedOn.clear(); // the viewer freed the snapshot; only the feed holds the delta now
+
+        feed.close();
+
+        assertThat(feedThread.isTerminated()).isTrue();
+        assertThat(alloc.freedOn).containsExactly("test-feed");
+        v.finishAndReleaseAll();
+    }
+
+    /** Heap buffers that note which thread frees them. */
+    private static final class FreeingThreads extends AbstractByteBufAllocator {
+        final Set<String> freedOn = ConcurrentHashMap.newKeySet();
+
+        FreeingThreads() {
+            super(false);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity) {
+                @Override
+                protected void deallocate() {
+                    freedOn.add(Thread.currentThread().getName());
+                    super.deallocate();
+                }
+            };
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return newHeapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
     }
 }
