@@ -43,8 +43,9 @@ import tools.jackson.databind.json.JsonMapper;
  * most recent deltas (bounded by {@link FeedConfig#historyBytes()} and {@value #MAX_HISTORY_DELTAS} entries), so a
  * viewer that drains catches up from them at the next tick; one that fell further behind gets a fresh snapshot.
  * A viewer that stays unwritable for {@link FeedConfig#slowViewerTimeout()} is closed with 4003 (see
- * {@link DashboardViewer}). So a viewer costs at most the write-buffer watermark plus one tick's (or one
- * snapshot's) bytes, whatever the update rate.
+ * {@link DashboardViewer}). No snapshot is encoded for a viewer while one for it still waits in its event loop's
+ * queue, so a stalled loop holds one, not one per tick. So a viewer costs at most the write-buffer watermark plus
+ * one tick's (or one snapshot's) bytes, whatever the update rate.
  *
  * <p>Threading: the listener methods run on any thread and only touch a concurrent set. Draining, encoding, the
  * history and snapshots belong to the feed thread. Per-viewer state belongs to the viewer's event loop; the feed
@@ -309,8 +310,9 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     }
 
     /**
-     * Hands what each viewer needs to its event loop: the deltas it has not seen yet (from the history) and, if any
-     * writable viewer needs one, a snapshot encoded once for all of them. Feed thread only.
+     * Hands what each viewer needs to its event loop: the deltas it has not seen yet (from the history) and, to the
+     * loops of writable viewers that need one and have none queued yet, a snapshot encoded once for all of them.
+     * Feed thread only.
      */
     private void publish() {
         if (viewers.isEmpty()) {
@@ -318,18 +320,21 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         }
         // A viewer at seq s can catch up from the history when it holds every delta after s.
         long oldestUsable = history.isEmpty() ? seq : history.peekFirst().seq() - 1;
-        boolean snapshotNeeded = false;
         Map<EventLoop, List<DashboardViewer>> byLoop = new HashMap<>();
+        Map<EventLoop, List<DashboardViewer>> snapshotFor = new HashMap<>();
         for (DashboardViewer v : viewers) {
             byLoop.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
-            if (v.isWritable() && (v.wantsSnapshot() || v.deliveredSeq() < oldestUsable)) {
-                snapshotNeeded = true;
+            if (v.needsSnapshot(oldestUsable)) {
+                snapshotFor.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
             }
         }
-        Snapshot snapshot = snapshotNeeded ? snapshot() : null;
+        Snapshot snapshot = snapshotFor.isEmpty() ? null : snapshot();
         try {
             for (Map.Entry<EventLoop, List<DashboardViewer>> e : byLoop.entrySet()) {
                 List<DashboardViewer> group = e.getValue();
+                // Only a loop with a viewer that needs it carries the snapshot: a stalled loop, whose viewers have
+                // one queued already, is not handed another with every tick.
+                List<DashboardViewer> takers = snapshotFor.getOrDefault(e.getKey(), List.of());
                 // Deltas after the oldest position a viewer of this loop can catch up from; a viewer that
                 // waits for a snapshot takes the snapshot instead.
                 long from = Long.MAX_VALUE;
@@ -346,10 +351,12 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                         window.add(d);
                     }
                 }
-                if (window.isEmpty() && snapshot == null) {
+                if (window.isEmpty() && takers.isEmpty()) {
                     continue;
                 }
-                Delivery delivery = new Delivery(group, window, snapshot == null ? null : snapshot.retain(), seq);
+                takers.forEach(DashboardViewer::snapshotQueued);
+                Snapshot carried = snapshot == null || takers.isEmpty() ? null : snapshot.retain();
+                Delivery delivery = new Delivery(group, window, carried, takers, seq);
                 try {
                     e.getKey().execute(delivery);
                 } catch (RejectedExecutionException rejected) {
@@ -438,12 +445,16 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         private final List<DashboardViewer> viewers;
         private final List<Delta> window;
         private final @Nullable Snapshot snapshot;
+        /** The viewers the snapshot was encoded for, marked as having it queued until this delivery is done. */
+        private final List<DashboardViewer> snapshotFor;
         private final long seq;
 
-        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot, long seq) {
+        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot,
+                List<DashboardViewer> snapshotFor, long seq) {
             this.viewers = viewers;
             this.window = window;
             this.snapshot = snapshot;
+            this.snapshotFor = snapshotFor;
             this.seq = seq;
         }
 
@@ -468,6 +479,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             if (snapshot != null) {
                 snapshot.release();
             }
+            snapshotFor.forEach(DashboardViewer::snapshotDequeued);
         }
     }
 }

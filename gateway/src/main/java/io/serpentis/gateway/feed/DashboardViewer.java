@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.logging.ConnectionLog;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * completes; closes through its {@link WsCloseHandshake}, as every WebSocket connection does.
  *
  * <p>Threading: confined to the channel's event loop, except {@link #deliveredSeq()}, {@link #wantsSnapshot()} and
- * {@link #isWritable()}, which the feed thread reads (volatile) to decide what to send, and {@link #shutdown()}.
+ * {@link #isWritable()}, which the feed thread reads (volatile) to decide what to send, the snapshot-queued mark,
+ * which the feed thread sets and the delivery that carries the snapshot clears, and {@link #shutdown()}.
  */
 public final class DashboardViewer implements WsConnection {
     /** The viewer of a dashboard channel, once upgraded. */
@@ -45,11 +47,16 @@ public final class DashboardViewer implements WsConnection {
 
     private volatile long deliveredSeq = -1;
     private volatile boolean wantsSnapshot = true;
+    /**
+     * A delivery carrying a snapshot for this viewer waits in its event loop's queue: no other snapshot is encoded
+     * for it until that one ran, so a viewer whose loop stalls holds at most one snapshot, not one per tick.
+     */
+    private volatile boolean snapshotQueued;
     private SnapshotReason snapshotReason = SnapshotReason.CONNECT;
     /** Skipped at least once since it was last sent something: the next delivery resyncs it. */
     private boolean behind;
     private boolean written;
-    private int unwritableEpisode;
+    private @Nullable ScheduledFuture<?> slowViewerCheck;
 
     DashboardViewer(ChannelHandlerContext ctx, DashboardFeed feed, WsConfig wsConfig) {
         this.ctx = ctx;
@@ -88,6 +95,24 @@ public final class DashboardViewer implements WsConnection {
     /** Whether the channel accepts writes without going over its high watermark. Any thread. */
     boolean isWritable() {
         return channel.isWritable();
+    }
+
+    /**
+     * Whether the next pass should encode a snapshot for this viewer: it can take one now (writable, none queued
+     * for it already) and wants one or cannot catch up from deltas after {@code oldestUsable}. Feed thread.
+     */
+    boolean needsSnapshot(long oldestUsable) {
+        return !snapshotQueued && channel.isWritable() && (wantsSnapshot || deliveredSeq < oldestUsable);
+    }
+
+    /** A delivery carrying a snapshot for this viewer was queued on its event loop. Feed thread. */
+    void snapshotQueued() {
+        snapshotQueued = true;
+    }
+
+    /** The delivery that carried this viewer's snapshot ran (or was dropped). Its event loop. */
+    void snapshotDequeued() {
+        snapshotQueued = false;
     }
 
     /**
@@ -168,8 +193,10 @@ public final class DashboardViewer implements WsConnection {
             feed.requestPass();
             return;
         }
-        ctx.writeAndFlush(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(),
-                "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
+        if (channel.isWritable()) { // a viewer that does not read its answers is not sent more of them
+            ctx.writeAndFlush(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(),
+                    "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
+        }
     }
 
     /** A binary message: the feed speaks JSON text (1003). */
@@ -178,20 +205,35 @@ public final class DashboardViewer implements WsConnection {
         handshake.sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
     }
 
-    /** Reacts to the channel's writability: a stuck viewer is closed once the slow-viewer timeout passes. */
+    /**
+     * Reacts to the channel's writability: a viewer that stays unwritable for the slow-viewer timeout is closed;
+     * one that drains cancels that check (a viewer flipping often leaves no timers behind) and catches up.
+     */
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (!writable) {
-            int episode = ++unwritableEpisode;
-            ctx.executor().schedule(() -> dropIfStillStuck(episode), config.slowViewerTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
-        } else if (behind || wantsSnapshot) {
+            if (slowViewerCheck == null && channel.isActive()) {
+                slowViewerCheck = ctx.executor().schedule(this::dropIfStillStuck,
+                        config.slowViewerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        cancelSlowViewerCheck();
+        if (behind || wantsSnapshot) {
             feed.requestPass(); // catch up now rather than at the next tick
         }
     }
 
-    private void dropIfStillStuck(int episode) {
-        if (episode == unwritableEpisode && !channel.isWritable() && channel.isActive() && handshake.isOpen()) {
+    private void cancelSlowViewerCheck() {
+        if (slowViewerCheck != null) {
+            slowViewerCheck.cancel(false);
+            slowViewerCheck = null;
+        }
+    }
+
+    private void dropIfStillStuck() {
+        slowViewerCheck = null;
+        if (!channel.isWritable() && channel.isActive() && handshake.isOpen()) {
             ConnectionLog.info(log, channel, null, "dashboard viewer {} did not read for {} ms; closing with {}",
                     channel.remoteAddress(), config.slowViewerTimeout().toMillis(),
                     WsCloseCodes.VIEWER_TOO_SLOW.code());
@@ -223,6 +265,7 @@ public final class DashboardViewer implements WsConnection {
     /** The channel closed: the viewer leaves the feed. */
     @Override
     public void onInactive() {
+        cancelSlowViewerCheck();
         feed.removeViewer(this);
     }
 

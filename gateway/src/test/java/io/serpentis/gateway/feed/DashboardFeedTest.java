@@ -74,12 +74,18 @@ class DashboardFeedTest {
     }
 
     private EmbeddedChannel viewer() {
+        EmbeddedChannel ch = stalledViewer();
+        ch.runPendingTasks();
+        return ch;
+    }
+
+    /** A viewer whose event loop runs nothing until the test says so (a busy or stuck loop). */
+    private EmbeddedChannel stalledViewer() {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
         ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
         ch.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
-        ch.runPendingTasks();
         channels.add(ch);
         return ch;
     }
@@ -431,6 +437,62 @@ class DashboardFeedTest {
 
         assertThat(feed.viewerCount()).isZero();
         assertThat(meters.get("gateway.dashboard.viewers").gauge().value()).isZero();
+    }
+
+    @Test
+    void aViewerWhoseEventLoopStallsHasAtMostOneSnapshotQueued() {
+        feed(c -> c);
+        update("a", "k", "v");
+        EmbeddedChannel v = stalledViewer(); // its first pass queued a snapshot that its loop does not run yet
+
+        for (int i = 0; i < 5; i++) {
+            update("a", "k", "v" + i);
+            feed.tick(); // the viewer still wants a snapshot: it has one queued, so none is encoded for it
+        }
+
+        assertThat(count("gateway.dashboard.snapshots.encoded")).isEqualTo(1);
+        v.runPendingTasks();
+        JsonNode snapshot = only(messages(v));
+        assertThat(snapshot.path("type").asString()).isEqualTo("snapshot");
+        tick(); // then it catches up from the history
+        assertThat(messages(v)).extracting(m -> m.path("seq").asLong())
+                .containsExactlyElementsOf(range(snapshot.path("seq").asLong() + 1, feed.seq()));
+        assertThat(count("gateway.dashboard.snapshots.encoded")).isEqualTo(1);
+    }
+
+    @Test
+    void aViewerThatDoesNotReadIsNotAnsweredSoNothingQueuesForIt() {
+        feed(c -> c);
+        EmbeddedChannel v = viewer();
+        messages(v);
+
+        stopReading(v);
+        for (int i = 0; i < 100; i++) {
+            v.writeInbound(new TextWebSocketFrame("{\"type\": \"subscribe\"}"));
+        }
+        assertThat(v.outboundMessages()).isEmpty();
+
+        startReading(v);
+        v.writeInbound(new TextWebSocketFrame("{\"type\": \"subscribe\"}"));
+        assertThat(only(messages(v)).path("error").asString()).contains("{\"type\": \"snapshot\"}");
+    }
+
+    @Test
+    void aViewerThatDrainsCancelsItsSlowViewerCheck() {
+        feed(c -> c.withSlowViewerTimeout(Duration.ofSeconds(5)));
+        EmbeddedChannel v = viewer();
+        messages(v);
+
+        for (int i = 0; i < 100; i++) {
+            stopReading(v);
+            startReading(v);
+        }
+
+        assertThat(v.runScheduledPendingTasks()).as("nanos to the next scheduled task; -1: none").isEqualTo(-1);
+        stopReading(v);
+        v.advanceTimeBy(5, TimeUnit.SECONDS);
+        v.runScheduledPendingTasks();
+        assertThat(only(messages(v)).path("code").asInt()).isEqualTo(4003); // the check still works
     }
 
     /** Makes the channel unwritable, as a peer that stops reading does once the high watermark is passed. */
