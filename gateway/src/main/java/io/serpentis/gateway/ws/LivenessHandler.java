@@ -11,11 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * First stage of every pipeline: watches inbound traffic (any bytes count, pongs included). Before a WebSocket
- * upgrade it closes HTTP connections idle for the HTTP idle timeout. After {@link #webSocketOpened()} it fires
- * {@link Event#PING_DUE} when the connection has been quiet for the ping interval and {@link Event#TIMED_OUT}
- * once nothing arrived for the liveness timeout (recording how long after the last traffic that was); the WebSocket
- * stage acts on them. Not sharable.
+ * Near the head of every pipeline (behind {@code connectionMetrics} where there is one): watches inbound traffic
+ * (any bytes count, pongs included). Before a WebSocket upgrade it closes HTTP connections idle for the HTTP idle
+ * timeout. After {@link #webSocketOpened()} it fires {@link Event#PING_DUE} when the connection has been quiet for
+ * the ping interval and {@link Event#TIMED_OUT} once nothing arrived for the liveness timeout (recording how long
+ * after the last traffic that was); the WebSocket stage acts on them. Not sharable.
  */
 public final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
