@@ -1,6 +1,5 @@
 package io.serpentis.gateway.feed;
 
-import io.serpentis.gateway.NoopConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,6 +9,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;

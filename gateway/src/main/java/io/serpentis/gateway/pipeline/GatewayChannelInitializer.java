@@ -1,10 +1,10 @@
 package io.serpentis.gateway.pipeline;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -14,10 +14,10 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
 import io.serpentis.gateway.http.HttpRouter;
-import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.http.WsEndpoint;
+import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
+import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
