@@ -119,7 +119,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
-        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics,
+        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics.feed(),
                 ByteBufAllocator.DEFAULT, json); // the channels' allocator: one pool, measured by its metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
@@ -175,8 +175,8 @@ public final class GatewayServer implements AutoCloseable {
                 .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new GatewayChannelInitializer(config, router, connections, registry, store, codec,
-                        metrics, mode, channels, feed));
+                .childHandler(new GatewayChannelInitializer(config, router, connections, registry,
+                        () -> store.status().redisStatus(), codec, metrics, mode, channels, feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
         if (config.metrics().separatePort()) {
             metricsChannel = new ServerBootstrap()

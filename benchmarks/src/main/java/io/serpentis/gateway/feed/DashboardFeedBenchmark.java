@@ -83,13 +83,13 @@ public class DashboardFeedBenchmark {
             records[i] = registry.find(id);
         }
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        feed = DashboardFeed.manual(registry, () -> "embedded", FeedConfig.defaults(), metrics,
+        feed = DashboardFeed.manual(registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(),
                 PooledByteBufAllocator.DEFAULT, JsonMapper.builder().build(), Runnable::run);
         registry.addListener(feed);
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {
             EmbeddedChannel ch = new EmbeddedChannel(new ReleasingHandler(),
-                    new DashboardViewerHandler(feed, WsConfig.defaults(), metrics, "httpRouting"));
+                    new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
             ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                     "/ws/dashboard", new DefaultHttpHeaders(), DashboardViewerHandler.SUBPROTOCOL));
             ch.runPendingTasks(); // the first snapshot

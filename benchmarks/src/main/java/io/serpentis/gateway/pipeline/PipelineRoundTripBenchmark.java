@@ -18,7 +18,6 @@ import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.security.ConnectionLimiter;
-import io.serpentis.gateway.store.EmbeddedStatusStore;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +45,11 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
+        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
                 PooledByteBufAllocator.DEFAULT, json, Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
-                new ConnectionLimiter(config.security().connections()), registry, new EmbeddedStatusStore(),
+                new ConnectionLimiter(config.security().connections()), registry, () -> "embedded",
                 new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
         channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.serpentis.gateway.config.FeedConfig;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.ClientSnapshot;
@@ -44,8 +43,9 @@ import tools.jackson.databind.json.JsonMapper;
  * most recent deltas (bounded by {@link FeedConfig#historyBytes()} and {@value #MAX_HISTORY_DELTAS} entries), so a
  * viewer that drains catches up from them at the next tick; one that fell further behind gets a fresh snapshot.
  * A viewer that stays unwritable for {@link FeedConfig#slowViewerTimeout()} is closed with 4003 (see
- * {@link DashboardViewer}). So a viewer costs at most the write-buffer watermark plus one tick's (or one
- * snapshot's) bytes, whatever the update rate.
+ * {@link DashboardViewer}). No snapshot is encoded for a viewer while one for it still waits in its event loop's
+ * queue, so a stalled loop holds one, not one per tick. So a viewer costs at most the write-buffer watermark plus
+ * one tick's (or one snapshot's) bytes, whatever the update rate.
  *
  * <p>Threading: the listener methods run on any thread and only touch a concurrent set. Draining, encoding, the
  * history and snapshots belong to the feed thread. Per-viewer state belongs to the viewer's event loop; the feed
@@ -77,7 +77,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     private final ClientRegistry registry;
     private final Supplier<String> redisStatus;
     private final FeedConfig config;
-    private final GatewayMetrics metrics;
+    private final FeedMetricsRecorder metrics;
     private final ByteBufAllocator alloc;
     private final FeedEncoder encoder;
     private final @Nullable ScheduledExecutorService ownExecutor;
@@ -88,13 +88,14 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     /** Whether any viewer is connected; changes are tracked only then. */
     private volatile boolean watched;
     private final AtomicBoolean passQueued = new AtomicBoolean();
+    /** Set by {@link #close()} on any thread: ticks and passes that start afterwards do nothing. */
+    private volatile boolean closed;
 
     // Feed thread only.
     private long seq;
     private final ArrayDeque<Delta> history = new ArrayDeque<>();
     private long historyBytes;
     private @Nullable String lastRedisStatus;
-    private volatile boolean closed;
 
     /**
      * A feed with its own thread; call {@link #start()} to begin ticking.
@@ -103,13 +104,14 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * @param json the gateway's JSON mapper, which encodes the messages
      */
     public DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json) {
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json) {
         this(registry, redisStatus, config, metrics, alloc, json,
                 Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
     }
 
-    private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json, ScheduledExecutorService executor) {
+    /** A feed whose thread is {@code executor}'s (tests); call {@link #start()} to begin ticking. */
+    DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json, ScheduledExecutorService executor) {
         this(registry, redisStatus, config, metrics, alloc, json, executor, executor);
     }
 
@@ -118,12 +120,12 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
      */
     public static DashboardFeed manual(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json, Executor passExecutor) {
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json, Executor passExecutor) {
         return new DashboardFeed(registry, redisStatus, config, metrics, alloc, json, null, passExecutor);
     }
 
     private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            GatewayMetrics metrics, ByteBufAllocator alloc, JsonMapper json,
+            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json,
             @Nullable ScheduledExecutorService ownExecutor, Executor passExecutor) {
         this.registry = registry;
         this.redisStatus = redisStatus;
@@ -149,6 +151,11 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     /** The configuration. */
     public FeedConfig config() {
         return config;
+    }
+
+    /** Where the feed and its viewers report what they do. */
+    FeedMetricsRecorder metrics() {
+        return metrics;
     }
 
     /** The number of connected viewers. */
@@ -185,7 +192,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             viewers.add(viewer);
             watched = true;
         }
-        metrics.dashboardViewerAdded();
+        metrics.viewerAdded();
         requestPass();
         return true;
     }
@@ -197,7 +204,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             }
             watched = !viewers.isEmpty();
         }
-        metrics.dashboardViewerRemoved();
+        metrics.viewerRemoved();
     }
 
     /**
@@ -251,13 +258,13 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 ByteBuf delta = encoder.delta(alloc, seq, redis, counts(), changed, removed);
                 delta.touch("dashboard delta");
                 remember(new Delta(seq, delta));
-                metrics.dashboardDeltaEncoded(changed.size() + removed.size());
+                metrics.deltaEncoded(changed.size() + removed.size());
             }
             publish();
         } catch (RuntimeException e) {
             log.warn("dashboard feed tick failed", e); // the next tick tries again; the schedule must survive
         } finally {
-            metrics.dashboardTick(System.nanoTime() - start);
+            metrics.tick(System.nanoTime() - start);
         }
     }
 
@@ -304,8 +311,9 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     }
 
     /**
-     * Hands what each viewer needs to its event loop: the deltas it has not seen yet (from the history) and, if any
-     * writable viewer needs one, a snapshot encoded once for all of them. Feed thread only.
+     * Hands what each viewer needs to its event loop: the deltas it has not seen yet (from the history) and, to the
+     * loops of writable viewers that need one and have none queued yet, a snapshot encoded once for all of them.
+     * Feed thread only.
      */
     private void publish() {
         if (viewers.isEmpty()) {
@@ -313,18 +321,21 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         }
         // A viewer at seq s can catch up from the history when it holds every delta after s.
         long oldestUsable = history.isEmpty() ? seq : history.peekFirst().seq() - 1;
-        boolean snapshotNeeded = false;
         Map<EventLoop, List<DashboardViewer>> byLoop = new HashMap<>();
+        Map<EventLoop, List<DashboardViewer>> snapshotFor = new HashMap<>();
         for (DashboardViewer v : viewers) {
             byLoop.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
-            if (v.isWritable() && (v.wantsSnapshot() || v.deliveredSeq() < oldestUsable)) {
-                snapshotNeeded = true;
+            if (v.needsSnapshot(oldestUsable)) {
+                snapshotFor.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
             }
         }
-        Snapshot snapshot = snapshotNeeded ? snapshot() : null;
+        Snapshot snapshot = snapshotFor.isEmpty() ? null : snapshot();
         try {
             for (Map.Entry<EventLoop, List<DashboardViewer>> e : byLoop.entrySet()) {
                 List<DashboardViewer> group = e.getValue();
+                // Only a loop with a viewer that needs it carries the snapshot: a stalled loop, whose viewers have
+                // one queued already, is not handed another with every tick.
+                List<DashboardViewer> takers = snapshotFor.getOrDefault(e.getKey(), List.of());
                 // Deltas after the oldest position a viewer of this loop can catch up from; a viewer that
                 // waits for a snapshot takes the snapshot instead.
                 long from = Long.MAX_VALUE;
@@ -341,10 +352,12 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                         window.add(d);
                     }
                 }
-                if (window.isEmpty() && snapshot == null) {
+                if (window.isEmpty() && takers.isEmpty()) {
                     continue;
                 }
-                Delivery delivery = new Delivery(group, window, snapshot == null ? null : snapshot.retain(), seq);
+                takers.forEach(DashboardViewer::snapshotQueued);
+                Snapshot carried = snapshot == null || takers.isEmpty() ? null : snapshot.retain();
+                Delivery delivery = new Delivery(group, window, carried, takers, seq);
                 try {
                     e.getKey().execute(delivery);
                 } catch (RejectedExecutionException rejected) {
@@ -386,7 +399,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 out.forEach(ByteBuf::release);
             }
         }
-        metrics.dashboardSnapshotEncoded();
+        metrics.snapshotEncoded();
         return new Snapshot(seq, out);
     }
 
@@ -400,20 +413,32 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         return historyBytes;
     }
 
-    /** Stops ticking and releases the history. Viewers are closed by the server with their channels. */
+    /**
+     * Stops ticking and releases the history on the feed thread, behind a tick or pass in progress (the history is
+     * that thread's alone); a {@link #manual} feed releases it on the caller, its feed thread. Waits up to 2 s for
+     * the feed thread to finish; one busy for longer releases the history when it gets to it. Viewers are closed by
+     * the server with their channels. Idempotent; any thread.
+     */
     @Override
     public void close() {
-        if (ownExecutor != null) {
-            ownExecutor.shutdownNow();
-            try {
-                ownExecutor.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            // The feed thread has stopped (or is stuck past the wait): release on a task if it can still run.
+        closed = true; // ticks and passes that start from now on do nothing
+        if (ownExecutor == null) {
+            clearHistory();
+            return;
         }
-        closed = true;
-        clearHistory();
+        try {
+            ownExecutor.execute(this::clearHistory);
+        } catch (RejectedExecutionException e) {
+            return; // closed before
+        }
+        ownExecutor.shutdown(); // the periodic tick is cancelled; queued tasks, the release among them, still run
+        try {
+            if (!ownExecutor.awaitTermination(2, TimeUnit.SECONDS)) {
+                log.warn("dashboard feed thread still busy after 2 s; it releases its history when done");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** What one event loop must write to its viewers after one tick or pass. */
@@ -421,12 +446,16 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         private final List<DashboardViewer> viewers;
         private final List<Delta> window;
         private final @Nullable Snapshot snapshot;
+        /** The viewers the snapshot was encoded for, marked as having it queued until this delivery is done. */
+        private final List<DashboardViewer> snapshotFor;
         private final long seq;
 
-        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot, long seq) {
+        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot,
+                List<DashboardViewer> snapshotFor, long seq) {
             this.viewers = viewers;
             this.window = window;
             this.snapshot = snapshot;
+            this.snapshotFor = snapshotFor;
             this.seq = seq;
         }
 
@@ -451,6 +480,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             if (snapshot != null) {
                 snapshot.release();
             }
+            snapshotFor.forEach(DashboardViewer::snapshotDequeued);
         }
     }
 }

@@ -10,15 +10,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.NetUtil;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
 import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.ClientAuthenticator;
 import io.serpentis.gateway.security.ConnectionLimiter;
+import io.serpentis.gateway.security.RefusalReason;
 import io.serpentis.gateway.security.Tokens;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.MessageDigest;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -141,7 +140,7 @@ public final class AccessPolicy {
         if (name != null && isServedName(name)) {
             return null;
         }
-        count(Refusal.HOST);
+        count(RefusalReason.HOST);
         return new Denial(HttpResponseStatus.MISDIRECTED_REQUEST, "Host '" + printable(name != null ? name : host)
                 + "' is not served by this gateway; add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)");
     }
@@ -166,13 +165,13 @@ public final class AccessPolicy {
             return new ClientUpgrade(null, origin);
         }
         if (!connections.acquireWebSocket(channel)) {
-            count(Refusal.CAPACITY);
+            count(RefusalReason.CAPACITY);
             ConnectionLimiter.Refusal full = ConnectionLimiter.Refusal.CAPACITY;
             return new ClientUpgrade(null, new Denial(full.status(), full.detail(), null, 5));
         }
         ClientAuthenticator.Result auth = clients.authenticate(request);
         if (auth.principal() == null) {
-            count(Refusal.CLIENT_AUTH);
+            count(RefusalReason.CLIENT_AUTH);
             return new ClientUpgrade(null, new Denial(HttpResponseStatus.UNAUTHORIZED, String.valueOf(auth.failure()),
                     ClientAuthenticator.challenge(), 0));
         }
@@ -189,7 +188,7 @@ public final class AccessPolicy {
                 || !request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
             return null;
         }
-        count(Refusal.CORS_PREFLIGHT);
+        count(RefusalReason.CORS_PREFLIGHT);
         return new Denial(HttpResponseStatus.FORBIDDEN, "Cross-origin requests are not allowed: this gateway grants "
                 + "no CORS access; serve pages that use it from the gateway itself");
     }
@@ -240,20 +239,20 @@ public final class AccessPolicy {
     private @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote, @Nullable String token) {
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !anyOrigin && !isOwnOrigin(origin, request) && !allowedOrigins.contains(norm(origin))) {
-            count(Refusal.ORIGIN);
+            count(RefusalReason.ORIGIN);
             return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
                     + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
         }
         if (tokenDigest != null) {
             if (token == null || !MessageDigest.isEqual(tokenDigest, Tokens.sha256(token))) {
-                count(Refusal.ADMIN_AUTH);
+                count(RefusalReason.ADMIN_AUTH);
                 return new Denial(HttpResponseStatus.UNAUTHORIZED,
                         "Missing or invalid admin token: send Authorization: Bearer <token>");
             }
             return null;
         }
         if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null || !a.getAddress().isLoopbackAddress()) {
-            count(Refusal.ADMIN_AUTH);
+            count(RefusalReason.ADMIN_AUTH);
             return new Denial(HttpResponseStatus.FORBIDDEN, "Admin access is limited to loopback peers while no "
                     + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
         }
@@ -267,14 +266,14 @@ public final class AccessPolicy {
                 || allowedOrigins.contains(norm(origin))) {
             return null;
         }
-        count(Refusal.ORIGIN);
+        count(RefusalReason.ORIGIN);
         return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
                 + " may not open WebSocket connections; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
     }
 
-    private void count(Refusal reason) {
+    private void count(RefusalReason reason) {
         if (metrics != null) {
-            metrics.refused(reason);
+            metrics.security().refused(reason);
         }
     }
 

@@ -8,7 +8,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
+import io.serpentis.gateway.security.RefusalReason;
 import java.util.List;
 
 /**
@@ -42,7 +42,7 @@ public final class BoundedHttpObjectAggregator extends HttpObjectAggregator {
             return;
         }
         closing = true;
-        metrics.refused(Refusal.HTTP_BODY_TOO_LARGE);
+        metrics.security().refused(RefusalReason.HTTP_BODY_TOO_LARGE);
         String detail = "Request body larger than " + maxContentLength() + " bytes (--http-max-content-bytes)";
         ctx.writeAndFlush(HttpResponses.closing(
                         responses.detail(ctx.alloc(), HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, detail)))

@@ -19,7 +19,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.Refusal;
+import io.serpentis.gateway.security.RefusalReason;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -192,9 +192,9 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         }
         rejected = true;
         cancelDeadline();
-        metrics.refused(cause instanceof TooLongHttpLineException ? Refusal.HTTP_URI_TOO_LONG
-                : cause instanceof TooLongHttpHeaderException ? Refusal.HTTP_HEADERS_TOO_LARGE
-                : Refusal.HTTP_MALFORMED);
+        metrics.security().refused(cause instanceof TooLongHttpLineException ? RefusalReason.HTTP_URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException ? RefusalReason.HTTP_HEADERS_TOO_LARGE
+                : RefusalReason.HTTP_MALFORMED);
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
@@ -203,7 +203,7 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
             return;
         }
         rejected = true;
-        metrics.refused(Refusal.HTTP_TIMEOUT);
+        metrics.security().refused(RefusalReason.HTTP_TIMEOUT);
         // A slow or stalled peer is expected behaviour (and may be many): DEBUG, counted as http_timeout.
         ConnectionLog.debug(log, ctx.channel(), null, "request not complete within {}: 408",
                 DurationConverter.format(timeout));

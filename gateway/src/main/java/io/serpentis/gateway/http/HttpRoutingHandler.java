@@ -20,8 +20,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.metrics.ConnectionMetrics.HttpConnectionError;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.HttpConnectionError;
 import io.serpentis.gateway.security.Admission;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -354,7 +354,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
 
     private void count(HttpConnectionError reason) {
         if (metrics != null) {
-            metrics.httpConnectionError(reason);
+            metrics.connections().httpConnectionError(reason);
         }
     }
 

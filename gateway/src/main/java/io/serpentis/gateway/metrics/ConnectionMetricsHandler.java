@@ -8,14 +8,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
- * First stage of every pipeline: counts the bytes read from and written to the socket (HTTP and WebSocket alike,
- * as on the wire). Sharable: it holds only the meters.
+ * First stage of the main port's pipeline: counts the bytes read from and written to the socket (HTTP and WebSocket
+ * alike, as on the wire). Sharable: it holds only the meters.
  */
 @ChannelHandler.Sharable
 public final class ConnectionMetricsHandler extends ChannelDuplexHandler {
-    private final GatewayMetrics metrics;
+    private final ConnectionMetrics metrics;
 
-    public ConnectionMetricsHandler(GatewayMetrics metrics) {
+    public ConnectionMetricsHandler(ConnectionMetrics metrics) {
         this.metrics = metrics;
     }
 

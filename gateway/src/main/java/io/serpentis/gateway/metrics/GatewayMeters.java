@@ -15,7 +15,9 @@ public enum GatewayMeters {
     /** WebSocket connections whose handshake completed. */
     WS_CONNECTIONS_OPENED("gateway.ws.connections.opened", null,
             "WebSocket connections opened (handshake completed)"),
-    /** WebSocket connections that ended, tagged {@code reason} (see {@code GatewayMetrics.CloseReason}). */
+    /**
+     * WebSocket connections that ended, tagged {@code reason} (the disconnect reason's kind, or {@code superseded}).
+     */
     WS_CONNECTIONS_CLOSED("gateway.ws.connections.closed", null,
             "WebSocket connections closed, by why they ended"),
     /**
@@ -41,7 +43,7 @@ public enum GatewayMeters {
      */
     WS_MESSAGES_RECEIVED("gateway.ws.messages.received", null,
             "WebSocket messages received, by kind and result"),
-    /** Messages refused on {@code /ws}, tagged {@code kind} (a closed set: see {@code RejectKind}). */
+    /** Messages refused on {@code /ws}, tagged {@code kind} (a closed set: see {@code ws.RejectKind}). */
     WS_MESSAGES_REJECTED("gateway.ws.messages.rejected", null, "WebSocket messages refused with an error frame"),
     /** Time to process one WebSocket message: parse, merge into the registry, encode the reply. */
     WS_MESSAGE_DURATION("gateway.ws.message.duration", null,
@@ -106,13 +108,13 @@ public enum GatewayMeters {
     // ---- security
     /**
      * Requests, upgrades and sockets refused by the access and abuse defences, tagged {@code reason} (a closed set:
-     * see {@code GatewayMetrics.Refusal}).
+     * see {@code security.RefusalReason}).
      */
     SECURITY_REFUSALS("gateway.security.refusals", null,
             "Requests, upgrades and sockets refused by the access and abuse defences, by reason"),
     /**
      * WebSocket connections the gateway closed for breaking a policy (close 1008), tagged {@code reason} (see
-     * {@code GatewayMetrics.PolicyClose}).
+     * {@code ws.PolicyClose}).
      */
     WS_POLICY_CLOSES("gateway.ws.policy.closes", null,
             "WebSocket connections closed for breaking a policy (rate limit, slow consumer, token), by reason"),
@@ -120,14 +122,14 @@ public enum GatewayMeters {
     // ---- errors
     /**
      * Errors on HTTP connections (before any upgrade), tagged {@code reason} (see
-     * {@code GatewayMetrics.HttpConnectionError}): expected peer behaviour, logged at DEBUG, and the unexpected
+     * {@link ConnectionMetrics.HttpConnectionError}): expected peer behaviour, logged at DEBUG, and the unexpected
      * rest, logged at WARN.
      */
     HTTP_CONNECTION_ERRORS("gateway.http.connection.errors", null,
             "Errors on HTTP connections: requests cut short, resets, and unexpected failures, by reason"),
     /**
      * Failed attempts to accept a socket on a listening port, tagged {@code reason} (see
-     * {@code GatewayMetrics.AcceptError}); accepting pauses for a second after each.
+     * {@link ConnectionMetrics.AcceptError}); accepting pauses for a second after each.
      */
     ACCEPT_ERRORS("gateway.accept.errors", null,
             "Failed attempts to accept a connection (file descriptor limit, kernel memory), by reason");

@@ -59,22 +59,22 @@ public final class RedisMetrics {
                 .register(registry);
         flushDuration = Timer.builder(GatewayMeters.REDIS_FLUSH_DURATION.meterName())
                 .description(GatewayMeters.REDIS_FLUSH_DURATION.description())
-                .serviceLevelObjectives(GatewayMetrics.micros(250), GatewayMetrics.micros(500),
-                        GatewayMetrics.millis(1), GatewayMetrics.millis(2.5), GatewayMetrics.millis(5),
-                        GatewayMetrics.millis(10), GatewayMetrics.millis(25), GatewayMetrics.millis(50),
-                        GatewayMetrics.millis(100), GatewayMetrics.millis(250), GatewayMetrics.millis(500),
+                .serviceLevelObjectives(Meters.micros(250), Meters.micros(500),
+                        Meters.millis(1), Meters.millis(2.5), Meters.millis(5),
+                        Meters.millis(10), Meters.millis(25), Meters.millis(50),
+                        Meters.millis(100), Meters.millis(250), Meters.millis(500),
                         Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))
                 .register(registry);
         writeLag = Timer.builder(GatewayMeters.REDIS_WRITE_LAG.meterName())
                 .description(GatewayMeters.REDIS_WRITE_LAG.description())
-                .serviceLevelObjectives(GatewayMetrics.millis(1), GatewayMetrics.millis(2.5), GatewayMetrics.millis(5),
-                        GatewayMetrics.millis(10), GatewayMetrics.millis(25), GatewayMetrics.millis(50),
-                        GatewayMetrics.millis(100), GatewayMetrics.millis(250), GatewayMetrics.millis(500),
+                .serviceLevelObjectives(Meters.millis(1), Meters.millis(2.5), Meters.millis(5),
+                        Meters.millis(10), Meters.millis(25), Meters.millis(50),
+                        Meters.millis(100), Meters.millis(250), Meters.millis(500),
                         Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
                         Duration.ofMinutes(1), Duration.ofMinutes(5))
                 .register(registry);
-        failedBursts = GatewayMetrics.counter(GatewayMeters.REDIS_BURSTS_FAILED).register(registry);
-        resyncs = GatewayMetrics.counter(GatewayMeters.REDIS_RESYNCS).register(registry);
+        failedBursts = Meters.counter(GatewayMeters.REDIS_BURSTS_FAILED).register(registry);
+        resyncs = Meters.counter(GatewayMeters.REDIS_RESYNCS).register(registry);
     }
 
     /**

@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.metrics.ConnectionMetrics.AcceptError;
 import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.AcceptError;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -53,7 +53,7 @@ public final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         AcceptError reason = classify(cause);
-        metrics.acceptError(reason);
+        metrics.connections().acceptError(reason);
         switch (reason) {
             case FILE_LIMIT -> warnings.warn("Cannot accept connections on {}: {} ({} sockets open); accepting "
                     + "pauses {} s at a time while it lasts. Raise the file limit (ulimit -n, systemd LimitNOFILE) or "

@@ -6,6 +6,7 @@ import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.logging.ConnectionLog;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.security.ConnectionLimiter;
+import io.serpentis.gateway.security.RefusalReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,15 +51,15 @@ final class AcceptGate {
         switch (refusal) {
             case SOCKET_CAPACITY -> {
                 // Far over the connection cap: not worth a single read.
-                metrics.refused(GatewayMetrics.Refusal.SOCKET_CAPACITY);
+                metrics.security().refused(RefusalReason.SOCKET_CAPACITY);
                 ch.close();
             }
             case ADDRESS_CONNECTIONS -> {
-                metrics.refused(GatewayMetrics.Refusal.ADDRESS_CONNECTIONS);
+                metrics.security().refused(RefusalReason.ADDRESS_CONNECTIONS);
                 ch.pipeline().addLast(PipelineNames.ACCEPT_REFUSAL, new AcceptRefusalHandler(tooManyConnections));
             }
             case ADDRESS_RATE -> {
-                metrics.refused(GatewayMetrics.Refusal.ADDRESS_RATE);
+                metrics.security().refused(RefusalReason.ADDRESS_RATE);
                 ch.pipeline().addLast(PipelineNames.ACCEPT_REFUSAL, new AcceptRefusalHandler(tooManyNewConnections));
             }
             case CAPACITY -> throw new AssertionError("the WebSocket cap is applied at the upgrade, not at accept");

@@ -20,11 +20,11 @@ import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.security.ConnectionLimiter;
-import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Builds every connection's pipeline; the stage order is documented in {@link PipelineNames}. Shared objects and
@@ -34,7 +34,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
     private final GatewayConfig config;
     private final HttpRouter router;
     private final ClientRegistry registry;
-    private final StatusStore store;
+    private final Supplier<String> redisStatus;
     private final WsMessageCodec codec;
     private final WsFrameHandler.Mode mode;
     private final ChannelGroup channels;
@@ -49,16 +49,17 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
     /**
      * @param connections the accept-time socket limits, shared with every other listener
+     * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
      */
     public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
-            ClientRegistry registry, StatusStore store, WsMessageCodec codec, GatewayMetrics metrics,
+            ClientRegistry registry, Supplier<String> redisStatus, WsMessageCodec codec, GatewayMetrics metrics,
             WsFrameHandler.Mode mode, ChannelGroup channels, DashboardFeed feed) {
         this.metrics = metrics;
-        this.connectionMetrics = new ConnectionMetricsHandler(metrics);
+        this.connectionMetrics = new ConnectionMetricsHandler(metrics.connections());
         this.config = config;
         this.router = router;
         this.registry = registry;
-        this.store = store;
+        this.redisStatus = redisStatus;
         this.codec = codec;
         this.mode = mode;
         this.channels = channels;
@@ -102,21 +103,21 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
     }
 
     /** The status protocol's WebSocket stages, added behind the routing stage once a {@code /ws} upgrade passed. */
     private void statusProtocol(ChannelPipeline p) {
-        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES,
-                new WsFrameHandler(registry, codec, store, config.ws(), metrics, mode));
+        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec,
+                redisStatus, config.ws(), metrics.ws(), mode, PipelineNames.HTTP_ROUTING));
     }
 
     /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */
     private void dashboardViewer(ChannelPipeline p) {
         addWebSocketStages(p, feedProtocolConfig, PipelineNames.DASHBOARD_VIEWER,
-                new DashboardViewerHandler(feed, config.ws(), metrics, PipelineNames.HTTP_ROUTING));
+                new DashboardViewerHandler(feed, config.ws(), PipelineNames.HTTP_ROUTING));
     }
 
     /**

@@ -49,7 +49,7 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics));
+                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket
     }

@@ -6,17 +6,16 @@ import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
-import io.serpentis.gateway.metrics.GatewayMetrics;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * First stage of every pipeline: watches inbound traffic (any bytes count, pongs included). Before a WebSocket
- * upgrade it closes HTTP connections idle for the HTTP idle timeout. After {@link #webSocketOpened()} it fires
- * {@link Event#PING_DUE} when the connection has been quiet for the ping interval and {@link Event#TIMED_OUT}
- * once nothing arrived for the liveness timeout (recording how long after the last traffic that was); the WebSocket
- * stage acts on them. Not sharable.
+ * Near the head of every pipeline (behind {@code connectionMetrics} where there is one): watches inbound traffic
+ * (any bytes count, pongs included). Before a WebSocket upgrade it closes HTTP connections idle for the HTTP idle
+ * timeout. After {@link #webSocketOpened()} it fires {@link Event#PING_DUE} when the connection has been quiet for
+ * the ping interval and {@link Event#TIMED_OUT} once nothing arrived for the liveness timeout (recording how long
+ * after the last traffic that was); the WebSocket stage acts on them. Not sharable.
  */
 public final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
@@ -31,7 +30,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private final long httpIdleNanos;
     private final long pingNanos;
     private final long timeoutNanos;
-    private final GatewayMetrics metrics;
+    private final WsMetricsRecorder metrics;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable ScheduledFuture<?> check;
     private Ticker ticker = Ticker.systemTicker();
@@ -41,7 +40,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private long lastPingNanos;
 
     public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout,
-            GatewayMetrics metrics) {
+            WsMetricsRecorder metrics) {
         this.metrics = metrics;
         this.httpIdleNanos = httpIdle.toNanos();
         this.pingNanos = pingInterval.toNanos();

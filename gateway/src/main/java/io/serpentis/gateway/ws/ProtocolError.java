@@ -1,6 +1,5 @@
 package io.serpentis.gateway.ws;
 
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import org.jspecify.annotations.Nullable;
 
 /**

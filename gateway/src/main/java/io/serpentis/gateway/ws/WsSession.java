@@ -2,11 +2,8 @@ package io.serpentis.gateway.ws;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
@@ -16,11 +13,6 @@ import io.netty.util.concurrent.Ticker;
 import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.logging.ConnectionLog;
-import io.serpentis.gateway.metrics.GatewayMetrics;
-import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
-import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
-import io.serpentis.gateway.metrics.GatewayMetrics.PolicyClose;
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientConnection;
 import io.serpentis.gateway.registry.ClientRegistry;
@@ -29,70 +21,71 @@ import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
 import io.serpentis.gateway.security.Admission;
-import io.serpentis.gateway.security.TokenBucket;
-import io.serpentis.gateway.store.StatusStore;
+import io.serpentis.gateway.security.MessageRatePolicy;
+import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
+import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The status protocol on one WebSocket connection: registration, updates, acks, errors, operator commands and
- * every way the connection ends. Created by {@link WsFrameHandler} when the handshake completes.
+ * every way the connection ends. Created by {@link WsFrameHandler} when the handshake completes. Its lifecycle is
+ * its {@link WsCloseHandshake}'s state; {@code superseded} is kept apart, because the registry sets and reads it
+ * from other threads.
  *
- * <p>Threading: all state is confined to the channel's event loop. The {@link ClientConnection} methods may be
- * called from any thread and hop to the event loop.
+ * <p>Threading: all state is confined to the channel's event loop, except {@code superseded} (volatile). The
+ * {@link ClientConnection} methods may be called from any thread and hop to the event loop.
  */
-public final class WsSession implements ClientConnection {
+public final class WsSession implements WsConnection, ClientConnection {
     /** The session of a WebSocket channel, once upgraded. */
     public static final AttributeKey<WsSession> KEY = AttributeKey.valueOf(WsSession.class, "session");
 
     private static final Logger log = LoggerFactory.getLogger(WsSession.class);
+    private static final String TOO_BIG_DETAIL = "message larger than max-frame-bytes";
 
     private final ChannelHandlerContext ctx;
     private final Channel channel;
     private final ClientRegistry registry;
     private final WsMessageCodec codec;
-    private final StatusStore store;
+    private final Supplier<String> redisStatus;
     private final WsConfig config;
-    private final GatewayMetrics metrics;
-    private @Nullable String clientId;
-    private long lastRejectLogNanos;
-    private int rejectsNotLogged;
-    /** Why the connection is ending; the first cause wins, so each end is recorded once. */
-    private @Nullable DisconnectReason reason;
-    private boolean closeSent;
-    private boolean leaving;
-    private volatile boolean superseded;
+    private final WsMetricsRecorder metrics;
+    private final WsCloseHandshake handshake;
     /** What the upgrade gate granted: the token's subject and expiry, the message rate, the slow-consumer timeout. */
     private final Admission admission;
     private final Ticker ticker;
-    private final @Nullable TokenBucket messageBucket;
-    private boolean refusing;
-    private long refusingSinceNanos;
-    private long lastRefusalNanos;
+    private final @Nullable MessageRatePolicy messageRate;
+    private @Nullable String clientId;
+    /** Why the connection is ending; the first cause wins, so each end is recorded once. */
+    private @Nullable DisconnectReason reason;
+    /** Set by the registry, under the record's lock, when a newer connection registers this client id. */
+    private volatile boolean superseded;
+    private long lastRejectLogNanos;
+    private int rejectsNotLogged;
     private @Nullable ScheduledFuture<?> slowConsumerCheck;
     private @Nullable ScheduledFuture<?> tokenExpiry;
 
-    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, StatusStore store,
-            WsConfig config, GatewayMetrics metrics) {
+    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
+            WsConfig config, WsMetricsRecorder metrics) {
         this.ctx = ctx;
-        this.metrics = metrics;
-        this.lastRejectLogNanos = System.nanoTime() - config.rejectLogInterval().toNanos();
         this.channel = ctx.channel();
         this.registry = registry;
         this.codec = codec;
-        this.store = store;
+        this.redisStatus = redisStatus;
         this.config = config;
+        this.metrics = metrics;
+        this.handshake = new WsCloseHandshake(ctx, config.closeTimeout(), this::closeStarted);
         Admission granted = channel.attr(Admission.KEY).get();
         this.admission = granted != null ? granted : Admission.DEFAULT;
         this.ticker = ctx.executor() instanceof AbstractScheduledEventExecutor e ? e.ticker() : Ticker.systemTicker();
-        ConnectionLimitsConfig limits = admission.limits();
-        this.messageBucket = limits.messageRate() > 0 ? new TokenBucket(limits.messageRate(), limits.messageBurst())
-                : null;
+        this.lastRejectLogNanos = ticker.nanoTime() - config.rejectLogInterval().toNanos();
+        this.messageRate = MessageRatePolicy.of(admission.limits());
         long expiresAt = admission.principal().expiresAtMillis();
         if (expiresAt > 0) {
             tokenExpiry = ctx.executor().schedule(this::onTokenExpired,
@@ -100,7 +93,13 @@ public final class WsSession implements ClientConnection {
         }
     }
 
+    @Override
+    public WsCloseHandshake handshake() {
+        return handshake;
+    }
+
     /** The registered client id, or {@code null} before the first valid message. Event loop only. */
+    @Override
     public @Nullable String clientId() {
         return clientId;
     }
@@ -110,14 +109,24 @@ public final class WsSession implements ClientConnection {
         return channel.id().asShortText();
     }
 
-    /** Handles one complete text message. The caller releases {@code content}. */
-    void onText(ByteBuf content) {
-        if (closeSent || superseded) {
+    /** Handles one complete text message and records how long that took. The caller releases {@code content}. */
+    @Override
+    public void onText(ByteBuf content) {
+        long started = System.nanoTime();
+        handleText(content);
+        metrics.messageProcessed(System.nanoTime() - started);
+    }
+
+    private void handleText(ByteBuf content) {
+        if (!handshake.isOpen() || superseded) {
             return; // RFC 6455 section 5.5.1: after a close frame, data is no longer processed
         }
-        if (messageBucket != null && !messageBucket.tryAcquire(ticker.nanoTime())) {
-            onRateLimited(content); // before parsing: a refusal must cost next to nothing
-            return;
+        if (messageRate != null) {
+            MessageRatePolicy.Verdict verdict = messageRate.onMessage(ticker.nanoTime());
+            if (verdict != MessageRatePolicy.Verdict.ACCEPT) {
+                onRateLimited(content, verdict); // before parsing: a refusal must cost next to nothing
+                return;
+            }
         }
         WsMessageCodec.Parsed parsed = codec.parse(content);
         ProtocolError error = parsed.error();
@@ -129,7 +138,7 @@ public final class WsSession implements ClientConnection {
             sendError(error.message());
             if (error.close()) {
                 setReason(DisconnectReason.protocolError(error.disconnectDetail()));
-                sendClose(new WebSocketCloseStatus(1000, ""));
+                handshake.sendClose(new WebSocketCloseStatus(1000, ""));
             }
             return;
         }
@@ -142,7 +151,7 @@ public final class WsSession implements ClientConnection {
                     + "authorizes (its sub); nothing was stored and the connection is closed");
             setReason(DisconnectReason.policy("Policy violation: client_id does not match the token"));
             metrics.policyClose(PolicyClose.SUBJECT_MISMATCH);
-            sendClose(WsCloseCodes.SUBJECT_MISMATCH);
+            handshake.sendClose(WsCloseCodes.SUBJECT_MISMATCH);
             return;
         }
         if (clientId != null && !clientId.equals(update.clientId())) {
@@ -164,13 +173,11 @@ public final class WsSession implements ClientConnection {
                     clientId = update.clientId();
                     ConnectionLog.debug(log, channel, clientId, "client registered");
                 }
-                ctx.write(new TextWebSocketFrame(
-                        codec.encodeAck(ctx.alloc(), update, true, store.status().redisStatus())));
+                ctx.write(new TextWebSocketFrame(codec.encodeAck(ctx.alloc(), update, true, redisStatus.get())));
             }
             case UPDATED -> {
                 metrics.accepted(MessageKind.UPDATE);
-                ctx.write(new TextWebSocketFrame(
-                        codec.encodeAck(ctx.alloc(), update, false, store.status().redisStatus())));
+                ctx.write(new TextWebSocketFrame(codec.encodeAck(ctx.alloc(), update, false, redisStatus.get())));
             }
         }
     }
@@ -179,33 +186,29 @@ public final class WsSession implements ClientConnection {
      * A message over the connection's rate: answered with an error and not stored. A connection refused without a
      * pause of a second or more for {@code rate-limit-close-after} is closed with 1008.
      */
-    private void onRateLimited(ByteBuf content) {
-        long now = ticker.nanoTime();
-        if (!refusing || now - lastRefusalNanos >= TimeUnit.SECONDS.toNanos(1)) {
-            refusing = true;
-            refusingSinceNanos = now;
-        }
-        lastRefusalNanos = now;
+    private void onRateLimited(ByteBuf content, MessageRatePolicy.Verdict verdict) {
         ConnectionLimitsConfig limits = admission.limits();
         rejected(RejectKind.RATE_LIMITED, "rate limit exceeded", content);
         sendError("rate limit exceeded: more than " + limits.messageRate() + " messages per second (--message-rate, "
                 + "bursts of " + limits.messageBurst() + "); nothing was stored");
-        long closeAfter = limits.rateLimitCloseAfter().toNanos();
-        if (closeAfter > 0 && now - refusingSinceNanos >= closeAfter) {
-            log.debug("[{} {}] closing: messages over the rate limit for {} s", connectionId(),
-                    clientId == null ? "-" : clientId, limits.rateLimitCloseAfter().toSeconds());
+        if (verdict == MessageRatePolicy.Verdict.REFUSE_AND_CLOSE) {
+            ConnectionLog.debug(log, channel, clientId, "closing: messages over the rate limit for {} s",
+                    limits.rateLimitCloseAfter().toSeconds());
             setReason(DisconnectReason.policy("Policy violation: message rate limit exceeded"));
             metrics.policyClose(PolicyClose.RATE_LIMIT);
-            sendClose(WsCloseCodes.RATE_LIMITED);
+            handshake.sendClose(WsCloseCodes.RATE_LIMITED);
         }
     }
 
     /**
      * The channel's writability changed. While the peer leaves our replies unread (over the high watermark) the
-     * frame stage stops reading it, so nothing more is produced for it; if that lasts the slow-consumer timeout the
-     * connection is closed: its buffered replies are dropped, the close frame goes out best effort.
+     * connection stops being read, so nothing more is produced for it and an unread backlog is bounded by the
+     * watermark; if that lasts the slow-consumer timeout the connection is closed: its buffered replies are
+     * dropped, the close frame goes out best effort.
      */
-    void onWritabilityChanged(boolean writable) {
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        channel.config().setAutoRead(writable);
         if (writable) {
             if (slowConsumerCheck != null) {
                 slowConsumerCheck.cancel(false);
@@ -224,26 +227,24 @@ public final class WsSession implements ClientConnection {
         }
         long seconds = admission.limits().slowConsumerTimeout().toSeconds();
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-        log.debug("[{} {}] closing: replies not read for {} s ({} bytes pending)", connectionId(),
-                clientId == null ? "-" : clientId, seconds, pending == null ? 0 : pending.totalPendingWriteBytes());
+        ConnectionLog.debug(log, channel, clientId, "closing: replies not read for {} s ({} bytes pending)", seconds,
+                pending == null ? 0 : pending.totalPendingWriteBytes());
         setReason(DisconnectReason.policy("Policy violation: replies not read for " + seconds + " s"));
         metrics.policyClose(PolicyClose.SLOW_CONSUMER);
-        closeSent = true;
         // The peer is not reading: waiting for its close frame would hold the buffer; close now.
-        ctx.writeAndFlush(new CloseWebSocketFrame(WsCloseCodes.SLOW_CONSUMER));
-        channel.close();
+        handshake.abort(WsCloseCodes.SLOW_CONSUMER);
     }
 
     /** The JWT this connection was opened with expired: close with 1008; the client reconnects with a fresh one. */
     private void onTokenExpired() {
         tokenExpiry = null;
-        if (closeSent || !channel.isActive()) {
+        if (!handshake.isOpen() || !channel.isActive()) {
             return;
         }
-        log.debug("[{} {}] token expired", connectionId(), clientId == null ? "-" : clientId);
+        ConnectionLog.debug(log, channel, clientId, "token expired");
         setReason(DisconnectReason.policy("Token expired"));
         metrics.policyClose(PolicyClose.TOKEN_EXPIRED);
-        sendClose(WsCloseCodes.TOKEN_EXPIRED);
+        handshake.sendClose(WsCloseCodes.TOKEN_EXPIRED);
     }
 
     private static String quoteShort(String s) {
@@ -251,76 +252,57 @@ public final class WsSession implements ClientConnection {
     }
 
     /** A binary frame: the protocol is JSON text (PROTOCOL.md section 7, row 13). */
-    void onBinary() {
-        if (closeSent) {
+    @Override
+    public void onBinary() {
+        if (!handshake.isOpen()) {
             return;
         }
-        metrics.rejected(RejectKind.BINARY);
+        metrics.rejected(MessageKind.BINARY, RejectKind.BINARY);
         sendError("Binary frames are not supported; send JSON text frames");
         setReason(DisconnectReason.protocolError("binary frame"));
-        sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
+        handshake.sendClose(WsCloseCodes.BINARY_UNSUPPORTED);
     }
 
-    /** The peer's close frame: either its answer to ours or its own start of the closing handshake. */
-    void onCloseFrame(CloseWebSocketFrame frame) {
-        if (closeSent) {
-            channel.close(); // handshake complete; the server closes TCP first (RFC 6455 section 7.1.1)
-            return;
+    /** A closing handshake started: count its close frame; one the client started is how its connection ends. */
+    private void closeStarted(Initiator initiator, int code) {
+        if (initiator == Initiator.CLIENT) {
+            setReason(DisconnectReason.CLIENT);
         }
-        setReason(DisconnectReason.CLIENT);
-        closeSent = true;
-        int code = frame.statusCode();
-        metrics.closeFrame(Initiator.CLIENT, code);
-        // RFC 6455 section 5.5.1: answer with a close frame, echoing the status code received.
-        CloseWebSocketFrame reply = code == -1 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
-        ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        metrics.closeFrame(initiator, code);
     }
 
-    void onPingDue() {
-        if (!closeSent) {
-            ctx.writeAndFlush(new PingWebSocketFrame());
-        }
-    }
-
-    void onTimedOut() {
+    @Override
+    public void onTimedOut() {
         setReason(DisconnectReason.timedOut(config.livenessTimeout().toSeconds()));
         ConnectionLog.debug(log, channel, clientId, "liveness timeout");
-        if (!closeSent) {
-            closeSent = true;
-            metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.LIVENESS_TIMEOUT.code());
-            WsClose.closeSilentPeer(ctx, WsCloseCodes.LIVENESS_TIMEOUT, config.closeTimeout());
-        } else {
-            channel.close();
-        }
+        handshake.closeSilentPeer(WsCloseCodes.LIVENESS_TIMEOUT);
     }
 
-    /** A frame or message over the size limit (the decoder already sent 1009 for single frames). */
-    void onTooBig(boolean closeFrameAlreadySent) {
-        setReason(DisconnectReason.protocolError("message larger than max-frame-bytes"));
-        if (closeFrameAlreadySent) {
-            closeSent = true;
-            metrics.closeFrame(Initiator.GATEWAY, WsCloseCodes.TOO_BIG.code());
-        } else {
-            sendClose(WsCloseCodes.TOO_BIG);
-        }
+    /** A message over the size limit, found by the aggregator (the decoder sends 1009 itself for single frames). */
+    @Override
+    public void onTooBig() {
+        setReason(DisconnectReason.protocolError(TOO_BIG_DETAIL));
+        handshake.sendClose(WsCloseCodes.TOO_BIG);
     }
 
-    /** The frame decoder found a protocol violation and already sent its close frame. */
-    void onProtocolViolation(WebSocketCloseStatus status) {
-        setReason(DisconnectReason.protocolError(status.reasonText() + " (" + status.code() + ")"));
-        closeSent = true;
-        metrics.closeFrame(Initiator.GATEWAY, status.code());
+    @Override
+    public void onCloseSentByDecoder(WebSocketCloseStatus status) {
+        setReason(DisconnectReason.protocolError(status.code() == WsCloseCodes.TOO_BIG.code() ? TOO_BIG_DETAIL
+                : status.reasonText() + " (" + status.code() + ")"));
+        handshake.onCloseSentByDecoder(status);
     }
 
-    /** An unexpected failure on this connection. */
-    void onInternalError() {
+    @Override
+    public void onInternalError() {
         setReason(DisconnectReason.protocolError("internal error"));
-        sendClose(WsCloseCodes.INTERNAL_ERROR);
+        handshake.sendClose(WsCloseCodes.INTERNAL_ERROR);
     }
 
     /** The channel closed: record the end, exactly once. */
-    void onInactive() {
-        metrics.connectionClosed((reason != null ? reason : DisconnectReason.CONNECTION_LOST).kind(), superseded);
+    @Override
+    public void onInactive() {
+        DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;
+        metrics.connectionClosed(r.kind(), superseded);
         if (slowConsumerCheck != null) {
             slowConsumerCheck.cancel(false);
         }
@@ -328,22 +310,28 @@ public final class WsSession implements ClientConnection {
             tokenExpiry.cancel(false);
         }
         String id = clientId;
-        if (id != null) {
-            DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;
-            if (registry.release(this, id, r)) {
-                ConnectionLog.debug(log, channel, id, "client disconnected: {}", r.detail());
-            }
+        if (id != null && registry.release(this, id, r)) {
+            ConnectionLog.debug(log, channel, id, "client disconnected: {}", r.detail());
         }
     }
 
+    /**
+     * Called by the registry under the record's lock: sets the flag and queues the close on this connection's
+     * event loop. {@code execute} always queues, even when the caller is that very loop (two connections of one
+     * client often share it), so no frame is written while the lock is held.
+     */
     @Override
     public void superseded() {
         superseded = true;
         metrics.takeover();
-        execute(() -> {
-            ConnectionLog.debug(log, channel, clientId, "taken over by a newer connection");
-            sendClose(WsCloseCodes.SUPERSEDED);
-        });
+        try {
+            channel.eventLoop().execute(() -> {
+                ConnectionLog.debug(log, channel, clientId, "taken over by a newer connection");
+                handshake.sendClose(WsCloseCodes.SUPERSEDED);
+            });
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down and closes the channel with it.
+        }
     }
 
     @Override
@@ -362,12 +350,12 @@ public final class WsSession implements ClientConnection {
 
     private void deliverNow(ClientCommand command, CompletableFuture<CommandResult> result) {
         String id = clientId;
-        if (id == null || closeSent || leaving || superseded || !channel.isActive()) {
+        if (id == null || handshake.state() != WsCloseHandshake.State.OPEN || superseded || !channel.isActive()) {
             result.complete(CommandResult.NOT_CONNECTED);
             return;
         }
         if (command == ClientCommand.DISCONNECT) {
-            leaving = true; // no further commands; the reason is recorded once the command is out
+            handshake.leave(); // no further commands; the reason is recorded once the command is out
         }
         ByteBuf payload = WsMessageCodec.encodeCommand(ctx.alloc(), command);
         ctx.writeAndFlush(new TextWebSocketFrame(payload)).addListener(f -> {
@@ -380,7 +368,7 @@ public final class WsSession implements ClientConnection {
             if (command == ClientCommand.DISCONNECT) {
                 setReason(DisconnectReason.SERVER);
                 // PROTOCOL.md section 7, row 17: a grace for the client to acknowledge and close by itself.
-                ctx.executor().schedule(() -> sendClose(
+                ctx.executor().schedule(() -> handshake.sendClose(
                                 new WebSocketCloseStatus(1000, WsCloseCodes.SERVER_DISCONNECT_REASON)),
                         config.disconnectGrace().toNanos(), TimeUnit.NANOSECONDS);
             }
@@ -392,7 +380,7 @@ public final class WsSession implements ClientConnection {
     public void shutdown() {
         execute(() -> {
             setReason(DisconnectReason.SHUTDOWN);
-            sendClose(WsCloseCodes.GOING_AWAY);
+            handshake.sendClose(WsCloseCodes.GOING_AWAY);
         });
     }
 
@@ -402,7 +390,7 @@ public final class WsSession implements ClientConnection {
      */
     private void rejected(RejectKind kind, String why, ByteBuf content) {
         metrics.rejected(clientId == null ? MessageKind.REGISTRATION : MessageKind.UPDATE, kind);
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         if (now - lastRejectLogNanos < config.rejectLogInterval().toNanos()) {
             rejectsNotLogged++;
             return;
@@ -435,25 +423,13 @@ public final class WsSession implements ClientConnection {
         ctx.write(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(), message)));
     }
 
-    /** Sends a close frame once; the peer has the close timeout to answer before the channel is closed. */
-    private void sendClose(WebSocketCloseStatus status) {
-        if (closeSent || !channel.isActive()) {
-            return;
-        }
-        closeSent = true;
-        metrics.closeFrame(Initiator.GATEWAY, status.code());
-        ctx.writeAndFlush(new CloseWebSocketFrame(status));
-        ctx.executor().schedule(() -> {
-            channel.close();
-        }, config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
     private void setReason(DisconnectReason r) {
         if (reason == null) {
             reason = r;
         }
     }
 
+    /** Runs {@code task} on the event loop: at once when already there. {@code false} when the loop is gone. */
     private boolean execute(Runnable task) {
         try {
             if (channel.eventLoop().inEventLoop()) {

@@ -3,7 +3,10 @@ package io.serpentis.gateway.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -25,6 +28,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -50,7 +57,7 @@ class DashboardFeedTest {
     private DashboardFeed feed;
 
     private DashboardFeed feed(UnaryOperator<FeedConfig> change) {
-        feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics,
+        feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics.feed(),
                 PooledByteBufAllocator.DEFAULT, JSON, Runnable::run);
         registry.addListener(feed);
         return feed;
@@ -67,12 +74,18 @@ class DashboardFeedTest {
     }
 
     private EmbeddedChannel viewer() {
+        EmbeddedChannel ch = stalledViewer();
+        ch.runPendingTasks();
+        return ch;
+    }
+
+    /** A viewer whose event loop runs nothing until the test says so (a busy or stuck loop). */
+    private EmbeddedChannel stalledViewer() {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), metrics, "httpRouting"));
+        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
         ch.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
-        ch.runPendingTasks();
         channels.add(ch);
         return ch;
     }
@@ -426,6 +439,62 @@ class DashboardFeedTest {
         assertThat(meters.get("gateway.dashboard.viewers").gauge().value()).isZero();
     }
 
+    @Test
+    void aViewerWhoseEventLoopStallsHasAtMostOneSnapshotQueued() {
+        feed(c -> c);
+        update("a", "k", "v");
+        EmbeddedChannel v = stalledViewer(); // its first pass queued a snapshot that its loop does not run yet
+
+        for (int i = 0; i < 5; i++) {
+            update("a", "k", "v" + i);
+            feed.tick(); // the viewer still wants a snapshot: it has one queued, so none is encoded for it
+        }
+
+        assertThat(count("gateway.dashboard.snapshots.encoded")).isEqualTo(1);
+        v.runPendingTasks();
+        JsonNode snapshot = only(messages(v));
+        assertThat(snapshot.path("type").asString()).isEqualTo("snapshot");
+        tick(); // then it catches up from the history
+        assertThat(messages(v)).extracting(m -> m.path("seq").asLong())
+                .containsExactlyElementsOf(range(snapshot.path("seq").asLong() + 1, feed.seq()));
+        assertThat(count("gateway.dashboard.snapshots.encoded")).isEqualTo(1);
+    }
+
+    @Test
+    void aViewerThatDoesNotReadIsNotAnsweredSoNothingQueuesForIt() {
+        feed(c -> c);
+        EmbeddedChannel v = viewer();
+        messages(v);
+
+        stopReading(v);
+        for (int i = 0; i < 100; i++) {
+            v.writeInbound(new TextWebSocketFrame("{\"type\": \"subscribe\"}"));
+        }
+        assertThat(v.outboundMessages()).isEmpty();
+
+        startReading(v);
+        v.writeInbound(new TextWebSocketFrame("{\"type\": \"subscribe\"}"));
+        assertThat(only(messages(v)).path("error").asString()).contains("{\"type\": \"snapshot\"}");
+    }
+
+    @Test
+    void aViewerThatDrainsCancelsItsSlowViewerCheck() {
+        feed(c -> c.withSlowViewerTimeout(Duration.ofSeconds(5)));
+        EmbeddedChannel v = viewer();
+        messages(v);
+
+        for (int i = 0; i < 100; i++) {
+            stopReading(v);
+            startReading(v);
+        }
+
+        assertThat(v.runScheduledPendingTasks()).as("nanos to the next scheduled task; -1: none").isEqualTo(-1);
+        stopReading(v);
+        v.advanceTimeBy(5, TimeUnit.SECONDS);
+        v.runScheduledPendingTasks();
+        assertThat(only(messages(v)).path("code").asInt()).isEqualTo(4003); // the check still works
+    }
+
     /** Makes the channel unwritable, as a peer that stops reading does once the high watermark is passed. */
     private static void stopReading(EmbeddedChannel ch) {
         ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
@@ -444,5 +513,64 @@ class DashboardFeedTest {
             out.add(i);
         }
         return out;
+    }
+
+    @Test
+    void closingReleasesTheHistoryOnTheFeedThread() throws Exception {
+        ScheduledExecutorService feedThread =
+                Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-feed"));
+        FreeingThreads alloc = new FreeingThreads();
+        feed = new DashboardFeed(registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(), alloc, JSON,
+                feedThread);
+        registry.addListener(feed);
+        EmbeddedChannel v = new EmbeddedChannel();
+        v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+        v.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
+        feedThread.submit(() -> {}).get(); // behind the viewer's first pass
+        v.runPendingTasks();
+        assertThat(only(messages(v)).path("type").asString()).isEqualTo("snapshot");
+        update("kept", "k", "v");
+        feedThread.submit(feed::tick).get();
+        v.runPendingTasks();
+        assertThat(only(messages(v)).path("type").asString()).isEqualTo("delta");
+        assertThat(feedThread.submit(feed::historyBytes).get()).isPositive();
+        alloc.freedOn.clear(); // the viewer freed the snapshot; only the feed holds the delta now
+
+        feed.close();
+
+        assertThat(feedThread.isTerminated()).isTrue();
+        assertThat(alloc.freedOn).containsExactly("test-feed");
+        v.finishAndReleaseAll();
+    }
+
+    /** Heap buffers that note which thread frees them. */
+    private static final class FreeingThreads extends AbstractByteBufAllocator {
+        final Set<String> freedOn = ConcurrentHashMap.newKeySet();
+
+        FreeingThreads() {
+            super(false);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity) {
+                @Override
+                protected void deallocate() {
+                    freedOn.add(Thread.currentThread().getName());
+                    super.deallocate();
+                }
+            };
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return newHeapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
     }
 }

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.serpentis.gateway.metrics.GatewayMetrics.Initiator;
-import io.serpentis.gateway.metrics.GatewayMetrics.MessageKind;
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
+import io.serpentis.gateway.feed.DropReason;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.testing.ExternalTools;
+import io.serpentis.gateway.ws.RejectKind;
+import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
+import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Set;
@@ -43,11 +44,11 @@ class GatewayMetricsTest {
 
     @Test
     void closeCodesAreABoundedSet() {
-        metrics.closeFrame(Initiator.GATEWAY, 4002);
-        metrics.closeFrame(Initiator.GATEWAY, 4002);
-        metrics.closeFrame(Initiator.CLIENT, -1); // a close frame without a status code
+        metrics.ws().closeFrame(Initiator.GATEWAY, 4002);
+        metrics.ws().closeFrame(Initiator.GATEWAY, 4002);
+        metrics.ws().closeFrame(Initiator.CLIENT, -1); // a close frame without a status code
         for (int code = 3000; code < 3100; code++) {
-            metrics.closeFrame(Initiator.CLIENT, code);
+            metrics.ws().closeFrame(Initiator.CLIENT, code);
         }
         assertThat(count("gateway.ws.close.frames", "code", "4002", "initiator", "gateway")).isEqualTo(2.0);
         assertThat(count("gateway.ws.close.frames", "code", "1005", "initiator", "client")).isEqualTo(1.0);
@@ -57,11 +58,11 @@ class GatewayMetricsTest {
 
     @Test
     void messagesAreCountedByKindAndResult() {
-        metrics.accepted(MessageKind.REGISTRATION);
-        metrics.accepted(MessageKind.UPDATE);
-        metrics.accepted(MessageKind.UPDATE);
-        metrics.rejected(MessageKind.REGISTRATION, RejectKind.INVALID_JSON);
-        metrics.rejected(RejectKind.BINARY);
+        metrics.ws().accepted(MessageKind.REGISTRATION);
+        metrics.ws().accepted(MessageKind.UPDATE);
+        metrics.ws().accepted(MessageKind.UPDATE);
+        metrics.ws().rejected(MessageKind.REGISTRATION, RejectKind.INVALID_JSON);
+        metrics.ws().rejected(MessageKind.BINARY, RejectKind.BINARY);
         assertThat(count("gateway.ws.messages.received", "kind", "registration", "result", "ok")).isEqualTo(1.0);
         assertThat(count("gateway.ws.messages.received", "kind", "update", "result", "ok")).isEqualTo(2.0);
         assertThat(count("gateway.ws.messages.received", "kind", "registration", "result", "invalid_json"))
@@ -76,11 +77,11 @@ class GatewayMetricsTest {
 
     @Test
     void connectionsOpenFollowOpensAndCloses() {
-        metrics.connectionOpened();
-        metrics.connectionOpened();
-        metrics.connectionClosed(DisconnectReason.Kind.CLIENT_CLOSE, false);
+        metrics.ws().connectionOpened();
+        metrics.ws().connectionOpened();
+        metrics.ws().connectionClosed(DisconnectReason.Kind.CLIENT_CLOSE, false);
         assertThat(registry.get("gateway.ws.connections.open").gauge().value()).isEqualTo(1.0);
-        metrics.connectionClosed(DisconnectReason.Kind.CLIENT_CLOSE, true);
+        metrics.ws().connectionClosed(DisconnectReason.Kind.CLIENT_CLOSE, true);
         assertThat(registry.get("gateway.ws.connections.open").gauge().value()).isZero();
         assertThat(count("gateway.ws.connections.opened")).isEqualTo(2.0);
         assertThat(count("gateway.ws.connections.closed", "reason", "client_close")).isEqualTo(1.0);
@@ -90,14 +91,14 @@ class GatewayMetricsTest {
     @Test
     void theFeedMetersStartAtZeroAndFollowTheFeed() {
         assertThat(registry.get("gateway.dashboard.viewers").gauge().value()).isZero();
-        metrics.dashboardViewerAdded();
-        metrics.dashboardViewerAdded();
-        metrics.dashboardViewerRemoved();
+        metrics.feed().viewerAdded();
+        metrics.feed().viewerAdded();
+        metrics.feed().viewerRemoved();
         for (int i = 0; i < 5; i++) {
-            metrics.dashboardDeltaSent();
+            metrics.feed().deltaSent();
         }
-        metrics.dashboardViewerResynced(true);
-        metrics.dashboardViewerDropped(GatewayMetrics.DropReason.SLOW);
+        metrics.feed().resyncedBySnapshot();
+        metrics.feed().viewerDropped(DropReason.SLOW);
         assertThat(registry.get("gateway.dashboard.viewers").gauge().value()).isEqualTo(1.0);
         assertThat(count("gateway.dashboard.deltas.sent")).isEqualTo(5.0);
         assertThat(count("gateway.dashboard.viewers.resynced", "via", "snapshot")).isEqualTo(1.0);

@@ -71,13 +71,13 @@ public final class EmbeddedGateway implements AutoCloseable {
         HttpRouter router = routes ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
                 : HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security(), metrics))
                         .build();
-        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics,
+        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
                 UnpooledByteBufAllocator.DEFAULT, json, Runnable::run);
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
-                new ConnectionLimiter(config.security().connections()), registry, store,
+                new ConnectionLimiter(config.security().connections()), registry, () -> store.status().redisStatus(),
                 new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
     }

@@ -3,6 +3,9 @@ package io.serpentis.gateway.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -10,8 +13,13 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientSnapshot;
+import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.testing.EmbeddedGateway;
+import io.serpentis.gateway.testing.RecordingConnection;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,5 +152,33 @@ class WsFrameHandlerTest {
             pong.release();
         }
         assertThat(gw.channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void aTakenOverConnectionIsClosedOnItsOwnLoopNeverUnderTheRecordsLock() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"e7\"}"));
+        gw.readText();
+        ClientRecord record = gw.registry.find("e7");
+        List<Boolean> lockHeldAtWrite = new ArrayList<>();
+        gw.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                lockHeldAtWrite.add(Thread.holdsLock(record));
+                ctx.write(msg, promise);
+            }
+        });
+
+        // A newer connection registers the id: the registry tells this one while it holds the record's monitor, on
+        // this connection's own event loop (an EmbeddedChannel's loop is every thread), as two connections of one
+        // client sharing a loop would.
+        gw.registry.apply(new RecordingConnection("newer"), new StatusUpdate("e7", new String[0], new String[0]));
+        assertThat(lockHeldAtWrite).as("written while the registry called in").isEmpty();
+
+        gw.channel.runPendingTasks();
+        WebSocketFrame close = gw.read();
+        assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(4001);
+        close.release();
+        assertThat(lockHeldAtWrite).containsOnly(false);
+        assertThat(gw.meters.get("gateway.ws.takeovers").counter().count()).isEqualTo(1.0);
     }
 }

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.serpentis.gateway.config.LimitsConfig;
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.StatusUpdate;
 import java.nio.charset.StandardCharsets;

@@ -11,7 +11,6 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Utf8;
-import io.serpentis.gateway.metrics.GatewayMetrics.RejectKind;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
