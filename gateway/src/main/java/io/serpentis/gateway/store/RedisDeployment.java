@@ -175,7 +175,7 @@ public final class RedisDeployment implements AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).build())
                 .build();
         try {
-            this.client = newClient();
+            this.client = newClient(options);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             // Lettuce's messages name the part it could not read, never the password.
@@ -200,7 +200,7 @@ public final class RedisDeployment implements AutoCloseable {
         });
     }
 
-    private AbstractRedisClient newClient() {
+    private AbstractRedisClient newClient(ClientOptions options) {
         if (topology == Topology.CLUSTER) {
             List<RedisURI> seeds = RedisClusterURIUtil.toRedisURIs(URI.create(config.url()));
             for (RedisURI seed : seeds) {
@@ -208,9 +208,9 @@ public final class RedisDeployment implements AutoCloseable {
             }
             RedisClusterClient c = RedisClusterClient.create(resources, seeds);
             c.setOptions(ClusterClientOptions.builder(options)
+                    // Every adaptive trigger is on by default since Lettuce 7.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enablePeriodicRefresh(TOPOLOGY_REFRESH_PERIOD)
-                            .enableAllAdaptiveRefreshTriggers()
                             .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_TIMEOUT)
                             .refreshTriggersReconnectAttempts(REFRESH_RECONNECT_ATTEMPTS)
                             .build())
@@ -273,13 +273,18 @@ public final class RedisDeployment implements AutoCloseable {
     /**
      * A new pub/sub connection, from a client of its own: on Cluster a {@code StatefulRedisClusterPubSubConnection}
      * (shard channels with {@code SSUBSCRIBE}, routed by slot); else a plain one. Its reconnects are not reported to
-     * the {@link Listener}s. The caller closes it.
+     * the {@link Listener}s. Unlike the data connections, its commands wait (in the bounded queue) while their
+     * connection is down or being opened. The caller closes it.
      */
     public StatefulRedisPubSubConnection<String, String> connectPubSub() {
         AbstractRedisClient c;
         synchronized (this) {
             if (pubSubClient == null) {
-                pubSubClient = newClient();
+                // Subscriptions wait for their node's connection instead of failing while it is being opened (a
+                // cluster pub/sub connection connects to each node on its first shard subscription there), still
+                // within the bounded request queue.
+                pubSubClient = newClient(options.mutate()
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS).build());
             }
             c = pubSubClient;
         }
@@ -310,26 +315,35 @@ public final class RedisDeployment implements AutoCloseable {
 
     /**
      * {@code SCRIPT LOAD script}: the digest Redis gives it. On Cluster the script goes to every node of the
-     * topology, replicas included (a promoted replica then has it already; Redis does not replicate its script
-     * cache), and the result fails only when a master that owns slots failed to load it: a replica that is down
-     * does not hold the writer up. Lettuce's own cluster {@code scriptLoad} fails when any node fails.
+     * topology, replicas included (a promoted replica then has it already: Redis does not replicate its script
+     * cache), and the result fails only when no master that owns slots loaded it. A node that is down does not hold
+     * the writer up, which would turn one master's outage into an outage of all: if it comes back without its
+     * scripts (restarted empty), its first {@code EVALSHA} answers {@code NOSCRIPT} and the scripts are loaded
+     * again. Lettuce's own cluster {@code scriptLoad} fails when any node does.
      */
     public CompletableFuture<String> scriptLoad(Connection c, String script) {
         if (!(c.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return c.commands().scriptLoad(script).toCompletableFuture();
         }
-        List<CompletableFuture<String>> required = new ArrayList<>();
+        List<CompletableFuture<String>> owners = new ArrayList<>();
         for (RedisClusterNode n : cluster.getPartitions()) {
             CompletableFuture<String> loaded = node(cluster, n).thenCompose(nc -> nc.async().scriptLoad(script));
             if (ownsSlots(n)) {
-                required.add(loaded);
+                owners.add(loaded);
             }
         }
-        if (required.isEmpty()) {
+        if (owners.isEmpty()) {
             return CompletableFuture.failedFuture(new RedisException("no master owns a slot"));
         }
-        return CompletableFuture.allOf(required.toArray(new CompletableFuture<?>[0]))
-                .thenApply(v -> required.get(0).join());
+        return CompletableFuture.allOf(owners.stream().map(f -> f.handle((sha, e) -> sha))
+                .toArray(CompletableFuture<?>[]::new)).thenCompose(v -> {
+                    for (CompletableFuture<String> f : owners) {
+                        if (!f.isCompletedExceptionally()) {
+                            return f;
+                        }
+                    }
+                    return owners.get(0); // every master failed: its failure
+                });
     }
 
     /**

@@ -88,7 +88,10 @@ final class RedisScripts {
 
     private boolean missing;
 
-    /** Loads both scripts into the script cache of every node that runs them; throws when that failed. */
+    /**
+     * Loads both scripts into the script cache of every node that runs them; throws when Redis did not take them
+     * (on Cluster: when no master did, see {@link RedisDeployment#scriptLoad}).
+     */
     void load(RedisDeployment deployment, RedisDeployment.Connection control, ReplyAwaiter replies) {
         missing = true;
         expect(replies.await(deployment.scriptLoad(control, WRITE_SCRIPT)), WRITE_SHA);

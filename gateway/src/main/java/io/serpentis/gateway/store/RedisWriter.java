@@ -118,8 +118,9 @@ final class RedisWriter {
         return loaded;
     }
 
+    /** A write-back of every record is under way or requested: Redis may lack what clients were acknowledged. */
     boolean resyncInProgress() {
-        return resyncInProgress;
+        return resyncInProgress || resyncRequested != null;
     }
 
     boolean draining() {
@@ -222,10 +223,11 @@ final class RedisWriter {
         log.debug("redis writer stopped; {} records still pending", queue.size());
     }
 
-    /** Makes sure both connections exist; returns false (after a pause) while Redis is unreachable. */
+    /** Makes sure both connections exist and are up; returns false (after a pause) while Redis is unreachable. */
     private boolean ensureConnected() {
         RedisDeployment.Connection w = writeConnection;
-        if (w != null && deployment.isOpen(w)) {
+        RedisDeployment.Connection c = controlConnection;
+        if (w != null && c != null && deployment.isOpen(w) && deployment.isOpen(c)) {
             return true;
         }
         if (w == null) {
@@ -239,7 +241,7 @@ final class RedisWriter {
                 return false;
             }
         }
-        // Lettuce is reconnecting this connection.
+        // Lettuce is reconnecting a connection.
         status = StoreStatus.UNAVAILABLE;
         LockSupport.parkNanos(this, RECONNECTING_POLL_NANOS);
         return false;
