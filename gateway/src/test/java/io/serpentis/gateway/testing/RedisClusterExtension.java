@@ -1,5 +1,6 @@
 package io.serpentis.gateway.testing;
 
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -68,12 +69,17 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
         }
     }
 
-    /** Waits until every running node says {@code cluster_state:ok} and sees every other running node. */
+    /**
+     * Waits until every running node says {@code cluster_state:ok} and sees every other running node, and every
+     * running replica is in sync with its master (a replica that never synced cannot take over).
+     */
     public void awaitHealthy() {
-        RedisProcess.await(FAILOVER_TIMEOUT, "every node reports cluster_state:ok", () -> {
+        RedisProcess.await(FAILOVER_TIMEOUT, "every node reports cluster_state:ok, every replica in sync", () -> {
             for (RedisProcess n : running()) {
                 try {
-                    if (!"ok".equals(n.info("cluster-info", "cluster_state"))) {
+                    if (!"ok".equals(n.info("cluster-info", "cluster_state"))
+                            || "slave".equals(n.info("replication", "role"))
+                                    && !"up".equals(n.info("replication", "master_link_status"))) {
                         return false;
                     }
                     for (String line : clusterNodes(n)) {
@@ -174,14 +180,17 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    /** Waits until {@code gone} (killed) owns no slots in any running node's view and the cluster is healthy. */
+    /**
+     * Waits until {@code gone} (killed) owns no slots in any running node's view (its replica took them: a failed
+     * master keeps its slots until then) and the cluster is healthy.
+     */
     public void awaitPromotion(RedisProcess gone) {
         RedisProcess.await(FAILOVER_TIMEOUT, "a replica took over the slots of " + gone, () -> {
             for (RedisProcess n : running()) {
                 try {
                     for (String line : clusterNodes(n)) {
                         String[] f = line.split(" ");
-                        if (f[1].startsWith(gone.address() + "@") && f.length > 8 && !f[2].contains("fail")) {
+                        if (f[1].startsWith(gone.address() + "@") && f.length > 8) {
                             return false;
                         }
                     }
@@ -209,14 +218,16 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
 
     /**
      * A cluster-aware client for assertions, its topology refreshed every second and on redirects, as any tool
-     * reading {@code client:<id>:status} on a cluster would be.
+     * reading {@code client:<id>:status} on a cluster would be; commands time out after 2 s.
      */
     public synchronized RedisAdvancedClusterCommands<String, String> commands() {
         if (connection == null) {
             client = RedisClusterClient.create(seedUrl());
             client.setOptions(ClusterClientOptions.builder()
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enablePeriodicRefresh(Duration.ofSeconds(1)).enableAllAdaptiveRefreshTriggers().build())
+                            .enablePeriodicRefresh(Duration.ofSeconds(1)).build())
+                    // A command for a dead master fails after 2 s instead of a minute: assertions retry.
+                    .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
                     .build());
             connection = client.connect();
         }

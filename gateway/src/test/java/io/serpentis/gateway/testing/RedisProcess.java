@@ -55,6 +55,7 @@ public final class RedisProcess implements AutoCloseable {
     public static RedisProcess sentinel(String binary, int port, Path dir, String config) {
         Path file = dir.resolve("sentinel.conf");
         try {
+            Files.createDirectories(dir);
             Files.writeString(file, "port " + port + "\nbind 127.0.0.1\ndir " + dir + "\nlogfile "
                     + dir.resolve("sentinel.log") + "\n" + config);
         } catch (IOException e) {
