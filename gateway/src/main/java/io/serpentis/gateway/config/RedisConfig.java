@@ -283,7 +283,8 @@ public record RedisConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public RedisConfig build() {
-            return new RedisConfig(url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+            return new RedisConfig(url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay,
+                    requestQueueSize);
         }
     }
 }

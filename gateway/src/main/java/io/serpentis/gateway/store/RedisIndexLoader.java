@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads every record the index lists into the registry, at start-up or when Redis comes later: a page of the index
  * at a time ({@code ZSCAN}), each page's hashes in one pipelined round trip ({@code HGETALL} each). Index entries
- * whose hash has expired are removed. On Redis Cluster the index is one key, scanned on its master, and each
- * {@code HGETALL} goes to its own key's master: a page spans slots, its round trip every master. Records this node had left connected are marked disconnected
+ * whose hash has expired are removed. Records this node had left connected are marked disconnected
  * ({@code "Gateway restarted"}, see {@link LocalClientRegistry#restore}); a client that registered meanwhile keeps
- * its live record.
+ * its live record. On Redis Cluster the index is one key, scanned on its master, and each {@code HGETALL} goes to
+ * its own key's master: a page spans slots, and its round trip reaches every master.
  *
  * <p>Runs on the thread that owns the control connection (the caller of {@link RedisStatusStore#start}, then the
  * writer); it blocks.

@@ -53,7 +53,8 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
                 // The bus port is given explicitly: port + 10000, Redis's default, may be taken or out of range.
                 nodes.add(RedisProcess.server(server, port, dir.resolve(Integer.toString(port)),
                         "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "2000", "--cluster-port", Integer.toString(ExternalTools.freePort())));
+                        "--cluster-node-timeout", "2000",
+                        "--cluster-port", Integer.toString(ExternalTools.freePort())));
             }
             List<String> create = new ArrayList<>(List.of(cli, "--cluster", "create"));
             nodes.forEach(n -> create.add(n.address()));

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * skipped with the reason, except under {@code CI=true} ({@link ExternalTools#require}).
  *
  * <p>{@link #killMaster} sends {@code SIGKILL} to the current master and waits until every sentinel names the
- * promoted replica ({@link #awaitFailover} when the test killed it itself); {@link #restartOldMaster} brings the killed one back as the new master's replica. Processes are
- * stopped by their own PIDs only.
+ * promoted replica ({@link #awaitFailover} when the test killed it itself); {@link #restartOldMaster} brings the
+ * killed one back as the new master's replica. Processes are stopped by their own PIDs only.
  */
 public final class RedisSentinelExtension implements BeforeAllCallback, AfterAllCallback {
     /** The name the sentinels know the master by, after {@code #} in the URL. */
