@@ -165,9 +165,16 @@ public final class GatewayCommand implements Callable<Integer> {
 
     // ---- Redis
     @Option(names = "--redis-url",
-            description = "Keep client records in Redis: redis://[[user]:password@]host[:port][/db] or rediss://... "
-                    + "(TLS). Without it the gateway runs on its embedded in-memory store.")
+            description = "Keep client records in Redis: redis://[[user:]password@]host[:port][/db], rediss://... "
+                    + "(TLS), Sentinel redis-sentinel://[[user:]password@]host:port[,host:port...]#master, or "
+                    + "with --redis-cluster seed nodes redis://host:port[,host:port...]. Without it the gateway runs "
+                    + "on its embedded in-memory store.")
     @Nullable String redisUrl = DEFAULTS.redis().url();
+
+    @Option(names = "--redis-cluster", arity = "0..1", fallbackValue = "true",
+            description = "--redis-url names seed nodes of a Redis Cluster (one key per script call, topology "
+                    + "refresh on).")
+    boolean redisCluster = DEFAULTS.redis().cluster();
 
     @Option(names = "--redis-flush-interval", converter = DurationConverter.class,
             description = "Write dirty clients to Redis at least this often.")
@@ -353,9 +360,9 @@ public final class GatewayCommand implements Callable<Integer> {
                                 .rateLimitCloseAfter(rateLimitCloseAfter).slowConsumerTimeout(slowConsumerTimeout)
                                 .build())
                         .build(),
-                RedisConfig.builder().url(redisUrl).flushInterval(redisFlushInterval).batchSize(redisBatchSize)
-                        .commandTimeout(redisCommandTimeout).reconnectMaxDelay(redisReconnectMaxDelay)
-                        .requestQueueSize(redisRequestQueueSize)
+                RedisConfig.builder().url(redisUrl).cluster(redisCluster).flushInterval(redisFlushInterval)
+                        .batchSize(redisBatchSize).commandTimeout(redisCommandTimeout)
+                        .reconnectMaxDelay(redisReconnectMaxDelay).requestQueueSize(redisRequestQueueSize)
                         .build(),
                 new FeedConfig(DEFAULTS.feed().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout,
                         feedHistoryBytes),

@@ -1,14 +1,23 @@
 package io.serpentis.gateway.config;
 
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Redis persistence. Without a URL the gateway runs on its embedded in-memory store and nothing below applies.
  *
- * @param url {@code redis://[[user]:password@]host[:port][/database]} or {@code rediss://...} (TLS);
- *     {@code null} (default) keeps the embedded store ({@code --redis-url}, {@code REDIS_URL}); its password is
- *     never printed
+ * <p>The URL names the deployment, in Lettuce's syntax ({@code RedisURI}): a standalone Redis
+ * ({@code redis://[[user:]password@]host[:port][/database]}, {@code rediss://} for TLS, {@code redis-socket://path});
+ * Sentinel ({@code redis-sentinel://[[user:]password@]host[:port][,host[:port]...][/database]#master}, or
+ * {@code rediss-sentinel://}), whose sentinels are asked for the master's address and asked again after a failover;
+ * or, with {@code cluster}, a Redis Cluster's seed nodes after one scheme
+ * ({@code redis://[[user:]password@]host:port[,host:port...]}), from which the client learns the whole topology.
+ *
+ * @param url the deployment, as above; {@code null} (default) keeps the embedded store ({@code --redis-url},
+ *     {@code REDIS_URL}); its password is never printed
+ * @param cluster whether {@code url} names Redis Cluster seed nodes ({@code --redis-cluster}); default false
  * @param flushInterval the write-behind writes dirty clients at least this often; default 5 ms
  * @param batchSize at most this many clients go in one pipelined burst; a full batch is written at once,
  *     without waiting for the interval; default 512
@@ -20,20 +29,26 @@ import org.jspecify.annotations.Nullable;
  */
 public record RedisConfig(
         @Nullable String url,
+        boolean cluster,
         Duration flushInterval,
         int batchSize,
         Duration commandTimeout,
         Duration reconnectMaxDelay,
         int requestQueueSize) {
 
+    /** The schemes Lettuce reads; {@code redis+ssl} and the other aliases are left out of the documentation. */
+    private static final Set<String> SCHEMES =
+            Set.of("redis", "rediss", "redis-socket", "redis-sentinel", "rediss-sentinel");
+
     public RedisConfig {
         if (url != null && url.isBlank()) {
             url = null;
         }
-        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")
-                && !url.startsWith("redis-socket://")) {
-            throw new IllegalArgumentException("redis-url must start with redis:// or rediss://, was "
-                    + redact(url));
+        if (url != null) {
+            checkUrl(url, cluster);
+        } else if (cluster) {
+            throw new IllegalArgumentException("redis-cluster needs --redis-url naming seed nodes: "
+                    + "redis://host:port[,host:port...]");
         }
         Checks.positive(flushInterval, "redis-flush-interval");
         Checks.range(batchSize, 1, 100_000, "redis-batch-size");
@@ -71,6 +86,16 @@ public record RedisConfig(
         return toBuilder().url(newUrl).build();
     }
 
+    /** A copy with {@code url} and {@code cluster} changed: a Redis Cluster's seed nodes. */
+    public RedisConfig withCluster(String seedUrl) {
+        return toBuilder().url(seedUrl).cluster(true).build();
+    }
+
+    /** Whether {@code url} names Sentinel ({@code redis-sentinel://} or {@code rediss-sentinel://}). */
+    public boolean sentinel() {
+        return url != null && scheme(url).endsWith("-sentinel");
+    }
+
     /** A copy with {@code flushInterval} changed. */
     public RedisConfig withFlushInterval(Duration interval) {
         return toBuilder().flushInterval(interval).build();
@@ -86,14 +111,104 @@ public record RedisConfig(
         return toBuilder().reconnectMaxDelay(delay).build();
     }
 
-    /** {@code url} with any password replaced by {@code <redacted>}. */
+    /**
+     * {@code url} with its password replaced by {@code <redacted>}, in every form Lettuce reads: {@code user:secret@},
+     * {@code :secret@} and {@code secret@} (a password alone, no user), also before a list of hosts. Everything
+     * between the scheme and the last {@code @} is the user information, so a password holding {@code /}, {@code #}
+     * or {@code ?} is hidden too.
+     */
     public static String redact(String url) {
-        return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1<redacted>@");
+        int start = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        if (start < 0 || at < start + 3) {
+            return url;
+        }
+        start += 3;
+        String userInfo = url.substring(start, at);
+        int colon = userInfo.indexOf(':');
+        String user = colon > 0 ? userInfo.substring(0, colon + 1) : colon == 0 ? ":" : "";
+        return url.substring(0, start) + user + "<redacted>" + url.substring(at);
+    }
+
+    private static String scheme(String url) {
+        int end = url.indexOf("://");
+        return end < 0 ? "" : url.substring(0, end).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Checks the URL's form, with messages naming the setting and never the password; Lettuce parses it when the
+     * store starts.
+     */
+    private static void checkUrl(String url, boolean cluster) {
+        String scheme = scheme(url);
+        if (!SCHEMES.contains(scheme)) {
+            throw new IllegalArgumentException("redis-url must start with redis://, rediss://, redis-socket://, "
+                    + "redis-sentinel:// or rediss-sentinel://, was " + redact(url));
+        }
+        boolean sentinel = scheme.endsWith("-sentinel");
+        if (cluster && (sentinel || scheme.equals("redis-socket"))) {
+            throw new IllegalArgumentException("redis-cluster needs redis:// or rediss:// seed nodes "
+                    + "(redis://host:port[,host:port...]), was " + redact(url));
+        }
+        if (scheme.equals("redis-socket")) {
+            return;
+        }
+        String rest = url.substring(url.indexOf("://") + 3);
+        rest = rest.substring(rest.lastIndexOf('@') + 1);
+        if (rest.contains("://")) {
+            throw new IllegalArgumentException("redis-url: write the scheme once, before the first host ("
+                    + scheme + "://host:port,host:port), was " + redact(url));
+        }
+        int end = rest.length();
+        for (char c : new char[] {'/', '?', '#'}) {
+            int i = rest.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        String[] hosts = rest.substring(0, end).split(",", -1);
+        for (String host : hosts) {
+            checkHost(host, url);
+        }
+        if (sentinel && !url.contains("#") && !url.toLowerCase(Locale.ROOT).contains("sentinelmasterid=")) {
+            throw new IllegalArgumentException("redis-url: a Sentinel URL names its master after '#' ("
+                    + scheme + "://host:26379[,host:26379...]#mymaster), was " + redact(url));
+        }
+        if (hosts.length > 1 && !sentinel && !cluster) {
+            throw new IllegalArgumentException("redis-url names " + hosts.length + " hosts: seed nodes of a Redis "
+                    + "Cluster need --redis-cluster, sentinels a redis-sentinel:// URL; was " + redact(url));
+        }
+        String path = rest.substring(end);
+        if (cluster && path.startsWith("/") && !path.matches("/0?([?#].*)?")) {
+            throw new IllegalArgumentException("redis-url: Redis Cluster has only database 0, was " + redact(url));
+        }
+    }
+
+    /** {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}, the port between 1 and 65535. */
+    private static void checkHost(String host, String url) {
+        String port = null;
+        String name = host;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            name = close < 0 ? "" : host.substring(1, close);
+            if (close >= 0 && close + 1 < host.length()) {
+                port = host.charAt(close + 1) == ':' ? host.substring(close + 2) : "";
+            }
+        } else if (host.contains(":")) {
+            name = host.substring(0, host.lastIndexOf(':'));
+            port = host.substring(host.lastIndexOf(':') + 1);
+        }
+        boolean portOk = port == null || (port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1
+                && Integer.parseInt(port) <= 65535);
+        if (name.isEmpty() || !portOk) {
+            throw new IllegalArgumentException("redis-url: '" + redact(host) + "' is not host[:port] (port 1 to "
+                    + "65535), in " + redact(url));
+        }
     }
 
     @Override
     public String toString() {
-        return "RedisConfig[url=" + (url == null ? "none (embedded store)" : redact(url))
+        return "RedisConfig[url=" + (url == null ? "none (embedded store)" : redact(url)) + ", cluster=" + cluster
                 + ", flushInterval=" + flushInterval + ", batchSize=" + batchSize + ", commandTimeout="
                 + commandTimeout + ", reconnectMaxDelay=" + reconnectMaxDelay + ", requestQueueSize="
                 + requestQueueSize + "]";
@@ -105,6 +220,7 @@ public record RedisConfig(
      */
     public static final class Builder {
         private @Nullable String url;
+        private boolean cluster;
         private Duration flushInterval = Duration.ofMillis(5);
         private int batchSize = 512;
         private Duration commandTimeout = Duration.ofSeconds(2);
@@ -115,6 +231,7 @@ public record RedisConfig(
 
         private Builder(RedisConfig c) {
             url = c.url;
+            cluster = c.cluster;
             flushInterval = c.flushInterval;
             batchSize = c.batchSize;
             commandTimeout = c.commandTimeout;
@@ -125,6 +242,12 @@ public record RedisConfig(
         /** See {@link RedisConfig#url()}; {@code null} or blank keeps the embedded store. */
         public Builder url(@Nullable String url) {
             this.url = url;
+            return this;
+        }
+
+        /** See {@link RedisConfig#cluster()}. */
+        public Builder cluster(boolean seedNodes) {
+            this.cluster = seedNodes;
             return this;
         }
 
@@ -160,7 +283,8 @@ public record RedisConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public RedisConfig build() {
-            return new RedisConfig(url, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+            return new RedisConfig(url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay,
+                    requestQueueSize);
         }
     }
 }

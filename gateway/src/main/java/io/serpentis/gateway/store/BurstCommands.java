@@ -1,8 +1,7 @@
 package io.serpentis.gateway.store;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.CommandArgs;
@@ -35,9 +34,12 @@ interface BurstCommands {
     /** Sends every command queued since the last flush. */
     void flush();
 
-    /** The commands on {@code connection}, which must have auto-flush off (the burst flushes once). */
-    static BurstCommands of(StatefulRedisConnection<String, String> connection) {
-        RedisAsyncCommands<String, String> c = connection.async();
+    /**
+     * The commands on {@code connection}, which must have auto-flush off (the burst flushes once). On Cluster each
+     * command goes to its key's master, held there until the flush, which sends every node's commands at once.
+     */
+    static BurstCommands of(RedisDeployment.Connection connection) {
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
         return new BurstCommands() {
             @Override
             public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
@@ -68,7 +70,7 @@ interface BurstCommands {
 
             @Override
             public void flush() {
-                connection.flushCommands();
+                connection.stateful().flushCommands();
             }
         };
     }

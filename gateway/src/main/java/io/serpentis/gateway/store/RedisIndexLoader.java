@@ -5,7 +5,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScoredValueScanCursor;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.ServerFields;
@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * at a time ({@code ZSCAN}), each page's hashes in one pipelined round trip ({@code HGETALL} each). Index entries
  * whose hash has expired are removed. Records this node had left connected are marked disconnected
  * ({@code "Gateway restarted"}, see {@link LocalClientRegistry#restore}); a client that registered meanwhile keeps
- * its live record.
+ * its live record. On Redis Cluster the index is one key, scanned on its master, and each {@code HGETALL} goes to
+ * its own key's master: a page spans slots, and its round trip reaches every master.
  *
  * <p>Runs on the thread that owns the control connection (the caller of {@link RedisStatusStore#start}, then the
  * writer); it blocks.
@@ -45,7 +46,7 @@ final class RedisIndexLoader {
      * Loads every page, or throws when a command fails or {@code deadlineNanos} ({@link System#nanoTime()}) passes
      * first.
      */
-    void load(RedisAsyncCommands<String, String> c, long deadlineNanos) {
+    void load(RedisClusterAsyncCommands<String, String> c, long deadlineNanos) {
         ScanCursor cursor = ScanCursor.INITIAL;
         int restored = 0;
         int stale = 0;

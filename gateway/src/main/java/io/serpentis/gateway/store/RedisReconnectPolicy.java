@@ -3,7 +3,6 @@ package io.serpentis.gateway.store;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How the store finds its way back to Redis, in one place.
@@ -14,23 +13,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * up to {@code --redis-reconnect-max-delay} and never below {@link #MIN_DELAY}, so that the gateways of a fleet do
  * not reconnect in step after a Redis restart.
  *
- * <p>Which connection activation is a reconnect. The store opens {@value #CONNECTIONS} connections (the control
- * connection and the write connection), each of which activates once when it is first opened. Every activation
- * after those follows a drop, after which Redis may have restarted empty: the store then writes every record back.
+ * <p>Which connection activation is a reconnect: a data connection (on Cluster, a connection to one node) that
+ * connects a second time, after which Redis may have restarted empty, or be another one (a Sentinel failover); and
+ * on Cluster a change of the slots' masters. {@link RedisDeployment} tells these apart from Lettuce's short-lived
+ * connections (topology refresh, Sentinel lookups) and reports them; the store then writes every record back.
  *
- * <p>Threading: {@link #activated()} is called on Lettuce's event bus; the attempt count belongs to the thread that
- * opens the connections (the caller of {@link RedisStatusStore#start}, then the writer).
+ * <p>Threading: the attempt count belongs to the thread that opens the connections (the caller of
+ * {@link RedisStatusStore#start}, then the writer).
  */
 final class RedisReconnectPolicy {
-    /** Connections the store opens: control and write. */
-    static final int CONNECTIONS = 2;
     /** The shortest wait between attempts. */
     static final Duration MIN_DELAY = Duration.ofMillis(50);
     /** The first attempts wait about this long; each further one up to twice as long as the one before. */
     static final long BASE_MILLIS = 100;
 
     private final Delay delay;
-    private final AtomicInteger activations = new AtomicInteger();
     private int failedConnects;
 
     /** @param maxDelay the longest wait between attempts ({@code --redis-reconnect-max-delay}) */
@@ -41,11 +38,6 @@ final class RedisReconnectPolicy {
     /** The delay between attempts, for Lettuce's {@code ClientResources}. */
     Delay delay() {
         return delay;
-    }
-
-    /** A connection became active: whether that is a reconnect, after which Redis may have restarted empty. */
-    boolean activated() {
-        return activations.incrementAndGet() > CONNECTIONS;
     }
 
     /** The writer could not open its connections: how long to wait before it tries again. */

@@ -1,6 +1,5 @@
 package io.serpentis.gateway.store;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.serpentis.gateway.registry.ServerFields;
@@ -17,7 +16,10 @@ import java.util.List;
  *
  * <p>Scripts are loaded into Redis's script cache with {@code SCRIPT LOAD} on connect and after a reconnect. A
  * script cache is empty after a Redis restart: an {@code EVALSHA} then fails with {@code NOSCRIPT}, its clients are
- * written again, and the writer reloads the scripts first ({@link #missing()}, {@link #reloadIfMissing}).
+ * written again, and the writer reloads the scripts first ({@link #missing()}, {@link #reloadIfMissing}). On Redis
+ * Cluster a load reaches every node ({@link RedisDeployment#scriptLoad}), and a write script call names one key
+ * ({@link RedisDeployment#clientsPerScriptCall()}): a call's keys must share a slot, else Redis answers
+ * {@code CROSSSLOT}.
  *
  * <p>Threading: the constants and argument builders are pure; an instance (the load state) belongs to the thread
  * that owns the connections.
@@ -86,10 +88,14 @@ final class RedisScripts {
 
     private boolean missing;
 
-    /** Loads both scripts into Redis's script cache. */
-    void load(RedisAsyncCommands<String, String> control, ReplyAwaiter replies) {
-        expect(replies.await(control.scriptLoad(WRITE_SCRIPT)), WRITE_SHA);
-        expect(replies.await(control.scriptLoad(DELETE_SCRIPT)), DELETE_SHA);
+    /**
+     * Loads both scripts into the script cache of every node that runs them; throws when Redis did not take them
+     * (on Cluster: when no master did, see {@link RedisDeployment#scriptLoad}).
+     */
+    void load(RedisDeployment deployment, RedisDeployment.Connection control, ReplyAwaiter replies) {
+        missing = true;
+        expect(replies.await(deployment.scriptLoad(control, WRITE_SCRIPT)), WRITE_SHA);
+        expect(replies.await(deployment.scriptLoad(control, DELETE_SCRIPT)), DELETE_SHA);
         missing = false;
     }
 
@@ -99,9 +105,9 @@ final class RedisScripts {
     }
 
     /** Loads the scripts again if a reply said they are gone. */
-    void reloadIfMissing(RedisAsyncCommands<String, String> control, ReplyAwaiter replies) {
+    void reloadIfMissing(RedisDeployment deployment, RedisDeployment.Connection control, ReplyAwaiter replies) {
         if (missing) {
-            load(control, replies);
+            load(deployment, control, replies);
         }
     }
 

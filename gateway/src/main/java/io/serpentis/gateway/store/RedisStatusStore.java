@@ -1,13 +1,5 @@
 package io.serpentis.gateway.store;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.event.connection.ConnectionActivatedEvent;
-import io.lettuce.core.event.connection.ConnectionDeactivatedEvent;
-import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
@@ -18,10 +10,8 @@ import io.serpentis.gateway.registry.RegistryListener;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 
 /**
  * Keeps every client's record in Redis with a coalescing write-behind, in the original's layout: one hash
@@ -46,6 +36,11 @@ import reactor.core.Disposable;
  * client's hash expires after the retention and its index entry is removed. At start-up the index is loaded into the
  * registry ({@link RedisIndexLoader}).
  *
+ * <p>The deployment (standalone, Sentinel or Redis Cluster) is {@link RedisDeployment}'s business: the store sees
+ * connections with the same commands on each. On Cluster every key is written by its own master: a script call
+ * names one key, the index updates are separate commands, and {@code client:<id>:status} keeps its name, so the
+ * tools that read it read it as before.
+ *
  * <p>This class is the facade: lifecycle, the store's status and readiness, the registry's hand-off and the
  * write-behind's gauges. Threading: {@link #changed} and {@link #removed} are called on any thread and only enqueue;
  * the writer thread owns both connections; Lettuce's event callbacks only set flags and wake the writer.
@@ -58,13 +53,12 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
 
     private final RedisConfig config;
     private final WriteQueue queue = new WriteQueue();
-    private final ClientResources resources;
-    private final RedisClient client;
+    private final RedisDeployment deployment;
     private final RedisWriter writer;
-    private final Disposable events;
 
     /**
-     * Creates the Lettuce resources and client; {@link #start} connects.
+     * Creates the Lettuce resources and client for the deployment {@code config} names; {@link #start} connects.
+     * Throws {@link IllegalArgumentException} when Lettuce cannot read the URL.
      *
      * @param config Redis settings ({@code url} set)
      * @param registryConfig the retention (expiry of departed clients' records)
@@ -77,31 +71,32 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         RedisMetrics metrics = new RedisMetrics(meterRegistry, this, config.batchSize());
         RedisReconnectPolicy reconnect = new RedisReconnectPolicy(config.reconnectMaxDelay());
         // One ClientResources for the process: its event loops, its reconnect delay, command latencies.
-        this.resources = ClientResources.builder()
-                .commandLatencyRecorder(metrics.commandLatencyRecorder())
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(2)
-                .reconnectDelay(reconnect.delay())
-                .build();
-        RedisURI uri = RedisURI.create(config.url());
-        uri.setTimeout(config.commandTimeout());
-        this.client = RedisClient.create(resources, uri);
-        this.client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // Fail fast while disconnected instead of buffering: the records stay dirty, nothing is lost.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(config.requestQueueSize())
-                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).build())
-                .build());
-        this.writer = new RedisWriter(config, registryConfig, registry, client, reconnect, queue, metrics);
-        this.events = resources.eventBus().get().subscribe(event -> {
-            if (event instanceof ConnectionActivatedEvent) {
-                writer.connectionActivated(reconnect.activated());
-            } else if (event instanceof ConnectionDeactivatedEvent) {
+        this.deployment = new RedisDeployment(config, reconnect.delay(), metrics.commandLatencyRecorder());
+        this.writer = new RedisWriter(config, registryConfig, registry, deployment, reconnect, queue, metrics);
+        deployment.addListener(new RedisDeployment.Listener() {
+            @Override
+            public void reconnected() {
+                writer.resyncNeeded("Redis connection re-established");
+            }
+
+            @Override
+            public void disconnected() {
                 writer.connectionDeactivated();
             }
+
+            @Override
+            public void topologyChanged() {
+                writer.resyncNeeded("Redis Cluster masters changed");
+            }
         });
+    }
+
+    /**
+     * The deployment this store writes to, for what shares its clients and resources (the fleet's pub/sub
+     * connections). The store closes it.
+     */
+    public RedisDeployment deployment() {
+        return deployment;
     }
 
     /**
@@ -171,10 +166,8 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
         if (queue.size() > 0) {
             log.warn("{} client records could not be written to Redis before shutdown", queue.size());
         }
-        events.dispose();
         writer.closeConnections();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        deployment.close();
     }
 
     @Override
@@ -185,6 +178,6 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     /** Redacted URL, for logs. */
     @Override
     public String toString() {
-        return "RedisStatusStore[" + RedisConfig.redact(String.valueOf(config.url())) + "]";
+        return "RedisStatusStore[" + deployment + "]";
     }
 }

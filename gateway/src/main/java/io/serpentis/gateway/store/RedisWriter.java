@@ -1,9 +1,7 @@
 package io.serpentis.gateway.store;
 
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.logging.RateLimitedLog;
@@ -26,13 +24,15 @@ import org.slf4j.LoggerFactory;
  * It connects when Redis comes (loading the index if that never happened) and, after every reconnect, writes every
  * record back in full, since Redis may have restarted empty.
  *
- * <p>It owns two connections: the write connection (auto-flush off, one flush per burst) and the control connection
- * (script loads, the index load, pings, index upkeep). Lettuce reconnects both by itself; see
- * {@link RedisReconnectPolicy}.
+ * <p>It owns two connections from the {@link RedisDeployment}: the write connection (auto-flush off, one flush per
+ * burst) and the control connection (script loads, the index load, pings, index upkeep). Lettuce reconnects both by
+ * itself; see {@link RedisReconnectPolicy}. On Redis Cluster each is a cluster connection, with a connection per
+ * master behind it; a change of the slots' masters (a failover, a reshard) is handled like a reconnect: the new
+ * masters are connected to and every record is written back, since a promoted replica may lack the last writes.
  *
  * <p>Threading: {@link #start} runs on the caller, before the thread starts; then only the writer thread touches
- * the connections. Lettuce's event callbacks ({@link #connectionActivated}, {@link #connectionDeactivated}) only set
- * flags and wake the writer. The state getters are volatile reads, for readiness.
+ * the connections. Lettuce's event callbacks ({@link #resyncNeeded}, {@link #connectionDeactivated}) only set flags
+ * and wake the writer. The state getters are volatile reads, for readiness.
  */
 final class RedisWriter {
     private static final Logger log = LoggerFactory.getLogger(RedisWriter.class);
@@ -49,7 +49,7 @@ final class RedisWriter {
     private final RedisConfig config;
     private final RegistryConfig registryConfig;
     private final LocalClientRegistry registry;
-    private final RedisClient client;
+    private final RedisDeployment deployment;
     private final RedisReconnectPolicy reconnect;
     private final WriteQueue queue;
     private final RedisMetrics metrics;
@@ -66,24 +66,24 @@ final class RedisWriter {
     private volatile boolean running = true;
     private volatile boolean draining;
     private volatile boolean loaded;
-    private volatile boolean resyncRequested;
+    private volatile @Nullable String resyncRequested;
     private volatile boolean resyncInProgress;
 
     // Owned by the writer thread (by the caller of start before that).
-    private @Nullable StatefulRedisConnection<String, String> writeConnection;
+    private RedisDeployment.@Nullable Connection writeConnection;
     private @Nullable BurstCommands burstCommands;
-    private @Nullable StatefulRedisConnection<String, String> controlConnection;
+    private RedisDeployment.@Nullable Connection controlConnection;
     private long lastTrafficNanos;
     private long nextIndexCleanupNanos;
     /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
     private int resyncRemaining;
 
-    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry, RedisClient client,
-            RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics) {
+    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+            RedisDeployment deployment, RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics) {
         this.config = config;
         this.registryConfig = registryConfig;
         this.registry = registry;
-        this.client = client;
+        this.deployment = deployment;
         this.reconnect = reconnect;
         this.queue = queue;
         this.metrics = metrics;
@@ -118,19 +118,21 @@ final class RedisWriter {
         return loaded;
     }
 
+    /** A write-back of every record is under way or requested: Redis may lack what clients were acknowledged. */
     boolean resyncInProgress() {
-        return resyncInProgress;
+        return resyncInProgress || resyncRequested != null;
     }
 
     boolean draining() {
         return draining;
     }
 
-    /** A connection became active; {@code reconnect} when Redis may have restarted empty. Any thread. */
-    void connectionActivated(boolean reconnect) {
-        if (reconnect) {
-            resyncRequested = true;
-        }
+    /**
+     * Redis may lack what was written (a connection came back: Redis may have restarted empty; a Cluster failover
+     * promoted a replica): write every record back, for {@code reason} (logged). Any thread.
+     */
+    void resyncNeeded(String reason) {
+        resyncRequested = reason;
         wake();
     }
 
@@ -171,10 +173,10 @@ final class RedisWriter {
     /** Closes both connections; after {@link #stop}. */
     void closeConnections() {
         if (writeConnection != null) {
-            writeConnection.close();
+            writeConnection.stateful().close();
         }
         if (controlConnection != null) {
-            controlConnection.close();
+            controlConnection.stateful().close();
         }
     }
 
@@ -189,9 +191,10 @@ final class RedisWriter {
                 if (!loaded) {
                     load(System.nanoTime() + loadTimeout.toNanos()); // as long as at start-up: a large index
                 }
-                scripts.reloadIfMissing(control(), replies); // Redis restarted: its script cache is empty
-                if (resyncRequested) {
-                    resync();
+                scripts.reloadIfMissing(deployment, controlConnection(), replies); // a restart empties the cache
+                String resync = resyncRequested;
+                if (resync != null) {
+                    resync(resync);
                 }
                 cleanupIndexIfDue();
                 List<ClientRecord> batch = queue.drain(config.batchSize());
@@ -220,10 +223,11 @@ final class RedisWriter {
         log.debug("redis writer stopped; {} records still pending", queue.size());
     }
 
-    /** Makes sure both connections exist; returns false (after a pause) while Redis is unreachable. */
+    /** Makes sure both connections exist and are up; returns false (after a pause) while Redis is unreachable. */
     private boolean ensureConnected() {
-        StatefulRedisConnection<String, String> w = writeConnection;
-        if (w != null && w.isOpen()) {
+        RedisDeployment.Connection w = writeConnection;
+        RedisDeployment.Connection c = controlConnection;
+        if (w != null && c != null && deployment.isOpen(w) && deployment.isOpen(c)) {
             return true;
         }
         if (w == null) {
@@ -237,7 +241,7 @@ final class RedisWriter {
                 return false;
             }
         }
-        // Lettuce is reconnecting this connection.
+        // Lettuce is reconnecting a connection.
         status = StoreStatus.UNAVAILABLE;
         LockSupport.parkNanos(this, RECONNECTING_POLL_NANOS);
         return false;
@@ -245,14 +249,15 @@ final class RedisWriter {
 
     private void connect() {
         if (controlConnection == null) {
-            controlConnection = client.connect();
+            controlConnection = deployment.connect();
         }
-        StatefulRedisConnection<String, String> w = client.connect();
-        w.setAutoFlushCommands(false); // a dedicated connection: the writer flushes each burst explicitly
+        RedisDeployment.Connection w = deployment.connect();
+        w.stateful().setAutoFlushCommands(false); // a dedicated connection: the writer flushes each burst explicitly
         writeConnection = w;
         burstCommands = BurstCommands.of(w);
+        deployment.warmUp(w, config.commandTimeout());
         reconnect.connected();
-        scripts.load(control(), replies);
+        scripts.load(deployment, controlConnection(), replies);
         status = StoreStatus.CONNECTED;
         lastTrafficNanos = System.nanoTime();
     }
@@ -266,14 +271,15 @@ final class RedisWriter {
      * Queues every record for a full write, since Redis may have restarted empty. The store marks and queues the
      * records itself: nothing changed in them, so the registry's other listeners (the dashboard feed) are not told.
      */
-    private void resync() {
-        resyncRequested = false;
-        scripts.load(control(), replies);
+    private void resync(String reason) {
+        deployment.warmUp(Objects.requireNonNull(writeConnection, "not connected"), config.commandTimeout());
+        scripts.load(deployment, controlConnection(), replies); // throws, keeping the request, when Redis is down
+        resyncRequested = null;
         resyncInProgress = true;
         metrics.resync();
         resyncRemaining = 0;
         registry.forEach(this::queueFullWrite);
-        log.info("Redis connection re-established: writing back {} client records", resyncRemaining);
+        log.info("{}: writing back {} client records", reason, resyncRemaining);
     }
 
     private void queueFullWrite(ClientRecord record) {
@@ -284,7 +290,7 @@ final class RedisWriter {
 
     private void writeBurst(List<ClientRecord> batch) {
         WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
-                RedisScripts.CLIENTS_PER_CALL, registryConfig.retention().toMillis(), System.currentTimeMillis());
+                deployment.clientsPerScriptCall(), registryConfig.retention().toMillis(), System.currentTimeMillis());
         for (ClientRecord record : batch) {
             burst.add(record);
         }
@@ -323,7 +329,7 @@ final class RedisWriter {
             return;
         }
         try {
-            replies.await(control().ping());
+            replies.await(deployment.ping(controlConnection()));
             status = StoreStatus.CONNECTED;
         } catch (RuntimeException e) {
             status = StoreStatus.UNAVAILABLE;
@@ -347,8 +353,12 @@ final class RedisWriter {
         }
     }
 
-    private RedisAsyncCommands<String, String> control() {
-        return Objects.requireNonNull(controlConnection, "not connected").async();
+    private RedisClusterAsyncCommands<String, String> control() {
+        return controlConnection().commands();
+    }
+
+    private RedisDeployment.Connection controlConnection() {
+        return Objects.requireNonNull(controlConnection, "not connected");
     }
 
     private void warn(String message, Throwable e) {
