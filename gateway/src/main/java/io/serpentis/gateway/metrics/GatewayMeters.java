@@ -81,6 +81,36 @@ public enum GatewayMeters {
     REDIS_WRITE_LAG("gateway.redis.write.lag", null,
             "Time from a client's first unwritten change to its write reaching Redis"),
 
+    // ---- fleet (registered only for a fleet member: --redis-url and --fleet)
+    /** Members of the fleet as this node's member table has them, tagged {@code state}: {@code live}, {@code stale}. */
+    FLEET_MEMBERS("gateway.fleet.members", null, "Fleet members in this node's member table, by state"),
+    /** Time since this node last renewed its lease in Redis. */
+    FLEET_HEARTBEAT_AGE("gateway.fleet.heartbeat.age", "seconds", "Time since this node last renewed its lease"),
+    /**
+     * Nodes declared lost, tagged {@code reason}: {@code lease_expired}, {@code left}, {@code restarted}; counted
+     * once in the fleet, by the node that recorded the loss.
+     */
+    FLEET_NODES_LOST("gateway.fleet.nodes.lost", null, "Fleet nodes declared lost by this node, by reason"),
+    /** Clients of lost nodes this node marked offline. */
+    FLEET_CLIENTS_REAPED("gateway.fleet.clients.reaped", null, "Clients of lost nodes this node marked offline"),
+    /** Writes Redis refused because another node owns their client now (fencing). */
+    FLEET_FENCED_WRITES("gateway.fleet.fenced.writes", null,
+            "Writes refused by Redis because another node owns the client (fenced)"),
+    /** Kicks: a node that claimed a client tells its previous owner to let go; tagged {@code direction}. */
+    FLEET_KICKS("gateway.fleet.kicks", null, "Kicks sent to and received from other nodes, by direction"),
+    /** From a lost node's last heartbeat to its clients' offline records (each client reaped). */
+    FLEET_DETECTION("gateway.fleet.detection", null,
+            "Time from a lost node's last heartbeat to its clients' offline records"),
+    /** Fleet channels, tagged {@code state}: {@code wanted}, or {@code confirmed} by Redis. */
+    FLEET_SUBSCRIPTIONS("gateway.fleet.subscriptions", null, "Fleet channels wanted and confirmed by Redis"),
+    /** Times every fleet subscription was made again (a lost probe, a Cluster topology change). */
+    FLEET_RESUBSCRIBES("gateway.fleet.resubscribes", null, "Times every fleet subscription was made again"),
+    /** Fleet messages dropped because the bus's queue was full (their channels are resynced). */
+    FLEET_MESSAGES_DROPPED("gateway.fleet.messages.dropped", null,
+            "Fleet messages dropped because the bus queue was full"),
+    /** 1 while this node holds no lease (cut off from Redis for the isolation delay), else 0. */
+    FLEET_ISOLATED("gateway.fleet.isolated", null, "Whether this node is cut off from Redis (1) or not (0)"),
+
     // ---- dashboard feed
     /** Dashboard viewers connected to the live feed (gauge). */
     DASHBOARD_VIEWERS("gateway.dashboard.viewers", null, "Dashboard viewers connected to the live feed"),

@@ -138,8 +138,10 @@ public final class RedisDeployment implements AutoCloseable {
     private final Set<Object> connectedOnce = Collections.newSetFromMap(new WeakHashMap<>());
     /** The connections {@link #connect()} handed out. */
     private final Set<Object> handedOut = Collections.newSetFromMap(new WeakHashMap<>());
+
     private final Disposable events;
     private @Nullable AbstractRedisClient pubSubClient;
+    private @Nullable AbstractRedisClient fleetClient;
     /** Cluster: the masters and their slots, as last reported; a topology change is reported when it differs. */
     private volatile String slotOwners = "";
     private volatile boolean closing;
@@ -271,6 +273,27 @@ public final class RedisDeployment implements AutoCloseable {
     }
 
     /**
+     * A new data connection for the fleet's own traffic (heartbeats, reaping, publishing), like {@link #connect()}
+     * but never reported to the {@link Listener}s: the store does not write every record back because a fleet
+     * connection reconnected. The caller closes it.
+     */
+    public Connection connectUnreported() {
+        AbstractRedisClient c;
+        synchronized (this) {
+            if (fleetClient == null) {
+                fleetClient = newClient(options); // no state listener: its connections' events are not reported
+            }
+            c = fleetClient;
+        }
+        if (c instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<String, String> cc = cluster.connect();
+            return new Connection(cc, cc.async());
+        }
+        StatefulRedisConnection<String, String> sc = ((RedisClient) c).connect();
+        return new Connection(sc, sc.async());
+    }
+
+    /**
      * A new pub/sub connection, from a client of its own: on Cluster a {@code StatefulRedisClusterPubSubConnection}
      * (shard channels with {@code SSUBSCRIBE}, routed by slot); else a plain one. Its reconnects are not reported to
      * the {@link Listener}s. Unlike the data connections, its commands wait (in the bounded queue) while their
@@ -376,11 +399,16 @@ public final class RedisDeployment implements AutoCloseable {
         closing = true;
         events.dispose();
         AbstractRedisClient p;
+        AbstractRedisClient f;
         synchronized (this) {
             p = pubSubClient;
+            f = fleetClient;
         }
         if (p != null) {
             p.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (f != null) {
+            f.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);

@@ -10,6 +10,7 @@ import io.serpentis.gateway.registry.RegistryListener;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     private final WriteQueue queue = new WriteQueue();
     private final RedisDeployment deployment;
     private final RedisWriter writer;
+    private boolean closed;
 
     /**
      * Creates the Lettuce resources and client for the deployment {@code config} names; {@link #start} connects.
@@ -67,12 +69,25 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      */
     public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
             MeterRegistry meterRegistry) {
+        this(config, registryConfig, registry, meterRegistry, null);
+    }
+
+    /**
+     * A store whose writes are fenced by {@code fleet} (a fleet member's), or plain when it is {@code null}; see
+     * {@link #RedisStatusStore(RedisConfig, RegistryConfig, LocalClientRegistry, MeterRegistry)}. A fleet member's
+     * registry keeps ownership ({@link LocalClientRegistry#fenced()}).
+     */
+    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+            MeterRegistry meterRegistry, @Nullable FleetFencing fleet) {
+        if (fleet != null && !registry.fenced()) {
+            throw new IllegalArgumentException("a fleet member's registry keeps ownership: create it fenced");
+        }
         this.config = config;
         RedisMetrics metrics = new RedisMetrics(meterRegistry, this, config.batchSize());
         RedisReconnectPolicy reconnect = new RedisReconnectPolicy(config.reconnectMaxDelay());
         // One ClientResources for the process: its event loops, its reconnect delay, command latencies.
         this.deployment = new RedisDeployment(config, reconnect.delay(), metrics.commandLatencyRecorder());
-        this.writer = new RedisWriter(config, registryConfig, registry, deployment, reconnect, queue, metrics);
+        this.writer = new RedisWriter(config, registryConfig, registry, deployment, reconnect, queue, metrics, fleet);
         deployment.addListener(new RedisDeployment.Listener() {
             @Override
             public void reconnected() {
@@ -156,15 +171,26 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     }
 
     /**
+     * Writes what is pending (at most {@code budget}) and stops the writer; the connections stay open for what
+     * must still be said before they close (a fleet member leaving). {@link #close} does both.
+     */
+    public void drain(Duration budget) {
+        if (writer.stop(budget) && queue.size() > 0) {
+            log.warn("{} client records could not be written to Redis before shutdown", queue.size());
+        }
+    }
+
+    /**
      * Writes what is pending (at most {@code budget}), then closes the connections and the client resources.
      */
     @Override
     public void close(Duration budget) {
-        if (!writer.stop(budget)) {
-            return;
-        }
-        if (queue.size() > 0) {
-            log.warn("{} client records could not be written to Redis before shutdown", queue.size());
+        drain(budget);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
         writer.closeConnections();
         deployment.close();

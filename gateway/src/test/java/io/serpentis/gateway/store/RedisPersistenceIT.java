@@ -56,6 +56,8 @@ class RedisPersistenceIT {
         Map<String, String> all = redis.hgetall(RedisStatusStore.key(id));
         Map<String, String> original = new LinkedHashMap<>(all);
         original.remove("gateway_version");
+        original.remove("gateway_epoch");
+        original.remove("gateway_incarnation");
         original.remove("gateway_node");
         original.remove("last_seen");
         return original;

@@ -62,6 +62,14 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /**
+     * Starts the jar with {@code args} behind {@code prefix} (a command that execs the rest, such as
+     * {@code setpriv --reuid=2001 ...}) and waits until it listens.
+     */
+    public static GatewayProcess startWithPrefix(List<String> prefix, String... args) throws Exception {
+        return new GatewayProcess(prefix, List.of(args));
+    }
+
+    /**
      * Starts the jar with {@code args} under a limit of {@code maxOpenFiles} file descriptors (soft and hard, so the
      * JVM cannot raise it), through {@code sh -c 'ulimit -n ...; exec java ...'}, and waits until it listens.
      */
@@ -87,6 +95,39 @@ public final class GatewayProcess implements AutoCloseable {
         return output;
     }
 
+    /** The process's id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process still runs. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The exit code, once the process exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
+    /** {@code kill -STOP}: the process holds its sockets open and does nothing at all. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** {@code kill -CONT}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        ExternalTools.Result r = ExternalTools.run(Path.of("."), null,
+                List.of("kill", "-" + name, Long.toString(process.pid())));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("kill -" + name + " failed: " + r.output());
+        }
+    }
+
     /** SIGTERM, keeping our end of the output pipe open (unlike {@link Process#destroy()}). */
     public void terminate() {
         process.toHandle().destroy();
@@ -109,6 +150,6 @@ public final class GatewayProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroyForcibly();
+        process.destroyForcibly(); // SIGKILL ends a stopped process too
     }
 }
