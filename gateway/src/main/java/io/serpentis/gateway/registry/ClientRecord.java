@@ -42,6 +42,13 @@ public final class ClientRecord {
     private final boolean tracked;
     /** The registry's count of connected clients, kept exact by the owner transitions below. */
     private final AtomicInteger connectedCount;
+    /**
+     * The registry's count of remote records whose client is connected (to another node), kept exact by
+     * {@link #recountRemote()} after every change of {@code remote}, {@code removed} or the fields.
+     */
+    private final AtomicInteger remoteConnectedCount;
+    /** Whether this record counts in {@link #remoteConnectedCount}. */
+    private boolean countedRemote;
     private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
     private @Nullable ClientConnection owner;
     private long lastSeenMicros;
@@ -79,10 +86,16 @@ public final class ClientRecord {
     private long dirtySinceNanos = CLEAN;
 
     ClientRecord(String id, boolean tracked, boolean fenced, AtomicInteger connectedCount) {
+        this(id, tracked, fenced, connectedCount, new AtomicInteger());
+    }
+
+    ClientRecord(String id, boolean tracked, boolean fenced, AtomicInteger connectedCount,
+            AtomicInteger remoteConnectedCount) {
         this.id = id;
         this.tracked = tracked;
         this.fenced = fenced && tracked;
         this.connectedCount = connectedCount;
+        this.remoteConnectedCount = remoteConnectedCount;
         this.fullWrite = tracked; // its first write creates the whole hash
     }
 
@@ -116,6 +129,31 @@ public final class ClientRecord {
      */
     public synchronized boolean isRemote() {
         return remote;
+    }
+
+    /**
+     * Whether the client is connected: to this node (a connection here holds it), or, for a remote record, to the
+     * node that owns it, as that node's last data says ({@code connected} is {@code "true"}).
+     */
+    public synchronized boolean connected() {
+        return isConnected();
+    }
+
+    private boolean isConnected() {
+        return owner != null || (remote && "true".equals(fields.get(ServerFields.CONNECTED)));
+    }
+
+    /** Keeps {@link #remoteConnectedCount} exact; called after anything that may change what it counts. */
+    private void recountRemote() {
+        boolean counts = remote && !removed && owner == null && "true".equals(fields.get(ServerFields.CONNECTED));
+        if (counts != countedRemote) {
+            countedRemote = counts;
+            if (counts) {
+                remoteConnectedCount.incrementAndGet();
+            } else {
+                remoteConnectedCount.decrementAndGet();
+            }
+        }
     }
 
     /**
@@ -157,6 +195,7 @@ public final class ClientRecord {
                     claimPending = true;
                     reclaimPending = false;
                     fullWrite = true;
+                    recountRemote();
                 }
             }
             String[] names = update.names();
@@ -292,6 +331,7 @@ public final class ClientRecord {
         fullWrite = false; // Redis holds it as it is
         if (fenced) {
             remote = true;
+            recountRemote();
             return false;
         }
         if ("true".equals(fields.get(ServerFields.CONNECTED)) && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE))) {
@@ -351,6 +391,7 @@ public final class ClientRecord {
         epoch = storedEpoch;
         remote = true;
         fullWrite = false;
+        recountRemote();
         return true;
     }
 
@@ -369,6 +410,7 @@ public final class ClientRecord {
     synchronized boolean expireIfDisconnectedBefore(long cutoffMicros) {
         if (owner == null && !removed && disconnectedAtMicros != 0 && disconnectedAtMicros < cutoffMicros) {
             removed = true;
+            recountRemote();
             return true;
         }
         return false;
@@ -398,17 +440,40 @@ public final class ClientRecord {
             names[i] = ServerFields.LAST_SEEN;
             values[i] = Timestamps.format(lastSeenMicros);
         }
-        return new ClientSnapshot(id, owner != null, names, values, version);
+        return new ClientSnapshot(id, isConnected(), names, values, version);
+    }
+
+    /**
+     * What the fleet's feed publishes of this record: a fleet member's own record (not remote, not purged), with the
+     * epoch this node holds; {@code null} otherwise. While a claim of the client is unanswered the epoch is not known
+     * yet and the snapshot is not {@link OwnedSnapshot#settled() settled}: peers would drop it as older than what
+     * they hold, so the publisher takes it again later.
+     */
+    public synchronized @Nullable OwnedSnapshot ownedSnapshot() {
+        if (!fenced || remote || removed) {
+            return null;
+        }
+        boolean settled = epoch != 0 && !claimPending && !claimInFlight && !reclaimPending;
+        return new OwnedSnapshot(snapshot(), epoch, settled);
+    }
+
+    /**
+     * A fleet member's record as it stands, with the epoch it carries, whoever owns it: for a record this node wrote
+     * on another node's behalf (the clients of a lost node it marked offline), which its peers learn from this node.
+     */
+    public synchronized OwnedSnapshot fleetSnapshot() {
+        return new OwnedSnapshot(snapshot(), epoch, true);
     }
 
     // ---- store write-behind
 
     /**
      * Claims a place in the store's queue: true the first time after the record was last taken, so a record is
-     * queued at most once however often it changes.
+     * queued at most once however often it changes. A remote record never is (its owner writes it; the fleet view
+     * changes it often, and the writer has nothing to do for it).
      */
     public synchronized boolean markQueued() {
-        return markQueuedLocked();
+        return !remote && markQueuedLocked();
     }
 
     /** Asks for the whole record to be written (after Redis came back, possibly empty). */
@@ -596,6 +661,7 @@ public final class ClientRecord {
             connectedCount.decrementAndGet();
             lost.superseded();
         }
+        recountRemote();
         return true;
     }
 
@@ -634,6 +700,7 @@ public final class ClientRecord {
                 deleted().clear();
                 dirtySinceNanos = CLEAN;
             }
+            recountRemote();
             return false;
         }
         reclaimPending = true;

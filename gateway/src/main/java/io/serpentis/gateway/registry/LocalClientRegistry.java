@@ -29,6 +29,8 @@ public final class LocalClientRegistry implements ClientRegistry {
     private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
     /** Records whose client is connected; kept by the records' owner transitions, so reading it scans nothing. */
     private final AtomicInteger connected = new AtomicInteger();
+    /** Remote records whose client is connected to another node (fleet mode), kept by the records likewise. */
+    private final AtomicInteger remoteConnected = new AtomicInteger();
 
     /**
      * @param limits what a client may store
@@ -168,7 +170,7 @@ public final class LocalClientRegistry implements ClientRegistry {
     }
 
     private ClientRecord newRecord(String clientId) {
-        return new ClientRecord(clientId, trackStoreChanges, fenced, connected);
+        return new ClientRecord(clientId, trackStoreChanges, fenced, connected, remoteConnected);
     }
 
     // ---- fleet ownership
@@ -275,6 +277,11 @@ public final class LocalClientRegistry implements ClientRegistry {
     @Override
     public int connectedCount() {
         return connected.get();
+    }
+
+    @Override
+    public int fleetConnectedCount() {
+        return connected.get() + remoteConnected.get();
     }
 
     @Override
