@@ -17,6 +17,7 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.fleet.FleetJoinException;
 import io.serpentis.gateway.logging.LogFormatOption;
 import io.serpentis.gateway.simulate.SimulateCommand;
 import java.net.InetAddress;
@@ -443,7 +444,8 @@ public final class GatewayCommand implements Callable<Integer> {
         try {
             server.start();
         } catch (Exception e) {
-            log.error("Cannot start: {}", e.toString());
+            // A refused join says what to do in its message; anything else is shown with its type.
+            log.error("Cannot start: {}", e instanceof FleetJoinException ? e.getMessage() : e.toString());
             server.close();
             return 1;
         }

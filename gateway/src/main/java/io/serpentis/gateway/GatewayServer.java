@@ -185,7 +185,7 @@ public final class GatewayServer implements AutoCloseable {
         AccessPolicy access = new AccessPolicy(config.security(),
                 new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
         GatewayRoutes routes = new GatewayRoutes(config, responses, access, registry, store, meterRegistry,
-                blockingTasks, () -> draining);
+                blockingTasks, () -> draining, fleet);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);

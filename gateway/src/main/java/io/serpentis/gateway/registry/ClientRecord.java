@@ -318,7 +318,8 @@ public final class ClientRecord {
 
     /**
      * Fills a fresh record from the store at start-up: every field as stored, the stored version (and epoch). In a
-     * fleet the record is remote: whoever holds it (this node's previous life included) is the fleet's business.
+     * fleet the record is remote: whoever holds it (this node's previous life included) is the fleet's business;
+     * except a record this node left connected before it was a fleet member (no epoch), marked as below.
      * Outside one, a record that says it is connected through {@code nodeId} was left behind by this node's previous
      * run: it is marked disconnected with {@code restartReason}, at its last sign of life ({@code last_seen}), never
      * at the time of the restart.
@@ -329,12 +330,20 @@ public final class ClientRecord {
             DisconnectReason restartReason, long nowMicros) {
         load(stored, storedVersion, nowMicros);
         fullWrite = false; // Redis holds it as it is
-        if (fenced) {
+        boolean leftConnectedHere = "true".equals(fields.get(ServerFields.CONNECTED))
+                && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE));
+        if (fenced && (epoch != 0 || !leftConnectedHere)) {
             remote = true;
             recountRemote();
             return false;
         }
-        if ("true".equals(fields.get(ServerFields.CONNECTED)) && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE))) {
+        if (fenced) {
+            // Written by this node before it was a fleet member (no epoch): its restart, as outside a fleet, and the
+            // record is claimed in its new state.
+            claimPending = true;
+            fullWrite = true;
+        }
+        if (leftConnectedHere) {
             markDisconnected(restartReason, lastSeenMicros != 0 ? lastSeenMicros : nowMicros, nowMicros);
             return true;
         }

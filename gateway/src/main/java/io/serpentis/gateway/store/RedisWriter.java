@@ -314,7 +314,7 @@ final class RedisWriter {
     private void writeBurst(List<ClientRecord> batch) {
         WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
                 deployment.clientsPerScriptCall(), registryConfig.retention().toMillis(), System.currentTimeMillis(),
-                fleet != null && fleet.writable() ? fleet : null);
+                fleet); // a member's writes are always fenced: the loop drains only once it joined
         NodeIdentity life = fleet != null ? fleet.identity() : null;
         for (ClientRecord record : batch) {
             burst.add(record);

@@ -3,8 +3,10 @@ package io.serpentis.gateway.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.KillArgs;
 import io.serpentis.gateway.testing.FleetHarness;
 import io.serpentis.gateway.testing.GatewayProcess;
+import io.serpentis.gateway.testing.PrometheusText;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.RedisWatcher;
 import io.serpentis.gateway.testing.WsTestClient;
@@ -141,5 +143,25 @@ class FleetOwnershipIT {
         ownedBy("sleeper", "gw-b", Duration.ofSeconds(2));
         assertThat(record("sleeper")).containsEntry("seq", "100").doesNotContainKey("stale");
         neverBackTo("sleeper", "gw-a", "gw-b");
+    }
+
+    @Test
+    void kicksStillArriveAfterRedisDroppedTheNodesSubscriptions() {
+        WsTestClient onA = connect(a);
+        assertThat(onA.request(status("resub", "{\"n\": 1}"))).contains("message_processed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "gw-a".equals(record("resub").get("gateway_node")));
+
+        redis.commands().clientKill(KillArgs.Builder.typePubsub()); // every node's subscriptions dropped
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            PrometheusText m = PrometheusText.scrape(a.httpUri());
+            assertThat(m.value("gateway_fleet_subscriptions", "state", "confirmed"))
+                    .isEqualTo(m.value("gateway_fleet_subscriptions", "state", "wanted")).isPositive();
+        });
+
+        WsTestClient onB = connect(b);
+        assertThat(onB.request(status("resub", "{\"n\": 2}"))).contains("message_processed");
+        long acked = System.nanoTime();
+        assertThat(onA.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
+        assertThat(Duration.ofNanos(System.nanoTime() - acked)).isLessThan(Duration.ofSeconds(1));
     }
 }

@@ -1,5 +1,7 @@
 package io.serpentis.gateway.testing;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +55,14 @@ public final class FleetHarness implements AutoCloseable {
         args.addAll(redisArgs);
         args.addAll(List.of(extraArgs));
         return args;
+    }
+
+    /**
+     * Runs node {@code nodeId} with {@code extraArgs} to its end, for a start that must fail: its exit code and
+     * what it printed (within {@code timeout}).
+     */
+    public ExternalTools.Result run(Duration timeout, String nodeId, String... extraArgs) {
+        return ExternalTools.run(Path.of("."), null, timeout, GatewayProcess.command(args(nodeId, extraArgs)));
     }
 
     /** The running (or last started) process of {@code nodeId}. */

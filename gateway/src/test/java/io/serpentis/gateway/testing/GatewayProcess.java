@@ -27,13 +27,8 @@ public final class GatewayProcess implements AutoCloseable {
     private final int port;
 
     private GatewayProcess(List<String> prefix, List<String> args) throws Exception {
-        Path jar = Path.of("target", "serpentis-gateway.jar");
-        if (!jar.toFile().isFile()) {
-            throw new IllegalStateException(jar + " is missing: run the package phase first");
-        }
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        cmd.addAll(args);
+        cmd.addAll(command(args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
         reader = new Thread(() -> {
@@ -54,6 +49,18 @@ public final class GatewayProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         port = listening.get(60, TimeUnit.SECONDS);
+    }
+
+    /** {@code java -jar target/serpentis-gateway.jar args...}, with this JVM's {@code java}. */
+    public static List<String> command(List<String> args) {
+        Path jar = Path.of("target", "serpentis-gateway.jar");
+        if (!jar.toFile().isFile()) {
+            throw new IllegalStateException(jar + " is missing: run the package phase first");
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toAbsolutePath().toString()));
+        cmd.addAll(args);
+        return cmd;
     }
 
     /** Starts the jar with {@code args} and waits until it listens. */

@@ -1,0 +1,136 @@
+package io.serpentis.gateway.fleet;
+
+import io.serpentis.gateway.config.FleetConfig;
+import io.serpentis.gateway.registry.ClientConnection;
+import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.registry.NodeIdentity;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a node cut off from Redis does while its peers are fine (issue 13, point 5): after
+ * {@link FleetConfig#isolationAfter()} without a renewed lease (on this node's monotonic clock, so well before the
+ * fleet may declare it lost), it is isolated: {@code /readyz} answers 503, so a load balancer stops sending it
+ * clients. It then asks its peers' {@code /readyz} (their addresses from the member table, with the JDK's HTTP
+ * client, off the event loops, one second each): if one answers 200, this node is the one cut off, and with
+ * {@link FleetConfig.Isolation#CLOSE} it closes every client connection with 1012 so that the clients reconnect to
+ * a healthy node (the fleet's reaper then records them offline at their true last sign of life, and they come
+ * back online where they reconnect). If no peer answers, Redis is down for everyone: the node keeps serving.
+ * {@link FleetConfig.Isolation#KEEP} keeps the clients in every case.
+ *
+ * <p>Runs on the fleet's watchdog thread ({@link #check}, four times a heartbeat interval); peers are asked
+ * asynchronously.
+ */
+final class FleetIsolation {
+    private static final Logger log = LoggerFactory.getLogger(FleetIsolation.class);
+    /** How long a peer's 200 is taken as proof that the fleet is fine. */
+    private static final long PEER_PROOF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final FleetConfig config;
+    private final FleetMembership membership;
+    private final LocalClientRegistry registry;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final AtomicBoolean asking = new AtomicBoolean();
+    private volatile boolean isolated;
+    private volatile long peerHealthyUntilNanos;
+
+    FleetIsolation(FleetConfig config, FleetMembership membership, LocalClientRegistry registry) {
+        this.config = config;
+        this.membership = membership;
+        this.registry = registry;
+    }
+
+    /** Whether this node renewed no lease for the isolation delay. */
+    boolean isolated() {
+        return isolated;
+    }
+
+    /** One look: isolated or not, and what the policy says to do about it. */
+    void check() {
+        long renewed = membership.renewedNanos();
+        if (renewed == 0) {
+            return; // never held a lease: the store's readiness covers an unreachable Redis
+        }
+        long now = System.nanoTime();
+        boolean cutOff = now - renewed > config.isolationAfter().toNanos();
+        if (cutOff != isolated) {
+            isolated = cutOff;
+            if (cutOff) {
+                log.warn("No lease renewed for {} ms: this node is isolated from Redis (/readyz 503)",
+                        TimeUnit.NANOSECONDS.toMillis(now - renewed));
+            } else {
+                log.info("Lease renewed again: no longer isolated");
+                peerHealthyUntilNanos = 0;
+            }
+        }
+        if (!cutOff || config.isolation() == FleetConfig.Isolation.KEEP) {
+            return;
+        }
+        if (now - peerHealthyUntilNanos < 0) {
+            closeClients(); // a peer is fine: this node is the one cut off (new arrivals too)
+        } else if (asking.compareAndSet(false, true)) {
+            askPeers();
+        }
+    }
+
+    private void askPeers() {
+        NodeIdentity me = membership.self();
+        List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+        for (FleetMembers.Member m : membership.members()) {
+            if ((me != null && m.nodeId().equals(me.nodeId())) || m.address().isEmpty()) {
+                continue;
+            }
+            HttpRequest request;
+            try {
+                request = HttpRequest.newBuilder(URI.create(m.address() + "/readyz"))
+                        .timeout(Duration.ofSeconds(1)).GET().build();
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                    .thenApply(r -> r.statusCode() == 200).exceptionally(e -> false));
+        }
+        if (answers.isEmpty()) {
+            asking.set(false);
+            return;
+        }
+        AtomicInteger pending = new AtomicInteger(answers.size());
+        AtomicBoolean healthy = new AtomicBoolean();
+        for (CompletableFuture<Boolean> a : answers) {
+            a.thenAccept(ok -> {
+                if (ok && healthy.compareAndSet(false, true)) {
+                    peerHealthyUntilNanos = System.nanoTime() + PEER_PROOF_NANOS;
+                    if (isolated) {
+                        log.warn("This node is cut off from Redis while a peer is healthy: closing its client "
+                                + "connections (1012) so that they reconnect to a healthy node");
+                        closeClients();
+                    }
+                }
+                if (pending.decrementAndGet() == 0) {
+                    asking.set(false);
+                }
+            });
+        }
+    }
+
+    private void closeClients() {
+        registry.forEach(r -> {
+            ClientConnection owner = r.owner();
+            if (owner != null) {
+                owner.isolated();
+            }
+        });
+    }
+}
