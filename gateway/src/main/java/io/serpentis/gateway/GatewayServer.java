@@ -25,6 +25,7 @@ import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewer;
 import io.serpentis.gateway.fleet.Fleet;
+import io.serpentis.gateway.fleet.FleetView;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -83,6 +84,8 @@ public final class GatewayServer implements AutoCloseable {
     private final @Nullable RedisStatusStore redisStore;
     /** This node's part in the fleet, when it is a member ({@code --redis-url}, {@code --fleet}). */
     private final @Nullable Fleet fleet;
+    /** The fleet's live view and cross-node commands, when this node is a member. */
+    private final @Nullable FleetView fleetView;
     private final PrometheusMeterRegistry meterRegistry;
     /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
     private final JsonMapper json = JsonMapper.builder().build();
@@ -126,6 +129,7 @@ public final class GatewayServer implements AutoCloseable {
             this.store = redis;
             this.redisStore = redis;
             this.fleet = new Fleet(config, registry, redis, fencing, json, meterRegistry);
+            this.fleetView = new FleetView(config, fleet, registry, redis.deployment(), json, meterRegistry);
         } else if (config.redis().enabled()) {
             this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId, true,
                     Timestamps::nowMicros);
@@ -134,11 +138,13 @@ public final class GatewayServer implements AutoCloseable {
             this.store = redis;
             this.redisStore = redis;
             this.fleet = null;
+            this.fleetView = null;
         } else {
             this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId);
             this.store = new EmbeddedStatusStore();
             this.redisStore = null;
             this.fleet = null;
+            this.fleetView = null;
         }
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
@@ -184,8 +190,10 @@ public final class GatewayServer implements AutoCloseable {
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
         AccessPolicy access = new AccessPolicy(config.security(),
                 new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
-        GatewayRoutes routes = new GatewayRoutes(config, responses, access, registry, store, meterRegistry,
-                blockingTasks, () -> draining, fleet);
+        // In a fleet, commands for clients held by another node go to that node.
+        GatewayRoutes routes = new GatewayRoutes(config, responses, access,
+                fleetView != null ? fleetView.routing() : registry, store, meterRegistry, blockingTasks,
+                () -> draining, fleet);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
@@ -217,6 +225,9 @@ public final class GatewayServer implements AutoCloseable {
             // Before the first client is answered when Redis answers: the clients a previous life of this node left
             // connected are offline now (their claims, and every write, wait for the join).
             fleet.start(NodeIdentity.create(nodeId, advertisedAddress()));
+            if (fleetView != null) {
+                fleetView.start();
+            }
         }
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
@@ -380,6 +391,11 @@ public final class GatewayServer implements AutoCloseable {
             if (redisStore != null) {
                 // The clients' ends reach Redis first; then the node leaves the fleet, then the connections close.
                 redisStore.drain(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 500)));
+            }
+            if (fleetView != null) {
+                // The clients' ends reach the peers' views before this node leaves the fleet.
+                fleetView.flush(Duration.ofMillis(Math.min(1000, Math.max(100, remainingMillis(deadline) - 500))));
+                fleetView.close();
             }
             if (fleet != null) {
                 fleet.close();

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -53,6 +54,7 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
     private final FleetMetrics metrics;
     private final FleetBus bus;
     private final FleetInbox inbox;
+    private final FleetReaper reaper;
     private final FleetMembership membership;
     private final FleetIsolation isolation;
     private final Duration timeout;
@@ -82,7 +84,7 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
         metrics.bindTo(meterRegistry);
         this.bus = new FleetBus(deployment, config.fleet().heartbeatInterval(), FleetKeys.inbox(fencing.nodeId()));
         this.inbox = new FleetInbox(bus, registry, json, metrics, fencing.nodeId());
-        FleetReaper reaper = new FleetReaper(registry, config.registry().retention(), timeout);
+        this.reaper = new FleetReaper(registry, config.registry().retention(), timeout);
         this.membership = new FleetMembership(config.fleet(), registry, store, fencing, reaper, metrics, timeout);
         this.isolation = new FleetIsolation(config.fleet(), membership, registry);
         fencing.addListener(inbox);
@@ -132,6 +134,19 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
     /** The fleet's pub/sub: subscribe more channels, publish on them. */
     public FleetBus bus() {
         return bus;
+    }
+
+    /** This node's inbox, to which the fleet view adds the messages of cross-node commands. */
+    FleetInbox inbox() {
+        return inbox;
+    }
+
+    /**
+     * Tells {@code listener} the id of every client this node marks offline for a lost life of a node (the fleet
+     * view publishes those records on this node's feed). Called on the membership thread; must not block.
+     */
+    void onReaped(Consumer<String> listener) {
+        reaper.onReaped(listener);
     }
 
     /** Where each heartbeat's feed sequence comes from (the fleet view's publisher); 0 until set. */

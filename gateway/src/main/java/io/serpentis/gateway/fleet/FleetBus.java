@@ -1,5 +1,7 @@
 package io.serpentis.gateway.fleet;
 
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -9,6 +11,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.store.RedisDeployment;
+import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -34,7 +37,9 @@ import reactor.core.Disposable;
  * {@code reconcileInterval} with what Redis confirmed (the subscribe and unsubscribe events), and a wanted channel
  * that is not confirmed is subscribed again. On Cluster every confirmation is dropped when the slots change masters
  * (Lettuce does not move shard subscriptions after a failover or a reshard, lettuce#3213), so every channel is
- * subscribed again on its new master. And a subscription can die silently (a Sentinel failover, centrifugo#1189):
+ * subscribed again on its new master. When the subscription connection connects again (Lettuce then subscribes
+ * everything again by itself), every subscriber is told it may have missed messages ({@link Subscriber#gap}). And a
+ * subscription can die silently (a Sentinel failover, centrifugo#1189):
  * the bus publishes a probe on its own probe channel every interval, and when none has come back for three intervals
  * it subscribes everything again ({@link #resubscribe}) and tells each channel's subscriber it may have missed
  * messages ({@link Subscriber#gap}).
@@ -87,6 +92,8 @@ public final class FleetBus implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean topologyChanged;
+    /** The subscription connection connected again (Lettuce subscribed everything again by itself). */
+    private volatile boolean reconnected;
     private @Nullable StatefulRedisPubSubConnection<String, String> subscriptions;
     private RedisDeployment.@Nullable Connection publisher;
     private @Nullable Disposable events;
@@ -167,6 +174,17 @@ public final class FleetBus implements AutoCloseable {
                 }
             });
         }
+        s.addListener(new RedisConnectionStateListener() {
+            private boolean connectedBefore = s.isOpen();
+
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connectedBefore) {
+                    reconnected = true; // Lettuce subscribes again; what was published meanwhile is lost
+                }
+                connectedBefore = true;
+            }
+        });
         subscriptions = s;
         publisher = p;
         for (String channel : wanted.keySet()) {
@@ -224,6 +242,11 @@ public final class FleetBus implements AutoCloseable {
         if (wanted.containsKey(channel)) {
             ask(channel);
         }
+    }
+
+    /** Whether Redis confirmed the subscription of {@code channel} (and it was not dropped since). */
+    public boolean isConfirmed(String channel) {
+        return confirmed.contains(channel);
     }
 
     /** Channels wanted. */
@@ -329,6 +352,14 @@ public final class FleetBus implements AutoCloseable {
 
     /** Wanted but not confirmed: asked again (once per interval at most); confirmed but not wanted: dropped. */
     private void reconcile() {
+        if (reconnected) {
+            reconnected = false;
+            log.info("The fleet's subscription connection connected again: {} channels may have missed messages",
+                    wanted.size());
+            for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
+                e.getValue().gap(e.getKey());
+            }
+        }
         if (topologyChanged) {
             topologyChanged = false;
             if (!confirmed.isEmpty()) {

@@ -93,6 +93,14 @@ final class FleetFeedPublisher implements RegistryListener {
         return seq;
     }
 
+    /** Waits at most {@code timeout} for Redis to answer every message published so far. */
+    void awaitSent(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+    }
+
     /** Ids waiting to be published (tests). */
     int pending() {
         return dirty.size() + relayed.size();

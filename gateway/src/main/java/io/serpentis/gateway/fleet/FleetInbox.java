@@ -4,6 +4,9 @@ import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.store.FleetFencing;
 import io.serpentis.gateway.store.FleetKeys;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -21,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
  * claim's answer names it): the old connection closes with 4001 within the message's latency, even when its client
  * is quiet and no write of the old node would be fenced. The receiver closes its connection only if the epoch it
  * holds is older than the kick's, so an old connection can never kick a newer one. Unknown types are ignored (a
- * newer node may send more).
+ * newer node may send more). The fleet view adds the types of cross-node commands ({@link #on}).
  *
  * <p>Threading: {@link #claimedFrom} on the store's writer thread (it publishes, never blocks); {@link #message}
  * on the bus thread.
@@ -34,6 +37,7 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
     private final JsonMapper json;
     private final FleetMetrics metrics;
     private final String nodeId;
+    private final Map<String, Consumer<JsonNode>> handlers = new ConcurrentHashMap<>();
 
     FleetInbox(FleetBus bus, LocalClientRegistry registry, JsonMapper json, FleetMetrics metrics, String nodeId) {
         this.bus = bus;
@@ -41,6 +45,11 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
         this.json = json;
         this.metrics = metrics;
         this.nodeId = nodeId;
+    }
+
+    /** Hands inbox messages of {@code type} to {@code handler} (on the bus thread; it must not block). */
+    void on(String type, Consumer<JsonNode> handler) {
+        handlers.put(type, handler);
     }
 
     @Override
@@ -64,7 +73,13 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
             log.debug("not a fleet message on {}: {}", channel, e.getOriginalMessage());
             return;
         }
-        if ("kick".equals(m.path("type").asString(""))) {
+        String type = m.path("type").asString("");
+        Consumer<JsonNode> handler = handlers.get(type);
+        if (handler != null) {
+            handler.accept(m);
+            return;
+        }
+        if ("kick".equals(type)) {
             String client = m.path("client").asString("");
             long epoch = m.path("epoch").asLong(0);
             if (client.isEmpty() || epoch <= 0) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,7 @@ final class FleetReaper {
     private final LocalClientRegistry registry;
     private final Duration retention;
     private final Duration timeout;
+    private volatile Consumer<String> onReaped = id -> {};
 
     /**
      * @param registry where reaped records are applied
@@ -63,6 +65,11 @@ final class FleetReaper {
         this.registry = registry;
         this.retention = retention;
         this.timeout = timeout;
+    }
+
+    /** Tells {@code listener} the id of every record this reaper marks offline, once it is applied here. */
+    void onReaped(Consumer<String> listener) {
+        onReaped = listener;
     }
 
     /**
@@ -102,6 +109,7 @@ final class FleetReaper {
                 if (verdict.equals("reaped")) {
                     reaped++;
                     registry.applyRemote(ids.get(i), hash(r));
+                    onReaped.accept(ids.get(i));
                     upkeep.add(c.zadd(RedisStatusStore.INDEX_KEY, expiresAt, ids.get(i)));
                 }
             }

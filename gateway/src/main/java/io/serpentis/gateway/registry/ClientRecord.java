@@ -434,6 +434,11 @@ public final class ClientRecord {
         return false;
     }
 
+    /** The value of field {@code name} ({@code last_seen} aside), without copying the record; or {@code null}. */
+    public synchronized @Nullable String field(String name) {
+        return fields.get(name);
+    }
+
     /** A consistent copy of the record; {@code last_seen} comes last. */
     public synchronized ClientSnapshot snapshot() {
         int n = fields.size() + (lastSeenMicros != 0 ? 1 : 0);
