@@ -9,6 +9,11 @@ import { el, timeElement } from './table.js';
 import { isolated, isolatedText } from './visible.js';
 
 const REFRESH_MS = 3000;
+const WHY_LABELS = new Map([
+  ['lease_expired', 'lease expired'],
+  ['left', 'stopped gracefully'],
+  ['restarted', 'restarted'],
+]);
 const STATE_LABELS = new Map([
   ['live', 'Live'],
   ['stale', 'Stale (heartbeat late)'],
@@ -89,7 +94,8 @@ export class NodesPanel {
     if (state === 'live' || state === 'stale') {
       when.append(timeElement(n.last_heartbeat));
     } else {
-      when.append(timeElement(n.lost_at), el('span', 'reason', isolated(String(n.why ?? ''))));
+      const why = String(n.why ?? '');
+      when.append(timeElement(n.lost_at), el('span', 'reason', WHY_LABELS.get(why) ?? isolated(why)));
     }
     const row = el('tr', `node ${state}`, id, stateCell, clients, when);
     row.dataset.node = String(n.node_id ?? '');

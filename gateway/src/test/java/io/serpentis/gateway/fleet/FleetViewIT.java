@@ -3,7 +3,9 @@ package io.serpentis.gateway.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.KillArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.serpentis.gateway.testing.DashboardWatcher;
 import io.serpentis.gateway.testing.FleetHarness;
 import io.serpentis.gateway.testing.GatewayProcess;
@@ -169,31 +171,46 @@ class FleetViewIT {
 
     @Test
     void aNodeWhoseSubscriptionRedisDroppedIsRightAgainWithinSecondsAndCountsTheResync() throws Exception {
+        // gw-b reaches Redis as a user of its own, so that its subscriptions alone can be cut (CLIENT KILL TYPE
+        // pubsub, and no new ones until the ACL allows them again): what gw-a publishes meanwhile never reaches
+        // gw-b, whose view can only be right again by reading Redis.
+        redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
+                .allChannels().allCommands());
         GatewayProcess a = fleet.start("gw-a");
-        GatewayProcess b = fleet.start("gw-b");
-        WsTestClient worker = client(a, "kill-1", "{\"n\": 0}");
-        everyNodeLists(Map.of("kill-1", "gw-a"), Duration.ofSeconds(10), b);
-        PrometheusText before = PrometheusText.scrape(b.httpUri());
+        FleetHarness other = new FleetHarness("--redis-url", redis.url().replace("redis://", "redis://view-b:secret@"));
+        try {
+            GatewayProcess b = other.start("gw-b");
+            WsTestClient worker = client(a, "cut-1", "{\"n\": 0}");
+            everyNodeLists(Map.of("cut-1", "gw-a"), Duration.ofSeconds(10), b);
+            PrometheusText before = PrometheusText.scrape(b.httpUri());
 
-        // Redis drops every pub/sub connection; what A publishes until B's is back is lost for B.
-        redis.commands().clientKill(KillArgs.Builder.typePubsub());
-        for (int i = 1; i <= 20; i++) {
-            worker.request("{\"client_id\": \"kill-1\", \"status\": {\"n\": " + i + "}}");
-            Thread.sleep(20);
+            redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
+                    .allChannels().allCommands().removeCommand(CommandType.SUBSCRIBE)
+                    .removeCommand(CommandType.SSUBSCRIBE).removeCommand(CommandType.PSUBSCRIBE));
+            assertThat(redis.commands().clientKill(KillArgs.Builder.typePubsub().user("view-b"))).isPositive();
+            for (int i = 1; i <= 5; i++) {
+                worker.request("{\"client_id\": \"cut-1\", \"status\": {\"n\": " + i + "}}");
+            }
+            client(a, "cut-2", "{\"n\": 0}");
+            HttpTestClient onB = new HttpTestClient(b.httpUri());
+            Thread.sleep(1000); // the cut lasts a while (gw-b may read Redis meanwhile: its connection dropped)
+            redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
+                    .allChannels().allCommands());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode statuses = onB.statuses();
+                assertThat(statuses.path("clients").path("cut-1").path("n").asString()).isEqualTo("5");
+                assertThat(statuses.path("clients").path("cut-2").path("gateway_node").asString()).isEqualTo("gw-a");
+            });
+            PrometheusText after = PrometheusText.scrape(b.httpUri());
+            double resyncs = 0;
+            for (String reason : List.of("seq_gap", "subscribed", "silent", "feed_seq")) {
+                resyncs += PrometheusText.delta(before, after, "gateway_fleet_resyncs_total", "reason", reason);
+            }
+            assertThat(resyncs).as("resyncs after the drop").isGreaterThanOrEqualTo(1);
+        } finally {
+            other.close();
+            redis.commands().aclDeluser("view-b");
         }
-        client(a, "kill-2", "{\"n\": 0}");
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            JsonNode statuses = new HttpTestClient(b.httpUri()).statuses();
-            assertThat(statuses.path("clients").path("kill-1").path("n").asString()).isEqualTo("20");
-            assertThat(statuses.path("clients").path("kill-2").path("gateway_node").asString()).isEqualTo("gw-a");
-        });
-        PrometheusText after = PrometheusText.scrape(b.httpUri());
-        double resyncs = 0;
-        for (String reason : List.of("seq_gap", "subscribed", "silent", "feed_seq")) {
-            resyncs += PrometheusText.delta(before, after, "gateway_fleet_resyncs_total", "reason", reason);
-        }
-        assertThat(resyncs).as("resyncs after the drop").isGreaterThanOrEqualTo(1);
     }
 
     @Test
