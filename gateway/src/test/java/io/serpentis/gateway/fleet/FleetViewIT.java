@@ -235,6 +235,23 @@ class FleetViewIT {
     }
 
     @Test
+    void aNodeThatStopsGracefullyShowsItsClientsEndsOnTheOtherNodesDashboardAtOnce() throws Exception {
+        GatewayProcess a = fleet.start("gw-a");
+        GatewayProcess b = fleet.start("gw-b");
+        client(a, "drain-1", "{\"k\": \"v\"}");
+        DashboardWatcher onB = watch(b);
+        onB.await("drain-1", "connected", "true", Duration.ofSeconds(10));
+
+        long stopped = System.nanoTime();
+        fleet.terminate("gw-a");
+        long shown = onB.await("drain-1", f -> "false".equals(f.get("connected"))
+                && "Gateway shutting down".equals(f.get("status_detail")), Duration.ofSeconds(10));
+        // Published before gw-a left the fleet: no lease, no reap to wait for.
+        assertThat(Duration.ofNanos(shown - stopped)).isLessThan(Duration.ofSeconds(2));
+        assertThat(a.waitFor(15)).isTrue();
+    }
+
+    @Test
     void aDeadNodesClientsShowOfflineOnEveryOtherNodesDashboard() throws Exception {
         GatewayProcess a = fleet.start("gw-a", FAST);
         GatewayProcess b = fleet.start("gw-b", FAST);
