@@ -172,6 +172,13 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
         }
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("fleet", state);
+        long renewed = membership.renewedNanos();
+        if (renewed != 0) {
+            // Peers that find themselves cut off ask for this: a 200 from a node that renewed long ago proves
+            // nothing about Redis now.
+            checks.put("fleet_heartbeat_age_ms",
+                    Long.toString(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - renewed)));
+        }
         return new StatusStore.Readiness(state.equals("member"), checks);
     }
 

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * client, off the event loops, one second each): if one answers 200, this node is the one cut off, and with
  * {@link FleetConfig.Isolation#CLOSE} it closes every client connection with 1012 so that the clients reconnect to
  * a healthy node (the fleet's reaper then records them offline at their true last sign of life, and they come
- * back online where they reconnect). If no peer answers, Redis is down for everyone: the node keeps serving.
+ * back online where they reconnect). A peer counts only when its answer says it renewed its own lease within two
+ * heartbeat intervals. If no peer answers so, Redis is down for everyone: the node keeps serving.
  * {@link FleetConfig.Isolation#KEEP} keeps the clients in every case.
  *
  * <p>Runs on the fleet's watchdog thread ({@link #check}, four times a heartbeat interval); peers are asked
@@ -34,6 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FleetIsolation {
     private static final Logger log = LoggerFactory.getLogger(FleetIsolation.class);
+    private static final Pattern HEARTBEAT_AGE = Pattern.compile("\"fleet_heartbeat_age_ms\"\\s*:\\s*\"(\\d+)\"");
     /** How long a peer's 200 is taken as proof that the fleet is fine. */
     private static final long PEER_PROOF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -99,8 +103,8 @@ final class FleetIsolation {
             } catch (IllegalArgumentException e) {
                 continue;
             }
-            answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(r -> r.statusCode() == 200).exceptionally(e -> false));
+            answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                    .thenApply(r -> r.statusCode() == 200 && renewedRecently(r.body())).exceptionally(e -> false));
         }
         if (answers.isEmpty()) {
             asking.set(false);
@@ -123,6 +127,15 @@ final class FleetIsolation {
                 }
             });
         }
+    }
+
+    /**
+     * Whether a peer's {@code /readyz} body says it renewed its lease within two heartbeat intervals: Redis works
+     * for it now (when Redis stalls for everyone, a peer's readiness may not have turned yet).
+     */
+    private boolean renewedRecently(String body) {
+        Matcher m = HEARTBEAT_AGE.matcher(body);
+        return m.find() && Long.parseLong(m.group(1)) <= 2 * config.heartbeatInterval().toMillis();
     }
 
     private void closeClients() {

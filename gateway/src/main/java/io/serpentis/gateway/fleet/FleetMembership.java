@@ -166,6 +166,7 @@ final class FleetMembership implements FleetMembers {
         if ("REAPED".equals(r.get(0))) {
             throw new IllegalStateException("a new life cannot have been declared lost");
         }
+        refreshLost(c, r);
         renewed(r);
         String replaced = str(r, 3);
         if (!replaced.isEmpty()) {
@@ -228,8 +229,8 @@ final class FleetMembership implements FleetMembers {
             lifeLost(c, me, "its heartbeat found it");
             return;
         }
+        refreshLost(c, r); // first: a member gone from the table is told with its lost record
         renewed(r);
-        refreshLost(c, r);
         reapDue(c, r, me);
         resumeJobs(c, me);
     }

@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * names one key, the index updates are separate commands, and {@code client:<id>:status} keeps its name, so the
  * tools that read it read it as before.
  *
+ * <p>A fleet member's store ({@link FleetFencing}) fences every write instead: a registration claims the client
+ * (a new epoch), every later write carries that epoch and Redis refuses it once another node claimed the client
+ * (see {@link WriteBurst}); the store writes nothing before the node joined the fleet, nor while its life is found
+ * lost. Outside a fleet ({@code --fleet=false}) everything above holds as described.
+ *
  * <p>This class is the facade: lifecycle, the store's status and readiness, the registry's hand-off and the
  * write-behind's gauges. Threading: {@link #changed} and {@link #removed} are called on any thread and only enqueue;
  * the writer thread owns both connections; Lettuce's event callbacks only set flags and wake the writer.
