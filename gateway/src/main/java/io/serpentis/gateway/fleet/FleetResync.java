@@ -99,9 +99,13 @@ final class FleetResync implements AutoCloseable {
      */
     void orphans(String nodeId, Duration after) {
         submit(() -> {
-            int n = readAgain(connection(), nodeId, Set.of());
-            if (n > 0) {
-                log.debug("{} records of former member {} read again", n, nodeId);
+            try {
+                int n = readAgain(connection(), nodeId, Set.of());
+                if (n > 0) {
+                    log.debug("{} records of former member {} read again", n, nodeId);
+                }
+            } catch (RuntimeException e) {
+                warnings.warn("Reading the clients of former member {} failed: {}", nodeId, e.toString());
             }
         }, after.toMillis());
     }
