@@ -3,7 +3,9 @@ package io.serpentis.gateway.fleet;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
@@ -14,6 +16,7 @@ import io.serpentis.gateway.store.RedisDeployment;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +24,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -35,11 +39,11 @@ import reactor.core.Disposable;
  *
  * <p><b>Subscriptions are reconciled, not trusted.</b> What the fleet wants ({@link #subscribe}) is compared every
  * {@code reconcileInterval} with what Redis confirmed (the subscribe and unsubscribe events), and a wanted channel
- * that is not confirmed is subscribed again. On Cluster every confirmation is dropped when the slots change masters
- * (Lettuce does not move shard subscriptions after a failover or a reshard, lettuce#3213), so every channel is
- * subscribed again on its new master. When the subscription connection connects again (Lettuce then subscribes
- * everything again by itself), every subscriber is told it may have missed messages ({@link Subscriber#gap}). And a
- * subscription can die silently (a Sentinel failover, centrifugo#1189):
+ * that is not confirmed is subscribed again. On Cluster each channel's slot master is checked too: Lettuce does not
+ * move shard subscriptions after a failover or a reshard (lettuce#3213), so a channel whose slot has a new master is
+ * subscribed again there (and its subscriber told it may have missed messages). When the subscription connection
+ * connects again (Lettuce then subscribes everything again by itself), every subscriber is told it may have missed
+ * messages ({@link Subscriber#gap}). And a subscription can die silently (a Sentinel failover, centrifugo#1189):
  * the bus publishes a probe on its own probe channel every interval, and when none has come back for three intervals
  * it subscribes everything again ({@link #resubscribe}) and tells each channel's subscriber it may have missed
  * messages ({@link Subscriber#gap}).
@@ -74,6 +78,12 @@ public final class FleetBus implements AutoCloseable {
     /** One message, from Lettuce's thread to the bus thread. */
     private record Delivery(String channel, String message) {}
 
+    /** A publication to send again at {@code dueNanos}, until {@code deadlineNanos}. */
+    private record Retry(String channel, String message, long dueNanos, long delayNanos, long deadlineNanos) {}
+
+    /** Publications retried at most at once; beyond it a failed publication is given up. */
+    static final int MAX_RETRIES = 4096;
+
     private final RedisDeployment deployment;
     private final boolean sharded;
     private final Duration interval;
@@ -85,6 +95,11 @@ public final class FleetBus implements AutoCloseable {
     private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
     /** When ({@link System#nanoTime()}) each channel was last asked for, so that a slow answer is not asked again. */
     private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    /** Cluster: the master of each wanted channel's slot when it was last looked at ({@code host:port}). */
+    private final Map<String, String> slotMasters = new ConcurrentHashMap<>();
+    /** Publications waiting to be sent again (their first attempt failed or reached nobody), soonest first. */
+    private final PriorityBlockingQueue<Retry> retries = new PriorityBlockingQueue<>(64,
+            Comparator.comparingLong(Retry::dueNanos));
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong resubscribes = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
@@ -153,7 +168,7 @@ public final class FleetBus implements AutoCloseable {
             });
             events = deployment.resources().eventBus().get().subscribe(event -> {
                 if (event instanceof ClusterTopologyChangedEvent) {
-                    topologyChanged = true;
+                    topologyChanged = true; // look at the channels' masters now, not at the next interval
                 }
             });
         } else {
@@ -233,6 +248,35 @@ public final class FleetBus implements AutoCloseable {
     }
 
     /**
+     * Publishes {@code message} on {@code channel} until Redis delivered it to a subscriber: when Redis fails (a
+     * failover under way) or nobody hears it (the receiver's subscription is being made again), it is sent again,
+     * after 100 ms, then twice as long each time, for at most {@code within}. For requests that must reach a live
+     * node (kicks); a message for a node that is gone is given up at the deadline. Any thread; never blocks.
+     */
+    public void publishUntilHeard(String channel, String message, Duration within) {
+        long now = System.nanoTime();
+        attempt(new Retry(channel, message, now, TimeUnit.MILLISECONDS.toNanos(100), now + within.toNanos()));
+    }
+
+    private void attempt(Retry r) {
+        publish(r.channel(), r.message()).whenComplete((receivers, e) -> {
+            if (e == null && receivers != null && receivers > 0) {
+                return;
+            }
+            long due = System.nanoTime() + r.delayNanos();
+            if (due - r.deadlineNanos() >= 0 || retries.size() >= MAX_RETRIES) {
+                warnings.warn("A fleet message on {} reached nobody: {}", r.channel(),
+                        e == null ? "no subscriber" : e.toString());
+                return;
+            }
+            if (e != null) {
+                deployment.refreshFleetTopology(); // Cluster: the slot may have a new master
+            }
+            retries.add(new Retry(r.channel(), r.message(), due, r.delayNanos() * 2, r.deadlineNanos()));
+        });
+    }
+
+    /**
      * Subscribes {@code channel} again, whatever Redis confirmed (a subscriber found a gap it cannot explain).
      * Any thread.
      */
@@ -270,7 +314,10 @@ public final class FleetBus implements AutoCloseable {
         return dropped.get();
     }
 
-    /** Times every subscription was made again (a probe that did not come back, a topology change). */
+    /**
+     * Subscriptions made again: a channel whose slot moved to another master, every channel when the probe stopped
+     * coming back.
+     */
     public long resubscribes() {
         return resubscribes.get();
     }
@@ -311,7 +358,8 @@ public final class FleetBus implements AutoCloseable {
                     dispatch(d);
                 }
                 reportOverflows();
-                if (System.nanoTime() - nextTick >= 0) {
+                sendDueRetries();
+                if (System.nanoTime() - nextTick >= 0 || topologyChanged) {
                     nextTick = System.nanoTime() + interval.toNanos();
                     reconcile();
                     probe();
@@ -322,6 +370,15 @@ public final class FleetBus implements AutoCloseable {
             } catch (RuntimeException e) {
                 warnings.warn("Fleet bus: {}", e.toString());
             }
+        }
+    }
+
+    private void sendDueRetries() {
+        long now = System.nanoTime();
+        Retry r;
+        while ((r = retries.peek()) != null && now - r.dueNanos() >= 0) {
+            retries.remove(r);
+            attempt(r);
         }
     }
 
@@ -360,13 +417,9 @@ public final class FleetBus implements AutoCloseable {
                 e.getValue().gap(e.getKey());
             }
         }
-        if (topologyChanged) {
-            topologyChanged = false;
-            if (!confirmed.isEmpty()) {
-                log.info("Redis Cluster topology changed: subscribing {} fleet channels again", wanted.size());
-                resubscribeAll();
-                return;
-            }
+        topologyChanged = false;
+        if (sharded) {
+            followSlotMasters();
         }
         long now = System.nanoTime();
         for (String channel : wanted.keySet()) {
@@ -379,6 +432,32 @@ public final class FleetBus implements AutoCloseable {
             if (!wanted.containsKey(channel)) {
                 unsubscribe(channel);
                 confirmed.remove(channel);
+            }
+        }
+    }
+
+    /**
+     * Cluster: a wanted channel whose slot has another master than when it was subscribed is subscribed again,
+     * there (Lettuce leaves the subscription on the old node's connection), and its subscriber is told it may have
+     * missed messages.
+     */
+    private void followSlotMasters() {
+        if (!(subscriptions instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
+            return;
+        }
+        Partitions partitions = cluster.getPartitions();
+        for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
+            String channel = e.getKey();
+            RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(channel));
+            String now = master == null ? "" : master.getUri().getHost() + ":" + master.getUri().getPort();
+            String before = slotMasters.put(channel, now);
+            if (before != null && !before.equals(now) && !now.isEmpty()) {
+                log.info("Fleet channel {} moved from {} to {}: subscribing it there", channel, before, now);
+                resubscribes.incrementAndGet();
+                confirmed.remove(channel);
+                asked.remove(channel);
+                ask(channel);
+                e.getValue().gap(channel);
             }
         }
     }

@@ -4,6 +4,7 @@ import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.store.FleetFencing;
 import io.serpentis.gateway.store.FleetKeys;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -32,6 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
 final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
     private static final Logger log = LoggerFactory.getLogger(FleetInbox.class);
 
+    /** How long a kick is sent again while it reaches nobody (a failover, a resubscription). */
+    static final Duration KICK_PERSISTENCE = Duration.ofSeconds(10);
+
     private final FleetBus bus;
     private final LocalClientRegistry registry;
     private final JsonMapper json;
@@ -57,11 +61,9 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
         ObjectNode kick = json.createObjectNode().put("type", "kick").put("client", clientId).put("epoch", newEpoch)
                 .put("from", nodeId);
         metrics.kickSent();
-        bus.publish(FleetKeys.inbox(previousNode), kick.toString()).exceptionally(e -> {
-            // The kick is an accelerator: the old node's next write is fenced anyway.
-            log.debug("kick for {} to {} not sent: {}", clientId, previousNode, e.toString());
-            return 0L;
-        });
+        // Sent again while Redis fails over or the old node's subscription is being made again: a quiet client's old
+        // connection has nothing else that would close it.
+        bus.publishUntilHeard(FleetKeys.inbox(previousNode), kick.toString(), KICK_PERSISTENCE);
     }
 
     @Override

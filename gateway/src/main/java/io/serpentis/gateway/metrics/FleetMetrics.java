@@ -39,7 +39,7 @@ public final class FleetMetrics implements MeterBinder {
         /** Fleet channels Redis confirmed. */
         int subscriptionsConfirmed();
 
-        /** Times every subscription was made again. */
+        /** Subscriptions made again (a channel's slot moved, or the probe stopped coming back). */
         long resubscribes();
 
         /** Messages dropped because the bus's queue was full. */

@@ -106,8 +106,8 @@ public enum GatewayMeters {
             "Time from a lost node's last heartbeat to its clients' offline records"),
     /** Fleet channels, tagged {@code state}: {@code wanted}, or {@code confirmed} by Redis. */
     FLEET_SUBSCRIPTIONS("gateway.fleet.subscriptions", null, "Fleet channels wanted and confirmed by Redis"),
-    /** Times every fleet subscription was made again (a lost probe, a Cluster topology change). */
-    FLEET_RESUBSCRIBES("gateway.fleet.resubscribes", null, "Times every fleet subscription was made again"),
+    /** Fleet subscriptions made again (a channel whose slot moved to another master, or a lost probe). */
+    FLEET_RESUBSCRIBES("gateway.fleet.resubscribes", null, "Fleet subscriptions made again"),
     /** Fleet messages dropped because the bus's queue was full (their channels are resynced). */
     FLEET_MESSAGES_DROPPED("gateway.fleet.messages.dropped", null,
             "Fleet messages dropped because the bus queue was full"),

@@ -393,6 +393,26 @@ public final class RedisDeployment implements AutoCloseable {
         }
     }
 
+    /**
+     * Redis Cluster: reads the topology again on the fleet's own clients (pub/sub, and the unreported data
+     * connections), whose periodic refresh may lag the data connections' by up to {@link #TOPOLOGY_REFRESH_PERIOD}:
+     * a channel whose slot moved to another master is reachable at once. Nothing elsewhere. Any thread; does not
+     * wait.
+     */
+    public void refreshFleetTopology() {
+        AbstractRedisClient p;
+        AbstractRedisClient f;
+        synchronized (this) {
+            p = pubSubClient;
+            f = fleetClient;
+        }
+        for (AbstractRedisClient c : new AbstractRedisClient[] {p, f}) {
+            if (c instanceof RedisClusterClient cluster && !closing) {
+                cluster.refreshPartitionsAsync();
+            }
+        }
+    }
+
     /** Shuts the clients and the resources down; the caller closed its connections first. */
     @Override
     public void close() {
@@ -458,6 +478,7 @@ public final class RedisDeployment implements AutoCloseable {
             slotOwners = now;
             log.info("Redis Cluster topology changed: {}", now);
             listeners.forEach(Listener::topologyChanged);
+            refreshFleetTopology(); // the fleet's own clients would see it only at their next periodic refresh
         }
     }
 
