@@ -23,6 +23,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -318,7 +319,8 @@ public final class GatewayCommand implements Callable<Integer> {
     public static CommandLine commandLine(Map<String, String> environment) {
         CommandLine command = new CommandLine(new GatewayCommand(environment));
         new EnvironmentDefaults("GATEWAY_", ORIGINAL_VARIABLES, environment).install(command);
-        SimulateCommand.environmentDefaults(environment).install(command.getSubcommands().get("simulate"));
+        SimulateCommand.environmentDefaults(environment)
+                .install(Objects.requireNonNull(command.getSubcommands().get("simulate")));
         return command;
     }
 

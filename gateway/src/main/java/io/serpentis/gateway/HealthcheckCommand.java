@@ -25,10 +25,12 @@ final class HealthcheckCommand implements Callable<Integer> {
 
     @Option(names = "--url", defaultValue = "${env:GATEWAY_HEALTHCHECK_URL:-http://127.0.0.1:${env:PORT:-8000}/livez}",
             description = "What to ask. Env: GATEWAY_HEALTHCHECK_URL (default from PORT).")
+    @SuppressWarnings("NullAway.Init") // picocli sets it (defaultValue) before call()
     URI url;
 
     @Option(names = "--timeout", defaultValue = "3s", converter = DurationConverter.class,
             description = "Give up after this long.")
+    @SuppressWarnings("NullAway.Init") // picocli sets it (defaultValue) before call()
     Duration timeout;
 
     @CommandLine.Spec

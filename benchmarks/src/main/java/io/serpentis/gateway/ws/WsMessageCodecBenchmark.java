@@ -7,6 +7,7 @@ import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.registry.StatusUpdate;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -55,7 +56,7 @@ public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
         frame = Unpooled.unreleasableBuffer(direct);
-        update = codec.parse(frame).update();
+        update = Objects.requireNonNull(codec.parse(frame).update(), payload);
     }
 
     @TearDown

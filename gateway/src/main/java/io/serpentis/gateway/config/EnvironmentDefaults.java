@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * wins over the defaults, as picocli applies a default only to an option not given.
  *
  * <p>An environment value is taken literally: {@link #install} turns picocli's variable interpolation off for the
- * command, as picocli would otherwise expand {@code ${...}} inside a secret (or fail on a trailing {@code ${}).
+ * command, as picocli would otherwise expand {@code ${...}} inside a secret (or fail on a trailing <code>${</code>).
  * Such a command therefore declares {@link StandardHelpOptions} instead of {@code mixinStandardHelpOptions}, whose
  * option names are variables, and no {@code ${...}} in its descriptions. {@link #install} also shows each option's
  * variable under it in {@code --help}, after picocli's own {@code Default:} line.

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,7 +50,8 @@ public final class ClientListRoute implements HttpRoute {
             query = parse(exchange);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(
-                    responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+                    responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST,
+                            Objects.requireNonNullElse(e.getMessage(), "Bad query")));
         }
         return CompletableFuture.completedFuture(encode(exchange, query));
     }

@@ -224,15 +224,14 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         return router.handle(endpoint, new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
     }
 
-    private static @Nullable FullHttpResponse noStore(@Nullable FullHttpResponse r) {
-        if (r != null) {
-            r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-        }
+    private static FullHttpResponse noStore(FullHttpResponse r) {
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return r;
     }
 
-    private void complete(ChannelHandlerContext ctx, FullHttpResponse response, Throwable error, boolean keepAlive,
-            boolean head) {
+    /** Writes a route's answer; {@code response} and {@code error} are what its stage completed with. */
+    private void complete(ChannelHandlerContext ctx, @Nullable FullHttpResponse response, @Nullable Throwable error,
+            boolean keepAlive, boolean head) {
         FullHttpResponse r = response;
         if (error != null || r == null) {
             if (r != null) {
@@ -289,7 +288,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         String message;
         if (cause instanceof RejectedRequestException rejected) {
             status = rejected.status();
-            message = rejected.getMessage();
+            message = rejected.detail();
         } else if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             message = "Request line too long";

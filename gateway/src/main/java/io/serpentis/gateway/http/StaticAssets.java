@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -79,7 +80,7 @@ public final class StaticAssets {
                         addTree(fs.getPath("/" + prefix));
                     }
                 } else {
-                    addTree(Path.of(uri).getParent());
+                    addTree(Objects.requireNonNull(Path.of(uri).getParent(), prefix));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + prefix + " assets", e);

@@ -14,6 +14,13 @@ public record ProtocolError(String message, boolean close, @Nullable String disc
     private static final String UNICODE =
             "attribute names and values must be valid Unicode (an unpaired surrogate escape is not)";
 
+    /** Checks that {@code disconnectDetail} is given exactly when the error closes the connection. */
+    public ProtocolError {
+        if (close != (disconnectDetail != null)) {
+            throw new IllegalArgumentException("a closing error, and only a closing one, has a disconnect detail");
+        }
+    }
+
     /** Not JSON at all (the original's text). */
     public static final ProtocolError INVALID_JSON =
             new ProtocolError("Invalid JSON format", false, null, RejectKind.INVALID_JSON);

@@ -90,7 +90,14 @@ public final class WsMessageCodec {
     }
 
     /** The outcome of {@link #parse}: exactly one of {@code update} and {@code error} is set. */
-    public record Parsed(StatusUpdate update, ProtocolError error) {
+    public record Parsed(@Nullable StatusUpdate update, @Nullable ProtocolError error) {
+        /** Checks that exactly one of {@code update} and {@code error} is set. */
+        public Parsed {
+            if ((update == null) == (error == null)) {
+                throw new IllegalArgumentException("exactly one of update and error is set");
+            }
+        }
+
         static Parsed ok(StatusUpdate u) {
             return new Parsed(u, null);
         }
@@ -254,11 +261,12 @@ public final class WsMessageCodec {
             }
         }
         requireEnd(p);
+        // clientId is set exactly when client_id's token is a string.
         if (clientIdToken == null || clientIdToken == JsonToken.VALUE_NULL
-                || (clientIdToken == JsonToken.VALUE_STRING && clientId.isEmpty())) {
+                || (clientId != null && clientId.isEmpty())) {
             return Parsed.fail(ProtocolError.CLIENT_ID_REQUIRED);
         }
-        if (clientIdToken != JsonToken.VALUE_STRING) {
+        if (clientId == null) {
             return Parsed.fail(ProtocolError.CLIENT_ID_NOT_A_STRING);
         }
         if (checkText && !Utf8.isWellFormed(clientId)) {

@@ -24,6 +24,7 @@ import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.MessageRatePolicy;
 import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
 import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -137,12 +138,12 @@ public final class WsSession implements WsConnection, ClientConnection {
             rejected(error.kind(), error.message(), content);
             sendError(error.message());
             if (error.close()) {
-                setReason(DisconnectReason.protocolError(error.disconnectDetail()));
+                setReason(DisconnectReason.protocolError(Objects.requireNonNull(error.disconnectDetail())));
                 handshake.sendClose(new WebSocketCloseStatus(1000, ""));
             }
             return;
         }
-        StatusUpdate update = parsed.update();
+        StatusUpdate update = Objects.requireNonNull(parsed.update(), "neither an error nor an update");
         String subject = admission.principal().subject();
         if (subject != null && !subject.equals(update.clientId())) {
             // A token authorizes one client_id: claiming another is forgery, not a mistake to retry.
@@ -164,8 +165,9 @@ public final class WsSession implements WsConnection, ClientConnection {
         UpdateOutcome outcome = registry.apply(this, update);
         switch (outcome.kind()) {
             case REJECTED -> {
-                rejected(RejectKind.LIMIT, outcome.error(), content);
-                sendError(outcome.error());
+                String message = Objects.requireNonNull(outcome.error());
+                rejected(RejectKind.LIMIT, message, content);
+                sendError(message);
             }
             case REGISTERED -> {
                 metrics.accepted(MessageKind.REGISTRATION);
