@@ -1,6 +1,7 @@
 package io.serpentis.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Level;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -282,7 +283,7 @@ class ComposeFileTest {
     @Test
     void dockerComposeAcceptsTheFileWhereItIsInstalled() {
         String dockerCompose = ExternalTools.find("docker-compose");
-        org.junit.jupiter.api.Assumptions.assumeTrue(dockerCompose != null,
+        assumeTrue(dockerCompose != null,
                 "docker-compose is not installed (Debian's docker-compose package); the file was checked above");
         ExternalTools.Result r = ExternalTools.run(root, null, List.of(dockerCompose, "config", "-q"));
         assertThat(r.exitCode()).as(r.output()).isZero();

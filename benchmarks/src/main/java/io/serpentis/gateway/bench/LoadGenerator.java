@@ -21,24 +21,32 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.serpentis.gateway.config.DurationConverter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.Deflater;
 import org.HdrHistogram.Histogram;
@@ -46,6 +54,8 @@ import org.HdrHistogram.Recorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -132,8 +142,8 @@ public final class LoadGenerator implements Callable<Integer> {
     private final Recorder freshness = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     private final LongAdder deltas = new LongAdder();
     private final AtomicInteger viewersOpen = new AtomicInteger();
-    private java.util.concurrent.atomic.AtomicLongArray lastAckNanos;
-    private java.util.concurrent.atomic.AtomicLongArray lastAckSeq;
+    private AtomicLongArray lastAckNanos;
+    private AtomicLongArray lastAckSeq;
     private final LongAdder acks = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
@@ -157,8 +167,8 @@ public final class LoadGenerator implements Callable<Integer> {
         if (payloadBytes > 0) {
             filler = ("\"" + "x".repeat(payloadBytes) + "\"").getBytes(StandardCharsets.US_ASCII);
         }
-        lastAckNanos = new java.util.concurrent.atomic.AtomicLongArray(connections);
-        lastAckSeq = new java.util.concurrent.atomic.AtomicLongArray(connections);
+        lastAckNanos = new AtomicLongArray(connections);
+        lastAckSeq = new AtomicLongArray(connections);
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
@@ -194,7 +204,7 @@ public final class LoadGenerator implements Callable<Integer> {
                                         .maxFramePayloadLength(64 << 20)
                                         .handshakeTimeoutMillis(30_000)
                                         .build()),
-                                new io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator(64 << 20),
+                                new WebSocketFrameAggregator(64 << 20),
                                 new ViewerHandler(measuring));
                     }
                 }).connect(remote, new InetSocketAddress(sources.get(v % sources.size()), 0)).channel());
@@ -426,16 +436,16 @@ public final class LoadGenerator implements Callable<Integer> {
             ByteBuf c = frame.content();
             byte[] bytes = new byte[c.readableBytes()];
             c.getBytes(c.readerIndex(), bytes);
-            try (tools.jackson.core.JsonParser p = JSON.createParser(bytes)) {
-                if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
+            try (JsonParser p = JSON.createParser(bytes)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
                     return;
                 }
                 boolean delta = false;
                 for (String name = p.nextName(); name != null; name = p.nextName()) {
-                    tools.jackson.core.JsonToken t = p.nextToken();
+                    JsonToken t = p.nextToken();
                     if (name.equals("type")) {
                         delta = "delta".equals(p.getString());
-                    } else if (name.equals("clients") && t == tools.jackson.core.JsonToken.START_OBJECT) {
+                    } else if (name.equals("clients") && t == JsonToken.START_OBJECT) {
                         for (String id = p.nextName(); id != null; id = p.nextName()) {
                             p.nextToken();
                             long seq = -1;
@@ -574,7 +584,7 @@ public final class LoadGenerator implements Callable<Integer> {
 
         /** The JSON result line. */
         public String toJson() {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("mode", mode);
             m.put("connections_target", connectionsTarget);
             m.put("connections_held", connectionsHeld);
@@ -587,7 +597,7 @@ public final class LoadGenerator implements Callable<Integer> {
             m.put("acks_per_s", round(acks / Math.max(seconds, 1e-9)));
             m.put("errors", errors);
             m.put("acks_total", acksTotal);
-            Map<String, Object> lat = new java.util.LinkedHashMap<>();
+            Map<String, Object> lat = new LinkedHashMap<>();
             lat.put("p50", histogram.getValueAtPercentile(50));
             lat.put("p90", histogram.getValueAtPercentile(90));
             lat.put("p99", histogram.getValueAtPercentile(99));
@@ -596,7 +606,7 @@ public final class LoadGenerator implements Callable<Integer> {
             lat.put("mean", round(histogram.getMean()));
             m.put("latency_us", lat);
             if (freshness != null) {
-                Map<String, Object> f = new java.util.LinkedHashMap<>();
+                Map<String, Object> f = new LinkedHashMap<>();
                 f.put("p50", freshness.getValueAtPercentile(50));
                 f.put("p99", freshness.getValueAtPercentile(99));
                 f.put("max", freshness.getMaxValue());
@@ -616,7 +626,7 @@ public final class LoadGenerator implements Callable<Integer> {
         static String encode(Histogram h) {
             ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity() + 64);
             int n = h.encodeIntoCompressedByteBuffer(buf, Deflater.BEST_SPEED);
-            return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf.array(), n));
+            return Base64.getEncoder().encodeToString(Arrays.copyOf(buf.array(), n));
         }
 
         static Histogram decode(String s) throws Exception {
@@ -629,17 +639,17 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Merges result lines (files, or stdin) of processes that ran one scenario together.")
     static final class Merge implements Callable<Integer> {
         @CommandLine.Parameters(arity = "0..*", description = "Files holding result lines; stdin when none.")
-        List<java.nio.file.Path> files = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
             List<String> lines = new ArrayList<>();
             if (files.isEmpty()) {
-                lines.addAll(new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
+                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         .lines().toList());
             } else {
-                for (java.nio.file.Path f : files) {
-                    lines.addAll(java.nio.file.Files.readAllLines(f));
+                for (Path f : files) {
+                    lines.addAll(Files.readAllLines(f));
                 }
             }
             Histogram merged = null;

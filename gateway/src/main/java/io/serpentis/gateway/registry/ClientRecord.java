@@ -3,6 +3,8 @@ package io.serpentis.gateway.registry;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.internal.Utf8;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -170,7 +172,7 @@ public final class ClientRecord {
 
     /** The exact UTF-8 bytes of the client-owned names and values once {@code update} is merged (the rare path). */
     private long utf8BytesAfter(StatusUpdate update) {
-        java.util.Map<String, String> merged = new java.util.HashMap<>(fields);
+        Map<String, String> merged = new HashMap<>(fields);
         String[] names = update.names();
         for (int i = 0; i < names.length; i++) {
             if (!ServerFields.isServerOwned(names[i])) {
@@ -412,7 +414,7 @@ public final class ClientRecord {
     }
 
     private static String[] trim(String[] a, int n) {
-        return a.length == n ? a : java.util.Arrays.copyOf(a, n);
+        return a.length == n ? a : Arrays.copyOf(a, n);
     }
 
     // ---- field bookkeeping

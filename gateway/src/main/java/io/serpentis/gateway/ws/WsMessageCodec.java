@@ -442,7 +442,7 @@ public final class WsMessageCodec {
     }
 
     /** Thrown when valid JSON is followed by more than whitespace; mapped to "Invalid JSON format". */
-    private static final class TrailingContentException extends tools.jackson.core.exc.StreamReadException {
+    private static final class TrailingContentException extends StreamReadException {
         private static final long serialVersionUID = 1L;
 
         TrailingContentException(JsonParser p) {

@@ -161,9 +161,9 @@ class AccessPolicyTest {
 
     @Test
     void tokensTooShortAndMalformedOriginsAreRefusedAtStartUp() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SecurityConfig.defaults().withAdminToken("short"))
+        assertThatThrownBy(() -> SecurityConfig.defaults().withAdminToken("short"))
                 .hasMessageContaining("admin-token");
-        org.assertj.core.api.Assertions.assertThatThrownBy(
+        assertThatThrownBy(
                 () -> SecurityConfig.defaults().withAllowedOrigins(List.of("evil.example")))
                 .hasMessageContaining("allowed-origins");
         assertThat(SecurityConfig.defaults().withAdminToken(TOKEN).toString()).doesNotContain(TOKEN);

@@ -13,6 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -140,7 +144,7 @@ class StaticContentIT {
 
     @Test
     void theScriptsNeverInsertHtml() throws Exception {
-        java.util.Map<String, String> modules = modules("/app.js");
+        Map<String, String> modules = modules("/app.js");
         assertThat(modules.keySet()).contains("/app.js", "/api.js", "/feed.js", "/store.js", "/table.js");
         for (var m : modules.entrySet()) {
             assertThat(m.getValue()).as(m.getKey()).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
@@ -153,9 +157,9 @@ class StaticContentIT {
     }
 
     /** {@code entry} and every module it imports, transitively, by path. */
-    private static java.util.Map<String, String> modules(String entry) throws Exception {
-        java.util.Map<String, String> found = new java.util.TreeMap<>();
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.List.of(entry));
+    private static Map<String, String> modules(String entry) throws Exception {
+        Map<String, String> found = new TreeMap<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(entry));
         Pattern imports = Pattern.compile("(?m)^import\\s[^;]*?from\\s+'\\./([^']+)'");
         while (!todo.isEmpty()) {
             String path = todo.poll();

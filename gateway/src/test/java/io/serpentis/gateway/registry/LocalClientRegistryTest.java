@@ -7,7 +7,9 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -217,7 +219,7 @@ class LocalClientRegistryTest {
         assertThat(r.storeWriteFailed(merged)).as("not queued since it was taken: must be queued").isTrue();
         StoreWrite retry = r.takeStoreWrite();
         assertThat(retry.names()).contains("x");
-        assertThat(retry.values()[java.util.Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
+        assertThat(retry.values()[Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
     }
 
     @Test
@@ -241,9 +243,9 @@ class LocalClientRegistryTest {
     void restoresStoredRecordsAndMarksThisNodesConnectedOnesRestarted() {
         LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
                 "node-a", true, clock::get);
-        tracked.restore("mine", java.util.Map.of("connected", "true", "gateway_node", "node-a", "k", "v",
+        tracked.restore("mine", Map.of("connected", "true", "gateway_node", "node-a", "k", "v",
                 "gateway_version", "7"), 7, DisconnectReason.RESTARTED);
-        tracked.restore("theirs", java.util.Map.of("connected", "true", "gateway_node", "node-b"), 9,
+        tracked.restore("theirs", Map.of("connected", "true", "gateway_node", "node-b"), 9,
                 DisconnectReason.RESTARTED);
         ClientSnapshot mine = tracked.find("mine").snapshot();
         assertThat(mine.get("connected")).isEqualTo("false");
@@ -254,7 +256,7 @@ class LocalClientRegistryTest {
         assertThat(tracked.find("theirs").takeStoreWrite()).isNull();
         // Live state wins over stored state.
         tracked.apply(new RecordingConnection(), update("live"));
-        assertThat(tracked.restore("live", java.util.Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
+        assertThat(tracked.restore("live", Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
                 .isFalse();
     }
 }
