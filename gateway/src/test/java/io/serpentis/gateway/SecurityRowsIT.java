@@ -138,8 +138,10 @@ class SecurityRowsIT {
     @Test
     void row6ServerOwnedFieldsCannotBeForged() {
         try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
-            assertThat(c.request("{\"client_id\": \"row6\", \"status\": {\"connected\": \"false\", \"disconnect_time\":"
-                    + " \"2000-01-01T00:00:00+00:00\", \"status_detail\": \"Disconnected by server\", \"k\": 1}}"))
+            assertThat(c.request("{\"client_id\": \"row6\", \"status\": "
+                    + "{\"connected\": \"false\", \"disconnect_time\":"
+                    + " \"2000-01-01T00:00:00+00:00\", "
+                    + "\"status_detail\": \"Disconnected by server\", \"k\": 1}}"))
                     .contains("\"status_updated\": [\"k\", \"connected\", \"connect_time\"]");
             assertThat(http.record("row6")).containsEntry("connected", "true")
                     .doesNotContainKeys("disconnect_time", "status_detail");

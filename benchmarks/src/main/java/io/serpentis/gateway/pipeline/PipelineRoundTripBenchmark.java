@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -75,7 +76,7 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         int n = 0;
         for (Object o; (o = channel.readOutbound()) != null; ) {
             n += o instanceof ByteBuf b ? b.readableBytes() : 0;
-            io.netty.util.ReferenceCountUtil.release(o);
+            ReferenceCountUtil.release(o);
         }
         return n;
     }

@@ -254,7 +254,8 @@ public final class AccessPolicy {
         if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null || !a.getAddress().isLoopbackAddress()) {
             count(RefusalReason.ADMIN_AUTH);
             return new Denial(HttpResponseStatus.FORBIDDEN, "Admin access is limited to loopback peers while no "
-                    + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
+                    + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) "
+                    + "to allow remote operators");
         }
         return null;
     }

@@ -56,8 +56,10 @@ public final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
         metrics.connections().acceptError(reason);
         switch (reason) {
             case FILE_LIMIT -> warnings.warn("Cannot accept connections on {}: {} ({} sockets open); accepting "
-                    + "pauses {} s at a time while it lasts. Raise the file limit (ulimit -n, systemd LimitNOFILE) or "
-                    + "lower --max-connections and the per-address limits", ctx.channel().localAddress(),
+                    + "pauses {} s at a time while it lasts. Raise the file limit "
+                    + "(ulimit -n, systemd LimitNOFILE) or lower --max-connections "
+                    + "and the per-address limits",
+                    ctx.channel().localAddress(),
                     cause.getMessage(), openSockets.getAsInt(), PAUSE_SECONDS);
             case MEMORY -> warnings.warn("Cannot accept connections on {}: {} ({} sockets open): the kernel is out "
                     + "of socket memory; accepting pauses {} s at a time while it lasts", ctx.channel().localAddress(),

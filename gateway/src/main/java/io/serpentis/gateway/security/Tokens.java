@@ -9,12 +9,18 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** Where a request carries a token, read without ever throwing on hostile input; and the digest tokens are compared by. */
+/**
+ * Where a request carries a token, read without ever throwing on hostile input; and the digest tokens are compared
+ * by.
+ */
 public final class Tokens {
 
     private Tokens() {}
 
-    /** The token of an {@code Authorization: Bearer} header (scheme case-insensitive), trimmed; {@code null} without one. */
+    /**
+     * The token of an {@code Authorization: Bearer} header (scheme case-insensitive), trimmed; {@code null} without
+     * one.
+     */
     public static @Nullable String bearer(HttpRequest request) {
         String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {

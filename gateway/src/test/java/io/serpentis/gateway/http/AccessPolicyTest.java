@@ -124,7 +124,10 @@ class AccessPolicyTest {
                 .isEqualTo(HttpResponseStatus.UNAUTHORIZED);
     }
 
-    /** A malformed query on the feed's upgrade is a missing token, not an exception that leaves the request unanswered. */
+    /**
+     * A malformed query on the feed's upgrade is a missing token, not an exception that leaves the request
+     * unanswered.
+     */
     @Test
     void aMalformedTokenQueryOnAnAdminUpgradeIsRefusedNotThrown() {
         AccessPolicy p = new AccessPolicy(SecurityConfig.defaults().withAdminToken(TOKEN));

@@ -75,9 +75,11 @@ class HttpHardeningTest {
                     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
                             + "0\r\n\r\n"),
             Arguments.of("CL and TE",
-                    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
             Arguments.of("TE and CL",
-                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
+                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                            + "Content-Length: 5\r\n\r\n0\r\n\r\n"),
             Arguments.of("duplicate CL",
                     "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nA"),
             Arguments.of("conflicting CL",
@@ -99,7 +101,8 @@ class HttpHardeningTest {
             Arguments.of("LF-only chunk lines",
                     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\nA\n0\n\n"),
             Arguments.of("quoted chunk extension with CR",
-                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1;a=\"b\r\nc\"\r\nA\r\n0\r\n\r\n"),
+                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + "1;a=\"b\r\nc\"\r\nA\r\n0\r\n\r\n"),
             Arguments.of("chunk size overflow",
                     "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF1\r\nA\r\n"
                             + "0\r\n\r\n"),
@@ -122,7 +125,8 @@ class HttpHardeningTest {
                     UPGRADE + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Version: 8\r\n\r\n"),
             Arguments.of("two Sec-WebSocket-Protocol headers", UPGRADE + UPGRADE_KEY
-                    + "Sec-WebSocket-Protocol: serpentis.dashboard.v1\r\nsec-websocket-protocol: bearer.x\r\n\r\n"),
+                    + "Sec-WebSocket-Protocol: serpentis.dashboard.v1\r\n"
+                    + "sec-websocket-protocol: bearer.x\r\n\r\n"),
             Arguments.of("two Sec-WebSocket-Extensions headers", UPGRADE + UPGRADE_KEY
                     + "Sec-WebSocket-Extensions: x-a\r\nSec-WebSocket-Extensions: x-b\r\n\r\n"),
             Arguments.of("NUL in a header value",

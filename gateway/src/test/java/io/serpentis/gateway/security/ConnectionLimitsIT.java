@@ -62,7 +62,8 @@ class ConnectionLimitsIT {
                 assertThat(c.handshakeResponse()).startsWith("HTTP/1.1 503 ");
                 assertThat(c.handshakeResponse().toLowerCase()).contains("retry-after: 5");
                 assertThat(c.readRemaining()).isEqualTo(
-                        "{\"detail\":\"The gateway is at its connection limit (--max-connections); retry later\"}");
+                        "{\"detail\":\"The gateway is at its connection limit "
+                                + "(--max-connections); retry later\"}");
             }
             a.close();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -201,7 +202,8 @@ class ConnectionLimitsIT {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(("GET " + ws.getRawPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":"
                     + ws.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             StringBuilder head = new StringBuilder();
             InputStream in = s.getInputStream();

@@ -195,7 +195,8 @@ class ProtocolTranscriptIT {
             }
             try (WsTestClient ws = connect()) {
                 assertThat(ws.request(msg(id, "{\"disconnect_time\": \"bogus\", \"status_detail\": \"bogus\","
-                        + " \"connected\": \"false\", \"connect_time\": \"bogus\", \"last_seen\": \"bogus\"}")))
+                        + " \"connected\": \"false\", "
+                        + "\"connect_time\": \"bogus\", \"last_seen\": \"bogus\"}")))
                         .isEqualTo(ack(id, "connected", "connect_time"));
                 Map<String, String> r = record(id);
                 assertThat(r.keySet()).containsExactly("state", "connected", "connect_time", "last_seen");
@@ -406,7 +407,8 @@ class ProtocolTranscriptIT {
                         .isEqualTo(ack(id, "int", "float", "big", "bool", "null", "list", "obj", "str", "uni",
                                 "empty", "connected", "connect_time"));
                 assertThat(ws.request(msg(id, "{\"n42\": 42, \"f35\": 3.5, \"false\": false, \"neg\": -0.0,"
-                        + " \"exp\": 1E5, \"huge\": 1e400, \"nested\": {\"a\": [1, {\"b\": null}], \"c\": \"\u017c\"}}")))
+                        + " \"exp\": 1E5, \"huge\": 1e400, "
+                        + "\"nested\": {\"a\": [1, {\"b\": null}], \"c\": \"\u017c\"}}")))
                         .isEqualTo(ack(id, "n42", "f35", "false", "neg", "exp", "huge", "nested"));
                 Map<String, String> r = record(id);
                 assertThat(r).contains(
@@ -477,7 +479,8 @@ class ProtocolTranscriptIT {
             String id = id("probe-surrogate-value");
             try (WsTestClient ws = connect()) {
                 assertThat(ws.request(msg(id, "{\"k\": " + value + "}"))).isEqualTo(error("attribute names and values"
-                        + " must be valid Unicode (an unpaired surrogate escape is not): the value of 'k'; nothing was"
+                        + " must be valid Unicode (an unpaired surrogate escape is not): "
+                        + "the value of 'k'; nothing was"
                         + " stored"));
                 assertThat(ws.request(msg(id, "{\"\\ud800\": 1}"))).isEqualTo(error("attribute names and values"
                         + " must be valid Unicode (an unpaired surrogate escape is not); nothing was stored"));
@@ -931,7 +934,8 @@ class ProtocolTranscriptIT {
                 ws.request(msg(id));
                 Map<String, String> before = record(id);
                 assertThat(ws.request(msg(id, "{\"connected\": \"false\", \"disconnect_time\":"
-                        + " \"2000-01-01T00:00:00+00:00\", \"status_detail\": \"Disconnected by server\","
+                        + " \"2000-01-01T00:00:00+00:00\", "
+                        + "\"status_detail\": \"Disconnected by server\","
                         + " \"connect_time\": \"1999\", \"last_seen\": \"1999\"}"))).isEqualTo(ack(id));
                 Map<String, String> r = record(id);
                 assertThat(r.keySet()).containsExactly("connected", "connect_time", "last_seen");

@@ -247,7 +247,8 @@ class WsMessageCodecTest {
                 + "\"f\": 3.5}}").update();
         assertThat(str(codec.encodeAck(ByteBufAllocator.DEFAULT, u, true, "connected"))).isEqualTo(
                 "{\"result\": \"message_processed\", \"client_id\": \"probe-reg-417915\", \"status_updated\": "
-                        + "[\"state\", \"n\", \"f\", \"connected\", \"connect_time\"], \"redis_status\": \"connected\"}");
+                        + "[\"state\", \"n\", \"f\", \"connected\", \"connect_time\"], "
+                        + "\"redis_status\": \"connected\"}");
         assertThat(str(codec.encodeAck(ByteBufAllocator.DEFAULT, StatusUpdate.idOnly("x"), false, "embedded")))
                 .isEqualTo("{\"result\": \"message_processed\", \"client_id\": \"x\", \"status_updated\": [], "
                         + "\"redis_status\": \"embedded\"}");
@@ -265,7 +266,8 @@ class WsMessageCodecTest {
     void escapesNonAsciiAndControlCharactersAsPythonDoes() {
         StatusUpdate u = parse("{\"client_id\": \"ż\\\"\\\\\\n\", \"status\": {\"🐍\": 1, \"\\u007f\": 2}}").update();
         assertThat(str(codec.encodeAck(ByteBufAllocator.DEFAULT, u, false, "embedded"))).isEqualTo(
-                "{\"result\": \"message_processed\", \"client_id\": \"\\u017c\\\"\\\\\\n\", \"status_updated\": "
+                "{\"result\": \"message_processed\", "
+                        + "\"client_id\": \"\\u017c\\\"\\\\\\n\", \"status_updated\": "
                         + "[\"\\ud83d\\udc0d\", \"\\u007f\"], \"redis_status\": \"embedded\"}");
     }
 
