@@ -261,6 +261,18 @@ class ComposeFileTest {
                 .contains("\"-jar\", \"/app/serpentis-gateway.jar\"]");
     }
 
+    /** The image's build compiles with Error Prone, which needs the javac flags in .mvn/jvm.config. */
+    @Test
+    void theImageBuildCopiesTheJvmFlagsErrorProneNeedsBeforeMaven() throws Exception {
+        assertThat(Files.readString(root.resolve(".mvn/jvm.config")))
+                .contains("--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED");
+        List<String> lines = dockerfileInstructions();
+        int copy = lines.indexOf("COPY .mvn .mvn/");
+        int maven = lines.stream().filter(l -> l.startsWith("RUN ") && l.contains(" mvn ")).findFirst()
+                .map(lines::indexOf).orElseThrow();
+        assertThat(copy).isNotNegative().isLessThan(maven);
+    }
+
     /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
     private List<String> dockerfileInstructions() throws IOException {
         List<String> out = new ArrayList<>();
