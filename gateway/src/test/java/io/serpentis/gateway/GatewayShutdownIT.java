@@ -40,7 +40,8 @@ class GatewayShutdownIT {
     @Test
     void closesEveryClientWith1001AndRecordsTheShutdown() throws Exception {
         GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(5)))).start();
+                        .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(5))))
+                .start();
         List<WsTestClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -68,8 +69,9 @@ class GatewayShutdownIT {
     @Test
     void forceClosesPeersThatIgnoreTheCloseFrameWithinTheShutdownTimeout() throws Exception {
         GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(2)))
-                .withWs(w -> w.withCloseTimeout(Duration.ofSeconds(30)))).start();
+                        .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(2)))
+                        .withWs(w -> w.withCloseTimeout(Duration.ofSeconds(30))))
+                .start();
         try (var raw = RawWsClient.connect(server.wsUri())) {
             raw.sendText("{\"client_id\": \"stubborn\"}");
             raw.readUntil(RawWsClient.TEXT);

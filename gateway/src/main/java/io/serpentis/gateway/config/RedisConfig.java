@@ -30,10 +30,11 @@ public record RedisConfig(
         if (url != null && url.isBlank()) {
             url = null;
         }
-        if (url != null && !url.startsWith("redis://") && !url.startsWith("rediss://")
+        if (url != null
+                && !url.startsWith("redis://")
+                && !url.startsWith("rediss://")
                 && !url.startsWith("redis-socket://")) {
-            throw new IllegalArgumentException("redis-url must start with redis:// or rediss://, was "
-                    + redact(url));
+            throw new IllegalArgumentException("redis-url must start with redis:// or rediss://, was " + redact(url));
         }
         Checks.positive(flushInterval, "redis-flush-interval");
         Checks.range(batchSize, 1, 100_000, "redis-batch-size");

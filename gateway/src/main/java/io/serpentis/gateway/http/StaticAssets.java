@@ -109,8 +109,8 @@ public final class StaticAssets {
          * path {@code mount}; the version is read from the webjar's own Maven metadata, so upgrading the dependency
          * needs no code change.
          */
-        public Builder addWebjarFiles(ClassLoader loader, String groupId, String artifactId, String mount,
-                String... files) {
+        public Builder addWebjarFiles(
+                ClassLoader loader, String groupId, String artifactId, String mount, String... files) {
             String version;
             String props = "META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
             try (InputStream in = loader.getResourceAsStream(props)) {

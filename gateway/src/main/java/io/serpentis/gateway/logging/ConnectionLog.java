@@ -21,8 +21,8 @@ public final class ConnectionLog {
     private ConnectionLog() {}
 
     /** Logs at DEBUG about {@code channel}'s connection. */
-    public static void debug(Logger log, Channel channel, @Nullable String clientId, String format,
-            @Nullable Object... args) {
+    public static void debug(
+            Logger log, Channel channel, @Nullable String clientId, String format, @Nullable Object... args) {
         if (log.isDebugEnabled()) {
             try (Scope s = scope(channel, clientId)) {
                 log.debug(format, args);
@@ -31,8 +31,8 @@ public final class ConnectionLog {
     }
 
     /** Logs at INFO about {@code channel}'s connection. */
-    public static void info(Logger log, Channel channel, @Nullable String clientId, String format,
-            @Nullable Object... args) {
+    public static void info(
+            Logger log, Channel channel, @Nullable String clientId, String format, @Nullable Object... args) {
         if (log.isInfoEnabled()) {
             try (Scope s = scope(channel, clientId)) {
                 log.info(format, args);
@@ -41,7 +41,11 @@ public final class ConnectionLog {
     }
 
     /** Logs at WARN about {@code channel}'s connection, through {@code limiter} (at most once per its interval). */
-    public static void warn(RateLimitedLog limiter, Channel channel, @Nullable String clientId, String format,
+    public static void warn(
+            RateLimitedLog limiter,
+            Channel channel,
+            @Nullable String clientId,
+            String format,
             @Nullable Object... args) {
         try (Scope s = scope(channel, clientId)) {
             limiter.warn(format, args);

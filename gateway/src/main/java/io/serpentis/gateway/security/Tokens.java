@@ -32,7 +32,8 @@ public final class Tokens {
     /** The first {@code token} query parameter; {@code null} without one or when the query is malformed. */
     public static @Nullable String queryParameter(HttpRequest request) {
         try {
-            List<String> values = new QueryStringDecoder(request.uri()).parameters().get("token");
+            List<String> values =
+                    new QueryStringDecoder(request.uri()).parameters().get("token");
             return values == null || values.isEmpty() ? null : values.get(0);
         } catch (IllegalArgumentException e) {
             return null; // a malformed escape in the query: no usable token

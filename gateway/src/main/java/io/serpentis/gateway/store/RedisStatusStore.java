@@ -71,7 +71,10 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * @param registry the registry to load into and to follow
      * @param meterRegistry where the write-behind's meters and Lettuce's command latencies go
      */
-    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+    public RedisStatusStore(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
             MeterRegistry meterRegistry) {
         this.config = config;
         RedisMetrics metrics = new RedisMetrics(meterRegistry, this, config.batchSize());
@@ -92,7 +95,9 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(config.requestQueueSize())
                 .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(config.commandTimeout())
+                        .build())
                 .build());
         this.writer = new RedisWriter(config, registryConfig, registry, client, reconnect, queue, metrics);
         this.events = resources.eventBus().get().subscribe(event -> {

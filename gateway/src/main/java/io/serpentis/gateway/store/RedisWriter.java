@@ -63,6 +63,7 @@ final class RedisWriter {
     private volatile StoreStatus status = StoreStatus.UNKNOWN;
     /** How long loading the index may take, at start-up and when Redis comes later. */
     private volatile Duration loadTimeout = Duration.ofSeconds(30);
+
     private volatile boolean running = true;
     private volatile boolean draining;
     private volatile boolean loaded;
@@ -78,8 +79,14 @@ final class RedisWriter {
     /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
     private int resyncRemaining;
 
-    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry, RedisClient client,
-            RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics) {
+    RedisWriter(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
+            RedisClient client,
+            RedisReconnectPolicy reconnect,
+            WriteQueue queue,
+            RedisMetrics metrics) {
         this.config = config;
         this.registryConfig = registryConfig;
         this.registry = registry;
@@ -283,8 +290,11 @@ final class RedisWriter {
     }
 
     private void writeBurst(List<ClientRecord> batch) {
-        WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
-                RedisScripts.CLIENTS_PER_CALL, registryConfig.retention().toMillis(), System.currentTimeMillis());
+        WriteBurst burst = new WriteBurst(
+                Objects.requireNonNull(burstCommands, "not connected"),
+                RedisScripts.CLIENTS_PER_CALL,
+                registryConfig.retention().toMillis(),
+                System.currentTimeMillis());
         for (ClientRecord record : batch) {
             burst.add(record);
         }
@@ -340,8 +350,9 @@ final class RedisWriter {
         }
         nextIndexCleanupNanos = now + registryConfig.purgeInterval().toNanos();
         try {
-            replies.await(control().zremrangebyscore(RedisStatusStore.INDEX_KEY,
-                    Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis())));
+            replies.await(control()
+                    .zremrangebyscore(RedisStatusStore.INDEX_KEY, Range.create(Double.NEGATIVE_INFINITY, (double)
+                            System.currentTimeMillis())));
         } catch (RuntimeException e) {
             warn("Redis index clean-up failed: {}", e);
         }

@@ -38,7 +38,9 @@ public final class LogCapture implements AutoCloseable {
         synchronized (appender) {
             for (ILoggingEvent e : appender.list) {
                 out.add(e.getLoggerName() + " " + e.getFormattedMessage()
-                        + (e.getThrowableProxy() != null ? " " + e.getThrowableProxy().getMessage() : ""));
+                        + (e.getThrowableProxy() != null
+                                ? " " + e.getThrowableProxy().getMessage()
+                                : ""));
             }
         }
         return out;
@@ -58,7 +60,9 @@ public final class LogCapture implements AutoCloseable {
             for (ILoggingEvent e : appender.list) {
                 if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
                     out.add(e.getLoggerName() + " " + e.getFormattedMessage()
-                            + (e.getThrowableProxy() != null ? " " + e.getThrowableProxy().getMessage() : ""));
+                            + (e.getThrowableProxy() != null
+                                    ? " " + e.getThrowableProxy().getMessage()
+                                    : ""));
                 }
             }
         }

@@ -23,8 +23,8 @@ public final class TestJwts {
 
     /** An HS256 JWT for {@code sub} expiring {@code expiresInMillis} from now (negative: already expired). */
     public static String hs256(String secret, @Nullable String sub, long expiresInMillis) {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .expirationTime(new Date(System.currentTimeMillis() + expiresInMillis));
+        JWTClaimsSet.Builder claims =
+                new JWTClaimsSet.Builder().expirationTime(new Date(System.currentTimeMillis() + expiresInMillis));
         if (sub != null) {
             claims.subject(sub);
         }
@@ -46,8 +46,9 @@ public final class TestJwts {
     public static String unsecured(String sub) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = b64.encodeToString(("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000
-                + 3600) + "}").getBytes(StandardCharsets.UTF_8));
+        String payload = b64.encodeToString(
+                ("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                        .getBytes(StandardCharsets.UTF_8));
         return header + "." + payload + ".";
     }
 
@@ -59,8 +60,9 @@ public final class TestJwts {
         try {
             Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
             String header = b64.encodeToString(("{\"alg\":\"" + alg + "\"}").getBytes(StandardCharsets.UTF_8));
-            String payload = b64.encodeToString(("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis()
-                    / 1000 + 3600) + "}").getBytes(StandardCharsets.UTF_8));
+            String payload = b64.encodeToString(
+                    ("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                            .getBytes(StandardCharsets.UTF_8));
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             byte[] sig = mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
