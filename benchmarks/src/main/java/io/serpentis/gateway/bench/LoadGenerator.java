@@ -21,24 +21,32 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.serpentis.gateway.config.DurationConverter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.Deflater;
 import org.HdrHistogram.Histogram;
@@ -46,6 +54,8 @@ import org.HdrHistogram.Recorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -61,7 +71,11 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Output: progress once a second on stderr; one JSON result line on stdout.
  */
-@Command(name = "loadgen", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(
+        name = "loadgen",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        sortOptions = false,
         subcommands = LoadGenerator.Merge.class,
         description = "Drives the gateway with N WebSocket clients and reports ack throughput and latency.")
 public final class LoadGenerator implements Callable<Integer> {
@@ -74,30 +88,45 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--connections", defaultValue = "100", description = "Clients to open.")
     int connections;
 
-    @Option(names = "--window", defaultValue = "1",
+    @Option(
+            names = "--window",
+            defaultValue = "1",
             description = "Un-acknowledged messages each client keeps in flight (window mode).")
     int window;
 
-    @Option(names = "--rate", defaultValue = "0",
+    @Option(
+            names = "--rate",
+            defaultValue = "0",
             description = "Total messages per second over all clients (rate mode); 0 = window mode.")
     double rate;
 
     @Option(names = "--idle", description = "Only register and hold the connections open.")
     boolean idle;
 
-    @Option(names = "--ramp-up", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(
+            names = "--ramp-up",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
             description = "Time over which the connections are opened.")
     Duration rampUp;
 
-    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(
+            names = "--warmup",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
             description = "Load before measuring starts.")
     Duration warmup;
 
-    @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            defaultValue = "20s",
+            converter = DurationConverter.class,
             description = "Measured time.")
     Duration duration;
 
-    @Option(names = "--source-addresses", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--source-addresses",
+            defaultValue = "127.0.0.1",
             description = "Local addresses to connect from, comma-separated or a range such as 127.0.0.2-127.0.0.9.")
     String sourceAddresses;
 
@@ -107,24 +136,35 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Event loops; 0 = one per core.")
     int threads;
 
-    @Option(names = "--payload-bytes", defaultValue = "0",
+    @Option(
+            names = "--payload-bytes",
+            defaultValue = "0",
             description = "Extra filler attribute of this many bytes in every update.")
     int payloadBytes;
 
-    @Option(names = "--max-pending-connects", defaultValue = "256",
+    @Option(
+            names = "--max-pending-connects",
+            defaultValue = "256",
             description = "Connection attempts in flight at once.")
     int maxPendingConnects;
 
-    @Option(names = "--viewers", defaultValue = "0",
+    @Option(
+            names = "--viewers",
+            defaultValue = "0",
             description = "Dashboard viewers to open on the feed (ws://.../ws/dashboard) beside the clients.")
     int viewers;
 
-    @Option(names = "--measuring-viewers", defaultValue = "4",
+    @Option(
+            names = "--measuring-viewers",
+            defaultValue = "4",
             description = "Viewers that parse every delta to measure its freshness (ack of an update to the delta "
                     + "carrying it); the others only read.")
     int measuringViewers;
 
-    @Option(names = "--hold", defaultValue = "0s", converter = DurationConverter.class,
+    @Option(
+            names = "--hold",
+            defaultValue = "0s",
+            converter = DurationConverter.class,
             description = "After measuring, keep the connections open this long (idle-connection scenarios).")
     Duration hold;
 
@@ -132,8 +172,8 @@ public final class LoadGenerator implements Callable<Integer> {
     private final Recorder freshness = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
     private final LongAdder deltas = new LongAdder();
     private final AtomicInteger viewersOpen = new AtomicInteger();
-    private java.util.concurrent.atomic.AtomicLongArray lastAckNanos;
-    private java.util.concurrent.atomic.AtomicLongArray lastAckSeq;
+    private AtomicLongArray lastAckNanos;
+    private AtomicLongArray lastAckSeq;
     private final LongAdder acks = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
@@ -157,12 +197,14 @@ public final class LoadGenerator implements Callable<Integer> {
         if (payloadBytes > 0) {
             filler = ("\"" + "x".repeat(payloadBytes) + "\"").getBytes(StandardCharsets.US_ASCII);
         }
-        lastAckNanos = new java.util.concurrent.atomic.AtomicLongArray(connections);
-        lastAckSeq = new java.util.concurrent.atomic.AtomicLongArray(connections);
+        lastAckNanos = new AtomicLongArray(connections);
+        lastAckSeq = new AtomicLongArray(connections);
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("loadgen"),
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                loops,
+                new DefaultThreadFactory("loadgen"),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
             Bootstrap b = new Bootstrap()
@@ -183,21 +225,28 @@ public final class LoadGenerator implements Callable<Integer> {
             for (int v = 0; v < viewers; v++) {
                 boolean measuring = v < measuringViewers;
                 URI feedUri = url.resolve("/ws/dashboard");
-                channels.add(b.clone().handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                        .webSocketUri(feedUri)
-                                        .version(WebSocketVersion.V13)
-                                        .subprotocol("serpentis.dashboard.v1")
-                                        .maxFramePayloadLength(64 << 20)
-                                        .handshakeTimeoutMillis(30_000)
-                                        .build()),
-                                new io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator(64 << 20),
-                                new ViewerHandler(measuring));
-                    }
-                }).connect(remote, new InetSocketAddress(sources.get(v % sources.size()), 0)).channel());
+                channels.add(b.clone()
+                        .handler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                ch.pipeline()
+                                        .addLast(
+                                                new HttpClientCodec(),
+                                                new HttpObjectAggregator(65536),
+                                                new WebSocketClientProtocolHandler(
+                                                        WebSocketClientProtocolConfig.newBuilder()
+                                                                .webSocketUri(feedUri)
+                                                                .version(WebSocketVersion.V13)
+                                                                .subprotocol("serpentis.dashboard.v1")
+                                                                .maxFramePayloadLength(64 << 20)
+                                                                .handshakeTimeoutMillis(30_000)
+                                                                .build()),
+                                                new WebSocketFrameAggregator(64 << 20),
+                                                new ViewerHandler(measuring));
+                            }
+                        })
+                        .connect(remote, new InetSocketAddress(sources.get(v % sources.size()), 0))
+                        .channel());
             }
             for (int i = 0; i < connections; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
@@ -212,14 +261,17 @@ public final class LoadGenerator implements Callable<Integer> {
                 Bootstrap cb = b.clone().handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                        .webSocketUri(url)
-                                        .version(WebSocketVersion.V13)
-                                        .maxFramePayloadLength(1 << 20)
-                                        .handshakeTimeoutMillis(30_000)
-                                        .build()),
-                                new ClientHandler(id, index));
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(65536),
+                                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                                .webSocketUri(url)
+                                                .version(WebSocketVersion.V13)
+                                                .maxFramePayloadLength(1 << 20)
+                                                .handshakeTimeoutMillis(30_000)
+                                                .build()),
+                                        new ClientHandler(id, index));
                     }
                 });
                 ChannelFuture f = cb.connect(remote, local);
@@ -253,8 +305,19 @@ public final class LoadGenerator implements Callable<Integer> {
                 TimeUnit.NANOSECONDS.sleep(hold.toNanos());
             }
             progress.stop = true;
-            Result r = Result.of(idle ? "idle" : rate > 0 ? "rate" : "window", connections, held, registered.get(),
-                    connectFailures.sum(), window, rate, measured, acked, errs, h, acks.sum());
+            Result r = Result.of(
+                    idle ? "idle" : rate > 0 ? "rate" : "window",
+                    connections,
+                    held,
+                    registered.get(),
+                    connectFailures.sum(),
+                    window,
+                    rate,
+                    measured,
+                    acked,
+                    errs,
+                    h,
+                    acks.sum());
             if (viewers > 0) {
                 r = r.withViewers(viewersOpen.get(), deltasSeen, fresh);
             }
@@ -282,7 +345,8 @@ public final class LoadGenerator implements Callable<Integer> {
             this.id = id;
             this.index = index;
             this.head = ("{\"client_id\": \"" + id + "\", \"status\": {\"cpu_usage\": 42.5, \"memory_usage\": 17.25, "
-                    + "\"client_state\": \"running\", \"seq\": ").getBytes(StandardCharsets.US_ASCII);
+                            + "\"client_state\": \"running\", \"seq\": ")
+                    .getBytes(StandardCharsets.US_ASCII);
         }
 
         @Override
@@ -356,21 +420,26 @@ public final class LoadGenerator implements Callable<Integer> {
 
         private void scheduleRate(ChannelHandlerContext ctx) {
             double perTick = rate / connections / 100.0; // 10 ms ticks
-            ctx.executor().scheduleAtFixedRate(() -> {
-                if (!sending || !ctx.channel().isActive()) {
-                    return;
-                }
-                credit += perTick;
-                boolean wrote = false;
-                while (credit >= 1) {
-                    credit -= 1;
-                    send(ctx);
-                    wrote = true;
-                }
-                if (wrote) {
-                    ctx.flush();
-                }
-            }, (long) (Math.random() * 10_000), 10_000, TimeUnit.MICROSECONDS);
+            ctx.executor()
+                    .scheduleAtFixedRate(
+                            () -> {
+                                if (!sending || !ctx.channel().isActive()) {
+                                    return;
+                                }
+                                credit += perTick;
+                                boolean wrote = false;
+                                while (credit >= 1) {
+                                    credit -= 1;
+                                    send(ctx);
+                                    wrote = true;
+                                }
+                                if (wrote) {
+                                    ctx.flush();
+                                }
+                            },
+                            (long) (Math.random() * 10_000),
+                            10_000,
+                            TimeUnit.MICROSECONDS);
         }
 
         private void send(ChannelHandlerContext ctx) {
@@ -426,16 +495,16 @@ public final class LoadGenerator implements Callable<Integer> {
             ByteBuf c = frame.content();
             byte[] bytes = new byte[c.readableBytes()];
             c.getBytes(c.readerIndex(), bytes);
-            try (tools.jackson.core.JsonParser p = JSON.createParser(bytes)) {
-                if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
+            try (JsonParser p = JSON.createParser(bytes)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
                     return;
                 }
                 boolean delta = false;
                 for (String name = p.nextName(); name != null; name = p.nextName()) {
-                    tools.jackson.core.JsonToken t = p.nextToken();
+                    JsonToken t = p.nextToken();
                     if (name.equals("type")) {
                         delta = "delta".equals(p.getString());
-                    } else if (name.equals("clients") && t == tools.jackson.core.JsonToken.START_OBJECT) {
+                    } else if (name.equals("clients") && t == JsonToken.START_OBJECT) {
                         for (String id = p.nextName(); id != null; id = p.nextName()) {
                             p.nextToken();
                             long seq = -1;
@@ -449,8 +518,8 @@ public final class LoadGenerator implements Callable<Integer> {
                                 int i = Integer.parseInt(id.substring(prefix.length()));
                                 if (i < lastAckSeq.length() && lastAckSeq.get(i) == seq) {
                                     long acked = lastAckNanos.get(i);
-                                    freshness.recordValue(Math.max(0, Math.min(TimeUnit.SECONDS.toMicros(60),
-                                            (now - acked) / 1000)));
+                                    freshness.recordValue(
+                                            Math.max(0, Math.min(TimeUnit.SECONDS.toMicros(60), (now - acked) / 1000)));
                                 }
                             }
                         }
@@ -541,9 +610,15 @@ public final class LoadGenerator implements Callable<Integer> {
                 long now = System.nanoTime();
                 long a = acks.sum();
                 double perSecond = (a - lastAcks) * 1e9 / (now - last);
-                System.err.printf("t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
-                        (now - start) / 1e9, measuring ? "measure" : "ramp/warm", open.get(), registered.get(),
-                        perSecond, errors.sum(), connectFailures.sum());
+                System.err.printf(
+                        "t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
+                        (now - start) / 1e9,
+                        measuring ? "measure" : "ramp/warm",
+                        open.get(),
+                        registered.get(),
+                        perSecond,
+                        errors.sum(),
+                        connectFailures.sum());
                 lastAcks = a;
                 last = now;
             }
@@ -551,30 +626,104 @@ public final class LoadGenerator implements Callable<Integer> {
     }
 
     /** One run's result, as the JSON line on stdout (histogram included, compressed, for merging). */
-    public record Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-            int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal,
-            int viewersHeld, long deltas, Histogram freshness) {
+    public record Result(
+            String mode,
+            int connectionsTarget,
+            int connectionsHeld,
+            int registered,
+            long connectFailures,
+            int window,
+            double rate,
+            double seconds,
+            long acks,
+            long errors,
+            Histogram histogram,
+            long acksTotal,
+            int viewersHeld,
+            long deltas,
+            Histogram freshness) {
 
-        Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-                int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal) {
-            this(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate, seconds, acks,
-                    errors, histogram, acksTotal, 0, 0, null);
+        Result(
+                String mode,
+                int connectionsTarget,
+                int connectionsHeld,
+                int registered,
+                long connectFailures,
+                int window,
+                double rate,
+                double seconds,
+                long acks,
+                long errors,
+                Histogram histogram,
+                long acksTotal) {
+            this(
+                    mode,
+                    connectionsTarget,
+                    connectionsHeld,
+                    registered,
+                    connectFailures,
+                    window,
+                    rate,
+                    seconds,
+                    acks,
+                    errors,
+                    histogram,
+                    acksTotal,
+                    0,
+                    0,
+                    null);
         }
 
         Result withViewers(int held, long deltaCount, Histogram fresh) {
-            return new Result(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate,
-                    seconds, acks, errors, histogram, acksTotal, held, deltaCount, fresh);
+            return new Result(
+                    mode,
+                    connectionsTarget,
+                    connectionsHeld,
+                    registered,
+                    connectFailures,
+                    window,
+                    rate,
+                    seconds,
+                    acks,
+                    errors,
+                    histogram,
+                    acksTotal,
+                    held,
+                    deltaCount,
+                    fresh);
         }
 
-        static Result of(String mode, int target, int held, int registered, long connectFailures, int window,
-                double rate, long nanos, long acks, long errors, Histogram h, long acksTotal) {
-            return new Result(mode, target, held, registered, connectFailures, window, rate, nanos / 1e9, acks, errors,
-                    h, acksTotal);
+        static Result of(
+                String mode,
+                int target,
+                int held,
+                int registered,
+                long connectFailures,
+                int window,
+                double rate,
+                long nanos,
+                long acks,
+                long errors,
+                Histogram h,
+                long acksTotal) {
+            return new Result(
+                    mode,
+                    target,
+                    held,
+                    registered,
+                    connectFailures,
+                    window,
+                    rate,
+                    nanos / 1e9,
+                    acks,
+                    errors,
+                    h,
+                    acksTotal);
         }
 
         /** The JSON result line. */
         public String toJson() {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("mode", mode);
             m.put("connections_target", connectionsTarget);
             m.put("connections_held", connectionsHeld);
@@ -587,7 +736,7 @@ public final class LoadGenerator implements Callable<Integer> {
             m.put("acks_per_s", round(acks / Math.max(seconds, 1e-9)));
             m.put("errors", errors);
             m.put("acks_total", acksTotal);
-            Map<String, Object> lat = new java.util.LinkedHashMap<>();
+            Map<String, Object> lat = new LinkedHashMap<>();
             lat.put("p50", histogram.getValueAtPercentile(50));
             lat.put("p90", histogram.getValueAtPercentile(90));
             lat.put("p99", histogram.getValueAtPercentile(99));
@@ -596,7 +745,7 @@ public final class LoadGenerator implements Callable<Integer> {
             lat.put("mean", round(histogram.getMean()));
             m.put("latency_us", lat);
             if (freshness != null) {
-                Map<String, Object> f = new java.util.LinkedHashMap<>();
+                Map<String, Object> f = new LinkedHashMap<>();
                 f.put("p50", freshness.getValueAtPercentile(50));
                 f.put("p99", freshness.getValueAtPercentile(99));
                 f.put("max", freshness.getMaxValue());
@@ -616,30 +765,34 @@ public final class LoadGenerator implements Callable<Integer> {
         static String encode(Histogram h) {
             ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity() + 64);
             int n = h.encodeIntoCompressedByteBuffer(buf, Deflater.BEST_SPEED);
-            return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf.array(), n));
+            return Base64.getEncoder().encodeToString(Arrays.copyOf(buf.array(), n));
         }
 
         static Histogram decode(String s) throws Exception {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(s)), 0);
+            return Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(s)), 0);
         }
     }
 
     /** Merges the JSON result lines of several processes (one scenario split over processes) into one. */
-    @Command(name = "merge", mixinStandardHelpOptions = true,
+    @Command(
+            name = "merge",
+            mixinStandardHelpOptions = true,
             description = "Merges result lines (files, or stdin) of processes that ran one scenario together.")
     static final class Merge implements Callable<Integer> {
         @CommandLine.Parameters(arity = "0..*", description = "Files holding result lines; stdin when none.")
-        List<java.nio.file.Path> files = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
             List<String> lines = new ArrayList<>();
             if (files.isEmpty()) {
-                lines.addAll(new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        .lines().toList());
+                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        .lines()
+                        .toList());
             } else {
-                for (java.nio.file.Path f : files) {
-                    lines.addAll(java.nio.file.Files.readAllLines(f));
+                for (Path f : files) {
+                    lines.addAll(Files.readAllLines(f));
                 }
             }
             Histogram merged = null;
@@ -681,8 +834,9 @@ public final class LoadGenerator implements Callable<Integer> {
                 System.err.println("no result lines");
                 return 1;
             }
-            System.out.println(new Result(mode, target, held, reg, failures, window, rate, seconds, acks, errors,
-                    merged, acksTotal).toJson());
+            System.out.println(new Result(
+                            mode, target, held, reg, failures, window, rate, seconds, acks, errors, merged, acksTotal)
+                    .toJson());
             return 0;
         }
     }

@@ -23,7 +23,8 @@ class LoadGeneratorSmokeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = new GatewayServer(GatewayConfig.defaults().withServer(s -> s.withHost("127.0.0.1").withPort(0)))
+        gateway = new GatewayServer(GatewayConfig.defaults()
+                        .withServer(s -> s.withHost("127.0.0.1").withPort(0)))
                 .start();
     }
 
@@ -39,8 +40,18 @@ class LoadGeneratorSmokeTest {
     }
 
     private static String[] args(String... extra) {
-        String[] base = {"--url", gateway.wsUri().toString(), "--ramp-up", "200ms", "--warmup", "300ms",
-            "--duration", "1s", "--id-prefix", "smoke-" + System.nanoTime()};
+        String[] base = {
+            "--url",
+            gateway.wsUri().toString(),
+            "--ramp-up",
+            "200ms",
+            "--warmup",
+            "300ms",
+            "--duration",
+            "1s",
+            "--id-prefix",
+            "smoke-" + System.nanoTime()
+        };
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);

@@ -53,9 +53,16 @@ public record GatewayConfig(
 
     /** Every setting at its documented default. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
-                LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults(),
-                RedisConfig.defaults(), FeedConfig.defaults(), MetricsConfig.defaults());
+        return new GatewayConfig(
+                ServerConfig.defaults(),
+                HttpConfig.defaults(),
+                WsConfig.defaults(),
+                LimitsConfig.defaults(),
+                RegistryConfig.defaults(),
+                SecurityConfig.defaults(),
+                RedisConfig.defaults(),
+                FeedConfig.defaults(),
+                MetricsConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {

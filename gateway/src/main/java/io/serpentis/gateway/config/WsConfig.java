@@ -154,8 +154,15 @@ public record WsConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public WsConfig build() {
-            return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                    closeTimeout, rejectLogInterval);
+            return new WsConfig(
+                    path,
+                    maxFrameBytes,
+                    handshakeTimeout,
+                    pingInterval,
+                    livenessTimeout,
+                    disconnectGrace,
+                    closeTimeout,
+                    rejectLogInterval);
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -35,7 +36,11 @@ public final class ClientListRoute implements HttpRoute {
     private final HttpResponses responses;
 
     /** The parsed query. */
-    private record Query(@Nullable Boolean connected, @Nullable String q, int limit, @Nullable String after) {}
+    private record Query(
+            @Nullable Boolean connected,
+            @Nullable String q,
+            int limit,
+            @Nullable String after) {}
 
     public ClientListRoute(ClientRegistry registry, HttpResponses responses) {
         this.registry = registry;
@@ -48,8 +53,10 @@ public final class ClientListRoute implements HttpRoute {
         try {
             query = parse(exchange);
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(
-                    responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+            return CompletableFuture.completedFuture(responses.detail(
+                    exchange.alloc(),
+                    HttpResponseStatus.BAD_REQUEST,
+                    Objects.requireNonNullElse(e.getMessage(), "Bad query")));
         }
         return CompletableFuture.completedFuture(encode(exchange, query));
     }
@@ -101,26 +108,27 @@ public final class ClientListRoute implements HttpRoute {
         Scan scan = new Scan(query);
         registry.forEach(scan);
         Page page = scan.page();
-        ByteBuf out = JsonOutput.encode(responses.mapper(), exchange.alloc(), 256 + page.ids().size() * 256, g -> {
-            g.writeStartObject();
-            g.writeName("clients");
-            g.writeStartArray();
-            for (String id : page.ids()) {
-                ClientRecord record = registry.find(id);
-                if (record != null) { // purged since the scan: left out
-                    ClientJson.write(g, record.snapshot());
-                }
-            }
-            g.writeEndArray();
-            if (page.nextCursor() == null) {
-                g.writeNullProperty("next_cursor");
-            } else {
-                g.writeStringProperty("next_cursor", page.nextCursor());
-            }
-            g.writeNumberProperty("matched", page.matched());
-            JsonOutput.writeCounts(g, page.connected(), page.total());
-            g.writeEndObject();
-        });
+        ByteBuf out = JsonOutput.encode(
+                responses.mapper(), exchange.alloc(), 256 + page.ids().size() * 256, g -> {
+                    g.writeStartObject();
+                    g.writeName("clients");
+                    g.writeStartArray();
+                    for (String id : page.ids()) {
+                        ClientRecord record = registry.find(id);
+                        if (record != null) { // purged since the scan: left out
+                            ClientJson.write(g, record.snapshot());
+                        }
+                    }
+                    g.writeEndArray();
+                    if (page.nextCursor() == null) {
+                        g.writeNullProperty("next_cursor");
+                    } else {
+                        g.writeStringProperty("next_cursor", page.nextCursor());
+                    }
+                    g.writeNumberProperty("matched", page.matched());
+                    JsonOutput.writeCounts(g, page.connected(), page.total());
+                    g.writeEndObject();
+                });
         return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
     }
 

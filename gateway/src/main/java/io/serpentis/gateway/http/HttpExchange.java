@@ -21,8 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param executor the channel's event loop
  */
 public record HttpExchange(
-        FullHttpRequest request, String path, List<String> pathParams, Map<String, List<String>> query,
-        ByteBufAllocator alloc, EventExecutor executor) {
+        FullHttpRequest request,
+        String path,
+        List<String> pathParams,
+        Map<String, List<String>> query,
+        ByteBufAllocator alloc,
+        EventExecutor executor) {
 
     /** The {@code detail} of the 400 answered for a query with a malformed percent escape. */
     public static final String MALFORMED_QUERY =

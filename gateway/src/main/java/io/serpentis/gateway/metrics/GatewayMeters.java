@@ -13,27 +13,31 @@ public enum GatewayMeters {
     /** WebSocket connections open now (handshake completed, not yet closed). */
     WS_CONNECTIONS_OPEN("gateway.ws.connections.open", null, "WebSocket connections open now"),
     /** WebSocket connections whose handshake completed. */
-    WS_CONNECTIONS_OPENED("gateway.ws.connections.opened", null,
-            "WebSocket connections opened (handshake completed)"),
+    WS_CONNECTIONS_OPENED("gateway.ws.connections.opened", null, "WebSocket connections opened (handshake completed)"),
     /**
      * WebSocket connections that ended, tagged {@code reason} (the disconnect reason's kind, or {@code superseded}).
      */
-    WS_CONNECTIONS_CLOSED("gateway.ws.connections.closed", null,
-            "WebSocket connections closed, by why they ended"),
+    WS_CONNECTIONS_CLOSED("gateway.ws.connections.closed", null, "WebSocket connections closed, by why they ended"),
     /**
      * Close frames that started a closing handshake, tagged {@code code} (the known close codes, else
      * {@code other}) and {@code initiator} ({@code gateway} or {@code client}).
      */
-    WS_CLOSE_FRAMES("gateway.ws.close.frames", null,
+    WS_CLOSE_FRAMES(
+            "gateway.ws.close.frames",
+            null,
             "Close frames that started a closing handshake, by close code and initiator"),
     /** Takeovers: a newer connection registered a client id, and the older one was closed with 4001. */
-    WS_TAKEOVERS("gateway.ws.takeovers", null,
-            "Connections replaced by a newer connection registering the same client id"),
+    WS_TAKEOVERS(
+            "gateway.ws.takeovers", null, "Connections replaced by a newer connection registering the same client id"),
     /** Liveness timeouts (close 4002). */
-    WS_LIVENESS_TIMEOUTS("gateway.ws.liveness.timeouts", null,
+    WS_LIVENESS_TIMEOUTS(
+            "gateway.ws.liveness.timeouts",
+            null,
             "Connections closed because nothing arrived within the liveness timeout"),
     /** From a connection's last inbound traffic to the moment it was declared offline (liveness timeout). */
-    WS_LIVENESS_DETECTION("gateway.ws.liveness.detection", null,
+    WS_LIVENESS_DETECTION(
+            "gateway.ws.liveness.detection",
+            null,
             "Time from a connection's last inbound traffic to its liveness timeout"),
 
     // ---- messages
@@ -41,13 +45,12 @@ public enum GatewayMeters {
      * Messages received on {@code /ws}, tagged {@code kind} ({@code registration}: the connection had no client id
      * yet; {@code update}; {@code binary}) and {@code result} ({@code ok} or the error kind).
      */
-    WS_MESSAGES_RECEIVED("gateway.ws.messages.received", null,
-            "WebSocket messages received, by kind and result"),
+    WS_MESSAGES_RECEIVED("gateway.ws.messages.received", null, "WebSocket messages received, by kind and result"),
     /** Messages refused on {@code /ws}, tagged {@code kind} (a closed set: see {@code ws.RejectKind}). */
     WS_MESSAGES_REJECTED("gateway.ws.messages.rejected", null, "WebSocket messages refused with an error frame"),
     /** Time to process one WebSocket message: parse, merge into the registry, encode the reply. */
-    WS_MESSAGE_DURATION("gateway.ws.message.duration", null,
-            "Time to process one WebSocket message (parse, merge, reply)"),
+    WS_MESSAGE_DURATION(
+            "gateway.ws.message.duration", null, "Time to process one WebSocket message (parse, merge, reply)"),
     /** Operator commands written to a client, tagged {@code command} ({@code pause}, {@code resume}, ...). */
     COMMANDS_SENT("gateway.commands.sent", null, "Operator commands written to clients, by command"),
 
@@ -61,7 +64,6 @@ public enum GatewayMeters {
     /** Client records by {@code state}: {@code connected}, or {@code disconnected} (kept until purged). */
     CLIENTS("gateway.clients", "clients", "Client records held by this node, by state"),
 
-
     // ---- Redis write-behind (registered only with --redis-url)
     /** 1 while Redis answers, 0 while it is unreachable (or not yet connected). */
     REDIS_UP("gateway.redis.up", null, "Whether Redis is reachable (1) or not (0)"),
@@ -72,14 +74,15 @@ public enum GatewayMeters {
     /** Time to write one pipelined burst (send, flush, await every answer). */
     REDIS_FLUSH_DURATION("gateway.redis.flush.duration", null, "Time to write one pipelined burst to Redis"),
     /** Bursts in which at least one write failed (its clients stay dirty and are written again). */
-    REDIS_BURSTS_FAILED("gateway.redis.bursts.failed", null,
+    REDIS_BURSTS_FAILED(
+            "gateway.redis.bursts.failed",
+            null,
             "Redis bursts with at least one failed write (those clients stay dirty)"),
     /** Full write-backs after a connection to Redis was re-established. */
-    REDIS_RESYNCS("gateway.redis.resyncs", null,
-            "Full write-backs of every record after Redis came back"),
+    REDIS_RESYNCS("gateway.redis.resyncs", null, "Full write-backs of every record after Redis came back"),
     /** From a client's first unwritten change (acknowledged) to its write reaching Redis. */
-    REDIS_WRITE_LAG("gateway.redis.write.lag", null,
-            "Time from a client's first unwritten change to its write reaching Redis"),
+    REDIS_WRITE_LAG(
+            "gateway.redis.write.lag", null, "Time from a client's first unwritten change to its write reaching Redis"),
 
     // ---- dashboard feed
     /** Dashboard viewers connected to the live feed (gauge). */
@@ -91,15 +94,17 @@ public enum GatewayMeters {
     /** Deltas written to viewers (one per viewer per delta). */
     DASHBOARD_DELTAS_SENT("gateway.dashboard.deltas.sent", null, "Dashboard deltas written to viewers"),
     /** Deliveries skipped because the viewer's connection was not writable. */
-    DASHBOARD_DELTAS_SKIPPED("gateway.dashboard.deltas.skipped", null,
+    DASHBOARD_DELTAS_SKIPPED(
+            "gateway.dashboard.deltas.skipped",
+            null,
             "Dashboard deliveries skipped because the viewer was not reading"),
     /** Snapshots written to viewers, tagged {@code reason}: {@code connect}, {@code requested}, {@code resync}. */
     DASHBOARD_SNAPSHOTS_SENT("gateway.dashboard.snapshots.sent", null, "Dashboard snapshots written to viewers"),
     /** Snapshots the feed encoded (once each, shared by the viewers that needed one). */
     DASHBOARD_SNAPSHOTS_ENCODED("gateway.dashboard.snapshots.encoded", null, "Dashboard snapshots encoded"),
     /** Skipped viewers brought back in sync, tagged {@code via}: {@code history} or {@code snapshot}. */
-    DASHBOARD_VIEWERS_RESYNCED("gateway.dashboard.viewers.resynced", null,
-            "Skipped dashboard viewers brought back in sync"),
+    DASHBOARD_VIEWERS_RESYNCED(
+            "gateway.dashboard.viewers.resynced", null, "Skipped dashboard viewers brought back in sync"),
     /** Viewers closed by the feed, tagged {@code reason}: {@code slow} (4003) or {@code limit} (1013). */
     DASHBOARD_VIEWERS_DROPPED("gateway.dashboard.viewers.dropped", null, "Dashboard viewers closed by the feed"),
     /** Time the feed thread spends per tick (drain, encode, hand-off): its CPU share is the rate of this sum. */
@@ -110,13 +115,17 @@ public enum GatewayMeters {
      * Requests, upgrades and sockets refused by the access and abuse defences, tagged {@code reason} (a closed set:
      * see {@code security.RefusalReason}).
      */
-    SECURITY_REFUSALS("gateway.security.refusals", null,
+    SECURITY_REFUSALS(
+            "gateway.security.refusals",
+            null,
             "Requests, upgrades and sockets refused by the access and abuse defences, by reason"),
     /**
      * WebSocket connections the gateway closed for breaking a policy (close 1008), tagged {@code reason} (see
      * {@code ws.PolicyClose}).
      */
-    WS_POLICY_CLOSES("gateway.ws.policy.closes", null,
+    WS_POLICY_CLOSES(
+            "gateway.ws.policy.closes",
+            null,
             "WebSocket connections closed for breaking a policy (rate limit, slow consumer, token), by reason"),
 
     // ---- errors
@@ -125,13 +134,17 @@ public enum GatewayMeters {
      * {@link ConnectionMetrics.HttpConnectionError}): expected peer behaviour, logged at DEBUG, and the unexpected
      * rest, logged at WARN.
      */
-    HTTP_CONNECTION_ERRORS("gateway.http.connection.errors", null,
+    HTTP_CONNECTION_ERRORS(
+            "gateway.http.connection.errors",
+            null,
             "Errors on HTTP connections: requests cut short, resets, and unexpected failures, by reason"),
     /**
      * Failed attempts to accept a socket on a listening port, tagged {@code reason} (see
      * {@link ConnectionMetrics.AcceptError}); accepting pauses for a second after each.
      */
-    ACCEPT_ERRORS("gateway.accept.errors", null,
+    ACCEPT_ERRORS(
+            "gateway.accept.errors",
+            null,
             "Failed attempts to accept a connection (file descriptor limit, kernel memory), by reason");
 
     private final String meterName;

@@ -11,7 +11,9 @@ final class Meters {
     private Meters() {}
 
     static Counter.Builder counter(GatewayMeters meter) {
-        return Counter.builder(meter.meterName()).description(meter.description()).baseUnit(meter.baseUnit());
+        return Counter.builder(meter.meterName())
+                .description(meter.description())
+                .baseUnit(meter.baseUnit());
     }
 
     static Timer.Builder timer(GatewayMeters meter) {

@@ -26,12 +26,18 @@ final class HttpStages {
     }
 
     /** Appends the three stages under their {@link PipelineNames}. */
-    static void addLast(ChannelPipeline p, HttpConfig http, HttpDecoderConfig decoderConfig, HttpResponses responses,
+    static void addLast(
+            ChannelPipeline p,
+            HttpConfig http,
+            HttpDecoderConfig decoderConfig,
+            HttpResponses responses,
             GatewayMetrics metrics) {
         p.addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder());
-        p.addLast(PipelineNames.HTTP_DECODER, new GuardedHttpRequestDecoder(decoderConfig, http.requestTimeout(),
-                responses, metrics));
-        p.addLast(PipelineNames.HTTP_AGGREGATOR, new BoundedHttpObjectAggregator(http.maxContentBytes(), responses,
-                metrics));
+        p.addLast(
+                PipelineNames.HTTP_DECODER,
+                new GuardedHttpRequestDecoder(decoderConfig, http.requestTimeout(), responses, metrics));
+        p.addLast(
+                PipelineNames.HTTP_AGGREGATOR,
+                new BoundedHttpObjectAggregator(http.maxContentBytes(), responses, metrics));
     }
 }

@@ -31,8 +31,12 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
     /**
      * @param connections the main port's accept-time socket limits, so that both ports' sockets count together
      */
-    public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
-            GatewayMetrics metrics, ChannelGroup channels) {
+    public MetricsChannelInitializer(
+            GatewayConfig config,
+            HttpRouter router,
+            ConnectionLimiter connections,
+            GatewayMetrics metrics,
+            ChannelGroup channels) {
         this.config = config;
         this.router = router;
         this.metrics = metrics;
@@ -48,8 +52,13 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
+        p.addLast(
+                PipelineNames.LIVENESS,
+                new LivenessHandler(
+                        config.http().idleTimeout(),
+                        config.ws().pingInterval(),
+                        config.ws().livenessTimeout(),
+                        metrics.ws()));
         HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket
     }

@@ -3,6 +3,8 @@ package io.serpentis.gateway.registry;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.internal.Utf8;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -35,6 +37,7 @@ public final class ClientRecord {
     private final boolean tracked;
     /** The registry's count of connected clients, kept exact by the owner transitions below. */
     private final AtomicInteger connectedCount;
+
     private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
     private @Nullable ClientConnection owner;
     private long lastSeenMicros;
@@ -47,6 +50,7 @@ public final class ClientRecord {
      * needs an exact count only when three times this could exceed it; the common case costs a length read.
      */
     private long clientFieldChars;
+
     private boolean removed;
 
     // Store bookkeeping, used only when tracked.
@@ -92,8 +96,8 @@ public final class ClientRecord {
      * @return the outcome, or {@code null} when this record was purged meanwhile and the caller must retry
      */
     @Nullable
-    UpdateOutcome apply(ClientConnection conn, StatusUpdate update, LimitsConfig limits, String nodeId,
-            long nowMicros) {
+    UpdateOutcome apply(
+            ClientConnection conn, StatusUpdate update, LimitsConfig limits, String nodeId, long nowMicros) {
         synchronized (this) {
             if (removed) {
                 return null;
@@ -170,7 +174,7 @@ public final class ClientRecord {
 
     /** The exact UTF-8 bytes of the client-owned names and values once {@code update} is merged (the rare path). */
     private long utf8BytesAfter(StatusUpdate update) {
-        java.util.Map<String, String> merged = new java.util.HashMap<>(fields);
+        Map<String, String> merged = new HashMap<>(fields);
         String[] names = update.names();
         for (int i = 0; i < names.length; i++) {
             if (!ServerFields.isServerOwned(names[i])) {
@@ -238,8 +242,12 @@ public final class ClientRecord {
      *
      * @return whether the record was marked disconnected (and so needs writing back)
      */
-    synchronized boolean restore(Map<String, String> stored, long storedVersion, String nodeId,
-            DisconnectReason restartReason, long nowMicros) {
+    synchronized boolean restore(
+            Map<String, String> stored,
+            long storedVersion,
+            String nodeId,
+            DisconnectReason restartReason,
+            long nowMicros) {
         for (Map.Entry<String, String> e : stored.entrySet()) {
             String name = e.getKey();
             if (name.equals(ServerFields.LAST_SEEN)) {
@@ -367,8 +375,17 @@ public final class ClientRecord {
         d.clear();
         del.clear();
         fullWrite = false;
-        return new StoreWrite(id, version, full, false, trim(outNames, i), trim(outValues, i), outDeleted,
-                owner == null && disconnectedAtMicros != 0, disconnectedAtMicros, since);
+        return new StoreWrite(
+                id,
+                version,
+                full,
+                false,
+                trim(outNames, i),
+                trim(outValues, i),
+                outDeleted,
+                owner == null && disconnectedAtMicros != 0,
+                disconnectedAtMicros,
+                since);
     }
 
     /**
@@ -381,8 +398,7 @@ public final class ClientRecord {
         if (!tracked) {
             return false;
         }
-        if (w.dirtySinceNanos() != CLEAN
-                && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
+        if (w.dirtySinceNanos() != CLEAN && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
             dirtySinceNanos = w.dirtySinceNanos(); // the lag counts from the oldest change still unwritten
         }
         if (w.full() || w.delete()) {
@@ -412,7 +428,7 @@ public final class ClientRecord {
     }
 
     private static String[] trim(String[] a, int n) {
-        return a.length == n ? a : java.util.Arrays.copyOf(a, n);
+        return a.length == n ? a : Arrays.copyOf(a, n);
     }
 
     // ---- field bookkeeping

@@ -30,7 +30,8 @@ public final class ServerFields {
     /** Whether a client may not set {@code name}. */
     public static boolean isServerOwned(String name) {
         return switch (name) {
-            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN, GATEWAY_NODE, GATEWAY_VERSION -> true;
+            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN, GATEWAY_NODE, GATEWAY_VERSION ->
+                true;
             default -> false;
         };
     }

@@ -65,7 +65,10 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * @param registry the registry to load into and to follow
      * @param meterRegistry where the write-behind's meters and Lettuce's command latencies go
      */
-    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+    public RedisStatusStore(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
             MeterRegistry meterRegistry) {
         this.config = config;
         RedisMetrics metrics = new RedisMetrics(meterRegistry, this, config.batchSize());

@@ -63,6 +63,7 @@ final class RedisWriter {
     private volatile StoreStatus status = StoreStatus.UNKNOWN;
     /** How long loading the index may take, at start-up and when Redis comes later. */
     private volatile Duration loadTimeout = Duration.ofSeconds(30);
+
     private volatile boolean running = true;
     private volatile boolean draining;
     private volatile boolean loaded;
@@ -346,8 +347,9 @@ final class RedisWriter {
         }
         nextIndexCleanupNanos = now + registryConfig.purgeInterval().toNanos();
         try {
-            replies.await(control().zremrangebyscore(RedisStatusStore.INDEX_KEY,
-                    Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis())));
+            replies.await(control()
+                    .zremrangebyscore(RedisStatusStore.INDEX_KEY, Range.create(Double.NEGATIVE_INFINITY, (double)
+                            System.currentTimeMillis())));
         } catch (RuntimeException e) {
             warn("Redis index clean-up failed: {}", e);
         }

@@ -75,8 +75,13 @@ final class WriteBurst {
      * @param slot its index in a write-script call's reply
      * @param companion a command that must succeed as well (the index update, or the deletion of removed fields)
      */
-    record PendingWrite(ClientRecord record, StoreWrite write, Via via, @Nullable CompletableFuture<?> reply,
-            int slot, @Nullable CompletableFuture<?> companion) {
+    record PendingWrite(
+            ClientRecord record,
+            StoreWrite write,
+            Via via,
+            @Nullable CompletableFuture<?> reply,
+            int slot,
+            @Nullable CompletableFuture<?> companion) {
 
         PendingWrite withReply(CompletableFuture<?> scriptReply) {
             return new PendingWrite(record, write, via, scriptReply, slot, companion);
@@ -110,7 +115,12 @@ final class WriteBurst {
      * @param scriptsMissing a reply said {@code NOSCRIPT}: load the scripts again
      * @param firstFailure the first failure, for the log
      */
-    record Outcome(int clients, int failed, int missing, int fullWrites, boolean scriptsMissing,
+    record Outcome(
+            int clients,
+            int failed,
+            int missing,
+            int fullWrites,
+            boolean scriptsMissing,
             @Nullable RuntimeException firstFailure) {}
 
     private final BurstCommands commands;
@@ -146,8 +156,8 @@ final class WriteBurst {
         }
         String key = RedisStatusStore.key(w.id());
         if (w.delete()) {
-            CompletableFuture<Long> deleted = commands.evalsha(RedisScripts.DELETE_SHA, ScriptOutputType.INTEGER,
-                    new String[] {key}, RedisScripts.deleteArg(w));
+            CompletableFuture<Long> deleted = commands.evalsha(
+                    RedisScripts.DELETE_SHA, ScriptOutputType.INTEGER, new String[] {key}, RedisScripts.deleteArg(w));
             last = commands.zrem(RedisStatusStore.INDEX_KEY, w.id());
             pending.add(new PendingWrite(record, w, Via.DELETE_SCRIPT, deleted, 0, last));
             return;
@@ -189,8 +199,11 @@ final class WriteBurst {
     }
 
     private void sendScriptCall() {
-        CompletableFuture<List<Long>> reply = commands.evalsha(RedisScripts.WRITE_SHA, ScriptOutputType.MULTI,
-                keys.toArray(new String[0]), args.toArray(new String[0]));
+        CompletableFuture<List<Long>> reply = commands.evalsha(
+                RedisScripts.WRITE_SHA,
+                ScriptOutputType.MULTI,
+                keys.toArray(new String[0]),
+                args.toArray(new String[0]));
         for (int i = callStart; i < pending.size(); i++) {
             PendingWrite p = pending.get(i);
             if (p.reply() == null) {

@@ -39,8 +39,8 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
     private long lastPingNanos;
 
-    public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout,
-            WsMetricsRecorder metrics) {
+    public LivenessHandler(
+            Duration httpIdle, Duration pingInterval, Duration livenessTimeout, WsMetricsRecorder metrics) {
         this.metrics = metrics;
         this.httpIdleNanos = httpIdle.toNanos();
         this.pingNanos = pingInterval.toNanos();

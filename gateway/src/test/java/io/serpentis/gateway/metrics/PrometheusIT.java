@@ -44,15 +44,17 @@ class PrometheusIT {
 
     /** A gateway with an admin token: its main port's {@code /metrics} needs the token. */
     @RegisterExtension
-    static final GatewayServerExtension withToken = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN)));
+    static final GatewayServerExtension withToken =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAdminToken(TOKEN)));
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Traffic that makes every lazily created series appear: refusals, closes, a takeover, a command. */
     private static void varietyOfTraffic() throws Exception {
-        try (WsTestClient a = WsTestClient.connect(gw.wsUri()); WsTestClient b = WsTestClient.connect(gw.wsUri())) {
+        try (WsTestClient a = WsTestClient.connect(gw.wsUri());
+                WsTestClient b = WsTestClient.connect(gw.wsUri())) {
             a.request("not json");
             a.request("{\"client_id\": \"prom-1\", \"status\": {\"cpu_usage\": 1.5}}");
             b.request("{\"client_id\": \"prom-1\"}"); // takeover: a gets 4001
@@ -81,8 +83,8 @@ class PrometheusIT {
     @Test
     void theRepositoryPrometheusConfigPassesPromtoolCheckConfig() {
         String promtool = ExternalTools.require("promtool", "prometheus");
-        ExternalTools.Result r = ExternalTools.run(ExternalTools.repoRoot(), null,
-                List.of(promtool, "check", "config", "prometheus.yml"));
+        ExternalTools.Result r = ExternalTools.run(
+                ExternalTools.repoRoot(), null, List.of(promtool, "check", "config", "prometheus.yml"));
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS");
     }
@@ -98,15 +100,21 @@ class PrometheusIT {
         Path file = dir.resolve("prometheus.yml");
         Files.writeString(file, YAMLMapper.builder().build().writeValueAsString(config));
         int port = ExternalTools.freePort();
-        Process p = new ProcessBuilder(prometheus, "--config.file=" + file,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+        Process p = new ProcessBuilder(
+                        prometheus,
+                        "--config.file=" + file,
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("prometheus.log").toFile())
                 .start();
         try {
             URI api = URI.create("http://127.0.0.1:" + port);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                    .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode()).isEqualTo(200));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode())
+                            .isEqualTo(200));
             test.accept(api);
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError("Prometheus log:\n" + Files.readString(dir.resolve("prometheus.log")), e);
@@ -122,9 +130,11 @@ class PrometheusIT {
     void aRealPrometheusScrapesTheGatewayWithTheRepositorySettings() throws Exception {
         Path dir = Files.createTempDirectory("prometheus-it");
         withPrometheus(dir, testConfig(ExternalTools.repoRoot().resolve("prometheus.yml"), gw.httpUri()), api -> {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
-            Double before = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            Double before = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null);
 
             for (int i = 0; i < 2; i++) {
@@ -133,9 +143,11 @@ class PrometheusIT {
                 }
             }
             // the counter Prometheus stored moved by the two connections (a later scrape picks them up)
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
-            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
+            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}"))
+                    .isEqualTo(1.0);
         });
     }
 
@@ -159,16 +171,23 @@ class PrometheusIT {
         gateway.putObject("authorization").put("type", "Bearer").put("credentials_file", tokenFile.toString());
 
         withPrometheus(dir, config, api -> {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway-anonymous\"}"), v -> v != null);
-            assertThat(query(api, "up{job=\"serpentis-gateway-anonymous\"}")).as("a scrape without the token")
+            assertThat(query(api, "up{job=\"serpentis-gateway-anonymous\"}"))
+                    .as("a scrape without the token")
                     .isEqualTo(0.0);
             // the refused scrapes are counted, as the authorized job then reads
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> query(api,
-                    "gateway_security_refusals_total{job=\"serpentis-gateway\",reason=\"admin_auth\"}"),
-                    v -> v != null && v > 0);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(
+                            () -> query(
+                                    api,
+                                    "gateway_security_refusals_total{job=\"serpentis-gateway\",reason=\"admin_auth\"}"),
+                            v -> v != null && v > 0);
         });
     }
 
@@ -195,19 +214,22 @@ class PrometheusIT {
                 }
             }
         }
-        assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
+        assertThat(rewritten)
+                .as("prometheus.yml scrapes the compose service gateway:<port>")
+                .isEqualTo(1);
         return root;
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** The value of an instant query with one result, or {@code null} when there is none yet. */
     private static Double query(URI api, String promql) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(api.resolve("/api/v1/query?query="
-                + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
+        HttpResponse<String> r =
+                get(api.resolve("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.path("status").asString()).as(r.body()).isEqualTo("success");
         JsonNode result = body.path("data").path("result");

@@ -7,14 +7,20 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class LocalClientRegistryTest {
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), "node-a", false, clock::get);
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)),
+            "node-a",
+            false,
+            clock::get);
 
     private static StatusUpdate update(String id, String... pairs) {
         String[] names = new String[pairs.length / 2];
@@ -34,10 +40,11 @@ class LocalClientRegistryTest {
     void registersThenMergesInInsertionOrder() {
         RecordingConnection a = new RecordingConnection();
         assertThat(registry.apply(a, update("c", "state", "idle", "n", "42"))).isEqualTo(UpdateOutcome.REGISTERED);
-        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x"))).isEqualTo(UpdateOutcome.UPDATED);
+        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x")))
+                .isEqualTo(UpdateOutcome.UPDATED);
         ClientSnapshot s = snapshot("c");
-        assertThat(s.names()).containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra",
-                "last_seen");
+        assertThat(s.names())
+                .containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra", "last_seen");
         assertThat(s.get("gateway_node")).isEqualTo("node-a");
         assertThat(s.get("state")).isEqualTo("busy");
         assertThat(s.get("connected")).isEqualTo("true");
@@ -103,9 +110,16 @@ class LocalClientRegistryTest {
 
     @Test
     void rejectsWholeUpdateOverThePerClientLimitsAndLeavesNoGhost() {
-        LocalClientRegistry small = new LocalClientRegistry(LimitsConfig.builder().maxAttributesPerMessage(2)
-                .maxAttributesPerClient(3).maxClientStatusBytes(40).build(),
-                RegistryConfig.defaults(), "node-a", false, clock::get);
+        LocalClientRegistry small = new LocalClientRegistry(
+                LimitsConfig.builder()
+                        .maxAttributesPerMessage(2)
+                        .maxAttributesPerClient(3)
+                        .maxClientStatusBytes(40)
+                        .build(),
+                RegistryConfig.defaults(),
+                "node-a",
+                false,
+                clock::get);
         RecordingConnection a = new RecordingConnection();
         assertThat(small.apply(a, update("c", "a", "1", "b", "2")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
         UpdateOutcome over = small.apply(a, update("c", "c", "3", "d", "4"));
@@ -115,7 +129,8 @@ class LocalClientRegistryTest {
         assertThat(small.apply(a, update("c", "a", "x".repeat(40))).error()).contains("max-client-status-bytes");
 
         // A rejected first message leaves nothing behind (PROTOCOL.md section 7, row 9).
-        assertThat(small.apply(new RecordingConnection(), update("d", "k", "x".repeat(50))).kind())
+        assertThat(small.apply(new RecordingConnection(), update("d", "k", "x".repeat(50)))
+                        .kind())
                 .isEqualTo(UpdateOutcome.Kind.REJECTED);
         assertThat(small.find("d")).isNull();
     }
@@ -142,9 +157,13 @@ class LocalClientRegistryTest {
         RecordingConnection a = new RecordingConnection();
         registry.apply(a, update("c"));
         registry.release(a, "c", DisconnectReason.CLIENT);
-        assertThat(registry.command("c", ClientCommand.PAUSE).toCompletableFuture().join())
+        assertThat(registry.command("c", ClientCommand.PAUSE)
+                        .toCompletableFuture()
+                        .join())
                 .isEqualTo(CommandResult.NOT_CONNECTED);
-        assertThat(registry.command("nobody", ClientCommand.PAUSE).toCompletableFuture().join())
+        assertThat(registry.command("nobody", ClientCommand.PAUSE)
+                        .toCompletableFuture()
+                        .join())
                 .isEqualTo(CommandResult.UNKNOWN_CLIENT);
     }
 
@@ -194,8 +213,8 @@ class LocalClientRegistryTest {
 
     @Test
     void coalescesChangesIntoOneStoreWriteAndGivesThemBackOnFailure() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         RecordingConnection a = new RecordingConnection();
         tracked.apply(a, update("c", "x", "1", "y", "2"));
         ClientRecord r = tracked.find("c");
@@ -214,16 +233,18 @@ class LocalClientRegistryTest {
 
         // The write failed; a newer value arrives meanwhile: the retry carries the newest value.
         tracked.apply(a, update("c", "x", "newest"));
-        assertThat(r.storeWriteFailed(merged)).as("not queued since it was taken: must be queued").isTrue();
+        assertThat(r.storeWriteFailed(merged))
+                .as("not queued since it was taken: must be queued")
+                .isTrue();
         StoreWrite retry = r.takeStoreWrite();
         assertThat(retry.names()).contains("x");
-        assertThat(retry.values()[java.util.Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
+        assertThat(retry.values()[Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
     }
 
     @Test
     void reRegistrationDeletesStaleFieldsInTheStore() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         RecordingConnection a = new RecordingConnection();
         tracked.apply(a, update("c"));
         tracked.release(a, "c", DisconnectReason.CLIENT);
@@ -239,12 +260,14 @@ class LocalClientRegistryTest {
 
     @Test
     void restoresStoredRecordsAndMarksThisNodesConnectedOnesRestarted() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
-        tracked.restore("mine", java.util.Map.of("connected", "true", "gateway_node", "node-a", "k", "v",
-                "gateway_version", "7"), 7, DisconnectReason.RESTARTED);
-        tracked.restore("theirs", java.util.Map.of("connected", "true", "gateway_node", "node-b"), 9,
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
+        tracked.restore(
+                "mine",
+                Map.of("connected", "true", "gateway_node", "node-a", "k", "v", "gateway_version", "7"),
+                7,
                 DisconnectReason.RESTARTED);
+        tracked.restore("theirs", Map.of("connected", "true", "gateway_node", "node-b"), 9, DisconnectReason.RESTARTED);
         ClientSnapshot mine = tracked.find("mine").snapshot();
         assertThat(mine.get("connected")).isEqualTo("false");
         assertThat(mine.get("status_detail")).isEqualTo("Gateway restarted");
@@ -254,7 +277,7 @@ class LocalClientRegistryTest {
         assertThat(tracked.find("theirs").takeStoreWrite()).isNull();
         // Live state wins over stored state.
         tracked.apply(new RecordingConnection(), update("live"));
-        assertThat(tracked.restore("live", java.util.Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
+        assertThat(tracked.restore("live", Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
                 .isFalse();
     }
 }

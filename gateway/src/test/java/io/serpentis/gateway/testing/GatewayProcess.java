@@ -32,25 +32,28 @@ public final class GatewayProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: run the package phase first");
         }
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        cmd.addAll(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
         cmd.addAll(args);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
-        reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    output.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        listening.complete(Integer.parseInt(m.group(1)));
+        reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            output.add(line);
+                            Matcher m = LISTENING.matcher(line);
+                            if (m.find()) {
+                                listening.complete(Integer.parseInt(m.group(1)));
+                            }
+                        }
+                        listening.completeExceptionally(new IllegalStateException("exited: " + output));
+                    } catch (IOException e) {
+                        listening.completeExceptionally(e);
                     }
-                }
-                listening.completeExceptionally(new IllegalStateException("exited: " + output));
-            } catch (IOException e) {
-                listening.completeExceptionally(e);
-            }
-        }, "gateway-output");
+                },
+                "gateway-output");
         reader.setDaemon(true);
         reader.start();
         port = listening.get(60, TimeUnit.SECONDS);
@@ -66,8 +69,8 @@ public final class GatewayProcess implements AutoCloseable {
      * JVM cannot raise it), through {@code sh -c 'ulimit -n ...; exec java ...'}, and waits until it listens.
      */
     public static GatewayProcess startWithFileLimit(int maxOpenFiles, String... args) throws Exception {
-        return new GatewayProcess(List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"),
-                List.of(args));
+        return new GatewayProcess(
+                List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), List.of(args));
     }
 
     public int port() {

@@ -34,8 +34,8 @@ class LivenessHandlerTest {
     }
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final LivenessHandler liveness = new LivenessHandler(Duration.ofSeconds(60), Duration.ofSeconds(10),
-            Duration.ofSeconds(30), new GatewayMetrics(meters).ws());
+    private final LivenessHandler liveness = new LivenessHandler(
+            Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30), new GatewayMetrics(meters).ws());
     private final Recorder recorder = new Recorder();
 
     private static void advance(EmbeddedChannel ch, long seconds) {

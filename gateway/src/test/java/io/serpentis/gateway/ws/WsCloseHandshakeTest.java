@@ -24,8 +24,8 @@ class WsCloseHandshakeTest {
     WsCloseHandshakeTest() {
         ch.freezeTime();
         ChannelHandlerContext ctx = ch.pipeline().firstContext();
-        handshake = new WsCloseHandshake(ctx, Duration.ofSeconds(5),
-                (initiator, code) -> started.add(initiator + " " + code));
+        handshake = new WsCloseHandshake(
+                ctx, Duration.ofSeconds(5), (initiator, code) -> started.add(initiator + " " + code));
     }
 
     private int nextCloseCode() {

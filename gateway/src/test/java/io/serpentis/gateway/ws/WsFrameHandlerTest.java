@@ -67,7 +67,11 @@ class WsFrameHandlerTest {
         assertThat(gw.channel.isOpen()).isFalse();
         assertThat(record("e2").get("connected")).isEqualTo("false");
         assertThat(record("e2").get("status_detail")).isEqualTo("Protocol error: binary frame");
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "binary").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "binary")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
     }
 
@@ -113,9 +117,17 @@ class WsFrameHandlerTest {
         assertThat(gw.readText()).isEqualTo("{\"error\": \"Invalid JSON format\"}");
         assertThat(gw.readText()).isEqualTo("{\"error\": \"Message must be a JSON object\"}");
         assertThat(gw.readText()).contains("max-value-bytes");
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "invalid_json").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "invalid_json")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "limit").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "limit")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
         assertThat(gw.channel.isOpen()).isTrue();
     }
@@ -129,10 +141,19 @@ class WsFrameHandlerTest {
         assertThat(gw.channel.isOpen()).isTrue();
         gw.send(new TextWebSocketFrame("{\"client_id\": \"e6\\ud800\"}"));
         assertThat(gw.readText()).startsWith("{\"error\": \"client_id must be valid Unicode");
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "duplicate_key").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "duplicate_key")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
-        assertThat(gw.meters.get("gateway.ws.messages.received").tag("kind", "registration")
-                .tag("result", "invalid_unicode").counter().count()).isEqualTo(2.0);
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.received")
+                        .tag("kind", "registration")
+                        .tag("result", "invalid_unicode")
+                        .counter()
+                        .count())
+                .isEqualTo(2.0);
         assertThat(gw.registry.find("e6")).isNull();
         WebSocketFrame close = gw.read();
         assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1000);
