@@ -185,19 +185,26 @@ public final class GatewayCommand implements Callable<Integer> {
     Duration requestTimeout = DEFAULTS.http().requestTimeout();
 
     // ---- Redis
-    @Option(names = "--redis-url",
+    @Option(
+            names = "--redis-url",
             description = "Keep client records in Redis: redis://[[user:]password@]host[:port][/db], rediss://... "
                     + "(TLS), Sentinel redis-sentinel://[[user:]password@]host:port[,host:port...]#master, or "
                     + "with --redis-cluster seed nodes redis://host:port[,host:port...]. Without it the gateway runs "
                     + "on its embedded in-memory store.")
-    @Nullable String redisUrl = DEFAULTS.redis().url();
+    @Nullable
+    String redisUrl = DEFAULTS.redis().url();
 
-    @Option(names = "--redis-cluster", arity = "0..1", fallbackValue = "true",
+    @Option(
+            names = "--redis-cluster",
+            arity = "0..1",
+            fallbackValue = "true",
             description = "--redis-url names seed nodes of a Redis Cluster (one key per script call, topology "
                     + "refresh on).")
     boolean redisCluster = DEFAULTS.redis().cluster();
 
-    @Option(names = "--redis-flush-interval", converter = DurationConverter.class,
+    @Option(
+            names = "--redis-flush-interval",
+            converter = DurationConverter.class,
             description = "Write dirty clients to Redis at least this often.")
     Duration redisFlushInterval = DEFAULTS.redis().flushInterval();
 
@@ -445,9 +452,14 @@ public final class GatewayCommand implements Callable<Integer> {
                                 .slowConsumerTimeout(slowConsumerTimeout)
                                 .build())
                         .build(),
-                RedisConfig.builder().url(redisUrl).cluster(redisCluster).flushInterval(redisFlushInterval)
-                        .batchSize(redisBatchSize).commandTimeout(redisCommandTimeout)
-                        .reconnectMaxDelay(redisReconnectMaxDelay).requestQueueSize(redisRequestQueueSize)
+                RedisConfig.builder()
+                        .url(redisUrl)
+                        .cluster(redisCluster)
+                        .flushInterval(redisFlushInterval)
+                        .batchSize(redisBatchSize)
+                        .commandTimeout(redisCommandTimeout)
+                        .reconnectMaxDelay(redisReconnectMaxDelay)
+                        .requestQueueSize(redisRequestQueueSize)
                         .build(),
                 new FeedConfig(
                         DEFAULTS.feed().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout, feedHistoryBytes),

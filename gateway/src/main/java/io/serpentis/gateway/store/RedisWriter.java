@@ -79,8 +79,14 @@ final class RedisWriter {
     /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
     private int resyncRemaining;
 
-    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
-            RedisDeployment deployment, RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics) {
+    RedisWriter(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
+            RedisDeployment deployment,
+            RedisReconnectPolicy reconnect,
+            WriteQueue queue,
+            RedisMetrics metrics) {
         this.config = config;
         this.registryConfig = registryConfig;
         this.registry = registry;
@@ -290,8 +296,11 @@ final class RedisWriter {
     }
 
     private void writeBurst(List<ClientRecord> batch) {
-        WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
-                deployment.clientsPerScriptCall(), registryConfig.retention().toMillis(), System.currentTimeMillis());
+        WriteBurst burst = new WriteBurst(
+                Objects.requireNonNull(burstCommands, "not connected"),
+                deployment.clientsPerScriptCall(),
+                registryConfig.retention().toMillis(),
+                System.currentTimeMillis());
         for (ClientRecord record : batch) {
             burst.add(record);
         }
