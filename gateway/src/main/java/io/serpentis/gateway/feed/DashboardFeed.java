@@ -388,7 +388,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 }
                 takers.forEach(DashboardViewer::snapshotQueued);
                 Snapshot carried = snapshot == null || takers.isEmpty() ? null : snapshot.retain();
-                Delivery delivery = new Delivery(group, window, carried, takers, seq);
+                FeedDelivery delivery = new FeedDelivery(group, window, carried, takers, seq);
                 try {
                     e.getKey().execute(delivery);
                 } catch (RejectedExecutionException rejected) {
@@ -470,54 +470,6 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What one event loop must write to its viewers after one tick or pass. */
-    private static final class Delivery implements Runnable {
-        private final List<DashboardViewer> viewers;
-        private final List<Delta> window;
-        private final @Nullable Snapshot snapshot;
-        /** The viewers the snapshot was encoded for, marked as having it queued until this delivery is done. */
-        private final List<DashboardViewer> snapshotFor;
-
-        private final long seq;
-
-        Delivery(
-                List<DashboardViewer> viewers,
-                List<Delta> window,
-                @Nullable Snapshot snapshot,
-                List<DashboardViewer> snapshotFor,
-                long seq) {
-            this.viewers = viewers;
-            this.window = window;
-            this.snapshot = snapshot;
-            this.snapshotFor = snapshotFor;
-            this.seq = seq;
-        }
-
-        @Override
-        public void run() {
-            try {
-                for (DashboardViewer v : viewers) {
-                    v.deliver(window, snapshot, seq);
-                }
-                for (DashboardViewer v : viewers) {
-                    v.flushIfWritten();
-                }
-            } finally {
-                release();
-            }
-        }
-
-        void release() {
-            for (Delta d : window) {
-                d.bytes().release();
-            }
-            if (snapshot != null) {
-                snapshot.release();
-            }
-            snapshotFor.forEach(DashboardViewer::snapshotDequeued);
         }
     }
 }
