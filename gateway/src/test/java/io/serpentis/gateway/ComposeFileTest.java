@@ -209,6 +209,16 @@ class ComposeFileTest {
         }
         assertThat(gatewayJobs).hasSize(1);
         assertThat(gatewayJobs.get(0).path("metrics_path").asString("/metrics")).isEqualTo("/metrics");
+
+        // the rule files prometheus.yml loads (resolved beside it) are mounted where it looks for them
+        List<String> ruleFiles = strings(config.path("rule_files"));
+        assertThat(ruleFiles).as("prometheus.yml loads the alerting rules").contains("prometheus-rules.yml");
+        Path configDir = Path.of(configFile).getParent();
+        for (String ruleFile : ruleFiles) {
+            assertThat(root.resolve(ruleFile)).isRegularFile();
+            assertThat(mounts).as("compose mounts " + ruleFile + " beside the config")
+                    .containsEntry(configDir.resolve(ruleFile).toString(), "./" + ruleFile);
+        }
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,8 +34,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * The exposition and the repository's {@code prometheus.yml} as Prometheus itself sees them: {@code promtool}
  * lints a scrape taken after every kind of traffic and checks the config, and a real Prometheus process on
  * loopback, configured from {@code prometheus.yml} with the target rewritten to the test gateway, scrapes it and
- * reports it up with a counter that moved. Needs Debian's {@code prometheus} package (skipped without it, a
- * failure under {@code CI=true}).
+ * reports it up with a counter that moved, and evaluates every rule of {@code prometheus-rules.yml} without error
+ * on it (their logic is unit-tested by {@link PrometheusRulesIT}). Needs Debian's {@code prometheus} package
+ * (skipped without it, a failure under {@code CI=true}).
  */
 class PrometheusIT {
 
@@ -146,9 +149,37 @@ class PrometheusIT {
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
-            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}"))
-                    .isEqualTo(1.0);
+            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
+
+            // prometheus-rules.yml is loaded and every rule evaluates without error on the real exposition; a
+            // recording rule follows the gateway
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(ruleHealth(api)).isNotEmpty().allSatisfy((rule, health) ->
+                            assertThat(health).as(rule).isEqualTo("ok")));
+            assertThat(ruleHealth(api)).containsKeys("GatewayDown", "GatewayManyClientsDisconnecting",
+                    "job:gateway_ws_connections_open:sum");
+            try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
+                c.request("{\"client_id\": \"scraped-open\"}");
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> query(api,
+                        "job:gateway_ws_connections_open:sum{job=\"serpentis-gateway\"}"), v -> v != null && v >= 1);
+            }
         });
+    }
+
+    /** Every rule Prometheus loaded, by name, with its health ({@code ok} once it evaluated without error). */
+    private static Map<String, String> ruleHealth(URI api) throws IOException, InterruptedException {
+        HttpResponse<String> r = get(api.resolve("/api/v1/rules"));
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("status").asString()).as(r.body()).isEqualTo("success");
+        Map<String, String> health = new TreeMap<>();
+        for (JsonNode group : body.path("data").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                String error = rule.path("lastError").asString("");
+                health.put(rule.path("name").asString(), rule.path("health").asString()
+                        + (error.isEmpty() ? "" : ": " + error));
+            }
+        }
+        return health;
     }
 
     /**
@@ -192,8 +223,9 @@ class PrometheusIT {
     }
 
     /**
-     * The repository's config with the gateway job's targets pointed at {@code target} and a 1 s scrape
-     * interval; everything else (job name, metrics path, scheme, labels) as in the file.
+     * The repository's config with the gateway job's targets pointed at {@code target}, a 1 s scrape interval and
+     * a 1 s rule evaluation interval; everything else (job name, metrics path, scheme, labels, rule files) as in the
+     * file.
      */
     private static ObjectNode testConfig(Path repoConfig, URI target) throws IOException {
         YAMLMapper yaml = YAMLMapper.builder().build();
@@ -214,9 +246,13 @@ class PrometheusIT {
                 }
             }
         }
-        assertThat(rewritten)
-                .as("prometheus.yml scrapes the compose service gateway:<port>")
-                .isEqualTo(1);
+        assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
+        // the rule files, resolved beside the repository's file rather than the test's copy, evaluated every second
+        ArrayNode ruleFiles = (ArrayNode) root.get("rule_files");
+        for (int i = 0; i < ruleFiles.size(); i++) {
+            ruleFiles.set(i, repoConfig.resolveSibling(ruleFiles.get(i).asString()).toAbsolutePath().toString());
+        }
+        ((ObjectNode) root.get("global")).put("evaluation_interval", "1s");
         return root;
     }
 

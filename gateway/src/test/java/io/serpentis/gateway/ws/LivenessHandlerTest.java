@@ -102,6 +102,30 @@ class LivenessHandlerTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    /**
+     * While the gateway does not read a connection (auto-read off: the peer leaves its replies unread), the peer's
+     * silence is the gateway's doing: no ping, no timeout; the slow-consumer timeout decides. Once reading resumes,
+     * the liveness timeout counts from then.
+     */
+    @Test
+    void aConnectionTheGatewayStoppedReadingIsNotTimedOut() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        ch.config().setAutoRead(false);
+        advance(ch, 45);
+        assertThat(recorder.events).isEmpty();
+        // the peer reads its replies again: the WebSocket stage resumes reading as the channel turns writable
+        ch.config().setAutoRead(true);
+        ch.pipeline().fireChannelWritabilityChanged();
+        advance(ch, 29);
+        assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
+        advance(ch, 1);
+        assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
     @Test
     void aBusyConnectionIsNeverPinged() {
         EmbeddedChannel ch = new EmbeddedChannel();

@@ -89,24 +89,30 @@ class WsFrameHandlerTest {
         assertThat(record("e3").get("client_state")).isEqualTo("running");
     }
 
+    /** The defaults: a ping after 5 s of silence, a second one 5 s later, the close 12 s after the last traffic. */
     @Test
     void pingsAQuietConnectionAndClosesASilentOneWith4002() {
         gw.send(new TextWebSocketFrame("{\"client_id\": \"e4\"}"));
         gw.readText();
-        gw.advanceSeconds(10);
+        gw.advanceSeconds(4);
+        assertThat(gw.read()).as("nothing before 5 s of silence").isNull();
+        gw.advanceSeconds(1);
         WebSocketFrame ping = gw.read();
         assertThat(ping).isInstanceOf(PingWebSocketFrame.class);
         ping.release();
-        gw.advanceSeconds(20);
+        gw.advanceSeconds(5);
+        ping = gw.read();
+        assertThat(ping).as("the second ping").isInstanceOf(PingWebSocketFrame.class);
+        ping.release();
+        gw.advanceSeconds(1);
+        assertThat(gw.channel.isOpen()).as("11 s after the last traffic").isTrue();
+        gw.advanceSeconds(1);
         WebSocketFrame close = gw.read();
-        while (close instanceof PingWebSocketFrame) {
-            close.release();
-            close = gw.read();
-        }
         assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(4002);
         close.release();
         assertThat(gw.channel.isOpen()).isFalse();
-        assertThat(record("e4").get("status_detail")).isEqualTo("Timed out: no traffic for 30 s");
+        assertThat(record("e4").get("connected")).isEqualTo("false");
+        assertThat(record("e4").get("status_detail")).isEqualTo("Timed out: no traffic for 12 s");
     }
 
     @Test
