@@ -216,7 +216,8 @@ class ComposeFileTest {
         Path configDir = Path.of(configFile).getParent();
         for (String ruleFile : ruleFiles) {
             assertThat(root.resolve(ruleFile)).isRegularFile();
-            assertThat(mounts).as("compose mounts " + ruleFile + " beside the config")
+            assertThat(mounts)
+                    .as("compose mounts " + ruleFile + " beside the config")
                     .containsEntry(configDir.resolve(ruleFile).toString(), "./" + ruleFile);
         }
     }

@@ -149,19 +149,27 @@ class PrometheusIT {
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
-            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
+            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}"))
+                    .isEqualTo(1.0);
 
             // prometheus-rules.yml is loaded and every rule evaluates without error on the real exposition; a
             // recording rule follows the gateway
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(ruleHealth(api)).isNotEmpty().allSatisfy((rule, health) ->
-                            assertThat(health).as(rule).isEqualTo("ok")));
-            assertThat(ruleHealth(api)).containsKeys("GatewayDown", "GatewayManyClientsDisconnecting",
-                    "job:gateway_ws_connections_open:sum");
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(ruleHealth(api))
+                            .isNotEmpty()
+                            .allSatisfy((rule, health) ->
+                                    assertThat(health).as(rule).isEqualTo("ok")));
+            assertThat(ruleHealth(api))
+                    .containsKeys(
+                            "GatewayDown", "GatewayManyClientsDisconnecting", "job:gateway_ws_connections_open:sum");
             try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
                 c.request("{\"client_id\": \"scraped-open\"}");
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> query(api,
-                        "job:gateway_ws_connections_open:sum{job=\"serpentis-gateway\"}"), v -> v != null && v >= 1);
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(
+                                () -> query(api, "job:gateway_ws_connections_open:sum{job=\"serpentis-gateway\"}"),
+                                v -> v != null && v >= 1);
             }
         });
     }
@@ -175,8 +183,9 @@ class PrometheusIT {
         for (JsonNode group : body.path("data").path("groups")) {
             for (JsonNode rule : group.path("rules")) {
                 String error = rule.path("lastError").asString("");
-                health.put(rule.path("name").asString(), rule.path("health").asString()
-                        + (error.isEmpty() ? "" : ": " + error));
+                health.put(
+                        rule.path("name").asString(),
+                        rule.path("health").asString() + (error.isEmpty() ? "" : ": " + error));
             }
         }
         return health;
@@ -246,11 +255,18 @@ class PrometheusIT {
                 }
             }
         }
-        assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
+        assertThat(rewritten)
+                .as("prometheus.yml scrapes the compose service gateway:<port>")
+                .isEqualTo(1);
         // the rule files, resolved beside the repository's file rather than the test's copy, evaluated every second
         ArrayNode ruleFiles = (ArrayNode) root.get("rule_files");
         for (int i = 0; i < ruleFiles.size(); i++) {
-            ruleFiles.set(i, repoConfig.resolveSibling(ruleFiles.get(i).asString()).toAbsolutePath().toString());
+            ruleFiles.set(
+                    i,
+                    repoConfig
+                            .resolveSibling(ruleFiles.get(i).asString())
+                            .toAbsolutePath()
+                            .toString());
         }
         ((ObjectNode) root.get("global")).put("evaluation_interval", "1s");
         return root;

@@ -19,8 +19,8 @@ class PrometheusRulesIT {
     @Test
     void theRulesPassPromtoolCheckRules() {
         String promtool = ExternalTools.require("promtool", "prometheus");
-        ExternalTools.Result r = ExternalTools.run(ExternalTools.repoRoot(), null,
-                List.of(promtool, "check", "rules", PrometheusRulesTest.RULES));
+        ExternalTools.Result r = ExternalTools.run(
+                ExternalTools.repoRoot(), null, List.of(promtool, "check", "rules", PrometheusRulesTest.RULES));
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS").doesNotContain("FAILED", "WARNING");
     }
@@ -28,8 +28,8 @@ class PrometheusRulesIT {
     @Test
     void theRulesPassTheirUnitTests() {
         String promtool = ExternalTools.require("promtool", "prometheus");
-        ExternalTools.Result r = ExternalTools.run(ExternalTools.repoRoot(), null,
-                List.of(promtool, "test", "rules", PrometheusRulesTest.RULE_TESTS));
+        ExternalTools.Result r = ExternalTools.run(
+                ExternalTools.repoRoot(), null, List.of(promtool, "test", "rules", PrometheusRulesTest.RULE_TESTS));
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS").doesNotContain("FAILED");
     }

@@ -39,12 +39,17 @@ class PrometheusRulesTest {
      * The fleet's meters as the fleet design names them (issue 13: fleet-design.md, "Metrics"), which the rules use
      * while the fleet's binder is not in the exposition built below: once it is, bind it there and empty this set.
      */
-    private static final Set<String> FLEET_METRICS = Set.of("gateway_fleet_members", "gateway_fleet_nodes_lost_total",
-            "gateway_fleet_clients_reaped_total", "gateway_fleet_detection_seconds",
-            "gateway_fleet_fenced_writes_total", "gateway_fleet_heartbeat_age_seconds");
+    private static final Set<String> FLEET_METRICS = Set.of(
+            "gateway_fleet_members",
+            "gateway_fleet_nodes_lost_total",
+            "gateway_fleet_clients_reaped_total",
+            "gateway_fleet_detection_seconds",
+            "gateway_fleet_fenced_writes_total",
+            "gateway_fleet_heartbeat_age_seconds");
 
     /** A metric name in a rule's expression or text: not the middle of a recording rule's name (level:name:op). */
     private static final Pattern METRIC = Pattern.compile("(?<![\\w:])gateway_[a-z0-9_]+(?![\\w:])");
+
     private static final Pattern RECORDED = Pattern.compile("\\b[a-z_]+:[a-z0-9_]+:[a-z0-9_]+\\b");
     private static final Set<String> SAMPLE_SUFFIXES = Set.of("bucket", "count", "sum", "max", "total");
 
@@ -70,7 +75,9 @@ class PrometheusRulesTest {
 
     private Set<String> recordingRuleNames() {
         Set<String> names = new TreeSet<>();
-        rules().stream().filter(r -> r.has("record")).forEach(r -> names.add(r.get("record").asString()));
+        rules().stream()
+                .filter(r -> r.has("record"))
+                .forEach(r -> names.add(r.get("record").asString()));
         return names;
     }
 
@@ -92,20 +99,31 @@ class PrometheusRulesTest {
             String name = alert.get("alert").asString();
             assertThat(names.add(name)).as("alert names are unique: " + name).isTrue();
             assertThat(name).matches("Gateway[A-Z][A-Za-z]+");
-            assertThat(alert.path("labels").path("severity").asString()).as(name).isIn("critical", "warning");
+            assertThat(alert.path("labels").path("severity").asString())
+                    .as(name)
+                    .isIn("critical", "warning");
             JsonNode annotations = alert.path("annotations");
-            assertThat(annotations.path("summary").asString()).as(name + " summary").isNotBlank();
-            assertThat(annotations.path("description").asString()).as(name + " description").isNotBlank();
-            assertThat(annotations.path("runbook").asString()).as(name + " runbook: what to check and do")
+            assertThat(annotations.path("summary").asString())
+                    .as(name + " summary")
+                    .isNotBlank();
+            assertThat(annotations.path("description").asString())
+                    .as(name + " description")
+                    .isNotBlank();
+            assertThat(annotations.path("runbook").asString())
+                    .as(name + " runbook: what to check and do")
                     .hasSizeGreaterThan(150);
         }
     }
 
     @Test
     void recordingRulesAreNamedLevelMetricOperation() {
-        List<String> records = rules().stream().filter(r -> r.has("record")).map(r -> r.get("record").asString())
+        List<String> records = rules().stream()
+                .filter(r -> r.has("record"))
+                .map(r -> r.get("record").asString())
                 .toList();
-        assertThat(records).isNotEmpty().doesNotHaveDuplicates()
+        assertThat(records)
+                .isNotEmpty()
+                .doesNotHaveDuplicates()
                 .allSatisfy(r -> assertThat(r).matches("job:gateway_[a-z0-9_]+:[a-z0-9_]+"));
     }
 
@@ -120,11 +138,13 @@ class PrometheusRulesTest {
         }
         for (JsonNode alert : alerts()) {
             String name = alert.get("alert").asString();
-            assertThat(cases.get(name)).as(name + " has a case where it fires and one where it does not")
+            assertThat(cases.get(name))
+                    .as(name + " has a case where it fires and one where it does not")
                     .containsExactlyInAnyOrder(true, false);
         }
         assertThat(alerts().stream().map(a -> a.get("alert").asString()).toList())
-                .as("no test for an alert that does not exist").containsAll(cases.keySet());
+                .as("no test for an alert that does not exist")
+                .containsAll(cases.keySet());
     }
 
     @Test
@@ -176,25 +196,31 @@ class PrometheusRulesTest {
         GatewayMetrics metrics = new GatewayMetrics(registry);
         metrics.bindClients(new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-1"));
         metrics.ws().closeFrame(Initiator.GATEWAY, 4002);
-        new RedisMetrics(registry, new RedisMetrics.Source() {
-            @Override
-            public boolean redisUp() {
-                return true;
-            }
+        new RedisMetrics(
+                registry,
+                new RedisMetrics.Source() {
+                    @Override
+                    public boolean redisUp() {
+                        return true;
+                    }
 
-            @Override
-            public int dirtyClients() {
-                return 0;
-            }
-        }, 512);
+                    @Override
+                    public int dirtyClients() {
+                        return 0;
+                    }
+                },
+                512);
         Set<String> names = new TreeSet<>();
         for (String line : registry.scrape().split("\n")) {
             if (!line.isEmpty() && !line.startsWith("#")) {
                 names.add(line.split("[{ ]", 2)[0]);
             }
         }
-        assertThat(names).contains("gateway_ws_connections_open", "gateway_redis_up",
-                "gateway_ws_liveness_detection_seconds_bucket");
+        assertThat(names)
+                .contains(
+                        "gateway_ws_connections_open",
+                        "gateway_redis_up",
+                        "gateway_ws_liveness_detection_seconds_bucket");
         return names;
     }
 }

@@ -35,6 +35,7 @@ class DeadClientDetectionIT {
     private static final Duration PROMISE = Duration.ofSeconds(15);
     /** The default liveness timeout, as documented. */
     private static final Duration TIMEOUT = Duration.ofSeconds(12);
+
     private static final Duration QUIET = Duration.ofSeconds(40);
 
     /** The defaults (loopback, port 0): no liveness setting is changed. */
@@ -95,28 +96,36 @@ class DeadClientDetectionIT {
             assertThat(shown("frozen-1")).containsEntry("connected", "true");
 
             // The process freezes: it reads nothing more and answers no ping; its kernel keeps the socket open.
-            await().atMost(PROMISE.plusSeconds(5)).pollInterval(Duration.ofMillis(100))
+            await().atMost(PROMISE.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> "false".equals(shown("frozen-1").get("connected")));
             Duration shownAfter = Duration.ofNanos(System.nanoTime() - lastTraffic);
-            assertThat(shownAfter).as("shown disconnected this long after its last traffic")
-                    .isLessThan(PROMISE).isGreaterThanOrEqualTo(TIMEOUT);
+            assertThat(shownAfter)
+                    .as("shown disconnected this long after its last traffic")
+                    .isLessThan(PROMISE)
+                    .isGreaterThanOrEqualTo(TIMEOUT);
 
             Map<String, String> record = shown("frozen-1");
             assertThat(record).containsEntry("status_detail", "Timed out: no traffic for 12 s");
-            Duration recorded = Duration.between(OffsetDateTime.parse(record.get("last_seen")),
-                    OffsetDateTime.parse(record.get("disconnect_time")));
-            assertThat(recorded).as("from last_seen to disconnect_time").isLessThan(PROMISE)
+            Duration recorded = Duration.between(
+                    OffsetDateTime.parse(record.get("last_seen")), OffsetDateTime.parse(record.get("disconnect_time")));
+            assertThat(recorded)
+                    .as("from last_seen to disconnect_time")
+                    .isLessThan(PROMISE)
                     .isGreaterThanOrEqualTo(TIMEOUT);
         } catch (IOException e) {
             throw new AssertionError(e);
         }
         // the detection histogram has it, within the promise
         PrometheusText after = PrometheusText.scrape(gw.httpUri());
-        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_count")).isEqualTo(1.0);
+        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_count"))
+                .isEqualTo(1.0);
         assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_sum"))
-                .isGreaterThanOrEqualTo(TIMEOUT.toSeconds()).isLessThan(PROMISE.toSeconds());
+                .isGreaterThanOrEqualTo(TIMEOUT.toSeconds())
+                .isLessThan(PROMISE.toSeconds());
         assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_bucket", "le", "13.0"))
-                .as("detected within a second of the timeout").isEqualTo(1.0);
+                .as("detected within a second of the timeout")
+                .isEqualTo(1.0);
     }
 
     private static void aQuietClientThatAnswersPings() {
@@ -124,7 +133,9 @@ class DeadClientDetectionIT {
             assertThat(c.request("{\"client_id\": \"quiet-1\", \"status\": {\"client_state\": \"idle\"}}"))
                     .contains("message_processed");
             // It sends nothing more; its WebSocket implementation answers the gateway's pings.
-            await().during(QUIET).atMost(QUIET.plusSeconds(5)).pollInterval(Duration.ofMillis(500))
+            await().during(QUIET)
+                    .atMost(QUIET.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> !c.isClosed() && "true".equals(shown("quiet-1").get("connected")));
             assertThat(shown("quiet-1")).doesNotContainKey("status_detail");
         }

@@ -107,13 +107,17 @@ class WsCloseHandshakeTest {
         HeldWrites held = new HeldWrites();
         EmbeddedChannel stuck = new EmbeddedChannel(held, new ChannelInboundHandlerAdapter());
         stuck.freezeTime();
-        WsCloseHandshake silent = new WsCloseHandshake(stuck.pipeline().lastContext(), Duration.ofSeconds(5),
+        WsCloseHandshake silent = new WsCloseHandshake(
+                stuck.pipeline().lastContext(),
+                Duration.ofSeconds(5),
                 (initiator, code) -> started.add(initiator + " " + code));
 
         silent.closeSilentPeer(WsCloseCodes.LIVENESS_TIMEOUT);
 
         assertThat(held.writes).as("the close frame was offered to the socket").isEqualTo(1);
-        assertThat(stuck.isOpen()).as("closed without waiting for the close timeout").isFalse();
+        assertThat(stuck.isOpen())
+                .as("closed without waiting for the close timeout")
+                .isFalse();
         assertThat(started).containsExactly("GATEWAY 4002");
         assertFalse(stuck.finish());
     }
