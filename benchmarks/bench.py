@@ -641,7 +641,8 @@ def restart(run, variant, rep, load):
         k = math.floor((e["end_ms"] - t0 * 1000) / 1000.0)
         if 1 <= k <= s.restart_observe:
             seconds.append({"s": k, "acks": e["acks"], "p50_ms": e["p50"] / 1000, "p99_ms": e["p99"] / 1000,
-                            "max_ms": e["max"] / 1000, "registered": e["registered"]})
+                            "max_ms": e["max"] / 1000, "p99_trailing_5s_ms": e["p99_trailing"] / 1000,
+                            "registered": e["registered"]})
     pre = [e["p99"] / 1000 for e in r.get("timeline", [])
            if (t_term - s.restart_pre) * 1000 <= e["end_ms"] <= t_term * 1000]
     acks_after = sum(x["acks"] for x in seconds)
@@ -656,13 +657,14 @@ def restart(run, variant, rep, load):
 
 
 def steady_from(seconds, reference_ms, rate, hold=5):
-    """The first second k (from the restart) from which `hold` seconds in a row each have at least 90 % of the
-    target rate acknowledged and p99 within 1.2x the reference; None if the observation holds no such stretch."""
+    """The first second k (from the restart) such that seconds k to k + hold - 1 each have at least 90 % of the
+    target rate acknowledged and the p99 of those seconds together (the load generator's trailing p99 at the last
+    of them) is within 1.2x the reference; None if the observation holds no such stretch."""
     by = {x["s"]: x for x in seconds}
     last = max(by) if by else 0
     for k in range(1, last - hold + 2):
         run = [by.get(j) for j in range(k, k + hold)]
-        if all(x and x["acks"] >= 0.9 * rate and x["p99_ms"] <= 1.2 * reference_ms for x in run):
+        if all(x and x["acks"] >= 0.9 * rate for x in run) and run[-1]["p99_trailing_5s_ms"] <= 1.2 * reference_ms:
             return k
     return None
 

@@ -328,9 +328,9 @@ class Report:
                "their schedule, reconnect (after 100 ms to 1 s, jittered) and register again. Second *k* is the load "
                "generator's one-second interval that ends between k and k+1 s after the new process was started "
                "(so it began after the start; acks that arrived in it, latency from the intended send time). "
-               "*Steady from* is the first second of 5 in a row that each have 90 % of the rate acknowledged and "
-               "p99 within 1.2x of the steady p99 (the fixed-rate scenario's p99 of the same "
-               "server and repetition).")
+               "*Steady from* is the first second k such that seconds k to k+4 each have 90 % of the rate "
+               "acknowledged and the p99 of those 5 s together is within 1.2x of the steady p99 (the fixed-rate "
+               "scenario's p99 of the same server and repetition, over its measured window).")
         self.w()
         for load in loads:
             rows = sorted(self.rows("restart", load), key=lambda r: (r["rep"], r["order"]))
@@ -351,7 +351,7 @@ class Report:
             self.w()
             if rows:
                 n = max((s["s"] for r in rows for s in r["restart"]["seconds"]), default=0)
-                self.w("p99 ms (acks) per second after the start:")
+                self.w("p99 ms of each second after the start (acks in it; p99 of the 5 s ending with it):")
                 self.w()
                 self.w("| second | " + " | ".join(f"rep {r['rep']} {r['variant']}" for r in rows) + " |")
                 self.w("|---|" + "---|" * len(rows))
@@ -359,7 +359,8 @@ class Report:
                     cells = []
                     for r in rows:
                         s = next((s for s in r["restart"]["seconds"] if s["s"] == k), None)
-                        cells.append("-" if not s or not s["acks"] else f"{num(s['p99_ms'])} ({num(s['acks'])})")
+                        cells.append("-" if not s or not s["acks"] else
+                                     f"{num(s['p99_ms'])} ({num(s['acks'])}; {num(s.get('p99_trailing_5s_ms'))})")
                     self.w(f"| {k} | " + " | ".join(cells) + " |")
                 self.w()
 

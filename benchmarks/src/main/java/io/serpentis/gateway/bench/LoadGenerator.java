@@ -38,6 +38,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -97,6 +98,8 @@ public final class LoadGenerator implements Callable<Integer> {
     private static final byte[] ERROR_PREFIX = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
     private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
     private static final int MAX_TIMELINE_SECONDS = 3600;
+    /** The timeline's trailing window, in seconds, for a p99 steadier than one second's. */
+    private static final int TRAILING_SECONDS = 5;
 
     @Option(names = "--url", defaultValue = "ws://127.0.0.1:8000/ws",
             description = "The gateway's WebSocket URL; repeat for several gateways (clients take them in turn).")
@@ -156,7 +159,9 @@ public final class LoadGenerator implements Callable<Integer> {
                     + "jittered), register again and resume; messages due while disconnected are counted, not sent.")
     boolean reconnect;
 
-    @Option(names = "--timeline", description = "Add per-second ack counts and latency percentiles to the result.")
+    @Option(names = "--timeline",
+            description = "Add per-second ack counts and latency percentiles to the result, with the p99 of the "
+                    + "trailing 5 s.")
     boolean timeline;
 
     @Option(names = "--control-stdin",
@@ -845,7 +850,8 @@ public final class LoadGenerator implements Callable<Integer> {
 
     /**
      * Once a second, on its own schedule: a progress line on stderr, the timeline's entry (acks that arrived in
-     * that second and their latency), and the {@code all-registered} mark when every client is registered.
+     * that second and their latency, and the p99 of the last 5 s together), and the {@code all-registered} mark when
+     * every client is registered.
      */
     private final class Progress implements Runnable {
         private final long start;
@@ -862,6 +868,7 @@ public final class LoadGenerator implements Callable<Integer> {
             long last = start;
             boolean allRegistered = false;
             Histogram interval = null;
+            ArrayDeque<Histogram> recent = new ArrayDeque<>(TRAILING_SECONDS);
             for (long tick = 1; !stop; tick++) {
                 long next = start + TimeUnit.SECONDS.toNanos(tick);
                 try {
@@ -889,6 +896,13 @@ public final class LoadGenerator implements Callable<Integer> {
                     e.put("p99", interval.getValueAtPercentile(99));
                     e.put("p999", interval.getValueAtPercentile(99.9));
                     e.put("max", interval.getMaxValue());
+                    if (recent.size() == TRAILING_SECONDS) {
+                        recent.removeFirst();
+                    }
+                    recent.addLast(interval.copy());
+                    Histogram trailing = new Histogram(MAX_MICROS, 2);
+                    recent.forEach(trailing::add);
+                    e.put("p99_trailing", trailing.getValueAtPercentile(99));
                     e.put("open", open.get());
                     e.put("registered", reg);
                     timelineEntries.add(e);

@@ -139,6 +139,7 @@ class LoadGeneratorSmokeTest {
             assertThat(r.get("registered").asInt()).isEqualTo(10);
             long acksAfter = 0;
             for (JsonNode second1 : r.get("timeline")) {
+                assertThat(second1.has("p99_trailing")).isTrue();
                 if (second1.get("end_ms").asLong() > restarted + 2000) {
                     acksAfter += second1.get("acks").asLong();
                 }
