@@ -604,7 +604,7 @@ def fixed_rate(run, variant, rep, load):
                       "--id-prefix", f"f{rep}"], s.ramp, s.warmup, s.duration,
                      on=snapshots(srv, snaps))
         r = lg.result()
-    return {"load": f"{conns} at {rate}/s", "target_rate": rate, "loadgen": strip(r),
+    return {"load": f"{conns:,} at {rate:,}/s", "target_rate": rate, "loadgen": strip(r),
             "window": window_figures(snaps[0], snaps[1], r["acks_per_s"], redis)}
 
 
@@ -648,7 +648,7 @@ def restart(run, variant, rep, load):
     acks_after = sum(x["acks"] for x in seconds)
     obs = max(s1["t"] - t0, 1e-6)
     w = window_figures(s0, s1, acks_after / obs, redis)
-    return {"load": f"{conns} at {rate}/s, restarted", "target_rate": rate, "loadgen": strip(r),
+    return {"load": f"{conns:,} at {rate:,}/s, restarted", "target_rate": rate, "loadgen": strip(r),
             "restart": {"stopped_after_s": round(t_stopped - t_term, 3), "ready_after_start_s": round(t_ready - t0, 3),
                         "downtime_s": round(t_ready - t_term, 3), "observed_s": round(obs, 3),
                         "pre_restart_p99_ms": round(statistics.median(pre), 3) if pre else None,
@@ -768,7 +768,7 @@ def dashboard(run, variant, rep, load):
                      on={"measure-start": lambda lg, ms: tick(0), "measure-end": lambda lg, ms: tick(1)})
         r = lg.result()
     share = (snaps[1][1] - snaps[0][1]) / max(snaps[1][0] - snaps[0][0], 1e-6)
-    return {"load": f"{conns} at {rate}/s, {viewers} viewers", "loadgen": strip(r),
+    return {"load": f"{conns:,} at {rate:,}/s, {viewers} viewers", "loadgen": strip(r),
             "feed_tick_cpu_share": round(share, 5)}
 
 
@@ -918,7 +918,8 @@ def main(argv):
         signal.signal(sig, lambda n, f: sys.exit(128 + n))
     if not s.classpath and not s.no_build:
         log("building (mvn -B -q -DskipTests -Pbench package)")
-        subprocess.run(["mvn", "-B", "-q", "-DskipTests", "-Pbench", "package"], cwd=ROOT, check=True)
+        subprocess.run(["mvn", "-B", "-q", "-DskipTests", "-Pbench", "package"], cwd=ROOT, check=True,
+                       stdout=sys.stderr)  # stdout carries the report only
     if not s.classpath:
         for jar in (s.gateway_jar, s.loadgen_jar):
             if not jar.exists():

@@ -176,8 +176,9 @@ class Report:
                                                                           key=lambda x: x["rep"])]
                 cells.append(" / ".join("never" if x is None else f"{x} s" for x in xs) + " " + yes(
                     None if not xs else all(x is not None and x <= t["steady_s"] for x in xs)))
-            self.row(f"restarted under {load.split(',')[0]}: steady p99 within {t['steady_s']} s, in every "
-                     "repetition", cells[0], cells[1:])
+            under = load.replace(", restarted", "")
+            self.row(f"restarted under {under}: steady p99 within {t['steady_s']} s, in every repetition", cells[0],
+                     cells[1:])
         cells = []
         for v in others:
             ws = [r["window"] for r in self.ok if r["variant"] == v and r["scenario"] in ("throughput", "rate")]

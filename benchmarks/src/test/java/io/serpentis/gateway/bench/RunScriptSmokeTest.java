@@ -82,8 +82,8 @@ class RunScriptSmokeTest {
                 "throughput 100x1 on embedded", "throughput 100x1 on redis",
                 "throughput 100x16 on embedded", "throughput 100x16 on redis",
                 "throughput 1000x4 on embedded", "throughput 1000x4 on redis",
-                "rate 500 at 5000/s on embedded", "rate 500 at 5000/s on redis",
-                "restart 500 at 5000/s, restarted on embedded", "restart 500 at 5000/s, restarted on redis",
+                "rate 500 at 5,000/s on embedded", "rate 500 at 5,000/s on redis",
+                "restart 500 at 5,000/s, restarted on embedded", "restart 500 at 5,000/s, restarted on redis",
                 "memory idle registered clients on embedded", "memory idle registered clients on redis");
         String report = Files.readString(Path.of(jsonl.get(0).toString().replace(".jsonl", ".md")),
                 StandardCharsets.UTF_8);
