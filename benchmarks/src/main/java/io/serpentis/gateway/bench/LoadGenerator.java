@@ -105,7 +105,9 @@ public final class LoadGenerator implements Callable<Integer> {
     /** The timeline's trailing window, in seconds, for a p99 steadier than one second's. */
     private static final int TRAILING_SECONDS = 5;
 
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8000/ws",
+    @Option(
+            names = "--url",
+            defaultValue = "ws://127.0.0.1:8000/ws",
             description = "The gateway's WebSocket URL; repeat for several gateways (clients take them in turn).")
     List<URI> urls;
 
@@ -141,7 +143,10 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Load before measuring starts.")
     Duration warmup;
 
-    @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            defaultValue = "20s",
+            converter = DurationConverter.class,
             description = "Measured time (at most, with --control-stdin).")
     Duration duration;
 
@@ -163,31 +168,40 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Extra filler attribute of this many bytes in every update.")
     int payloadBytes;
 
-    @Option(names = "--max-pending-connects", defaultValue = "256",
+    @Option(
+            names = "--max-pending-connects",
+            defaultValue = "256",
             description = "Connection attempts in flight at once during the ramp-up.")
     int maxPendingConnects;
 
-    @Option(names = "--max-in-flight", defaultValue = "10000",
+    @Option(
+            names = "--max-in-flight",
+            defaultValue = "10000",
             description = "Rate mode: most un-acknowledged messages per client; a message due beyond it is not sent "
                     + "and counted as skipped (a run with skipped messages is not a valid measurement).")
     int maxInFlight;
 
-    @Option(names = "--reconnect",
+    @Option(
+            names = "--reconnect",
             description = "Reconnect a client whose connection closes while the load runs (after 100 ms to 1 s, "
                     + "jittered), register again and resume; messages due while disconnected are counted, not sent.")
     boolean reconnect;
 
-    @Option(names = "--timeline",
+    @Option(
+            names = "--timeline",
             description = "Add per-second ack counts and latency percentiles to the result, with the p99 of the "
                     + "trailing 5 s.")
     boolean timeline;
 
-    @Option(names = "--control-stdin",
+    @Option(
+            names = "--control-stdin",
             description = "Read 'stop' (end the measurement now) and 'release' (end the hold) from stdin; the end of "
                     + "stdin ends the run.")
     boolean controlStdin;
 
-    @Option(names = "--viewers", defaultValue = "0",
+    @Option(
+            names = "--viewers",
+            defaultValue = "0",
             description = "Dashboard viewers to open on the feed (ws://.../ws/dashboard) beside the clients.")
     int viewers;
 
@@ -198,7 +212,10 @@ public final class LoadGenerator implements Callable<Integer> {
                     + "carrying it); the others only read.")
     int measuringViewers;
 
-    @Option(names = "--hold", defaultValue = "0s", converter = DurationConverter.class,
+    @Option(
+            names = "--hold",
+            defaultValue = "0s",
+            converter = DurationConverter.class,
             description = "After measuring, keep the connections open this long (at most, with --control-stdin).")
     Duration hold;
 
@@ -208,6 +225,7 @@ public final class LoadGenerator implements Callable<Integer> {
     private final Recorder fromSend = new Recorder(MAX_MICROS, 3);
     /** Rate mode: how late this process sent each message. */
     private final Recorder sendLag = new Recorder(MAX_MICROS, 3);
+
     private final Recorder perSecond = new Recorder(MAX_MICROS, 2);
     private final Recorder freshness = new Recorder(MAX_MICROS, 3);
     private final LongAdder deltas = new LongAdder();
@@ -296,14 +314,18 @@ public final class LoadGenerator implements Callable<Integer> {
                 }
                 pending.acquire();
                 URI url = urls.get(i % urls.size());
-                Client c = new Client(idPrefix + "-" + i, i, (EventLoop) group.next(), b, url,
+                Client c = new Client(
+                        idPrefix + "-" + i,
+                        i,
+                        (EventLoop) group.next(),
+                        b,
+                        url,
                         new InetSocketAddress(sources.get(i % sources.size()), 0));
                 clients.add(c);
                 c.connect(pending);
             }
             // Warm-up from the end of the ramp, then measure.
-            aborted.await(Math.max(0, start + rampNanos + warmup.toNanos() - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
+            aborted.await(Math.max(0, start + rampNanos + warmup.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
             latency.reset();
             fromSend.reset();
             sendLag.reset();
@@ -398,28 +420,35 @@ public final class LoadGenerator implements Callable<Integer> {
     }
 
     /** The event loops the clients run on, once {@link #run()} has started them (for tests). */
-    @Nullable EventLoopGroup eventLoops() {
+    @Nullable
+    EventLoopGroup eventLoops() {
         return group;
     }
 
     private Channel connectViewer(Bootstrap b, URI url, InetAddress source, boolean measuring) {
         URI feedUri = url.resolve("/ws/dashboard");
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
-        return b.clone().handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                .webSocketUri(feedUri)
-                                .version(WebSocketVersion.V13)
-                                .subprotocol("serpentis.dashboard.v1")
-                                .maxFramePayloadLength(64 << 20)
-                                .handshakeTimeoutMillis(30_000)
-                                .build()),
-                        new WebSocketFrameAggregator(64 << 20),
-                        new ViewerHandler(measuring));
-            }
-        }).connect(remote, new InetSocketAddress(source, 0)).channel();
+        return b.clone()
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(65536),
+                                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                                .webSocketUri(feedUri)
+                                                .version(WebSocketVersion.V13)
+                                                .subprotocol("serpentis.dashboard.v1")
+                                                .maxFramePayloadLength(64 << 20)
+                                                .handshakeTimeoutMillis(30_000)
+                                                .build()),
+                                        new WebSocketFrameAggregator(64 << 20),
+                                        new ViewerHandler(measuring));
+                    }
+                })
+                .connect(remote, new InetSocketAddress(source, 0))
+                .channel();
     }
 
     private void readControl() {
@@ -462,6 +491,7 @@ public final class LoadGenerator implements Callable<Integer> {
         private final LongRing due = new LongRing(Math.max(4, window + 2));
         /** Rate mode: actual send time per message in flight. */
         private final LongRing sent = new LongRing(4);
+
         private volatile Channel channel;
         private ChannelHandlerContext ctx;
         private int generation;
@@ -489,19 +519,26 @@ public final class LoadGenerator implements Callable<Integer> {
 
         /** Opens a connection on this client's loop; releases {@code pending} (if any) once the attempt ends. */
         void connect(Semaphore pending) {
-            ChannelFuture f = bootstrap.clone(loop).handler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                            new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                    .webSocketUri(url)
-                                    .version(WebSocketVersion.V13)
-                                    .maxFramePayloadLength(1 << 20)
-                                    .handshakeTimeoutMillis(30_000)
-                                    .build()),
-                            new ClientHandler(Client.this));
-                }
-            }).connect(remote, local);
+            ChannelFuture f = bootstrap
+                    .clone(loop)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline()
+                                    .addLast(
+                                            new HttpClientCodec(),
+                                            new HttpObjectAggregator(65536),
+                                            new WebSocketClientProtocolHandler(
+                                                    WebSocketClientProtocolConfig.newBuilder()
+                                                            .webSocketUri(url)
+                                                            .version(WebSocketVersion.V13)
+                                                            .maxFramePayloadLength(1 << 20)
+                                                            .handshakeTimeoutMillis(30_000)
+                                                            .build()),
+                                            new ClientHandler(Client.this));
+                        }
+                    })
+                    .connect(remote, local);
             channel = f.channel();
             f.addListener(done -> {
                 if (pending != null) {
@@ -531,12 +568,15 @@ public final class LoadGenerator implements Callable<Integer> {
             }
             int delayMs = Math.min(1000, 100 << Math.min(attempts++, 4));
             long jittered = delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1);
-            loop.schedule(() -> {
-                if (sending && aborted.getCount() > 0) {
-                    reconnects.increment();
-                    connect(null);
-                }
-            }, jittered, TimeUnit.MILLISECONDS);
+            loop.schedule(
+                    () -> {
+                        if (sending && aborted.getCount() > 0) {
+                            reconnects.increment();
+                            connect(null);
+                        }
+                    },
+                    jittered,
+                    TimeUnit.MILLISECONDS);
         }
 
         void handshakeDone(ChannelHandlerContext context) {
@@ -903,9 +943,15 @@ public final class LoadGenerator implements Callable<Integer> {
                 long a = acks.sum();
                 double perSec = (a - lastAcks) * 1e9 / Math.max(1, now - last);
                 int reg = registered.get();
-                System.err.printf("t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
-                        (now - start) / 1e9, measuring ? "measure" : "ramp/warm", open.get(), reg, perSec,
-                        errors.sum(), connectFailures.sum());
+                System.err.printf(
+                        "t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
+                        (now - start) / 1e9,
+                        measuring ? "measure" : "ramp/warm",
+                        open.get(),
+                        reg,
+                        perSec,
+                        errors.sum(),
+                        connectFailures.sum());
                 if (!allRegistered && reg >= connections) {
                     allRegistered = true;
                     mark("all-registered");
@@ -967,9 +1013,19 @@ public final class LoadGenerator implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             description = "Merges result lines (files, or stdin) of processes that ran one scenario together.")
     static final class Merge implements Callable<Integer> {
-        private static final List<String> SUMMED = List.of("connections_target", "connections_held", "registered",
-                "registrations", "connect_failures", "reconnects", "acks", "errors", "acks_total", "skipped_sends",
-                "missed_while_disconnected", "unacked_at_close");
+        private static final List<String> SUMMED = List.of(
+                "connections_target",
+                "connections_held",
+                "registered",
+                "registrations",
+                "connect_failures",
+                "reconnects",
+                "acks",
+                "errors",
+                "acks_total",
+                "skipped_sends",
+                "missed_while_disconnected",
+                "unacked_at_close");
 
         @CommandLine.Parameters(arity = "0..*", description = "Files holding result lines; stdin when none.")
         List<Path> files = new ArrayList<>();
@@ -978,7 +1034,8 @@ public final class LoadGenerator implements Callable<Integer> {
         public Integer call() throws Exception {
             List<String> lines = new ArrayList<>();
             if (files.isEmpty()) {
-                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines()
+                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        .lines()
                         .toList());
             } else {
                 for (Path f : files) {

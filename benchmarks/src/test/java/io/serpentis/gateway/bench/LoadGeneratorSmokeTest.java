@@ -102,9 +102,22 @@ class LoadGeneratorSmokeTest {
         // The load generator's own event loops stall for 500 ms in the measured window (as on a busy machine): the
         // messages due meanwhile go out late, and their latency counts from when they were due.
         LoadGenerator lg = new LoadGenerator();
-        new CommandLine(lg).parseArgs("--url", gateway.wsUri().toString(), "--connections", "10", "--rate", "100",
-                "--ramp-up", "200ms", "--warmup", "500ms", "--duration", "2s",
-                "--id-prefix", "stall-" + System.nanoTime());
+        new CommandLine(lg)
+                .parseArgs(
+                        "--url",
+                        gateway.wsUri().toString(),
+                        "--connections",
+                        "10",
+                        "--rate",
+                        "100",
+                        "--ramp-up",
+                        "200ms",
+                        "--warmup",
+                        "500ms",
+                        "--duration",
+                        "2s",
+                        "--id-prefix",
+                        "stall-" + System.nanoTime());
         CompletableFuture<LoadGenerator.Result> run = runInBackground(lg);
         awaitMeasuring(lg, run);
         Thread.sleep(300);
@@ -130,14 +143,30 @@ class LoadGeneratorSmokeTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        GatewayConfig config = GatewayConfig.defaults().withServer(s -> s.withHost("127.0.0.1").withPort(port));
+        GatewayConfig config =
+                GatewayConfig.defaults().withServer(s -> s.withHost("127.0.0.1").withPort(port));
         GatewayServer first = new GatewayServer(config).start();
         GatewayServer second = null;
         try {
             LoadGenerator lg = new LoadGenerator();
-            new CommandLine(lg).parseArgs("--url", first.wsUri().toString(), "--connections", "10", "--rate", "200",
-                    "--ramp-up", "200ms", "--warmup", "300ms", "--duration", "5s", "--reconnect", "--timeline",
-                    "--id-prefix", "restart-" + System.nanoTime());
+            new CommandLine(lg)
+                    .parseArgs(
+                            "--url",
+                            first.wsUri().toString(),
+                            "--connections",
+                            "10",
+                            "--rate",
+                            "200",
+                            "--ramp-up",
+                            "200ms",
+                            "--warmup",
+                            "300ms",
+                            "--duration",
+                            "5s",
+                            "--reconnect",
+                            "--timeline",
+                            "--id-prefix",
+                            "restart-" + System.nanoTime());
             CompletableFuture<LoadGenerator.Result> run = runInBackground(lg);
             awaitMeasuring(lg, run);
             Thread.sleep(500);
@@ -165,17 +194,19 @@ class LoadGeneratorSmokeTest {
     }
 
     private static CompletableFuture<LoadGenerator.Result> runInBackground(LoadGenerator lg) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return lg.run();
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, command -> {
-            Thread t = new Thread(command, "loadgen-under-test");
-            t.setDaemon(true);
-            t.start();
-        });
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return lg.run();
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                command -> {
+                    Thread t = new Thread(command, "loadgen-under-test");
+                    t.setDaemon(true);
+                    t.start();
+                });
     }
 
     private static void awaitMeasuring(LoadGenerator lg, CompletableFuture<?> run) throws InterruptedException {

@@ -43,8 +43,8 @@ class RunScriptSmokeTest {
         Process bystander = new ProcessBuilder("bash", "-c", "exec -a " + LOADGEN_NAME + " sleep 900").start();
         Path log = results.resolveSibling("bench-smoke.log");
         try {
-            Process run = new ProcessBuilder("bash", "run.sh", "--quick", "--classpath", classPath,
-                    "--results-dir", results.toString())
+            Process run = new ProcessBuilder(
+                            "bash", "run.sh", "--quick", "--classpath", classPath, "--results-dir", results.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -54,7 +54,9 @@ class RunScriptSmokeTest {
                 fail("run.sh --quick did not finish within 10 minutes; see " + log);
             }
             assertThat(run.exitValue()).as("exit code; see " + log).isZero();
-            assertThat(bystander.isAlive()).as("a process the script did not start").isTrue();
+            assertThat(bystander.isAlive())
+                    .as("a process the script did not start")
+                    .isTrue();
         } finally {
             bystander.destroyForcibly();
         }
@@ -78,18 +80,26 @@ class RunScriptSmokeTest {
             }
         }
         assertThat(errors).isEmpty();
-        assertThat(measured).contains(
-                "throughput 100x1 on embedded", "throughput 100x1 on redis",
-                "throughput 100x16 on embedded", "throughput 100x16 on redis",
-                "throughput 1000x4 on embedded", "throughput 1000x4 on redis",
-                "rate 500 at 5,000/s on embedded", "rate 500 at 5,000/s on redis",
-                "restart 500 at 5,000/s, restarted on embedded", "restart 500 at 5,000/s, restarted on redis",
-                "memory idle registered clients on embedded", "memory idle registered clients on redis");
-        String report = Files.readString(Path.of(jsonl.get(0).toString().replace(".jsonl", ".md")),
-                StandardCharsets.UTF_8);
-        assertThat(report).contains("### Targets of issue 14", "### Max throughput", "### Fixed rate",
-                "### A gateway restarted under the fixed-rate load", "### Memory per idle registered client",
-                "### Dashboard feed", "Redis commands per 1,000 updates").doesNotContain("Failed measurements");
+        assertThat(measured)
+                .contains(
+                        "throughput 100x1 on embedded", "throughput 100x1 on redis",
+                        "throughput 100x16 on embedded", "throughput 100x16 on redis",
+                        "throughput 1000x4 on embedded", "throughput 1000x4 on redis",
+                        "rate 500 at 5,000/s on embedded", "rate 500 at 5,000/s on redis",
+                        "restart 500 at 5,000/s, restarted on embedded", "restart 500 at 5,000/s, restarted on redis",
+                        "memory idle registered clients on embedded", "memory idle registered clients on redis");
+        String report =
+                Files.readString(Path.of(jsonl.get(0).toString().replace(".jsonl", ".md")), StandardCharsets.UTF_8);
+        assertThat(report)
+                .contains(
+                        "### Targets of issue 14",
+                        "### Max throughput",
+                        "### Fixed rate",
+                        "### A gateway restarted under the fixed-rate load",
+                        "### Memory per idle registered client",
+                        "### Dashboard feed",
+                        "Redis commands per 1,000 updates")
+                .doesNotContain("Failed measurements");
         assertThat(leftBehind()).as("processes of the run still alive").isEmpty();
     }
 
@@ -97,7 +107,8 @@ class RunScriptSmokeTest {
     private static List<String> leftBehind() throws IOException {
         List<String> found = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
                     if (cmd.contains("serpentis-bench-")) {
@@ -131,7 +142,8 @@ class RunScriptSmokeTest {
             return;
         }
         try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+            for (Path p :
+                    all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.delete(p);
             }
         }
