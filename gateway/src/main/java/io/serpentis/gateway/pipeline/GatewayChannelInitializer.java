@@ -20,7 +20,6 @@ import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.security.ConnectionLimiter;
-import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.util.Map;
@@ -110,14 +109,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
-        p.addLast(
-                PipelineNames.LIVENESS,
-                new LivenessHandler(
-                        config.http().idleTimeout(),
-                        config.ws().pingInterval(),
-                        config.ws().livenessTimeout(),
-                        metrics.ws()));
-        HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
+        HttpStages.addLast(p, config, httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
     }
 
