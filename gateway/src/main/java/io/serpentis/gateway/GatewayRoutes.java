@@ -6,6 +6,7 @@ import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -129,6 +130,11 @@ final class GatewayRoutes {
                 .admin()
                 .offloaded()
                 .to(new ClientListRoute(registry, responses))
+                .route("/api/v1/fleet/summary")
+                .get()
+                .admin()
+                .offloaded()
+                .to(new FleetSummaryRoute(registry, responses))
                 .route("/api/v1/clients/{client_id}")
                 .get()
                 .admin()

@@ -28,13 +28,13 @@ class GatewayRoutesTest {
     private final LocalClientRegistry registry = new LocalClientRegistry(config.limits(), config.registry(), "t");
 
     @Test
-    void theMainPortOffloadsTheListingsAndTheScrapeOnly() {
+    void theMainPortOffloadsTheListingsTheFleetSummaryAndTheScrapeOnly() {
         HttpRouter main = GatewayServerAccess.routes(
                 config, responses, registry, new EmbeddedStatusStore(), new GatewayMetrics(new SimpleMeterRegistry()));
         assertThat(main.endpoints())
                 .filteredOn(HttpRouter.Endpoint::offloaded)
                 .extracting(HttpRouter.Endpoint::template)
-                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/metrics");
+                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/metrics");
     }
 
     @Test

@@ -34,7 +34,9 @@ class BenchmarkSmokeTest {
                 .anyMatch(b -> b.endsWith("WsMessageCodecBenchmark.parse"))
                 .anyMatch(b -> b.endsWith("ClientRegistryBenchmark.existingClient"))
                 .anyMatch(b -> b.endsWith("WriteBurstBenchmark.buildBurst"))
-                .anyMatch(b -> b.endsWith("PipelineRoundTripBenchmark.roundTrip"));
+                .anyMatch(b -> b.endsWith("PipelineRoundTripBenchmark.roundTrip"))
+                .anyMatch(b -> b.endsWith("ClientQueryBenchmark.list"))
+                .anyMatch(b -> b.endsWith("ClientQueryBenchmark.summary"));
         for (RunResult r : results) {
             assertThat(r.getPrimaryResult().getScore())
                     .as(r.getParams().getBenchmark())

@@ -50,4 +50,9 @@ public record HttpExchange(
         List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
     }
+
+    /** Every value of query parameter {@code name}, in order (empty without one). */
+    public List<String> queryParams(String name) {
+        return query.getOrDefault(name, List.of());
+    }
 }
