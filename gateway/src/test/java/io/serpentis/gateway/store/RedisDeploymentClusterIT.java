@@ -127,11 +127,20 @@ class RedisDeploymentClusterIT {
         try {
             assertThat(deployment.scriptLoad(c, RedisScripts.WRITE_SCRIPT).get(5, TimeUnit.SECONDS))
                     .isEqualTo(RedisScripts.WRITE_SHA);
-            for (RedisProcess node : cluster.running()) {
+            // The future completes when the masters have the script; replicas load theirs alongside, without
+            // holding the writer up, so they are awaited.
+            for (RedisProcess node : cluster.masters()) {
                 assertThat(node.call("SCRIPT", "EXISTS", RedisScripts.WRITE_SHA))
                         .as(node.toString())
                         .isEqualTo(List.of(1L));
             }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (RedisProcess node : cluster.running()) {
+                    assertThat(node.call("SCRIPT", "EXISTS", RedisScripts.WRITE_SHA))
+                            .as(node.toString())
+                            .isEqualTo(List.of(1L));
+                }
+            });
             assertThat(deployment.clientsPerScriptCall()).isEqualTo(1);
             // Why one key per call: two clients' keys hash to two slots, and Redis Cluster refuses such a call.
             String a = "client:a:status";
