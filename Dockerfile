@@ -6,6 +6,8 @@
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# .mvn/jvm.config opens javac's internals to Error Prone, which runs in every compile.
+COPY .mvn .mvn/
 COPY pom.xml ./
 COPY web/pom.xml web/
 COPY gateway/pom.xml gateway/

@@ -1,124 +1,451 @@
-import json, os, platform, statistics, subprocess, sys
-"""Writes the benchmark report (markdown) from run.sh's results: one JSON object per line, one per repetition."""
-results, out, started, finished, reps, duration, warmup, ramp, gw_jvm, lg_jvm = sys.argv[1:11]
-rows = [json.loads(l) for l in open(results)]
+#!/usr/bin/env python3
+"""Markdown report of one benchmarks/run.sh run, from its JSONL (one JSON object per line: the run's settings, one
+line per measurement, the end), ready to paste into BENCHMARKS.md.
 
-def sh(cmd):
-    try:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
-    except Exception:
-        return "n/a"
+Usage: python3 benchmarks/report.py RESULTS.jsonl [--out FILE]   (prints to stdout without --out)
+"""
 
-def med(scenario, store, key, sub=None):
-    v = [(r[key][sub] if sub else r[key]) for r in rows if r["scenario"] == scenario and r["store"] == store]
-    v = [x for x in v if isinstance(x, (int, float))]
+import argparse
+import json
+import statistics
+import sys
+
+TARGETS = {"throughput_ratio": 0.95, "p99_ratio": 1.5, "cpu_ratio": 1.15, "steady_s": 10, "lag_p99_ms": 25.0,
+           "memory_kib": 4.0}
+
+
+def load(path):
+    meta, end, rows = {}, {}, []
+    for line in open(path):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        kind = r.get("type", "result")
+        if kind == "run":
+            meta = r
+        elif kind == "end":
+            end = r
+        else:
+            rows.append(r)
+    return meta, end, rows
+
+
+def num(x, digits=None):
+    """1,234 for large numbers, 12.3 or 1.23 for small ones, '-' for none."""
+    if x is None:
+        return "-"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, int) and digits is None:
+        return f"{x:,}"
+    if digits is not None:
+        return f"{x:,.{digits}f}"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 100:
+        return f"{x:.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def ms(us):
+    return None if us is None else us / 1000.0
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def cpu_per_update(r):
+    return r["window"]["gateway_cpu_us_per_update"]
+
+
+def med(values):
+    v = [x for x in values if isinstance(x, (int, float))]
     return statistics.median(v) if v else None
 
-def fmt(x, unit=""):
-    if x is None:
-        return "n/a"
-    if isinstance(x, float) and x >= 100:
-        x = round(x)
-    return f"{x:,}{unit}" if isinstance(x, int) else f"{x:,.1f}{unit}"
 
-cpu = sh("lscpu | sed -n 's/^Model name:[ ]*//p'") or platform.processor()
-lines = []
-w = lines.append
-w("# Benchmarks")
-w("")
-w("Produced by `benchmarks/run.sh`; do not edit the figures by hand. The load generator runs on the same machine as")
-w("the gateway and takes about half the CPU, so compare figures measured in one run, not absolute figures across")
-w("runs or machines. Each figure is the median of the repetitions; latency is send to ack, in milliseconds.")
-w("")
-w("## Machine and settings")
-w("")
-w(f"- Run: {started} to {finished}, commit `{sh('git rev-parse --short HEAD')}`")
-mem = sh("free -g | awk '/^Mem/ {print $2}'")
-w(f"- CPU: {cpu}, {os.cpu_count()} cores; memory: {mem} GiB; kernel {platform.release()}")
-w(f"- JVM: {sh('java -version 2>&1 | head -2 | tail -1')}")
-w(f"- Redis: {sh('redis-server --version')}")
-w(f"- Gateway JVM flags: `{gw_jvm}`; load generator JVM flags: `{lg_jvm}`")
-w(f"- Each scenario: {reps} repetition(s), ramp-up {ramp}, warm-up {warmup}, measured {duration}; a fresh gateway per repetition")
-w("- Gateway: `java <flags> -jar gateway/target/serpentis-gateway.jar --host 127.0.0.1 --port 18080 [--redis-url redis://127.0.0.1:16379]`")
-w("- Load: `java <flags> -cp benchmarks/target/benchmarks.jar io.serpentis.gateway.bench.LoadGenerator --url ws://127.0.0.1:18080/ws --connections N (--window W | --rate R | --idle) --source-addresses 127.0.0.2-127.0.0.9`")
-w("")
-w("## Ack throughput and latency (window mode)")
-w("")
-w("| scenario | store | acks/s | p50 ms | p99 ms | p99.9 ms | errors | Redis commands per 1,000 updates | Redis writes per 1,000 updates | write lag p99 ms |")
-w("|---|---|---|---|---|---|---|---|---|---|")
-for sc in ["throughput 100x16", "throughput 1000x4", "throughput 10000x1"]:
-    for st in ["embedded", "redis"]:
-        acks = med(sc, st, "acks_per_s")
-        if acks is None:
-            continue
-        runs = [r for r in rows if r["scenario"] == sc and r["store"] == st and "redis_commands" in r]
-        # Redis counters cover the whole run (ramp-up and warm-up too): divide by every ack of the run.
-        per_k = statistics.median([r["redis_commands"] * 1000.0 / r["acks_total"] for r in runs]) if runs else None
-        wps = statistics.median([r["redis_writes"] * 1000.0 / r["acks_total"] for r in runs]) if runs else None
-        w(f"| {sc.split()[1].replace('x', ' x window ')} | {st} | {fmt(acks)} | {fmt(med(sc, st, 'latency_us', 'p50') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'latency_us', 'p99') / 1000.0)} | {fmt(med(sc, st, 'latency_us', 'p999') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'errors'))} | {fmt(per_k) if per_k is not None else '-'} | {fmt(wps) if wps is not None else '-'} | "
-          f"{fmt(med(sc, st, 'write_lag_p99_ms')) if st == 'redis' else '-'} |")
-w("")
-e = med("throughput 1000x4", "embedded", "acks_per_s")
-r = med("throughput 1000x4", "redis", "acks_per_s")
-if e and r:
-    w(f"Redis at 1,000 x 4 reaches {100.0 * r / e:.0f}% of the embedded store's throughput in the same run.")
-    w("With Redis every acknowledged update is persisted: updates of one client between two bursts are coalesced into")
-    w("one write, so Redis sees far fewer writes than updates. A write is one client's hash written (one `HSET`, sent")
-    w("directly or from the version-guard script); commands count everything Redis executed, script internals included.")
-    w("")
-w("Write lag: from an acknowledged update to its write reaching Redis (the gateway's `gateway_redis_write_lag_seconds`")
-w("histogram over the measured period, interpolated within its buckets).")
-w("")
-w("## Latency at a fixed rate (1,000 connections)")
-w("")
-w("| scenario | store | target/s | acks/s | p50 ms | p99 ms | p99.9 ms | max ms | Redis write lag p99 ms |")
-w("|---|---|---|---|---|---|---|---|---|")
-for sc in ["half of max rate", "fixed 20000/s"]:
-    for st in ["embedded", "redis"]:
-        acks = med(sc, st, "acks_per_s")
-        if acks is None:
-            continue
-        w(f"| {sc} | {st} | {fmt(med(sc, st, 'target_rate'))} | {fmt(acks)} | {fmt(med(sc, st, 'latency_us', 'p50') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'latency_us', 'p99') / 1000.0)} | {fmt(med(sc, st, 'latency_us', 'p999') / 1000.0)} | "
-          f"{fmt(med(sc, st, 'latency_us', 'max') / 1000.0)} | {fmt(med(sc, st, 'write_lag_p99_ms')) if st == 'redis' else '-'} |")
-w("")
-w("## Dashboard feed: 10,000 clients updating once a second, 50 viewers")
-w("")
-w("| acks/s | ack p99 ms | viewers held | deltas seen | delta freshness p50 ms | p99 ms | max ms | feed thread CPU |")
-w("|---|---|---|---|---|---|---|---|")
-for rr in [x for x in rows if x["scenario"].startswith("dashboard")]:
-    f = rr.get("delta_freshness_us", {})
-    w(f"| {rr['acks_per_s']:,.0f} | {rr['latency_us']['p99'] / 1000.0:.1f} | {rr.get('viewers_held', 0)} | "
-      f"{rr.get('deltas', 0):,} | {f.get('p50', 0) / 1000.0:.0f} | {f.get('p99', 0) / 1000.0:.0f} | "
-      f"{f.get('max', 0) / 1000.0:.0f} | {rr.get('feed_cpu_percent', 'n/a')}% of one core |")
-w("")
-w("Freshness: from the ack of an update to the arrival, at a viewer, of the delta that carries it (measured by")
-w("the load generator on 4 of the 50 viewers). The feed ticks every 250 ms, so about 125 ms is the expected median.")
-w("")
-w("## Idle connections held by one gateway process")
-w("")
-w("| connections held | registered | gateway RSS before | after | per connection | heap before | heap after | gateway fds |")
-w("|---|---|---|---|---|---|---|---|")
-for rr in [x for x in rows if x["scenario"] == "idle connections"]:
-    held = rr["connections_held"]
-    per = (rr["rss_after_kib"] - rr["rss_before_kib"]) / held if held else 0
-    w(f"| {held:,} | {rr['registered']:,} | {rr['rss_before_kib'] / 1024:.0f} MiB | {rr['rss_after_kib'] / 1024:.0f} MiB | "
-      f"{per:.1f} KiB | {rr['heap_before_mib']} MiB | {rr['heap_after_mib']} MiB | {rr['gateway_fds']:,} |")
-w("")
-w("RSS is measured after a full GC at idle baseline and again with every connection open and registered; the")
-w("gateway's heap is fixed (`-Xms1g -Xmx1g -XX:+AlwaysPreTouch`), so RSS growth is direct memory, thread stacks and")
-w("kernel-side socket buffers are not counted.")
-w("")
-w("## Raw results")
-w("")
-w("<details><summary>one JSON line per repetition</summary>")
-w("")
-w("```")
-for rr in rows:
-    w(json.dumps(rr))
-w("```")
-w("</details>")
-w("")
-open(out + ".run", "w").write("\n".join(lines) + "\n")
+def label(load):
+    """'1000x4' as '1,000 x 4'."""
+    c, _, w = load.partition("x")
+    return f"{int(c):,} x {w}" if c.isdigit() else load
+
+
+def yes(ok):
+    return "-" if ok is None else ("**met**" if ok else "**not met**")
+
+
+class Report:
+    def __init__(self, meta, end, rows):
+        self.meta, self.end = meta, end
+        self.ok = [r for r in rows if "error" not in r]
+        self.failed = [r for r in rows if "error" in r]
+        self.variants = [v["name"] for v in meta.get("variants", [])] or sorted({r["variant"] for r in rows})
+        self.base = self.variants[0] if self.variants else "embedded"
+        self.lines = []
+
+    def w(self, s=""):
+        self.lines.append(s)
+
+    def rows(self, scenario, load=None, variant=None):
+        return [r for r in self.ok if r["scenario"] == scenario and (load is None or r.get("load") == load)
+                and (variant is None or r["variant"] == variant)]
+
+    def loads(self, scenario):
+        seen = []
+        for r in self.ok:
+            if r["scenario"] == scenario and r.get("load") not in seen:
+                seen.append(r["load"])
+        return seen
+
+    def pair(self, r):
+        """The baseline's row of the same scenario, load and repetition."""
+        return next((x for x in self.ok if x["scenario"] == r["scenario"] and x.get("load") == r.get("load")
+                     and x["rep"] == r["rep"] and x["variant"] == self.base), None)
+
+    # -----------------------------------------------------------------------------------------------------------
+
+    def header(self):
+        m, mach = self.meta, self.meta.get("machine", {})
+        self.w(f"## Run of {m.get('started', '?')} at commit `{m.get('commit', '?')}`"
+               + (" (with uncommitted changes)" if m.get("dirty") else "") + (" — quick smoke run" if m.get("quick")
+                                                                              else ""))
+        self.w()
+        self.w(f"- Command: `{m.get('command', '')}`; finished {self.end.get('finished', '?')}"
+               + (f"; **{len(self.failed)} measurement(s) failed** (listed at the end)" if self.failed else ""))
+        self.w(f"- Machine: {mach.get('cpu', '?')}, {mach.get('cores', '?')} cores, {mach.get('memory_gib', '?')} GiB, "
+               f"kernel {mach.get('kernel', '?')}; load average at start `{mach.get('loadavg', '?')}`, at end "
+               f"`{self.end.get('loadavg', '?')}`")
+        self.w(f"- {mach.get('java', '?')}; {mach.get('redis', '?')}")
+        self.w(f"- Gateway JVM flags: `{' '.join(m.get('gateway_jvm', []))}` (plus `-Xlog:gc:file=...`; in the memory "
+               "scenario `-XX:NativeMemoryTracking=summary`); load generator: `" + " ".join(m.get("loadgen_jvm", []))
+               + "`")
+        self.w("- Servers: " + "; ".join(f"**{v['name']}**: {v['describe']}" for v in m.get("variants", []))
+               + ". Redis: `redis-server --save \"\" --appendonly no" + (f" {m['redis_args']}" if m.get("redis_args")
+                                                                           else "") + "` on loopback.")
+        self.w(f"- Every measurement starts fresh processes: ramp-up {num(m.get('ramp_s'))} s, warm-up "
+               f"{num(m.get('warmup_s'))} s at the measured load, measured {num(m.get('duration_s'))} s. "
+               f"{m.get('reps')} repetition(s); within each, the servers run one after the other, the order rotating "
+               "from one repetition to the next. Figures are medians of the repetitions unless per repetition.")
+        self.w("- Latency is in ms: window mode from send to ack (closed loop); at a fixed rate from each message's "
+               "intended send time to its ack (no coordinated omission). Per update: CPU time over the measured "
+               "window (process CPU from /proc, Redis's from INFO) divided by the updates acknowledged in it. "
+               "*Other CPU*: cores busy with anything but the gateway, the load generator and redis-server (noise).")
+        self.w()
+
+    def targets(self):
+        """One row per target of issue 14: the baseline's own figure, and each other variant's against it."""
+        others = [v for v in self.variants if v != self.base]
+        if not others:
+            return
+        self.w(f"### Targets of issue 14 (this run; ratios against {self.base})")
+        self.w()
+        self.w(f"| target | {self.base} | " + " | ".join(others) + " |")
+        self.w("|---|---|" + "---|" * len(others))
+        t = TARGETS
+        for load in self.loads("throughput"):
+            base = med([r["loadgen"]["acks_per_s"] for r in self.rows("throughput", load, self.base)])
+            cells = []
+            for v in others:
+                rr = self.ratio_of_medians("throughput", load, v, lambda r: r["loadgen"]["acks_per_s"])
+                cells.append(f"{num(rr)} {yes(None if rr is None else rr >= t['throughput_ratio'])}")
+            self.row(f"max throughput at {label(load)}: at least {t['throughput_ratio']}x", f"{num(base)} acks/s",
+                     cells)
+        for load in self.loads("rate"):
+            p99s = [r["loadgen"]["latency_us"]["p99"] / 1000 for r in self.rows("rate", load, self.base)]
+            cells, cpu_cells = [], []
+            for v in others:
+                rs = [self.per_rep_ratio(r, lambda x: x["loadgen"]["latency_us"]["p99"])
+                      for r in sorted(self.rows("rate", load, v), key=lambda x: x["rep"])]
+                rs = [x for x in rs if x is not None]
+                cells.append(" / ".join(num(x) for x in rs) + " " + yes(
+                    None if not rs else all(x <= t["p99_ratio"] for x in rs)))
+                cr = self.ratio_of_medians("rate", load, v, lambda r: r["window"]["gateway_cpu_us_per_update"])
+                cpu_cells.append(f"{num(cr)} {yes(None if cr is None else cr <= t['cpu_ratio'])}")
+            cpu = med([r["window"]["gateway_cpu_us_per_update"] for r in self.rows("rate", load, self.base)])
+            self.row(f"{load}: p99 at most {t['p99_ratio']}x, in every repetition",
+                     "p99 " + " / ".join(num(x) for x in p99s) + " ms", cells)
+            self.row(f"{load}: gateway CPU per update at most {t['cpu_ratio']}x", f"{num(cpu)} µs", cpu_cells)
+        for load in self.loads("restart"):
+            cells = []
+            for v in self.variants:
+                xs = [r["restart"].get("steady_after_s") for r in sorted(self.rows("restart", load, v),
+                                                                          key=lambda x: x["rep"])]
+                cells.append(" / ".join("never" if x is None else f"{x} s" for x in xs) + " " + yes(
+                    None if not xs else all(x is not None and x <= t["steady_s"] for x in xs)))
+            under = load.replace(", restarted", "")
+            self.row(f"restarted under {under}: steady p99 within {t['steady_s']} s, in every repetition", cells[0],
+                     cells[1:])
+        cells = []
+        for v in others:
+            ws = [r["window"] for r in self.ok if r["variant"] == v and r["scenario"] in ("throughput", "rate")]
+            worst = max((w.get("write_lag_p99_ms") for w in ws if w.get("write_lag_p99_ms") is not None),
+                        default=None)
+            unbounded = any(w.get("write_lag_p99_bucket_ms") == float("inf") for w in ws)
+            cells.append(("beyond the largest bucket " if unbounded else f"worst {num(worst)} ms ")
+                         + yes(None if worst is None and not unbounded
+                               else not unbounded and worst <= t["lag_p99_ms"]))
+        self.row(f"write lag p99 at most {num(t['lag_p99_ms'])} ms at every load above", "-", cells)
+        if self.rows("memory"):
+            cells = []
+            for v in self.variants:
+                m = med([r["per_client"][-1]["heap_plus_native_kib_per_client"]
+                         for r in self.rows("memory", variant=v) if r.get("per_client")])
+                cells.append(f"{num(m)} KiB {yes(None if m is None else m <= t['memory_kib'])}")
+            self.row(f"memory per idle registered client (heap after a full GC + native, at the largest count): at "
+                     f"most {num(t['memory_kib'])} KiB", cells[0], cells[1:])
+        self.w()
+        self.w("Redis's own CPU and commands per 1,000 updates stand beside every figure in the tables below.")
+        self.w()
+
+    def row(self, target, base, cells):
+        self.w(f"| {target} | {base} | " + " | ".join(cells) + " |")
+
+    def ratio_of_medians(self, scenario, load, variant, get):
+        a = med([get(r) for r in self.rows(scenario, load, variant)])
+        b = med([get(r) for r in self.rows(scenario, load, self.base)])
+        return ratio(a, b)
+
+    def per_rep_ratio(self, r, get):
+        p = self.pair(r)
+        return ratio(get(r), get(p)) if p else None
+
+    # -----------------------------------------------------------------------------------------------------------
+
+    def redis_cells(self, rows):
+        if not any("redis_cpu_ms_per_1000" in r["window"] for r in rows):
+            return ["-", "-", "-"]
+        lag = med([r["window"].get("write_lag_p99_ms") for r in rows])
+        bound = max((r["window"].get("write_lag_p99_bucket_ms") or 0 for r in rows), default=0)
+        lag_s = ("> largest bucket" if bound == float("inf") else f"{num(lag)} (≤ {num(bound)})") if bound else "-"
+        return [num(med([r["window"].get("redis_cpu_ms_per_1000") for r in rows])),
+                num(med([r["window"].get("redis_commands_per_1000") for r in rows])), lag_s]
+
+    def commands_note(self, rows):
+        by = {}
+        for r in rows:
+            for k, v in r["window"].get("redis_commands_by_name_per_1000", {}).items():
+                by.setdefault(k, []).append(v)
+        return ", ".join(f"{k} {num(statistics.median(v))}" for k, v in sorted(by.items(), key=lambda x: -max(x[1])))
+
+    def throughput(self):
+        loads = self.loads("throughput")
+        if not loads:
+            return
+        self.w("### Max throughput (window mode: each client keeps W updates in flight)")
+        self.w()
+        for load in loads:
+            c, w = load.split("x")
+            self.w(f"**{int(c):,} clients x window {w}**")
+            self.w()
+            self.w(f"| server | acks/s | vs {self.base} | each repetition (vs {self.base}) | ack p99 ms | gateway CPU "
+                   "(cores) | gateway CPU µs per update | Redis CPU ms per 1,000 updates | Redis commands per 1,000 "
+                   "updates | write lag p99 ms (bucket) | other CPU (cores) |")
+            self.w("|---|---|---|---|---|---|---|---|---|---|---|")
+            notes = []
+            for v in self.variants:
+                rs = self.rows("throughput", load, v)
+                if not rs:
+                    continue
+                acks = med([r["loadgen"]["acks_per_s"] for r in rs])
+                each = " / ".join(f"{num(r['loadgen']['acks_per_s'])}"
+                                  + (f" ({num(self.per_rep_ratio(r, lambda x: x['loadgen']['acks_per_s']))})"
+                                     if v != self.base else "") for r in sorted(rs, key=lambda x: x["rep"]))
+                rr = self.ratio_of_medians("throughput", load, v, lambda r: r["loadgen"]["acks_per_s"])
+                self.w(f"| {v} | {num(acks)} | {num(rr)} | {each} | "
+                       f"{num(ms(med([r['loadgen']['latency_us']['p99'] for r in rs])))} | "
+                       f"{num(med([r['window']['gateway_cpu_cores'] for r in rs]))} | "
+                       f"{num(med([r['window']['gateway_cpu_us_per_update'] for r in rs]))} | "
+                       + " | ".join(self.redis_cells(rs))
+                       + f" | {num(med([r['window']['other_cpu_cores'] for r in rs]))} |")
+                note = self.commands_note(rs)
+                if note:
+                    notes.append(f"{v}: {note}")
+                bad = [r for r in rs if r["loadgen"].get("errors") or r["loadgen"].get("connect_failures")
+                       or r["loadgen"].get("connections_held") != r["loadgen"].get("connections_target")]
+                if bad:
+                    notes.append(f"{v}: {len(bad)} repetition(s) with errors, connect failures or missing "
+                                 "connections")
+            if notes:
+                self.w()
+                self.w("Redis commands per 1,000 updates by command: " + "; ".join(notes) + ".")
+            self.w()
+
+    def fixed_rate(self):
+        loads = self.loads("rate")
+        if not loads:
+            return
+        self.w("### Fixed rate (latency from the intended send time)")
+        self.w()
+        for load in loads:
+            self.w(f"**{load}**")
+            self.w()
+            self.w(f"| rep | server | acks/s | p50 | p99 | p99.9 | max | p99 vs {self.base} | p99 timed from the "
+                   "actual send | sender lag p99 | gateway CPU % of a core | gateway CPU µs per update | "
+                   f"vs {self.base} | Redis CPU ms per 1,000 updates | Redis commands per 1,000 updates | write lag "
+                   "p99 ms (bucket) | skipped | other CPU (cores) |")
+            self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            rows = sorted(self.rows("rate", load), key=lambda r: (r["rep"], r["order"]))
+            for r in rows:
+                lg, wn = r["loadgen"], r["window"]
+                lat = lg["latency_us"]
+                p99r = self.per_rep_ratio(r, lambda x: x["loadgen"]["latency_us"]["p99"]) \
+                    if r["variant"] != self.base else None
+                cpur = self.per_rep_ratio(r, lambda x: x["window"]["gateway_cpu_us_per_update"]) \
+                    if r["variant"] != self.base else None
+                self.w(f"| {r['rep']} | {r['variant']} | {num(lg['acks_per_s'])} | {num(ms(lat['p50']))} | "
+                       f"{num(ms(lat['p99']))} | {num(ms(lat['p999']))} | {num(ms(lat['max']))} | {num(p99r)} | "
+                       f"{num(ms(lg.get('latency_from_send_us', {}).get('p99')))} | "
+                       f"{num(ms(lg.get('send_lag_us', {}).get('p99')))} | {num(wn['gateway_cpu_cores'] * 100)} | "
+                       f"{num(wn['gateway_cpu_us_per_update'])} | {num(cpur)} | " + " | ".join(self.redis_cells([r]))
+                       + f" | {num(lg.get('skipped_sends'))} | {num(wn['other_cpu_cores'])} |")
+            for v in self.variants:
+                rs = self.rows("rate", load, v)
+                if len(rs) > 1:
+                    self.w(f"| median | {v} | {num(med([r['loadgen']['acks_per_s'] for r in rs]))} | "
+                           + " | ".join(num(ms(med([r['loadgen']['latency_us'][k] for r in rs])))
+                                        for k in ("p50", "p99", "p999", "max"))
+                           + " | | | | "
+                           + f"{num(med([r['window']['gateway_cpu_cores'] * 100 for r in rs]))} | "
+                           + f"{num(med([r['window']['gateway_cpu_us_per_update'] for r in rs]))} | "
+                           + f"{num(self.ratio_of_medians('rate', load, v, cpu_per_update))} | "
+                           + " | ".join(self.redis_cells(rs)) + " | | |")
+            self.w()
+            self.w("*p99 timed from the actual send* is what a sender that times only the messages it managed to "
+                   "send would report (the old method); *sender lag* is how late the load generator sent. A run "
+                   "with skipped messages (more than `--max-in-flight` unacknowledged per client) is not valid.")
+            self.w()
+
+    def restarts(self):
+        loads = self.loads("restart")
+        if not loads:
+            return
+        self.w("### A gateway restarted under the fixed-rate load")
+        self.w()
+        self.w("The gateway is stopped with SIGTERM and a new process started on the same port; the clients keep "
+               "their schedule, reconnect (after 100 ms to 1 s, jittered) and register again. Second *k* is the load "
+               "generator's one-second interval that ends between k and k+1 s after the new process was started "
+               "(so it began after the start; acks that arrived in it, latency from the intended send time). "
+               "*Steady from* is the first second k such that seconds k to k+4 each have 90 % of the rate "
+               "acknowledged and the p99 of those 5 s together is within 1.2x of the steady p99 (the fixed-rate "
+               "scenario's p99 of the same server and repetition, over its measured window).")
+        self.w()
+        for load in loads:
+            rows = sorted(self.rows("restart", load), key=lambda r: (r["rep"], r["order"]))
+            self.w(f"**{load}**")
+            self.w()
+            self.w("| rep | server | old process stopped after s | ready after start s | steady p99 ms | steady from "
+                   "second | unacked at close | updates due while disconnected | gateway CPU µs per update | Redis "
+                   "CPU ms per 1,000 updates | Redis commands per 1,000 updates | write lag p99 ms (bucket) |")
+            self.w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+            for r in rows:
+                x, lg = r["restart"], r["loadgen"]
+                self.w(f"| {r['rep']} | {r['variant']} | {num(x['stopped_after_s'])} | {num(x['ready_after_start_s'])}"
+                       f" | {num(x.get('steady_p99_ms'))} | "
+                       f"{'never' if x.get('steady_after_s') is None else x['steady_after_s']} | "
+                       f"{num(lg.get('unacked_at_close'))} | {num(lg.get('missed_while_disconnected'))} | "
+                       f"{num(r['window']['gateway_cpu_us_per_update'])} | " + " | ".join(self.redis_cells([r]))
+                       + " |")
+            self.w()
+            if rows:
+                n = max((s["s"] for r in rows for s in r["restart"]["seconds"]), default=0)
+                self.w("p99 ms of each second after the start (acks in it; p99 of the 5 s ending with it):")
+                self.w()
+                self.w("| second | " + " | ".join(f"rep {r['rep']} {r['variant']}" for r in rows) + " |")
+                self.w("|---|" + "---|" * len(rows))
+                for k in range(1, n + 1):
+                    cells = []
+                    for r in rows:
+                        s = next((s for s in r["restart"]["seconds"] if s["s"] == k), None)
+                        cells.append("-" if not s or not s["acks"] else
+                                     f"{num(s['p99_ms'])} ({num(s['acks'])}; {num(s.get('p99_trailing_5s_ms'))})")
+                    self.w(f"| {k} | " + " | ".join(cells) + " |")
+                self.w()
+
+    def memory(self):
+        rows = sorted(self.rows("memory"), key=lambda r: (r["rep"], r["order"]))
+        if not rows:
+            return
+        self.w("### Memory per idle registered client")
+        self.w()
+        self.w("Clients connect, register and stay idle (several load-generator processes). At the start and at "
+               "each count: `jcmd GC.run` (a full GC), then the heap in use (`GC.heap_info`), native memory (NMT "
+               "summary, committed, without the Java heap), RSS and open files. Per client: the growth from the start "
+               "divided by the connections open; *A to B*: the growth between two counts, where one-time costs (JIT, "
+               "classes) cancel. Native: NMT's committed memory outside the Java heap, without the JIT's, class "
+               "metadata and NMT's own (every category is in the raw results). Nothing is pre-touched, so RSS also "
+               "shows heap pages the GC keeps committed; the kernel's socket buffers are in neither.")
+        self.w()
+        self.w("| rep | server | clients | heap KiB per client | native KiB per client | heap + native | RSS KiB per "
+               "client | gateway open files |")
+        self.w("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            for p in r["per_client"] + r.get("marginal", []):
+                what = f"{p['clients']:,}" if not p.get("from_clients") else \
+                    f"{p['from_clients']:,} to {p['clients']:,}"
+                self.w(f"| {r['rep']} | {r['variant']} | {what} | {num(p['heap_kib_per_client'])} | "
+                       f"{num(p['native_kib_per_client'])} | {num(p['heap_plus_native_kib_per_client'])} | "
+                       f"{num(p['rss_kib_per_client'])} | {p['gateway_fds']:,} |")
+        self.w()
+
+    def dashboard(self):
+        rows = sorted(self.rows("dashboard"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Dashboard feed")
+        self.w()
+        self.w("| rep | server | load | acks/s | ack p99 ms | viewers held | deltas seen | freshness p50 ms | p99 ms | "
+               "max ms | feed tick CPU % of a core |")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            lg = r["loadgen"]
+            f = lg.get("delta_freshness_us", {})
+            self.w(f"| {r['rep']} | {r['variant']} | {r['load']} | {num(lg['acks_per_s'])} | "
+                   f"{num(ms(lg['latency_us']['p99']))} | {lg.get('viewers_held', 0)} | {num(lg.get('deltas'))} | "
+                   f"{num(ms(f.get('p50')))} | {num(ms(f.get('p99')))} | {num(ms(f.get('max')))} | "
+                   f"{num(r['feed_tick_cpu_share'] * 100)} |")
+        self.w()
+        self.w("Freshness: from the ack of an update to the arrival, at a viewer, of the delta carrying it (4 viewers "
+               "measure); the feed ticks every 250 ms.")
+        self.w()
+
+    def failures(self):
+        if not self.failed:
+            return
+        self.w("### Failed measurements")
+        self.w()
+        for r in self.failed:
+            self.w(f"- rep {r['rep']}, {r['scenario']} on {r['variant']}: {r['error']}")
+        self.w()
+
+    def render(self):
+        self.header()
+        self.targets()
+        self.throughput()
+        self.fixed_rate()
+        self.restarts()
+        self.memory()
+        self.dashboard()
+        self.failures()
+        return "\n".join(self.lines) + "\n"
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("results")
+    p.add_argument("--out")
+    a = p.parse_args(argv)
+    text = Report(*load(a.results)).render()
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

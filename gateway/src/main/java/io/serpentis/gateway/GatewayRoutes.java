@@ -7,6 +7,7 @@ import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -49,16 +50,29 @@ final class GatewayRoutes {
      * @param blockingTasks where offloaded routes run: bounded, rejecting when full (answered 503)
      * @param draining whether the gateway is shutting down ({@code /readyz})
      */
-    GatewayRoutes(GatewayConfig config, HttpResponses responses, AccessPolicy access, ClientRegistry registry,
-            StatusStore store, PrometheusMeterRegistry meterRegistry, Executor blockingTasks,
+    GatewayRoutes(
+            GatewayConfig config,
+            HttpResponses responses,
+            AccessPolicy access,
+            ClientRegistry registry,
+            StatusStore store,
+            PrometheusMeterRegistry meterRegistry,
+            Executor blockingTasks,
             BooleanSupplier draining) {
         this(config, responses, access, registry, store, meterRegistry, blockingTasks, draining, null);
     }
 
     /** The routes of a fleet member: {@code /readyz} and {@code /api/v1/nodes} include {@code fleet}'s view. */
-    GatewayRoutes(GatewayConfig config, HttpResponses responses, AccessPolicy access, ClientRegistry registry,
-            StatusStore store, PrometheusMeterRegistry meterRegistry, Executor blockingTasks,
-            BooleanSupplier draining, @Nullable Fleet fleet) {
+    GatewayRoutes(
+            GatewayConfig config,
+            HttpResponses responses,
+            AccessPolicy access,
+            ClientRegistry registry,
+            StatusStore store,
+            PrometheusMeterRegistry meterRegistry,
+            Executor blockingTasks,
+            BooleanSupplier draining,
+            @Nullable Fleet fleet) {
         this.fleet = fleet;
         this.config = config;
         this.responses = responses;
@@ -76,8 +90,14 @@ final class GatewayRoutes {
      */
     static StaticAssets staticAssets(ClassLoader loader) {
         return StaticAssets.builder()
-                .addWebjarFiles(loader, "org.webjars", "swagger-ui", "/docs/", "swagger-ui.css",
-                        "swagger-ui-bundle.js", "favicon-32x32.png")
+                .addWebjarFiles(
+                        loader,
+                        "org.webjars",
+                        "swagger-ui",
+                        "/docs/",
+                        "swagger-ui.css",
+                        "swagger-ui-bundle.js",
+                        "favicon-32x32.png")
                 .addWebjarFiles(loader, "org.webjars.npm", "redoc", "/redoc/", "bundles/redoc.standalone.js")
                 // ReDoc 2 shows its vendor's logo from a CDN in the side menu; with nothing to load the image
                 // hides itself, and the page stays offline (DocsPagesBrowserIT).
@@ -89,32 +109,81 @@ final class GatewayRoutes {
 
     /** The main port's routes, then {@code assets} for any other path they hold. */
     HttpRouter main(StaticAssets assets) {
-        HttpRouter.Builder b = router()
-                .route("/").get().to(new StaticContentRoute(assets, "/index.html", responses))
-                .route("/static/status_display.html").get().to(new StaticContentRoute(assets, "/index.html", responses))
-                .route("/docs").get().to(new StaticContentRoute(assets, "/docs/index.html", responses))
-                .route("/redoc").get().to(new StaticContentRoute(assets, "/redoc/index.html", responses))
-                .route("/openapi.json").get().to(new StaticContentRoute(assets, "/openapi.json", responses))
-                .route("/health").get().to(HealthRoutes.health(store, responses))
-                .route("/livez").get().to(HealthRoutes.live(responses))
-                .route("/readyz").get().to(HealthRoutes.ready(this::readiness, responses, draining))
-                .route(config.ws().path()).get().to(new UpgradeRequiredRoute(responses))
+        HttpRouter.Builder b = router().route("/")
+                .get()
+                .to(new StaticContentRoute(assets, "/index.html", responses))
+                .route("/static/status_display.html")
+                .get()
+                .to(new StaticContentRoute(assets, "/index.html", responses))
+                .route("/docs")
+                .get()
+                .to(new StaticContentRoute(assets, "/docs/index.html", responses))
+                .route("/redoc")
+                .get()
+                .to(new StaticContentRoute(assets, "/redoc/index.html", responses))
+                .route("/openapi.json")
+                .get()
+                .to(new StaticContentRoute(assets, "/openapi.json", responses))
+                .route("/health")
+                .get()
+                .to(HealthRoutes.health(store, responses))
+                .route("/livez")
+                .get()
+                .to(HealthRoutes.live(responses))
+                .route("/readyz")
+                .get()
+                .to(HealthRoutes.ready(this::readiness, responses, draining))
+                .route(config.ws().path())
+                .get()
+                .to(new UpgradeRequiredRoute(responses))
                 // Admin, as its upgrade is.
-                .route(config.feed().path()).get().admin().to(new UpgradeRequiredRoute(responses))
-                .route("/statuses").get().admin().offloaded().to(new StatusesRoute(registry, store, responses))
-                .route("/api/v1/clients").get().admin().offloaded().to(new ClientListRoute(registry, responses))
-                .route("/api/v1/clients/{client_id}").get().admin().to(new ClientDetailRoute(registry, responses))
-                .route("/api/v1/clients/{client_id}/commands").post().admin()
-                        .to(new CommandApiRoute(registry, responses))
-                .route("/api/v1/nodes").get().admin().to(new NodesRoute(fleet != null ? fleet.members() : null,
-                        config.server().effectiveNodeId(), registry, responses));
+                .route(config.feed().path())
+                .get()
+                .admin()
+                .to(new UpgradeRequiredRoute(responses))
+                .route("/statuses")
+                .get()
+                .admin()
+                .offloaded()
+                .to(new StatusesRoute(registry, store, responses))
+                .route("/api/v1/clients")
+                .get()
+                .admin()
+                .offloaded()
+                .to(new ClientListRoute(registry, responses))
+                .route("/api/v1/fleet/summary")
+                .get()
+                .admin()
+                .offloaded()
+                .to(new FleetSummaryRoute(registry, responses))
+                .route("/api/v1/clients/{client_id}")
+                .get()
+                .admin()
+                .to(new ClientDetailRoute(registry, responses))
+                .route("/api/v1/clients/{client_id}/commands")
+                .post()
+                .admin()
+                .to(new CommandApiRoute(registry, responses))
+                .route("/api/v1/nodes")
+                .get()
+                .admin()
+                .to(new NodesRoute(
+                        fleet != null ? fleet.members() : null,
+                        config.server().effectiveNodeId(),
+                        registry,
+                        responses));
         for (ClientCommand c : ClientCommand.values()) {
-            b.route("/clients/{client_id}/" + c.wireName()).post().admin()
+            b.route("/clients/{client_id}/" + c.wireName())
+                    .post()
+                    .admin()
                     .to(new LegacyCommandRoute(registry, c, responses));
         }
         if (!config.metrics().separatePort()) {
             // On the public port the fleet's figures need the admin token while there is one.
-            b.route("/metrics").get().guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED).offloaded()
+            b.route("/metrics")
+                    .get()
+                    .guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED)
+                    .offloaded()
                     .to(new MetricsRoute(meterRegistry));
         }
         return b.assets(assets, new StaticContentRoute(assets, responses)).build();
@@ -125,9 +194,13 @@ final class GatewayRoutes {
      * listener is meant to be reachable only by the scraper); its requests must still name a served host.
      */
     HttpRouter metricsListener() {
-        return router()
-                .route("/metrics").get().offloaded().to(new MetricsRoute(meterRegistry))
-                .route("/livez").get().to(HealthRoutes.live(responses))
+        return router().route("/metrics")
+                .get()
+                .offloaded()
+                .to(new MetricsRoute(meterRegistry))
+                .route("/livez")
+                .get()
+                .to(HealthRoutes.live(responses))
                 .build();
     }
 

@@ -86,9 +86,11 @@ public final class GatewayServer implements AutoCloseable {
     private final @Nullable Fleet fleet;
     /** The fleet's live view and cross-node commands, when this node is a member. */
     private final @Nullable FleetView fleetView;
+
     private final PrometheusMeterRegistry meterRegistry;
     /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
     private final JsonMapper json = JsonMapper.builder().build();
+
     private final GatewayMetrics metrics;
     private final DashboardFeed feed;
     private final StandardMetrics standardMetrics;
@@ -121,18 +123,18 @@ public final class GatewayServer implements AutoCloseable {
         this.standardMetrics = new StandardMetrics(meterRegistry);
         if (config.fleetMember()) {
             FleetFencing fencing = new FleetFencing(nodeId);
-            this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId, true, true,
-                    Timestamps::nowMicros);
-            RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry,
-                    fencing);
+            this.registry = new LocalClientRegistry(
+                    config.limits(), config.registry(), nodeId, true, true, Timestamps::nowMicros);
+            RedisStatusStore redis =
+                    new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry, fencing);
             registry.addListener(redis);
             this.store = redis;
             this.redisStore = redis;
             this.fleet = new Fleet(config, registry, redis, fencing, json, meterRegistry);
             this.fleetView = new FleetView(config, fleet, registry, redis.deployment(), json, meterRegistry);
         } else if (config.redis().enabled()) {
-            this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId, true,
-                    Timestamps::nowMicros);
+            this.registry =
+                    new LocalClientRegistry(config.limits(), config.registry(), nodeId, true, Timestamps::nowMicros);
             RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry);
             registry.addListener(redis);
             this.store = redis;
@@ -148,12 +150,22 @@ public final class GatewayServer implements AutoCloseable {
         }
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
-        this.feed = new DashboardFeed(registry, () -> store.status().redisStatus(), config.feed(), metrics.feed(),
-                ByteBufAllocator.DEFAULT, json); // the channels' allocator: one pool, measured by its metrics
+        this.feed = new DashboardFeed(
+                registry,
+                () -> store.status().redisStatus(),
+                config.feed(),
+                metrics.feed(),
+                ByteBufAllocator.DEFAULT,
+                json); // the channels' allocator: one pool, measured by its metrics
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.
-        this.blockingTasks = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
+        this.blockingTasks = new ThreadPoolExecutor(
+                2,
+                2,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(16),
                 new DefaultThreadFactory("gateway-http-work", true));
         this.blockingTasks.allowCoreThreadTimeOut(true);
     }
@@ -188,12 +200,19 @@ public final class GatewayServer implements AutoCloseable {
         HttpResponses responses = new HttpResponses(json);
         // One limiter for every listener: a socket counts against the caps whichever port it came in on.
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
-        AccessPolicy access = new AccessPolicy(config.security(),
-                new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
+        AccessPolicy access = new AccessPolicy(
+                config.security(), new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
         // In a fleet, commands for clients held by another node go to that node.
-        GatewayRoutes routes = new GatewayRoutes(config, responses, access,
-                fleetView != null ? fleetView.routing() : registry, store, meterRegistry, blockingTasks,
-                () -> draining, fleet);
+        GatewayRoutes routes = new GatewayRoutes(
+                config,
+                responses,
+                access,
+                fleetView != null ? fleetView.routing() : registry,
+                store,
+                meterRegistry,
+                blockingTasks,
+                () -> draining,
+                fleet);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
@@ -206,8 +225,17 @@ public final class GatewayServer implements AutoCloseable {
                 .handler(acceptErrors)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new GatewayChannelInitializer(config, router, connections, registry,
-                        () -> store.status().redisStatus(), codec, metrics, mode, channels, feed));
+                .childHandler(new GatewayChannelInitializer(
+                        config,
+                        router,
+                        connections,
+                        registry,
+                        () -> store.status().redisStatus(),
+                        codec,
+                        metrics,
+                        mode,
+                        channels,
+                        feed));
         serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
         if (config.metrics().separatePort()) {
             metricsChannel = new ServerBootstrap()
@@ -216,9 +244,11 @@ public final class GatewayServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .handler(acceptErrors)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new MetricsChannelInitializer(config, routes.metricsListener(), connections,
-                            metrics, channels))
-                    .bind(sc.host(), config.metrics().port()).sync().channel();
+                    .childHandler(new MetricsChannelInitializer(
+                            config, routes.metricsListener(), connections, metrics, channels))
+                    .bind(sc.host(), config.metrics().port())
+                    .sync()
+                    .channel();
         }
 
         if (fleet != null) {
@@ -232,12 +262,19 @@ public final class GatewayServer implements AutoCloseable {
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
         feed.start();
-        log.info("Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})", nodeId, localAddress(),
-                epoll ? "epoll" : "nio", ((MultiThreadIoEventLoopGroup) group).executorCount(),
-                store.status() == StoreStatus.EMBEDDED ? "embedded" : store + " " + store.status().redisStatus(),
+        log.info(
+                "Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})",
+                nodeId,
+                localAddress(),
+                epoll ? "epoll" : "nio",
+                ((MultiThreadIoEventLoopGroup) group).executorCount(),
+                store.status() == StoreStatus.EMBEDDED
+                        ? "embedded"
+                        : store + " " + store.status().redisStatus(),
                 metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
         if (!localAddress().getAddress().isLoopbackAddress()) {
-            log.info("Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",
+            log.info(
+                    "Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",
                     access.servedHosts());
         }
         return this;
@@ -311,11 +348,14 @@ public final class GatewayServer implements AutoCloseable {
     /** {@code ws://host:port/ws} of the bound socket. */
     public URI wsUri() {
         InetSocketAddress a = localAddress();
-        return URI.create("ws://" + hostForUri(a) + ":" + a.getPort() + config.ws().path());
+        return URI.create(
+                "ws://" + hostForUri(a) + ":" + a.getPort() + config.ws().path());
     }
 
     private static String hostForUri(InetSocketAddress a) {
-        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        String host = a.getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : a.getAddress().getHostAddress();
         return host.contains(":") ? "[" + host + "]" : host;
     }
 

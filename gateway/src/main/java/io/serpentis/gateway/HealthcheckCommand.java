@@ -23,12 +23,19 @@ import picocli.CommandLine.Option;
         description = "Exits 0 when the gateway answers GET /livez with 200, else 1. For container health checks.")
 final class HealthcheckCommand implements Callable<Integer> {
 
-    @Option(names = "--url", defaultValue = "${env:GATEWAY_HEALTHCHECK_URL:-http://127.0.0.1:${env:PORT:-8000}/livez}",
+    @Option(
+            names = "--url",
+            defaultValue = "${env:GATEWAY_HEALTHCHECK_URL:-http://127.0.0.1:${env:PORT:-8000}/livez}",
             description = "What to ask. Env: GATEWAY_HEALTHCHECK_URL (default from PORT).")
+    @SuppressWarnings("NullAway.Init") // picocli sets it (defaultValue) before call()
     URI url;
 
-    @Option(names = "--timeout", defaultValue = "3s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "3s",
+            converter = DurationConverter.class,
             description = "Give up after this long.")
+    @SuppressWarnings("NullAway.Init") // picocli sets it (defaultValue) before call()
     Duration timeout;
 
     @CommandLine.Spec
@@ -38,8 +45,8 @@ final class HealthcheckCommand implements Callable<Integer> {
     public Integer call() {
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(url).timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(url).timeout(timeout).build(), HttpResponse.BodyHandlers.discarding());
             spec.commandLine().getOut().println(url + " answered " + r.statusCode());
             return r.statusCode() == 200 ? 0 : 1;
         } catch (InterruptedException e) {

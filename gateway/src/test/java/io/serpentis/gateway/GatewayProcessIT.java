@@ -22,12 +22,13 @@ class GatewayProcessIT {
 
     @Test
     void servesTheDocumentedEndpointsAndStopsGracefullyOnSigterm() throws Exception {
-        try (GatewayProcess gw = GatewayProcess.start("--host", "127.0.0.1", "--port", "0", "--shutdown-timeout",
-                "5s")) {
+        try (GatewayProcess gw =
+                GatewayProcess.start("--host", "127.0.0.1", "--port", "0", "--shutdown-timeout", "5s")) {
             HttpClient http = HttpClient.newHttpClient();
-            for (String path : List.of("/", "/health", "/statuses", "/openapi.json", "/docs", "/redoc", "/livez",
-                    "/readyz", "/metrics")) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(gw.httpUri().resolve(path)).build(),
+            for (String path : List.of(
+                    "/", "/health", "/statuses", "/openapi.json", "/docs", "/redoc", "/livez", "/readyz", "/metrics")) {
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(gw.httpUri().resolve(path)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(path).isEqualTo(200);
             }
@@ -46,8 +47,16 @@ class GatewayProcessIT {
     @Test
     void refusesABadSettingWithAMessageNamingIt() throws Exception {
         Path jar = Path.of("target", "serpentis-gateway.jar");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                jar.toString(), "--liveness-timeout", "1s", "--ping-interval", "5s").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        jar.toString(),
+                        "--liveness-timeout",
+                        "1s",
+                        "--ping-interval",
+                        "5s")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(2);

@@ -23,26 +23,36 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class GatewayRoutesTest {
     private final GatewayConfig config = GatewayConfig.defaults();
-    private final HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+    private final HttpResponses responses =
+            new HttpResponses(JsonMapper.builder().build());
     private final LocalClientRegistry registry = new LocalClientRegistry(config.limits(), config.registry(), "t");
 
     @Test
-    void theMainPortOffloadsTheListingsAndTheScrapeOnly() {
-        HttpRouter main = GatewayServerAccess.routes(config, responses, registry, new EmbeddedStatusStore(),
-                new GatewayMetrics(new SimpleMeterRegistry()));
-        assertThat(main.endpoints()).filteredOn(HttpRouter.Endpoint::offloaded)
+    void theMainPortOffloadsTheListingsTheFleetSummaryAndTheScrapeOnly() {
+        HttpRouter main = GatewayServerAccess.routes(
+                config, responses, registry, new EmbeddedStatusStore(), new GatewayMetrics(new SimpleMeterRegistry()));
+        assertThat(main.endpoints())
+                .filteredOn(HttpRouter.Endpoint::offloaded)
                 .extracting(HttpRouter.Endpoint::template)
-                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/metrics");
+                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/metrics");
     }
 
     @Test
     void theMetricsListenerServesTheScrapeAndLivenessOnlyInPublic() {
         GatewayConfig separate = config.withMetrics(m -> new MetricsConfig(9100));
-        HttpRouter metrics = new GatewayRoutes(separate, responses, new AccessPolicy(separate.security()), registry,
-                new EmbeddedStatusStore(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Runnable::run,
-                () -> false).metricsListener();
-        assertThat(metrics.endpoints()).extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard,
-                HttpRouter.Endpoint::offloaded).containsExactly(
+        HttpRouter metrics = new GatewayRoutes(
+                        separate,
+                        responses,
+                        new AccessPolicy(separate.security()),
+                        registry,
+                        new EmbeddedStatusStore(),
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Runnable::run,
+                        () -> false)
+                .metricsListener();
+        assertThat(metrics.endpoints())
+                .extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard, HttpRouter.Endpoint::offloaded)
+                .containsExactly(
                         tuple("/metrics", HttpRouter.Guard.PUBLIC, true),
                         tuple("/livez", HttpRouter.Guard.PUBLIC, false));
     }

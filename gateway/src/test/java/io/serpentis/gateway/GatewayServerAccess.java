@@ -25,12 +25,26 @@ public final class GatewayServerAccess {
      * registry and store; work the routes offload runs in place (on the caller, the channel's thread), and
      * {@code /metrics} scrapes a registry of its own.
      */
-    public static HttpRouter routes(GatewayConfig config, HttpResponses responses, LocalClientRegistry registry,
-            StatusStore store, GatewayMetrics metrics) {
-        AccessPolicy access = new AccessPolicy(config.security(),
+    public static HttpRouter routes(
+            GatewayConfig config,
+            HttpResponses responses,
+            LocalClientRegistry registry,
+            StatusStore store,
+            GatewayMetrics metrics) {
+        AccessPolicy access = new AccessPolicy(
+                config.security(),
                 new ClientAuthenticator(config.security().clientAuth()),
-                new ConnectionLimiter(config.security().connections()), metrics);
-        return new GatewayRoutes(config, responses, access, registry, store,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Runnable::run, () -> false).main(ASSETS);
+                new ConnectionLimiter(config.security().connections()),
+                metrics);
+        return new GatewayRoutes(
+                        config,
+                        responses,
+                        access,
+                        registry,
+                        store,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                        Runnable::run,
+                        () -> false)
+                .main(ASSETS);
     }
 }

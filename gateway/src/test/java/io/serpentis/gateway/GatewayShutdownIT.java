@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.testing.GatewayServerExtension;
+import io.serpentis.gateway.testing.RawWsClient;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Graceful shutdown: stop accepting, close 1001, record every client as disconnected, finish in time. */
@@ -19,7 +21,7 @@ class GatewayShutdownIT {
      */
     @Test
     void acceptsOnItsOwnThreadAndStopsIt() throws Exception {
-        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
         GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()).start();
         List<Thread> accept;
         try (WsTestClient c = WsTestClient.connect(server.wsUri())) {
@@ -38,7 +40,8 @@ class GatewayShutdownIT {
     @Test
     void closesEveryClientWith1001AndRecordsTheShutdown() throws Exception {
         GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(5)))).start();
+                        .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(5))))
+                .start();
         List<WsTestClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -66,15 +69,16 @@ class GatewayShutdownIT {
     @Test
     void forceClosesPeersThatIgnoreTheCloseFrameWithinTheShutdownTimeout() throws Exception {
         GatewayServer server = new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(2)))
-                .withWs(w -> w.withCloseTimeout(Duration.ofSeconds(30)))).start();
-        try (var raw = io.serpentis.gateway.testing.RawWsClient.connect(server.wsUri())) {
+                        .withServer(s -> s.withShutdownTimeout(Duration.ofSeconds(2)))
+                        .withWs(w -> w.withCloseTimeout(Duration.ofSeconds(30))))
+                .start();
+        try (var raw = RawWsClient.connect(server.wsUri())) {
             raw.sendText("{\"client_id\": \"stubborn\"}");
-            raw.readUntil(io.serpentis.gateway.testing.RawWsClient.TEXT);
+            raw.readUntil(RawWsClient.TEXT);
             long start = System.nanoTime();
             server.close(); // the raw client never answers the close frame
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
-            assertThat(raw.readUntil(io.serpentis.gateway.testing.RawWsClient.CLOSE).closeCode()).isEqualTo(1001);
+            assertThat(raw.readUntil(RawWsClient.CLOSE).closeCode()).isEqualTo(1001);
             assertThat(raw.awaitEof()).isTrue();
             assertThat(server.registry().find("stubborn").snapshot().get("status_detail"))
                     .isEqualTo("Gateway shutting down");

@@ -28,16 +28,30 @@ class OperationsCommandsIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static ExternalTools.Result jar(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target", "serpentis-gateway.jar").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                Path.of("target", "serpentis-gateway.jar").toString()));
         cmd.addAll(List.of(args));
         return ExternalTools.run(Path.of("."), null, cmd);
     }
 
     @Test
     void simulateRunsReferenceClientsAgainstAGatewayForTheGivenDuration() {
-        ExternalTools.Result r = jar("simulate", "--url", gw.wsUri().toString(), "--clients", "3", "--interval",
-                "200ms", "--duration", "3s", "--id-prefix", "proc-sim-", "--report-interval", "1s");
+        ExternalTools.Result r = jar(
+                "simulate",
+                "--url",
+                gw.wsUri().toString(),
+                "--clients",
+                "3",
+                "--interval",
+                "200ms",
+                "--duration",
+                "3s",
+                "--id-prefix",
+                "proc-sim-",
+                "--report-interval",
+                "1s");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("Simulating 3 clients").contains("3 clients: 3 registered");
         for (String id : List.of("proc-sim-000", "proc-sim-001", "proc-sim-002")) {
@@ -57,8 +71,8 @@ class OperationsCommandsIT {
     void healthcheckExitsZeroOnlyWhenLivezAnswers() {
         ExternalTools.Result up = jar("healthcheck", "--url", gw.httpUri() + "/livez");
         assertThat(up.exitCode()).as(up.output()).isZero();
-        ExternalTools.Result down = jar("healthcheck", "--url",
-                "http://127.0.0.1:" + ExternalTools.freePort() + "/livez", "--timeout", "2s");
+        ExternalTools.Result down = jar(
+                "healthcheck", "--url", "http://127.0.0.1:" + ExternalTools.freePort() + "/livez", "--timeout", "2s");
         assertThat(down.exitCode()).isEqualTo(1);
     }
 
@@ -69,9 +83,13 @@ class OperationsCommandsIT {
                 assertThat(c.request("{\"client_id\": \"json-1\"}")).contains("message_processed");
                 assertThat(c.request("not json")).contains("Invalid JSON format");
             }
-            String refused = await().atMost(Duration.ofSeconds(20)).until(
-                    () -> p.output().stream().filter(l -> l.contains("refused a message")).findFirst().orElse(null),
-                    l -> l != null);
+            String refused = await().atMost(Duration.ofSeconds(20))
+                    .until(
+                            () -> p.output().stream()
+                                    .filter(l -> l.contains("refused a message"))
+                                    .findFirst()
+                                    .orElse(null),
+                            l -> l != null);
             JsonNode line = JSON.readTree(refused);
             assertThat(line.path("level").asString()).isEqualTo("INFO");
             assertThat(line.path("client_id").asString()).isEqualTo("json-1");
@@ -93,9 +111,13 @@ class OperationsCommandsIT {
                 assertThat(c.request("{\"client_id\": \"text-1\"}")).contains("message_processed");
                 assertThat(c.request("[]")).contains("must be a JSON object");
             }
-            String refused = await().atMost(Duration.ofSeconds(20)).until(
-                    () -> p.output().stream().filter(l -> l.contains("refused a message")).findFirst().orElse(null),
-                    l -> l != null);
+            String refused = await().atMost(Duration.ofSeconds(20))
+                    .until(
+                            () -> p.output().stream()
+                                    .filter(l -> l.contains("refused a message"))
+                                    .findFirst()
+                                    .orElse(null),
+                            l -> l != null);
             assertThat(refused).matches(".* INFO .* - \\[[0-9a-f]{8} text-1] refused a message \\(.*");
             assertThat(p.output()).noneMatch(l -> l.startsWith("{"));
         }

@@ -79,7 +79,9 @@ class PackageDependencyTest {
     void onlyTheRootPackageWiresEverythingTogether() {
         for (Map.Entry<String, Set<String>> e : imports.entrySet()) {
             if (!e.getKey().isEmpty()) {
-                assertThat(e.getValue()).as("packages imported by " + e.getKey()).doesNotContain("");
+                assertThat(e.getValue())
+                        .as("packages imported by " + e.getKey())
+                        .doesNotContain("");
             }
         }
     }

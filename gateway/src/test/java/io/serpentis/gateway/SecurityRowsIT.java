@@ -30,21 +30,23 @@ import tools.jackson.databind.json.JsonMapper;
 class SecurityRowsIT {
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(
-            c -> c.withWs(w -> w.withCloseTimeout(Duration.ofSeconds(1))));
+    static final GatewayServerExtension gw =
+            new GatewayServerExtension(c -> c.withWs(w -> w.withCloseTimeout(Duration.ofSeconds(1))));
 
     @RegisterExtension
-    static final GatewayServerExtension jwt = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withClientAuth(ClientAuthConfig.jwt(TestJwts.SECRET, Duration.ZERO))));
+    static final GatewayServerExtension jwt = new GatewayServerExtension(
+            c -> c.withSecurity(s -> s.withClientAuth(ClientAuthConfig.jwt(TestJwts.SECRET, Duration.ZERO))));
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final HttpTestClient http = new HttpTestClient(gw.httpUri());
 
-    private static HttpResponse<String> send(GatewayServerExtension server, String method, String path,
-            String... headers) throws Exception {
+    private static HttpResponse<String> send(
+            GatewayServerExtension server, String method, String path, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.httpUri() + path))
-                .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody());
+                .timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -57,11 +59,13 @@ class SecurityRowsIT {
         // Remote peers without a token: AdminAccessIT; the token itself: AdminTokenIT, AdminPolicyCoverageIT.
         try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
             c.request("{\"client_id\": \"row1-victim\"}");
-            HttpResponse<String> r = send(gw, "POST", "/clients/row1-victim/disconnect", "Origin",
-                    "https://evil.example");
+            HttpResponse<String> r =
+                    send(gw, "POST", "/clients/row1-victim/disconnect", "Origin", "https://evil.example");
             assertThat(r.statusCode()).isEqualTo(403);
             assertThat(r.body()).contains("may not use the admin API");
-            assertThat(c.poll(Duration.ofMillis(300))).as("no command reached the client").isNull();
+            assertThat(c.poll(Duration.ofMillis(300)))
+                    .as("no command reached the client")
+                    .isNull();
         }
     }
 
@@ -70,13 +74,16 @@ class SecurityRowsIT {
     void row1WithClientAuthASocketCannotClaimAnotherClientsId() {
         // All token shapes: JwtClientAuthIT.
         String mallory = TestJwts.hs256(TestJwts.SECRET, "row1-mallory", 600_000);
-        try (WsTestClient victim = WsTestClient.connect(jwt.wsUri(), "Authorization", "Bearer "
-                + TestJwts.hs256(TestJwts.SECRET, "row1-alice", 600_000));
+        try (WsTestClient victim = WsTestClient.connect(
+                        jwt.wsUri(),
+                        "Authorization",
+                        "Bearer " + TestJwts.hs256(TestJwts.SECRET, "row1-alice", 600_000));
                 WsTestClient thief = WsTestClient.connect(jwt.wsUri(), "Authorization", "Bearer " + mallory)) {
             assertThat(victim.request("{\"client_id\": \"row1-alice\"}")).contains("message_processed");
             assertThat(thief.request("{\"client_id\": \"row1-alice\"}")).startsWith("{\"error\": ");
             assertThat(thief.awaitClose().code()).isEqualTo(1008);
-            assertThat(victim.request("{\"client_id\": \"row1-alice\"}")).as("the victim keeps its id")
+            assertThat(victim.request("{\"client_id\": \"row1-alice\"}"))
+                    .as("the victim keeps its id")
                     .contains("message_processed");
         }
     }
@@ -112,12 +119,15 @@ class SecurityRowsIT {
     /** Row 3, log flooding: a large bad payload is logged truncated, and a burst of them once per interval. */
     @Test
     void row3BadPayloadsDoNotFloodTheLog() throws Exception {
-        try (LogCapture logs = new LogCapture("io.serpentis"); WsTestClient c = WsTestClient.connect(gw.wsUri())) {
+        try (LogCapture logs = new LogCapture("io.serpentis");
+                WsTestClient c = WsTestClient.connect(gw.wsUri())) {
             String junk = "not json " + "x".repeat(60_000);
             for (int i = 0; i < 50; i++) {
                 assertThat(c.request(junk)).isEqualTo("{\"error\": \"Invalid JSON format\"}");
             }
-            List<String> refused = logs.lines().stream().filter(l -> l.contains("refused a message")).toList();
+            List<String> refused = logs.lines().stream()
+                    .filter(l -> l.contains("refused a message"))
+                    .toList();
             assertThat(refused).hasSizeBetween(1, 2); // once per --reject-log-interval (10 s)
             assertThat(refused).allSatisfy(l -> assertThat(l.length()).isLessThan(400));
         }
@@ -127,7 +137,8 @@ class SecurityRowsIT {
     @Test
     void row5ATakeoverIsExplicit() {
         // In depth: ProtocolTranscriptIT$DuplicateIds.
-        try (WsTestClient a = WsTestClient.connect(gw.wsUri()); WsTestClient b = WsTestClient.connect(gw.wsUri())) {
+        try (WsTestClient a = WsTestClient.connect(gw.wsUri());
+                WsTestClient b = WsTestClient.connect(gw.wsUri())) {
             a.request("{\"client_id\": \"row5\"}");
             assertThat(b.request("{\"client_id\": \"row5\"}")).contains("\"connected\", \"connect_time\"");
             assertThat(a.awaitClose().code()).isEqualTo(4001);
@@ -138,10 +149,13 @@ class SecurityRowsIT {
     @Test
     void row6ServerOwnedFieldsCannotBeForged() {
         try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
-            assertThat(c.request("{\"client_id\": \"row6\", \"status\": {\"connected\": \"false\", \"disconnect_time\":"
-                    + " \"2000-01-01T00:00:00+00:00\", \"status_detail\": \"Disconnected by server\", \"k\": 1}}"))
+            assertThat(c.request("{\"client_id\": \"row6\", \"status\": "
+                            + "{\"connected\": \"false\", \"disconnect_time\":"
+                            + " \"2000-01-01T00:00:00+00:00\", "
+                            + "\"status_detail\": \"Disconnected by server\", \"k\": 1}}"))
                     .contains("\"status_updated\": [\"k\", \"connected\", \"connect_time\"]");
-            assertThat(http.record("row6")).containsEntry("connected", "true")
+            assertThat(http.record("row6"))
+                    .containsEntry("connected", "true")
                     .doesNotContainKeys("disconnect_time", "status_detail");
         }
     }
@@ -149,7 +163,8 @@ class SecurityRowsIT {
     /** Row 10, key injection: ids with ':' and '/' are stored intact and administrable. */
     @Test
     void row10IdsAreNeverParsedOutOfKeys() {
-        try (WsTestClient a = WsTestClient.connect(gw.wsUri()); WsTestClient b = WsTestClient.connect(gw.wsUri())) {
+        try (WsTestClient a = WsTestClient.connect(gw.wsUri());
+                WsTestClient b = WsTestClient.connect(gw.wsUri())) {
             a.request("{\"client_id\": \"row10:x:status\"}");
             b.request("{\"client_id\": \"row10/../statuses\"}");
             assertThat(http.record("row10:x:status")).containsEntry("connected", "true");
@@ -170,9 +185,13 @@ class SecurityRowsIT {
         }
         HttpResponse<String> page = send(gw, "GET", "/");
         String csp = page.headers().firstValue("content-security-policy").orElseThrow();
-        assertThat(csp).contains("script-src 'self';").doesNotContain("unsafe-inline").doesNotContain("unsafe-eval");
+        assertThat(csp)
+                .contains("script-src 'self';")
+                .doesNotContain("unsafe-inline")
+                .doesNotContain("unsafe-eval");
         assertThat(send(gw, "GET", "/app.js").body()).doesNotContain("innerHTML");
-        assertThat(send(gw, "GET", "/statuses").headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(send(gw, "GET", "/statuses").headers().firstValue("content-type"))
+                .hasValue("application/json");
     }
 
     /** Row 12, blocking admin call: a disconnect answers at once even when the client never answers the close. */
@@ -188,8 +207,10 @@ class SecurityRowsIT {
             // The client never answers the close frame: the close timeout force-closes it.
             assertThat(silent.awaitEof()).isTrue();
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(http.record("row12"))
-                .containsEntry("connected", "false").containsEntry("status_detail", "Disconnected by server"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(http.record("row12"))
+                        .containsEntry("connected", "false")
+                        .containsEntry("status_detail", "Disconnected by server"));
     }
 
     /** Row 13, binary frames crashed the original's handler: here they close with 1003 and are recorded. */
@@ -200,8 +221,9 @@ class SecurityRowsIT {
             c.sendBinary("{\"client_id\": \"row13\"}".getBytes(StandardCharsets.UTF_8));
             assertThat(c.awaitClose().code()).isEqualTo(1003);
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(http.record("row13"))
-                .containsEntry("status_detail", "Protocol error: binary frame"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(http.record("row13"))
+                        .containsEntry("status_detail", "Protocol error: binary frame"));
     }
 
     /** Row 16, leftovers: no oauth2 redirect page, and the docs pages may load nothing from elsewhere. */
@@ -210,7 +232,10 @@ class SecurityRowsIT {
         assertThat(send(gw, "GET", "/docs/oauth2-redirect").statusCode()).isEqualTo(404);
         assertThat(send(gw, "GET", "/docs/oauth2-redirect.html").statusCode()).isEqualTo(404);
         for (String page : new String[] {"/docs", "/redoc"}) {
-            String csp = send(gw, "GET", page).headers().firstValue("content-security-policy").orElseThrow();
+            String csp = send(gw, "GET", page)
+                    .headers()
+                    .firstValue("content-security-policy")
+                    .orElseThrow();
             assertThat(csp).as(page).startsWith("default-src 'none'").doesNotContain("http", "*");
         }
     }

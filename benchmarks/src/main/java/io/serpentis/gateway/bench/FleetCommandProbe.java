@@ -94,7 +94,8 @@ public final class FleetCommandProbe implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<Client> held = new ArrayList<>();
         try {
             for (int i = 0; i < clients; i++) {
@@ -122,16 +123,16 @@ public final class FleetCommandProbe implements Callable<Integer> {
                 int i = k % clients;
                 Client c = held.get(i);
                 String command = (k / clients) % 2 == 0 ? "pause" : "resume";
-                HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(commandUrl + "/clients/" + idPrefix + "-"
-                                + i + "/" + command))
+                HttpRequest.Builder req = HttpRequest.newBuilder(
+                                URI.create(commandUrl + "/clients/" + idPrefix + "-" + i + "/" + command))
                         .timeout(Duration.ofSeconds(10))
                         .POST(HttpRequest.BodyPublishers.noBody());
                 if (adminToken != null) {
                     req.header("Authorization", "Bearer " + adminToken);
                 }
                 long sent = System.nanoTime();
-                HttpResponse<String> r = http.send(req.build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                HttpResponse<String> r =
+                        http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 long answered = System.nanoTime();
                 if (r.statusCode() != 200) {
                     failures.merge(Integer.toString(r.statusCode()), 1, Integer::sum);
@@ -166,8 +167,9 @@ public final class FleetCommandProbe implements Callable<Integer> {
     private void awaitListed(HttpClient http) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(commandUrl + "/api/v1/clients?state=connected"
-                    + "&limit=1&q=" + idPrefix + "-")).timeout(Duration.ofSeconds(5));
+            HttpRequest.Builder req = HttpRequest.newBuilder(
+                            URI.create(commandUrl + "/api/v1/clients?state=connected" + "&limit=1&q=" + idPrefix + "-"))
+                    .timeout(Duration.ofSeconds(5));
             if (adminToken != null) {
                 req.header("Authorization", "Bearer " + adminToken);
             }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -21,83 +22,137 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.serpentis.gateway.config.DurationConverter;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.Deflater;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A load generator speaking the original's protocol to the gateway: N WebSocket clients on Netty (one event loop
  * per core), each registering once and then sending status updates, either keeping a window of un-acknowledged
- * messages in flight or sending at a target rate; or, in idle mode, only holding its connection open. Ack latency
- * (send to ack, in microseconds; acks come in order, one per message) goes into an HdrHistogram.
+ * messages in flight (closed loop: the maximum throughput) or sending at a target rate (open loop); or, in idle
+ * mode, only holding its connection open.
+ *
+ * <p>Latency is in microseconds, from a message's send time to its ack in window mode, and from its <em>intended</em>
+ * send time to its ack in rate mode: every client has a fixed schedule, a message late because this process (or
+ * the machine) was busy is sent as soon as possible and counts from when it was due, so that a stall of the gateway
+ * or of the machine is not hidden by sending less while it lasts (no coordinated omission). The time from send to
+ * ack and the sender's own lag are reported beside it. Registrations are counted, not timed.
  *
  * <p>Connections are spread over several loopback source addresses ({@code --source-addresses
  * 127.0.0.2-127.0.0.9}) so that more than one address's worth of ephemeral ports is available; a process is capped
  * by its open-file limit, so very large counts are split over several processes and their result lines merged
  * with {@code loadgen merge}.
  *
- * <p>Output: progress once a second on stderr; one JSON result line on stdout.
+ * <p>Output: progress once a second on stderr, with {@code #mark <name> <epoch ms>} lines when measuring starts
+ * ({@code measure-start}) and ends ({@code measure-end}), when every client is registered ({@code all-registered})
+ * and when holding starts ({@code hold}), for a driving script; one JSON result line on stdout. With
+ * {@code --control-stdin}, a line {@code stop} on stdin ends the measurement early, {@code release} ends the hold,
+ * and the end of stdin (the driving script is gone) ends the run.
  */
-@Command(name = "loadgen", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(
+        name = "loadgen",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        sortOptions = false,
         subcommands = LoadGenerator.Merge.class,
         description = "Drives the gateway with N WebSocket clients and reports ack throughput and latency.")
 public final class LoadGenerator implements Callable<Integer> {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final byte[] ACK_PREFIX = "{\"result\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_PREFIX = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
+    private static final int MAX_TIMELINE_SECONDS = 3600;
+    /** The timeline's trailing window, in seconds, for a p99 steadier than one second's. */
+    private static final int TRAILING_SECONDS = 5;
 
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8000/ws", description = "The gateway's WebSocket URL.")
-    URI url;
+    @Option(
+            names = "--url",
+            defaultValue = "ws://127.0.0.1:8000/ws",
+            description = "The gateway's WebSocket URL; repeat for several gateways (clients take them in turn).")
+    List<URI> urls;
 
     @Option(names = "--connections", defaultValue = "100", description = "Clients to open.")
     int connections;
 
-    @Option(names = "--window", defaultValue = "1",
+    @Option(
+            names = "--window",
+            defaultValue = "1",
             description = "Un-acknowledged messages each client keeps in flight (window mode).")
     int window;
 
-    @Option(names = "--rate", defaultValue = "0",
+    @Option(
+            names = "--rate",
+            defaultValue = "0",
             description = "Total messages per second over all clients (rate mode); 0 = window mode.")
     double rate;
 
     @Option(names = "--idle", description = "Only register and hold the connections open.")
     boolean idle;
 
-    @Option(names = "--ramp-up", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(
+            names = "--ramp-up",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
             description = "Time over which the connections are opened.")
     Duration rampUp;
 
-    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(
+            names = "--warmup",
+            defaultValue = "5s",
+            converter = DurationConverter.class,
             description = "Load before measuring starts.")
     Duration warmup;
 
-    @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
-            description = "Measured time.")
+    @Option(
+            names = "--duration",
+            defaultValue = "20s",
+            converter = DurationConverter.class,
+            description = "Measured time (at most, with --control-stdin).")
     Duration duration;
 
-    @Option(names = "--source-addresses", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--source-addresses",
+            defaultValue = "127.0.0.1",
             description = "Local addresses to connect from, comma-separated or a range such as 127.0.0.2-127.0.0.9.")
     String sourceAddresses;
 
@@ -107,39 +162,94 @@ public final class LoadGenerator implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Event loops; 0 = one per core.")
     int threads;
 
-    @Option(names = "--payload-bytes", defaultValue = "0",
+    @Option(
+            names = "--payload-bytes",
+            defaultValue = "0",
             description = "Extra filler attribute of this many bytes in every update.")
     int payloadBytes;
 
-    @Option(names = "--max-pending-connects", defaultValue = "256",
-            description = "Connection attempts in flight at once.")
+    @Option(
+            names = "--max-pending-connects",
+            defaultValue = "256",
+            description = "Connection attempts in flight at once during the ramp-up.")
     int maxPendingConnects;
 
-    @Option(names = "--viewers", defaultValue = "0",
+    @Option(
+            names = "--max-in-flight",
+            defaultValue = "10000",
+            description = "Rate mode: most un-acknowledged messages per client; a message due beyond it is not sent "
+                    + "and counted as skipped (a run with skipped messages is not a valid measurement).")
+    int maxInFlight;
+
+    @Option(
+            names = "--reconnect",
+            description = "Reconnect a client whose connection closes while the load runs (after 100 ms to 1 s, "
+                    + "jittered), register again and resume; messages due while disconnected are counted, not sent.")
+    boolean reconnect;
+
+    @Option(
+            names = "--timeline",
+            description = "Add per-second ack counts and latency percentiles to the result, with the p99 of the "
+                    + "trailing 5 s.")
+    boolean timeline;
+
+    @Option(
+            names = "--control-stdin",
+            description = "Read 'stop' (end the measurement now) and 'release' (end the hold) from stdin; the end of "
+                    + "stdin ends the run.")
+    boolean controlStdin;
+
+    @Option(
+            names = "--viewers",
+            defaultValue = "0",
             description = "Dashboard viewers to open on the feed (ws://.../ws/dashboard) beside the clients.")
     int viewers;
 
-    @Option(names = "--measuring-viewers", defaultValue = "4",
+    @Option(
+            names = "--measuring-viewers",
+            defaultValue = "4",
             description = "Viewers that parse every delta to measure its freshness (ack of an update to the delta "
                     + "carrying it); the others only read.")
     int measuringViewers;
 
-    @Option(names = "--hold", defaultValue = "0s", converter = DurationConverter.class,
-            description = "After measuring, keep the connections open this long (idle-connection scenarios).")
+    @Option(
+            names = "--hold",
+            defaultValue = "0s",
+            converter = DurationConverter.class,
+            description = "After measuring, keep the connections open this long (at most, with --control-stdin).")
     Duration hold;
 
-    private final Recorder latency = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
-    private final Recorder freshness = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+    /** Ack latency: from the intended send time (rate mode) or the send time (window mode). */
+    private final Recorder latency = new Recorder(MAX_MICROS, 3);
+    /** Rate mode: from the actual send time, as a sender that only counts what it managed to send would see. */
+    private final Recorder fromSend = new Recorder(MAX_MICROS, 3);
+    /** Rate mode: how late this process sent each message. */
+    private final Recorder sendLag = new Recorder(MAX_MICROS, 3);
+
+    private final Recorder perSecond = new Recorder(MAX_MICROS, 2);
+    private final Recorder freshness = new Recorder(MAX_MICROS, 3);
     private final LongAdder deltas = new LongAdder();
     private final AtomicInteger viewersOpen = new AtomicInteger();
-    private java.util.concurrent.atomic.AtomicLongArray lastAckNanos;
-    private java.util.concurrent.atomic.AtomicLongArray lastAckSeq;
     private final LongAdder acks = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder registrations = new LongAdder();
+    private final LongAdder reconnects = new LongAdder();
+    private final LongAdder skippedSends = new LongAdder();
+    private final LongAdder missedWhileDisconnected = new LongAdder();
+    private final LongAdder unackedAtClose = new LongAdder();
     private final AtomicInteger registered = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    private final List<Map<String, Object>> timelineEntries = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch aborted = new CountDownLatch(1);
+    private final CountDownLatch stopMeasuring = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private AtomicLongArray lastAckNanos;
+    private AtomicLongArray lastAckSeq;
     private volatile boolean sending = true;
+    private volatile boolean measuring;
+    private volatile EventLoopGroup group;
+    private long periodNanos;
     private byte[] filler = new byte[0];
 
     public static void main(String[] args) {
@@ -157,13 +267,25 @@ public final class LoadGenerator implements Callable<Integer> {
         if (payloadBytes > 0) {
             filler = ("\"" + "x".repeat(payloadBytes) + "\"").getBytes(StandardCharsets.US_ASCII);
         }
-        lastAckNanos = new java.util.concurrent.atomic.AtomicLongArray(connections);
-        lastAckSeq = new java.util.concurrent.atomic.AtomicLongArray(connections);
+        if (rate > 0) {
+            periodNanos = Math.max(1, Math.round(connections * 1e9 / rate));
+        }
+        lastAckNanos = new AtomicLongArray(connections);
+        lastAckSeq = new AtomicLongArray(connections);
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("loadgen"),
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                loops,
+                new DefaultThreadFactory("loadgen"),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.group = group;
+        if (controlStdin) {
+            Thread control = new Thread(this::readControl, "loadgen-control");
+            control.setDaemon(true);
+            control.start();
+        }
+        Progress progress = null;
         try {
             Bootstrap b = new Bootstrap()
                     .group(group)
@@ -171,118 +293,442 @@ public final class LoadGenerator implements Callable<Integer> {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .option(ChannelOption.SO_REUSEADDR, true);
-            InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
-            List<Channel> channels = new ArrayList<>(connections);
+            List<Channel> viewerChannels = new ArrayList<>(viewers);
+            List<Client> clients = new ArrayList<>(connections);
             Semaphore pending = new Semaphore(maxPendingConnects);
             long start = System.nanoTime();
             long rampNanos = rampUp.toNanos();
-            Progress progress = new Progress(start);
+            progress = new Progress(start);
             Thread progressThread = new Thread(progress, "loadgen-progress");
             progressThread.setDaemon(true);
             progressThread.start();
             for (int v = 0; v < viewers; v++) {
-                boolean measuring = v < measuringViewers;
-                URI feedUri = url.resolve("/ws/dashboard");
-                channels.add(b.clone().handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                        .webSocketUri(feedUri)
-                                        .version(WebSocketVersion.V13)
-                                        .subprotocol("serpentis.dashboard.v1")
-                                        .maxFramePayloadLength(64 << 20)
-                                        .handshakeTimeoutMillis(30_000)
-                                        .build()),
-                                new io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator(64 << 20),
-                                new ViewerHandler(measuring));
-                    }
-                }).connect(remote, new InetSocketAddress(sources.get(v % sources.size()), 0)).channel());
+                URI url = urls.get(v % urls.size());
+                viewerChannels.add(connectViewer(b, url, sources.get(v % sources.size()), v < measuringViewers));
             }
-            for (int i = 0; i < connections; i++) {
+            for (int i = 0; i < connections && aborted.getCount() > 0; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
                 long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
+                if (wait > 0 && aborted.await(wait, TimeUnit.NANOSECONDS)) {
+                    break;
                 }
                 pending.acquire();
-                String id = idPrefix + "-" + i;
-                int index = i;
-                InetSocketAddress local = new InetSocketAddress(sources.get(i % sources.size()), 0);
-                Bootstrap cb = b.clone().handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                        .webSocketUri(url)
-                                        .version(WebSocketVersion.V13)
-                                        .maxFramePayloadLength(1 << 20)
-                                        .handshakeTimeoutMillis(30_000)
-                                        .build()),
-                                new ClientHandler(id, index));
-                    }
-                });
-                ChannelFuture f = cb.connect(remote, local);
-                f.addListener(done -> {
-                    pending.release();
-                    if (!done.isSuccess()) {
-                        connectFailures.increment();
-                    }
-                });
-                channels.add(f.channel());
+                URI url = urls.get(i % urls.size());
+                Client c = new Client(
+                        idPrefix + "-" + i,
+                        i,
+                        (EventLoop) group.next(),
+                        b,
+                        url,
+                        new InetSocketAddress(sources.get(i % sources.size()), 0));
+                clients.add(c);
+                c.connect(pending);
             }
             // Warm-up from the end of the ramp, then measure.
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, start + rampNanos + warmup.toNanos() - System.nanoTime()));
+            aborted.await(Math.max(0, start + rampNanos + warmup.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
             latency.reset();
+            fromSend.reset();
+            sendLag.reset();
             freshness.reset();
             long deltaBase = deltas.sum();
             long ackBase = acks.sum();
             long errorBase = errors.sum();
+            long skippedBase = skippedSends.sum();
             long measureStart = System.nanoTime();
+            long measureStartMs = mark("measure-start");
             progress.measuring = true;
-            TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+            measuring = true;
+            if (aborted.getCount() > 0) {
+                stopMeasuring.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+            }
             long measured = System.nanoTime() - measureStart;
+            long measureEndMs = mark("measure-end");
+            measuring = false;
             Histogram h = latency.getIntervalHistogram();
+            Histogram sent = fromSend.getIntervalHistogram();
+            Histogram lag = sendLag.getIntervalHistogram();
             Histogram fresh = freshness.getIntervalHistogram();
             long deltasSeen = deltas.sum() - deltaBase;
             long acked = acks.sum() - ackBase;
             long errs = errors.sum() - errorBase;
+            long skipped = skippedSends.sum() - skippedBase;
             int held = open.get();
+            int registeredNow = registered.get();
             sending = false;
-            if (!hold.isZero()) {
-                TimeUnit.NANOSECONDS.sleep(hold.toNanos());
+            if (!hold.isZero() && aborted.getCount() > 0) {
+                mark("hold");
+                release.await(hold.toNanos(), TimeUnit.NANOSECONDS);
             }
             progress.stop = true;
-            Result r = Result.of(idle ? "idle" : rate > 0 ? "rate" : "window", connections, held, registered.get(),
-                    connectFailures.sum(), window, rate, measured, acked, errs, h, acks.sum());
-            if (viewers > 0) {
-                r = r.withViewers(viewersOpen.get(), deltasSeen, fresh);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mode", idle ? "idle" : rate > 0 ? "rate" : "window");
+            m.put("latency_basis", rate > 0 ? "intended send time" : "send time");
+            m.put("connections_target", connections);
+            m.put("connections_held", held);
+            m.put("registered", registeredNow);
+            m.put("registrations", registrations.sum());
+            m.put("connect_failures", connectFailures.sum());
+            m.put("reconnects", reconnects.sum());
+            m.put("window", window);
+            m.put("rate", rate);
+            m.put("seconds", round(measured / 1e9));
+            m.put("measure_start_ms", measureStartMs);
+            m.put("measure_end_ms", measureEndMs);
+            m.put("acks", acked);
+            m.put("acks_per_s", round(acked / Math.max(measured / 1e9, 1e-9)));
+            m.put("errors", errs);
+            m.put("acks_total", acks.sum());
+            m.put("skipped_sends", skipped);
+            m.put("missed_while_disconnected", missedWhileDisconnected.sum());
+            m.put("unacked_at_close", unackedAtClose.sum());
+            m.put("latency_us", summary(h));
+            if (rate > 0) {
+                m.put("latency_from_send_us", summary(sent));
+                m.put("send_lag_us", summary(lag));
             }
-            for (Channel ch : channels) {
+            if (viewers > 0) {
+                Map<String, Object> f = summary(fresh);
+                f.put("samples", fresh.getTotalCount());
+                m.put("viewers_held", viewersOpen.get());
+                m.put("deltas", deltasSeen);
+                m.put("delta_freshness_us", f);
+            }
+            if (timeline) {
+                synchronized (timelineEntries) {
+                    m.put("timeline", new ArrayList<>(timelineEntries));
+                }
+            }
+            for (Client c : clients) {
+                c.close();
+            }
+            for (Channel ch : viewerChannels) {
                 ch.close();
             }
-            return r;
+            return new Result(m, h);
         } finally {
+            sending = false;
+            if (progress != null) {
+                progress.stop = true;
+            }
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
-    /** One client: registers on handshake, then keeps its window full or sends at its share of the rate. */
-    private final class ClientHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    /** Whether the measured window is running (for tests). */
+    boolean measuring() {
+        return measuring;
+    }
+
+    /** The event loops the clients run on, once {@link #run()} has started them (for tests). */
+    @Nullable
+    EventLoopGroup eventLoops() {
+        return group;
+    }
+
+    private Channel connectViewer(Bootstrap b, URI url, InetAddress source, boolean measuring) {
+        URI feedUri = url.resolve("/ws/dashboard");
+        InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
+        return b.clone()
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(65536),
+                                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                                .webSocketUri(feedUri)
+                                                .version(WebSocketVersion.V13)
+                                                .subprotocol("serpentis.dashboard.v1")
+                                                .maxFramePayloadLength(64 << 20)
+                                                .handshakeTimeoutMillis(30_000)
+                                                .build()),
+                                        new WebSocketFrameAggregator(64 << 20),
+                                        new ViewerHandler(measuring));
+                    }
+                })
+                .connect(remote, new InetSocketAddress(source, 0))
+                .channel();
+    }
+
+    private void readControl() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                switch (line.trim()) {
+                    case "stop" -> stopMeasuring.countDown();
+                    case "release" -> release.countDown();
+                    default -> System.err.println("loadgen: unknown control line: " + line.trim());
+                }
+            }
+        } catch (IOException e) {
+            // as the end of stdin
+        }
+        aborted.countDown();
+        stopMeasuring.countDown();
+        release.countDown();
+    }
+
+    private static long mark(String name) {
+        long now = System.currentTimeMillis();
+        System.err.println("#mark " + name + " " + now);
+        return now;
+    }
+
+    /**
+     * One simulated client, across its connections. Its state is confined to one event loop: every connection it
+     * opens is registered there, and its timers run there.
+     */
+    private final class Client {
         private final String id;
         private final int index;
-        private long ackedSeq;
+        private final EventLoop loop;
+        private final Bootstrap bootstrap;
+        private final URI url;
+        private final InetSocketAddress remote;
+        private final InetSocketAddress local;
         private final byte[] head;
-        private final ArrayDeque<Long> sentAt = new ArrayDeque<>();
-        private long seq;
-        private boolean registeredYet;
-        private double credit;
+        /** Per message in flight, in order: intended (rate) or actual (window) send time; registration included. */
+        private final LongRing due = new LongRing(Math.max(4, window + 2));
+        /** Rate mode: actual send time per message in flight. */
+        private final LongRing sent = new LongRing(4);
 
-        ClientHandler(String id, int index) {
+        private volatile Channel channel;
+        private ChannelHandlerContext ctx;
+        private int generation;
+        private long seq;
+        private long ackedSeq;
+        private boolean awaitingRegistration;
+        private boolean registeredNow;
+        private long nextDue;
+        private long disconnectedAt;
+        private int attempts;
+        private ScheduledFuture<?> timer;
+
+        Client(String id, int index, EventLoop loop, Bootstrap bootstrap, URI url, InetSocketAddress local) {
             this.id = id;
             this.index = index;
+            this.loop = loop;
+            this.bootstrap = bootstrap;
+            this.url = url;
+            this.remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
+            this.local = local;
             this.head = ("{\"client_id\": \"" + id + "\", \"status\": {\"cpu_usage\": 42.5, \"memory_usage\": 17.25, "
-                    + "\"client_state\": \"running\", \"seq\": ").getBytes(StandardCharsets.US_ASCII);
+                            + "\"client_state\": \"running\", \"seq\": ")
+                    .getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** Opens a connection on this client's loop; releases {@code pending} (if any) once the attempt ends. */
+        void connect(Semaphore pending) {
+            ChannelFuture f = bootstrap
+                    .clone(loop)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline()
+                                    .addLast(
+                                            new HttpClientCodec(),
+                                            new HttpObjectAggregator(65536),
+                                            new WebSocketClientProtocolHandler(
+                                                    WebSocketClientProtocolConfig.newBuilder()
+                                                            .webSocketUri(url)
+                                                            .version(WebSocketVersion.V13)
+                                                            .maxFramePayloadLength(1 << 20)
+                                                            .handshakeTimeoutMillis(30_000)
+                                                            .build()),
+                                            new ClientHandler(Client.this));
+                        }
+                    })
+                    .connect(remote, local);
+            channel = f.channel();
+            f.addListener(done -> {
+                if (pending != null) {
+                    pending.release();
+                }
+                if (!done.isSuccess()) {
+                    connectFailures.increment();
+                    if (loop.inEventLoop()) {
+                        retryLater();
+                    } else {
+                        loop.execute(this::retryLater);
+                    }
+                }
+            });
+        }
+
+        void close() {
+            Channel ch = channel;
+            if (ch != null) {
+                ch.close();
+            }
+        }
+
+        private void retryLater() {
+            if (!reconnect || !sending || aborted.getCount() == 0) {
+                return;
+            }
+            int delayMs = Math.min(1000, 100 << Math.min(attempts++, 4));
+            long jittered = delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1);
+            loop.schedule(
+                    () -> {
+                        if (sending && aborted.getCount() > 0) {
+                            reconnects.increment();
+                            connect(null);
+                        }
+                    },
+                    jittered,
+                    TimeUnit.MILLISECONDS);
+        }
+
+        void handshakeDone(ChannelHandlerContext context) {
+            ctx = context;
+            generation++;
+            ackedSeq = seq; // messages lost with an earlier connection are never acknowledged
+            awaitingRegistration = true;
+            long now = System.nanoTime();
+            send(now, now);
+            ctx.flush();
+        }
+
+        void closed() {
+            generation++;
+            ctx = null;
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            if (registeredNow) {
+                registeredNow = false;
+                registered.decrementAndGet();
+            }
+            if (sending) {
+                unackedAtClose.add(due.size());
+                disconnectedAt = System.nanoTime();
+            }
+            due.clear();
+            sent.clear();
+            retryLater();
+        }
+
+        void reply(ChannelHandlerContext context, ByteBuf c) {
+            boolean ack = startsWith(c, ACK_PREFIX);
+            if (!ack && !startsWith(c, ERROR_PREFIX)) {
+                return; // a command or another unsolicited frame, not a reply
+            }
+            if (due.isEmpty()) {
+                errors.increment(); // a reply to nothing sent
+                return;
+            }
+            long now = System.nanoTime();
+            long intended = due.poll();
+            long sentAt = rate > 0 ? sent.poll() : intended;
+            if (awaitingRegistration) {
+                awaitingRegistration = false;
+                ackedSeq++;
+                if (!ack) {
+                    errors.increment();
+                    context.close();
+                    return;
+                }
+                registrations.increment();
+                registered.incrementAndGet();
+                registeredNow = true;
+                attempts = 0;
+                startSending(now);
+                return;
+            }
+            if (ack) {
+                acks.increment();
+                long micros = Math.min(MAX_MICROS, (now - intended) / 1000);
+                latency.recordValue(micros);
+                if (timeline) {
+                    perSecond.recordValue(micros);
+                }
+                if (rate > 0) {
+                    fromSend.recordValue(Math.min(MAX_MICROS, (now - sentAt) / 1000));
+                }
+                if (viewers > 0) {
+                    lastAckSeq.set(index, ackedSeq);
+                    lastAckNanos.set(index, now);
+                }
+            } else {
+                errors.increment();
+            }
+            ackedSeq++;
+            if (!idle && rate <= 0 && sending) {
+                send(now, now);
+            }
+        }
+
+        private void startSending(long now) {
+            if (idle || !sending) {
+                return;
+            }
+            if (rate > 0) {
+                if (disconnectedAt != 0) {
+                    missedWhileDisconnected.add((now - disconnectedAt) / periodNanos);
+                    disconnectedAt = 0;
+                }
+                nextDue = now + ThreadLocalRandom.current().nextLong(periodNanos);
+                schedule(now);
+            } else {
+                for (int i = 0; i < window; i++) {
+                    send(now, now);
+                }
+            }
+        }
+
+        private void schedule(long now) {
+            int gen = generation;
+            timer = loop.schedule(() -> tick(gen), Math.max(0, nextDue - now), TimeUnit.NANOSECONDS);
+        }
+
+        /** Rate mode: sends every message due by now, each stamped with when it was due. */
+        private void tick(int gen) {
+            timer = null;
+            if (gen != generation || ctx == null || !sending) {
+                return;
+            }
+            long now = System.nanoTime();
+            boolean wrote = false;
+            while (nextDue <= now) {
+                if (due.size() >= maxInFlight) {
+                    skippedSends.increment();
+                } else {
+                    sendLag.recordValue(Math.min(MAX_MICROS, (now - nextDue) / 1000));
+                    send(nextDue, now);
+                    wrote = true;
+                }
+                nextDue += periodNanos;
+            }
+            if (wrote) {
+                ctx.flush();
+            }
+            schedule(now);
+        }
+
+        private void send(long intended, long now) {
+            ByteBuf buf = ctx.alloc().ioBuffer(head.length + 32 + filler.length);
+            buf.writeBytes(head);
+            writeLong(buf, seq++);
+            if (filler.length > 0) {
+                buf.writeBytes(", \"filler\": ".getBytes(StandardCharsets.US_ASCII));
+                buf.writeBytes(filler);
+            }
+            buf.writeByte('}').writeByte('}');
+            due.add(intended);
+            if (rate > 0) {
+                sent.add(now);
+            }
+            ctx.write(new TextWebSocketFrame(buf));
+        }
+    }
+
+    /** One client connection's handler: hands events to its {@link Client}. */
+    private final class ClientHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final Client client;
+
+        ClientHandler(Client client) {
+            this.client = client;
         }
 
         @Override
@@ -294,14 +740,14 @@ public final class LoadGenerator implements Callable<Integer> {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             open.decrementAndGet();
+            client.closed();
             super.channelInactive(ctx);
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                send(ctx); // the registration
-                ctx.flush();
+                client.handshakeDone(ctx);
             } else {
                 super.userEventTriggered(ctx, evt);
             }
@@ -309,81 +755,14 @@ public final class LoadGenerator implements Callable<Integer> {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            if (!(frame instanceof TextWebSocketFrame)) {
-                return;
-            }
-            ByteBuf c = frame.content();
-            Long t = sentAt.poll();
-            if (t == null) {
-                return; // a command or an unsolicited frame
-            }
-            if (!startsWith(c, ACK_PREFIX)) {
-                errors.increment();
-            } else {
-                long now = System.nanoTime();
-                acks.increment();
-                latency.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), (now - t) / 1000));
-                if (viewers > 0) {
-                    lastAckSeq.set(index, ackedSeq);
-                    lastAckNanos.set(index, now);
-                }
-            }
-            ackedSeq++;
-            if (!registeredYet) {
-                registeredYet = true;
-                registered.incrementAndGet();
-                if (idle) {
-                    return;
-                }
-                if (rate > 0) {
-                    scheduleRate(ctx);
-                } else {
-                    for (int i = 0; i < window; i++) {
-                        send(ctx);
-                    }
-                }
-                return;
-            }
-            if (!idle && rate <= 0 && sending) {
-                send(ctx);
+            if (frame instanceof TextWebSocketFrame) {
+                client.reply(ctx, frame.content());
             }
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
-        }
-
-        private void scheduleRate(ChannelHandlerContext ctx) {
-            double perTick = rate / connections / 100.0; // 10 ms ticks
-            ctx.executor().scheduleAtFixedRate(() -> {
-                if (!sending || !ctx.channel().isActive()) {
-                    return;
-                }
-                credit += perTick;
-                boolean wrote = false;
-                while (credit >= 1) {
-                    credit -= 1;
-                    send(ctx);
-                    wrote = true;
-                }
-                if (wrote) {
-                    ctx.flush();
-                }
-            }, (long) (Math.random() * 10_000), 10_000, TimeUnit.MICROSECONDS);
-        }
-
-        private void send(ChannelHandlerContext ctx) {
-            ByteBuf buf = ctx.alloc().ioBuffer(head.length + 32 + filler.length);
-            buf.writeBytes(head);
-            writeLong(buf, seq++);
-            if (filler.length > 0) {
-                buf.writeBytes(", \"filler\": ".getBytes(StandardCharsets.US_ASCII));
-                buf.writeBytes(filler);
-            }
-            buf.writeByte('}').writeByte('}');
-            sentAt.add(System.nanoTime());
-            ctx.write(new TextWebSocketFrame(buf));
         }
 
         @Override
@@ -426,16 +805,16 @@ public final class LoadGenerator implements Callable<Integer> {
             ByteBuf c = frame.content();
             byte[] bytes = new byte[c.readableBytes()];
             c.getBytes(c.readerIndex(), bytes);
-            try (tools.jackson.core.JsonParser p = JSON.createParser(bytes)) {
-                if (p.nextToken() != tools.jackson.core.JsonToken.START_OBJECT) {
+            try (JsonParser p = JSON.createParser(bytes)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
                     return;
                 }
                 boolean delta = false;
                 for (String name = p.nextName(); name != null; name = p.nextName()) {
-                    tools.jackson.core.JsonToken t = p.nextToken();
+                    JsonToken t = p.nextToken();
                     if (name.equals("type")) {
                         delta = "delta".equals(p.getString());
-                    } else if (name.equals("clients") && t == tools.jackson.core.JsonToken.START_OBJECT) {
+                    } else if (name.equals("clients") && t == JsonToken.START_OBJECT) {
                         for (String id = p.nextName(); id != null; id = p.nextName()) {
                             p.nextToken();
                             long seq = -1;
@@ -449,8 +828,7 @@ public final class LoadGenerator implements Callable<Integer> {
                                 int i = Integer.parseInt(id.substring(prefix.length()));
                                 if (i < lastAckSeq.length() && lastAckSeq.get(i) == seq) {
                                     long acked = lastAckNanos.get(i);
-                                    freshness.recordValue(Math.max(0, Math.min(TimeUnit.SECONDS.toMicros(60),
-                                            (now - acked) / 1000)));
+                                    freshness.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - acked) / 1000)));
                                 }
                             }
                         }
@@ -518,7 +896,26 @@ public final class LoadGenerator implements Callable<Integer> {
         return out;
     }
 
-    /** Prints a line a second on stderr: clients open and registered, acks/s, latency of the last second. */
+    private static Map<String, Object> summary(Histogram h) {
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("p50", h.getValueAtPercentile(50));
+        lat.put("p90", h.getValueAtPercentile(90));
+        lat.put("p99", h.getValueAtPercentile(99));
+        lat.put("p999", h.getValueAtPercentile(99.9));
+        lat.put("max", h.getMaxValue());
+        lat.put("mean", round(h.getMean()));
+        return lat;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    /**
+     * Once a second, on its own schedule: a progress line on stderr, the timeline's entry (acks that arrived in
+     * that second and their latency, and the p99 of the last 5 s together), and the {@code all-registered} mark when
+     * every client is registered.
+     */
     private final class Progress implements Runnable {
         private final long start;
         volatile boolean measuring;
@@ -531,158 +928,155 @@ public final class LoadGenerator implements Callable<Integer> {
         @Override
         public void run() {
             long lastAcks = 0;
-            long last = System.nanoTime();
-            while (!stop) {
+            long last = start;
+            boolean allRegistered = false;
+            Histogram interval = null;
+            ArrayDeque<Histogram> recent = new ArrayDeque<>(TRAILING_SECONDS);
+            for (long tick = 1; !stop; tick++) {
+                long next = start + TimeUnit.SECONDS.toNanos(tick);
                 try {
-                    Thread.sleep(1000);
+                    TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
                 } catch (InterruptedException e) {
                     return;
                 }
                 long now = System.nanoTime();
                 long a = acks.sum();
-                double perSecond = (a - lastAcks) * 1e9 / (now - last);
-                System.err.printf("t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
-                        (now - start) / 1e9, measuring ? "measure" : "ramp/warm", open.get(), registered.get(),
-                        perSecond, errors.sum(), connectFailures.sum());
+                double perSec = (a - lastAcks) * 1e9 / Math.max(1, now - last);
+                int reg = registered.get();
+                System.err.printf(
+                        "t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
+                        (now - start) / 1e9,
+                        measuring ? "measure" : "ramp/warm",
+                        open.get(),
+                        reg,
+                        perSec,
+                        errors.sum(),
+                        connectFailures.sum());
+                if (!allRegistered && reg >= connections) {
+                    allRegistered = true;
+                    mark("all-registered");
+                }
+                if (timeline && tick <= MAX_TIMELINE_SECONDS) {
+                    interval = perSecond.getIntervalHistogram(interval);
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("end_ms", System.currentTimeMillis());
+                    e.put("acks", interval.getTotalCount());
+                    e.put("p50", interval.getValueAtPercentile(50));
+                    e.put("p99", interval.getValueAtPercentile(99));
+                    e.put("p999", interval.getValueAtPercentile(99.9));
+                    e.put("max", interval.getMaxValue());
+                    if (recent.size() == TRAILING_SECONDS) {
+                        recent.removeFirst();
+                    }
+                    recent.addLast(interval.copy());
+                    Histogram trailing = new Histogram(MAX_MICROS, 2);
+                    recent.forEach(trailing::add);
+                    e.put("p99_trailing", trailing.getValueAtPercentile(99));
+                    e.put("open", open.get());
+                    e.put("registered", reg);
+                    timelineEntries.add(e);
+                }
                 lastAcks = a;
                 last = now;
             }
         }
     }
 
-    /** One run's result, as the JSON line on stdout (histogram included, compressed, for merging). */
-    public record Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-            int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal,
-            int viewersHeld, long deltas, Histogram freshness) {
-
-        Result(String mode, int connectionsTarget, int connectionsHeld, int registered, long connectFailures,
-                int window, double rate, double seconds, long acks, long errors, Histogram histogram, long acksTotal) {
-            this(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate, seconds, acks,
-                    errors, histogram, acksTotal, 0, 0, null);
-        }
-
-        Result withViewers(int held, long deltaCount, Histogram fresh) {
-            return new Result(mode, connectionsTarget, connectionsHeld, registered, connectFailures, window, rate,
-                    seconds, acks, errors, histogram, acksTotal, held, deltaCount, fresh);
-        }
-
-        static Result of(String mode, int target, int held, int registered, long connectFailures, int window,
-                double rate, long nanos, long acks, long errors, Histogram h, long acksTotal) {
-            return new Result(mode, target, held, registered, connectFailures, window, rate, nanos / 1e9, acks, errors,
-                    h, acksTotal);
-        }
+    /**
+     * One run's result: its fields as they appear in the JSON result line, and the latency histogram (encoded into
+     * the line, compressed, for merging).
+     */
+    public record Result(Map<String, Object> fields, Histogram histogram) {
 
         /** The JSON result line. */
         public String toJson() {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("mode", mode);
-            m.put("connections_target", connectionsTarget);
-            m.put("connections_held", connectionsHeld);
-            m.put("registered", registered);
-            m.put("connect_failures", connectFailures);
-            m.put("window", window);
-            m.put("rate", rate);
-            m.put("seconds", round(seconds));
-            m.put("acks", acks);
-            m.put("acks_per_s", round(acks / Math.max(seconds, 1e-9)));
-            m.put("errors", errors);
-            m.put("acks_total", acksTotal);
-            Map<String, Object> lat = new java.util.LinkedHashMap<>();
-            lat.put("p50", histogram.getValueAtPercentile(50));
-            lat.put("p90", histogram.getValueAtPercentile(90));
-            lat.put("p99", histogram.getValueAtPercentile(99));
-            lat.put("p999", histogram.getValueAtPercentile(99.9));
-            lat.put("max", histogram.getMaxValue());
-            lat.put("mean", round(histogram.getMean()));
-            m.put("latency_us", lat);
-            if (freshness != null) {
-                Map<String, Object> f = new java.util.LinkedHashMap<>();
-                f.put("p50", freshness.getValueAtPercentile(50));
-                f.put("p99", freshness.getValueAtPercentile(99));
-                f.put("max", freshness.getMaxValue());
-                f.put("samples", freshness.getTotalCount());
-                m.put("viewers_held", viewersHeld);
-                m.put("deltas", deltas);
-                m.put("delta_freshness_us", f);
-            }
+            Map<String, Object> m = new LinkedHashMap<>(fields);
             m.put("histogram", encode(histogram));
             return JSON.writeValueAsString(m);
-        }
-
-        private static double round(double v) {
-            return Math.round(v * 10) / 10.0;
         }
 
         static String encode(Histogram h) {
             ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity() + 64);
             int n = h.encodeIntoCompressedByteBuffer(buf, Deflater.BEST_SPEED);
-            return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf.array(), n));
+            return Base64.getEncoder().encodeToString(Arrays.copyOf(buf.array(), n));
         }
 
         static Histogram decode(String s) throws Exception {
-            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(s)), 0);
+            return Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(s)), 0);
         }
     }
 
     /** Merges the JSON result lines of several processes (one scenario split over processes) into one. */
-    @Command(name = "merge", mixinStandardHelpOptions = true,
+    @Command(
+            name = "merge",
+            mixinStandardHelpOptions = true,
             description = "Merges result lines (files, or stdin) of processes that ran one scenario together.")
     static final class Merge implements Callable<Integer> {
+        private static final List<String> SUMMED = List.of(
+                "connections_target",
+                "connections_held",
+                "registered",
+                "registrations",
+                "connect_failures",
+                "reconnects",
+                "acks",
+                "errors",
+                "acks_total",
+                "skipped_sends",
+                "missed_while_disconnected",
+                "unacked_at_close");
+
         @CommandLine.Parameters(arity = "0..*", description = "Files holding result lines; stdin when none.")
-        List<java.nio.file.Path> files = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
             List<String> lines = new ArrayList<>();
             if (files.isEmpty()) {
-                lines.addAll(new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        .lines().toList());
+                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        .lines()
+                        .toList());
             } else {
-                for (java.nio.file.Path f : files) {
-                    lines.addAll(java.nio.file.Files.readAllLines(f));
+                for (Path f : files) {
+                    lines.addAll(Files.readAllLines(f));
                 }
             }
             Histogram merged = null;
-            String mode = null;
-            int target = 0;
-            int held = 0;
-            int reg = 0;
-            long failures = 0;
-            long acks = 0;
-            long acksTotal = 0;
-            long errors = 0;
+            Map<String, Object> m = new LinkedHashMap<>();
+            Map<String, Long> sums = new LinkedHashMap<>();
             double seconds = 0;
             double rate = 0;
-            int window = 0;
             for (String line : lines) {
                 if (!line.startsWith("{")) {
                     continue;
                 }
-                var n = JSON.readTree(line);
+                JsonNode n = JSON.readTree(line);
                 Histogram h = Result.decode(n.get("histogram").asString());
                 if (merged == null) {
                     merged = h.copy();
                 } else {
                     merged.add(h);
                 }
-                mode = n.get("mode").asString();
-                target += n.get("connections_target").asInt();
-                held += n.get("connections_held").asInt();
-                reg += n.get("registered").asInt();
-                failures += n.get("connect_failures").asLong();
-                acks += n.get("acks").asLong();
-                acksTotal += n.get("acks_total").asLong();
-                errors += n.get("errors").asLong();
+                m.put("mode", n.get("mode").asString());
+                m.put("latency_basis", n.path("latency_basis").asString("send time"));
+                m.put("window", n.get("window").asInt());
+                for (String k : SUMMED) {
+                    sums.merge(k, n.path(k).asLong(0), Long::sum);
+                }
                 seconds = Math.max(seconds, n.get("seconds").asDouble());
                 rate += n.get("rate").asDouble();
-                window = n.get("window").asInt();
             }
             if (merged == null) {
                 System.err.println("no result lines");
                 return 1;
             }
-            System.out.println(new Result(mode, target, held, reg, failures, window, rate, seconds, acks, errors,
-                    merged, acksTotal).toJson());
+            m.putAll(sums);
+            m.put("rate", rate);
+            m.put("seconds", seconds);
+            m.put("acks_per_s", round(sums.get("acks") / Math.max(seconds, 1e-9)));
+            m.put("latency_us", summary(merged));
+            System.out.println(new Result(m, merged).toJson());
             return 0;
         }
     }

@@ -51,8 +51,9 @@ import tools.jackson.databind.json.JsonMapper;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g",
-    "-Dio.netty.leakDetection.level=disabled"})
+@Fork(
+        value = 2,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=1g", "-Dio.netty.leakDetection.level=disabled"})
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 10, time = 1)
 public class DashboardFeedBenchmark {
@@ -72,26 +73,36 @@ public class DashboardFeedBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "bench");
+        LocalClientRegistry registry =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "bench");
         records = new ClientRecord[clients];
         for (int i = 0; i < clients; i++) {
             String id = "bench-client-" + i;
-            registry.apply(new NoopConnection(id), new StatusUpdate(id,
-                    new String[] {"client_state", "cpu_usage", "memory_usage", "timestamp"},
-                    new String[] {"running", Integer.toString(i % 100), "41.5", "2026-11-28T17:47:02.022003+00:00"}));
+            registry.apply(
+                    new NoopConnection(id),
+                    new StatusUpdate(
+                            id, new String[] {"client_state", "cpu_usage", "memory_usage", "timestamp"}, new String[] {
+                                "running", Integer.toString(i % 100), "41.5", "2026-11-28T17:47:02.022003+00:00"
+                            }));
             records[i] = registry.find(id);
         }
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        feed = DashboardFeed.manual(registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(),
-                PooledByteBufAllocator.DEFAULT, JsonMapper.builder().build(), Runnable::run);
+        feed = DashboardFeed.manual(
+                registry,
+                () -> "embedded",
+                FeedConfig.defaults(),
+                metrics.feed(),
+                PooledByteBufAllocator.DEFAULT,
+                JsonMapper.builder().build(),
+                Runnable::run);
         registry.addListener(feed);
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {
-            EmbeddedChannel ch = new EmbeddedChannel(new ReleasingHandler(),
-                    new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
-            ch.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
-                    "/ws/dashboard", new DefaultHttpHeaders(), DashboardViewerHandler.SUBPROTOCOL));
+            EmbeddedChannel ch = new EmbeddedChannel(
+                    new ReleasingHandler(), new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+            ch.pipeline()
+                    .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
+                            "/ws/dashboard", new DefaultHttpHeaders(), DashboardViewerHandler.SUBPROTOCOL));
             ch.runPendingTasks(); // the first snapshot
             channels[v] = ch;
         }

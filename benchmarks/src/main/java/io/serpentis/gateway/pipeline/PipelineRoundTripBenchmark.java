@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -42,19 +43,37 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         LocalClientRegistry registry = new LocalClientRegistry(config.limits(), config.registry(), "bench");
         JsonMapper json = JsonMapper.builder().build();
         HttpResponses responses = new HttpResponses(json);
-        HttpRouter router = HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security()))
+        HttpRouter router = HttpRouter.builder()
+                .responses(responses)
+                .access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        DashboardFeed feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
-                PooledByteBufAllocator.DEFAULT, json, Runnable::run); // never ticked: no viewer in this benchmark
+        DashboardFeed feed = DashboardFeed.manual(
+                registry,
+                () -> "embedded",
+                config.feed(),
+                metrics.feed(),
+                PooledByteBufAllocator.DEFAULT,
+                json,
+                Runnable::run); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
-                new ConnectionLimiter(config.security().connections()), registry, () -> "embedded",
-                new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
-        channel.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));
+        channel.pipeline()
+                .addLast(new GatewayChannelInitializer(
+                        config,
+                        router,
+                        new ConnectionLimiter(config.security().connections()),
+                        registry,
+                        () -> "embedded",
+                        new WsMessageCodec(config.limits(), json.tokenStreamFactory()),
+                        metrics,
+                        WsFrameHandler.Mode.STATUS,
+                        new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
+                        feed));
+        channel.writeInbound(Unpooled.copiedBuffer(
+                "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n",
+                StandardCharsets.US_ASCII));
         drainOutbound();
         // A client's frame, masked as clients must send it; replayed for every operation.
         EmbeddedChannel encoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
@@ -75,7 +94,7 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
         int n = 0;
         for (Object o; (o = channel.readOutbound()) != null; ) {
             n += o instanceof ByteBuf b ? b.readableBytes() : 0;
-            io.netty.util.ReferenceCountUtil.release(o);
+            ReferenceCountUtil.release(o);
         }
         return n;
     }

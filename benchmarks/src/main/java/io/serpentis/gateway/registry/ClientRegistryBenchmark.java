@@ -1,7 +1,7 @@
 package io.serpentis.gateway.registry;
 
-import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
+import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.internal.Timestamps;
@@ -31,8 +31,10 @@ public class ClientRegistryBenchmark extends AbstractGatewayBenchmark {
     @Setup
     public void setUp() {
         registry = newRegistry();
-        existing = new StatusUpdate("worker-1", new String[] {"cpu_usage", "memory_usage", "client_state"},
-                new String[] {"83.8", "16.81", "running"});
+        existing =
+                new StatusUpdate("worker-1", new String[] {"cpu_usage", "memory_usage", "client_state"}, new String[] {
+                    "83.8", "16.81", "running"
+                });
         String[] names = new String[64];
         String[] values = new String[64];
         for (int i = 0; i < 64; i++) {
@@ -49,8 +51,8 @@ public class ClientRegistryBenchmark extends AbstractGatewayBenchmark {
     }
 
     private LocalClientRegistry newRegistry() {
-        return new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", tracked,
-                Timestamps::nowMicros);
+        return new LocalClientRegistry(
+                LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", tracked, Timestamps::nowMicros);
     }
 
     @Benchmark

@@ -48,12 +48,14 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
 
     @Setup
     public void setUp() {
-        registry = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", true,
-                Timestamps::nowMicros);
+        registry = new LocalClientRegistry(
+                LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", true, Timestamps::nowMicros);
         records = new ClientRecord[clients];
         updates = new StatusUpdate[clients];
         for (int i = 0; i < clients; i++) {
-            updates[i] = new StatusUpdate("client-" + i, new String[] {"cpu_usage", "memory_usage", "client_state"},
+            updates[i] = new StatusUpdate(
+                    "client-" + i,
+                    new String[] {"cpu_usage", "memory_usage", "client_state"},
                     new String[] {"83.8", "16.81", "running"});
             registry.apply(conn, updates[i]);
             records[i] = registry.find("client-" + i);
@@ -144,8 +146,8 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
         public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
             sent += args.length;
             List<Long> written = new ArrayList<>(Collections.nCopies(keys.length, 1L));
-            return (CompletableFuture<T>) CompletableFuture.completedFuture(type == ScriptOutputType.MULTI
-                    ? written : 1L);
+            return (CompletableFuture<T>)
+                    CompletableFuture.completedFuture(type == ScriptOutputType.MULTI ? written : 1L);
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.registry.StatusUpdate;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -28,24 +29,30 @@ public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
     @Param({"small", "escaped", "medium", "4k"})
     public String payload;
 
-    private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults(),
-            JsonMapper.builder().build().tokenStreamFactory());
+    private final WsMessageCodec codec = new WsMessageCodec(
+            LimitsConfig.defaults(), JsonMapper.builder().build().tokenStreamFactory());
     private ByteBuf frame;
     private StatusUpdate update;
 
     @Setup
     public void setUp() {
         String json = switch (payload) {
-            case "small" -> "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
-                    + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
-                    + "\"client_state\": \"running\"}}";
-            case "escaped" -> "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
-                    + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
-                    + "\"client_state\": \"running\", \"note\": \"\\u017c\\u00f3\\u0142w \\ud83d\\udc0d\"}}";
+            case "small" ->
+                "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
+                        + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
+                        + "\"client_state\": \"running\"}}";
+            case "escaped" ->
+                "{\"client_id\": \"15ed3d05-b939-4d59-a4a0-f0f90e2f1cbb\", \"status\": {\"timestamp\": "
+                        + "\"2026-11-28T17:47:00.065557+00:00\", \"cpu_usage\": 83.8, \"memory_usage\": 16.81, "
+                        + "\"client_state\": \"running\", \"note\": \"\\u017c\\u00f3\\u0142w \\ud83d\\udc0d\"}}";
             case "medium" -> {
                 StringBuilder b = new StringBuilder("{\"client_id\": \"worker-0042\", \"status\": {");
                 for (int i = 0; i < 16; i++) {
-                    b.append(i == 0 ? "" : ", ").append("\"metric_").append(i).append("\": ").append(i * 1.5);
+                    b.append(i == 0 ? "" : ", ")
+                            .append("\"metric_")
+                            .append(i)
+                            .append("\": ")
+                            .append(i * 1.5);
                 }
                 yield b.append("}}").toString();
             }
@@ -53,9 +60,10 @@ public class WsMessageCodecBenchmark extends AbstractGatewayBenchmark {
             default -> throw new IllegalArgumentException(payload);
         };
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
+        ByteBuf direct =
+                PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
         frame = Unpooled.unreleasableBuffer(direct);
-        update = codec.parse(frame).update();
+        update = Objects.requireNonNull(codec.parse(frame).update(), payload);
     }
 
     @TearDown

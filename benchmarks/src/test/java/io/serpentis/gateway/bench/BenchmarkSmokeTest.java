@@ -29,13 +29,18 @@ class BenchmarkSmokeTest {
                 .shouldFailOnError(true)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertThat(results).extracting(r -> r.getParams().getBenchmark())
+        assertThat(results)
+                .extracting(r -> r.getParams().getBenchmark())
                 .anyMatch(b -> b.endsWith("WsMessageCodecBenchmark.parse"))
                 .anyMatch(b -> b.endsWith("ClientRegistryBenchmark.existingClient"))
                 .anyMatch(b -> b.endsWith("WriteBurstBenchmark.buildBurst"))
-                .anyMatch(b -> b.endsWith("PipelineRoundTripBenchmark.roundTrip"));
+                .anyMatch(b -> b.endsWith("PipelineRoundTripBenchmark.roundTrip"))
+                .anyMatch(b -> b.endsWith("ClientQueryBenchmark.list"))
+                .anyMatch(b -> b.endsWith("ClientQueryBenchmark.summary"));
         for (RunResult r : results) {
-            assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
+            assertThat(r.getPrimaryResult().getScore())
+                    .as(r.getParams().getBenchmark())
+                    .isPositive();
         }
     }
 }

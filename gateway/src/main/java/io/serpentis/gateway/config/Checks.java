@@ -15,8 +15,7 @@ final class Checks {
 
     static int range(int value, int min, int max, String setting) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    setting + " must be between " + min + " and " + max + ", was " + value);
+            throw new IllegalArgumentException(setting + " must be between " + min + " and " + max + ", was " + value);
         }
         return value;
     }

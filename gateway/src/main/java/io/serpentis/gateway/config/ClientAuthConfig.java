@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param jwtClockSkew tolerance when checking a JWT's {@code exp} and {@code nbf} against this host's clock;
  *     default 30 s, at most 5 min
  */
-public record ClientAuthConfig(Mode mode, @Nullable String clientToken, @Nullable String jwtSecret,
-        Duration jwtClockSkew) {
+public record ClientAuthConfig(
+        Mode mode, @Nullable String clientToken, @Nullable String jwtSecret, Duration jwtClockSkew) {
 
     /** Client authentication modes; the command line spells them {@code none}, {@code shared-secret}, {@code jwt}. */
     public enum Mode {

@@ -161,8 +161,15 @@ public record ConnectionLimitsConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public ConnectionLimitsConfig build() {
-            return new ConnectionLimitsConfig(maxConnections, maxConnectionsPerAddress, connectionRatePerAddress,
-                    connectionBurstPerAddress, limitLoopback, messageRate, messageBurst, rateLimitCloseAfter,
+            return new ConnectionLimitsConfig(
+                    maxConnections,
+                    maxConnectionsPerAddress,
+                    connectionRatePerAddress,
+                    connectionBurstPerAddress,
+                    limitLoopback,
+                    messageRate,
+                    messageBurst,
+                    rateLimitCloseAfter,
                     slowConsumerTimeout);
         }
     }

@@ -24,16 +24,20 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
                 return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
             }
             if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+                return Duration.ofMillis(
+                        Long.parseLong(v.substring(0, v.length() - 2).trim()));
             }
             if (v.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
+                return Duration.ofMillis(Math.round(
+                        Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
             }
             if (v.endsWith("m")) {
-                return Duration.ofSeconds(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 60));
+                return Duration.ofSeconds(Math.round(
+                        Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 60));
             }
             if (v.endsWith("h")) {
-                return Duration.ofMinutes(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 60));
+                return Duration.ofMinutes(Math.round(
+                        Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 60));
             }
             return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
         } catch (NumberFormatException | DateTimeParseException e) {

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * wins over the defaults, as picocli applies a default only to an option not given.
  *
  * <p>An environment value is taken literally: {@link #install} turns picocli's variable interpolation off for the
- * command, as picocli would otherwise expand {@code ${...}} inside a secret (or fail on a trailing {@code ${}).
+ * command, as picocli would otherwise expand {@code ${...}} inside a secret (or fail on a trailing <code>${</code>).
  * Such a command therefore declares {@link StandardHelpOptions} instead of {@code mixinStandardHelpOptions}, whose
  * option names are variables, and no {@code ${...}} in its descriptions. {@link #install} also shows each option's
  * variable under it in {@code --help}, after picocli's own {@code Default:} line.
@@ -113,10 +113,16 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
      * but without variables in their names, for a command whose interpolation is off.
      */
     public static final class StandardHelpOptions {
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
         boolean help;
 
-        @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+        @Option(
+                names = {"-V", "--version"},
+                versionHelp = true,
+                description = "Print version information and exit.")
         boolean version;
     }
 
@@ -132,8 +138,9 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
             return (option, labels, scheme) -> {
                 Text[][] rows = standard.render(option, labels, scheme);
                 String variable = option.command() != null
-                        && option.command().defaultValueProvider() instanceof EnvironmentDefaults defaults
-                        ? defaults.variable(option) : null;
+                                && option.command().defaultValueProvider() instanceof EnvironmentDefaults defaults
+                        ? defaults.variable(option)
+                        : null;
                 if (variable == null || rows.length == 0) {
                     return rows;
                 }

@@ -19,8 +19,8 @@ import java.time.Duration;
  *     skipped viewer gets a snapshot); default 8 MiB ({@code --feed-history-bytes},
  *     {@code GATEWAY_FEED_HISTORY_BYTES})
  */
-public record FeedConfig(String path, Duration interval, int maxViewers, Duration slowViewerTimeout,
-        long historyBytes) {
+public record FeedConfig(
+        String path, Duration interval, int maxViewers, Duration slowViewerTimeout, long historyBytes) {
 
     public FeedConfig {
         Checks.notNull(path, "feed-path");

@@ -97,9 +97,14 @@ public record FleetConfig(
     private static void checkUrl(String url) {
         try {
             URI u = new URI(url);
-            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
-                    || (u.getPath() != null && !u.getPath().isEmpty() && !u.getPath().equals("/"))
-                    || u.getQuery() != null || u.getFragment() != null || u.getUserInfo() != null) {
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+                    || u.getHost() == null
+                    || (u.getPath() != null
+                            && !u.getPath().isEmpty()
+                            && !u.getPath().equals("/"))
+                    || u.getQuery() != null
+                    || u.getFragment() != null
+                    || u.getUserInfo() != null) {
                 throw new IllegalArgumentException("fleet-advertise-url must be http(s)://host[:port], was " + url);
             }
         } catch (URISyntaxException e) {
@@ -209,8 +214,8 @@ public record FleetConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public FleetConfig build() {
-            return new FleetConfig(enabled, heartbeatInterval, lease, reapGrace, publishInterval, isolation,
-                    advertiseUrl);
+            return new FleetConfig(
+                    enabled, heartbeatInterval, lease, reapGrace, publishInterval, isolation, advertiseUrl);
         }
     }
 }

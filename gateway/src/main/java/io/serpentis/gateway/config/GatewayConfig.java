@@ -56,55 +56,62 @@ public record GatewayConfig(
 
     /** Every setting at its documented default. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(ServerConfig.defaults(), HttpConfig.defaults(), WsConfig.defaults(),
-                LimitsConfig.defaults(), RegistryConfig.defaults(), SecurityConfig.defaults(),
-                RedisConfig.defaults(), FeedConfig.defaults(), MetricsConfig.defaults(),
+        return new GatewayConfig(
+                ServerConfig.defaults(),
+                HttpConfig.defaults(),
+                WsConfig.defaults(),
+                LimitsConfig.defaults(),
+                RegistryConfig.defaults(),
+                SecurityConfig.defaults(),
+                RedisConfig.defaults(),
+                FeedConfig.defaults(),
+                MetricsConfig.defaults(),
                 FleetConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                change.apply(server), http, ws, limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, change.apply(http), ws, limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, http, change.apply(ws), limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, http, ws, change.apply(limits), registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, http, ws, limits, change.apply(registry), security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis,
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, change.apply(security), redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis),
-                feed, metrics, fleet);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, change.apply(redis), feed, metrics, fleet);
     }
 
     public GatewayConfig withFeed(UnaryOperator<FeedConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis, change.apply(feed), metrics,
-                fleet);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, change.apply(feed), metrics, fleet);
     }
 
     public GatewayConfig withFleet(UnaryOperator<FleetConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis, feed, metrics,
-                change.apply(fleet));
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, feed, metrics, change.apply(fleet));
     }
 
     /** Whether this node is a fleet member: Redis configured and {@code --fleet} on. */
@@ -113,7 +120,7 @@ public record GatewayConfig(
     }
 
     public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis,
-                feed, change.apply(metrics), fleet);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, feed, change.apply(metrics), fleet);
     }
 }

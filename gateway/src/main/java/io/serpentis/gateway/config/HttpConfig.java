@@ -12,7 +12,11 @@ import java.time.Duration;
  * @param requestTimeout a request (or WebSocket upgrade) must arrive complete, headers and body, within this time of
  *     its first byte; otherwise it is answered 408 and the connection closed (slowloris); default 10 s
  */
-public record HttpConfig(int maxInitialLineBytes, int maxHeaderBytes, int maxContentBytes, Duration idleTimeout,
+public record HttpConfig(
+        int maxInitialLineBytes,
+        int maxHeaderBytes,
+        int maxContentBytes,
+        Duration idleTimeout,
         Duration requestTimeout) {
 
     public HttpConfig {

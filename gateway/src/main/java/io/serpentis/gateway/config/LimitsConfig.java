@@ -101,8 +101,13 @@ public record LimitsConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public LimitsConfig build() {
-            return new LimitsConfig(maxClientIdBytes, maxAttributesPerMessage, maxAttributesPerClient,
-                    maxAttributeNameBytes, maxValueBytes, maxClientStatusBytes);
+            return new LimitsConfig(
+                    maxClientIdBytes,
+                    maxAttributesPerMessage,
+                    maxAttributesPerClient,
+                    maxAttributeNameBytes,
+                    maxValueBytes,
+                    maxClientStatusBytes);
         }
     }
 }

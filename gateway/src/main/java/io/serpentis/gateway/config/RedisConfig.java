@@ -47,8 +47,8 @@ public record RedisConfig(
         if (url != null) {
             checkUrl(url, cluster);
         } else if (cluster) {
-            throw new IllegalArgumentException("redis-cluster needs --redis-url naming seed nodes: "
-                    + "redis://host:port[,host:port...]");
+            throw new IllegalArgumentException(
+                    "redis-cluster needs --redis-url naming seed nodes: " + "redis://host:port[,host:port...]");
         }
         Checks.positive(flushInterval, "redis-flush-interval");
         Checks.range(batchSize, 1, 100_000, "redis-batch-size");
@@ -156,8 +156,8 @@ public record RedisConfig(
         String rest = url.substring(url.indexOf("://") + 3);
         rest = rest.substring(rest.lastIndexOf('@') + 1);
         if (rest.contains("://")) {
-            throw new IllegalArgumentException("redis-url: write the scheme once, before the first host ("
-                    + scheme + "://host:port,host:port), was " + redact(url));
+            throw new IllegalArgumentException("redis-url: write the scheme once, before the first host (" + scheme
+                    + "://host:port,host:port), was " + redact(url));
         }
         int end = rest.length();
         for (char c : new char[] {'/', '?', '#'}) {
@@ -171,8 +171,8 @@ public record RedisConfig(
             checkHost(host, url);
         }
         if (sentinel && !url.contains("#") && !url.toLowerCase(Locale.ROOT).contains("sentinelmasterid=")) {
-            throw new IllegalArgumentException("redis-url: a Sentinel URL names its master after '#' ("
-                    + scheme + "://host:26379[,host:26379...]#mymaster), was " + redact(url));
+            throw new IllegalArgumentException("redis-url: a Sentinel URL names its master after '#' (" + scheme
+                    + "://host:26379[,host:26379...]#mymaster), was " + redact(url));
         }
         if (hosts.length > 1 && !sentinel && !cluster) {
             throw new IllegalArgumentException("redis-url names " + hosts.length + " hosts: seed nodes of a Redis "
@@ -198,11 +198,11 @@ public record RedisConfig(
             name = host.substring(0, host.lastIndexOf(':'));
             port = host.substring(host.lastIndexOf(':') + 1);
         }
-        boolean portOk = port == null || (port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1
-                && Integer.parseInt(port) <= 65535);
+        boolean portOk = port == null
+                || (port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535);
         if (name.isEmpty() || !portOk) {
-            throw new IllegalArgumentException("redis-url: '" + redact(host) + "' is not host[:port] (port 1 to "
-                    + "65535), in " + redact(url));
+            throw new IllegalArgumentException(
+                    "redis-url: '" + redact(host) + "' is not host[:port] (port 1 to " + "65535), in " + redact(url));
         }
     }
 
@@ -283,8 +283,8 @@ public record RedisConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public RedisConfig build() {
-            return new RedisConfig(url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay,
-                    requestQueueSize);
+            return new RedisConfig(
+                    url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
         }
     }
 }

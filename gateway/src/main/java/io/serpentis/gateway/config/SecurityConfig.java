@@ -26,12 +26,16 @@ import org.jspecify.annotations.Nullable;
  * @param clientAuth how WebSocket clients authenticate; off by default
  * @param connections connection caps, per-address and per-connection rate limits, the slow-consumer timeout
  */
-public record SecurityConfig(@Nullable String adminToken, List<String> allowedOrigins, List<String> allowedHosts,
-        ClientAuthConfig clientAuth, ConnectionLimitsConfig connections) {
+public record SecurityConfig(
+        @Nullable String adminToken,
+        List<String> allowedOrigins,
+        List<String> allowedHosts,
+        ClientAuthConfig clientAuth,
+        ConnectionLimitsConfig connections) {
 
     /** A host name as {@code --allowed-hosts} takes it: DNS labels (underscores tolerated), no scheme, no port. */
-    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
-            + "(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
+    private static final Pattern HOST_NAME =
+            Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?" + "(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
 
     public SecurityConfig {
         Checks.notNull(allowedOrigins, "allowed-origins");

@@ -19,7 +19,12 @@ import org.jspecify.annotations.Nullable;
  *     means {@link #effectiveNodeId()}'s fallback
  */
 public record ServerConfig(
-        String host, int port, Transport transport, int ioThreads, Duration shutdownTimeout, @Nullable String nodeId) {
+        String host,
+        int port,
+        Transport transport,
+        int ioThreads,
+        Duration shutdownTimeout,
+        @Nullable String nodeId) {
 
     public ServerConfig {
         Checks.notNull(host, "host");
@@ -48,7 +53,10 @@ public record ServerConfig(
      * restarts of a node on a fixed port, or {@code <hostName>:pid<pid>} when the system picks the port.
      */
     public static String defaultNodeId(String hostName, int port) {
-        return hostName + ":" + (port != 0 ? Integer.toString(port) : "pid" + ProcessHandle.current().pid());
+        return hostName + ":"
+                + (port != 0
+                        ? Integer.toString(port)
+                        : "pid" + ProcessHandle.current().pid());
     }
 
     /** The defaults: {@code 127.0.0.1:8000}, automatic transport, one event loop per core, 10 s shutdown. */

@@ -9,9 +9,11 @@ import java.time.Duration;
  * @param maxFrameBytes largest frame payload and largest reassembled message; larger closes with 1009;
  *     default 65536
  * @param handshakeTimeout an upgrade that does not complete within this time is closed; default 10 s
- * @param pingInterval a connection quiet (nothing received) for this long is sent a ping; default 10 s
+ * @param pingInterval a connection quiet (nothing received) for this long is sent a ping; default 5 s
  * @param livenessTimeout a connection that sent nothing, not even a pong, for this long is closed with
- *     {@code 4002} and its client marked disconnected ("timed out"); default 30 s
+ *     {@code 4002} and its client marked disconnected ("timed out"); default 12 s, so that a silent client
+ *     (a frozen process, a dead host, a half-open connection) is shown disconnected within 15 s, while a live one
+ *     has 7 s to answer the first ping and is pinged a second time before it is given up
  * @param disconnectGrace after {@code {"command": "disconnect"}} the client has this long to close by itself
  *     before the gateway sends its own close frame; default 1 s
  * @param closeTimeout after the gateway sends a close frame, a peer that does not answer within this time is
@@ -47,7 +49,7 @@ public record WsConfig(
         }
     }
 
-    /** The defaults: {@code /ws}, 64 KiB frames, 10 s handshake, ping after 10 s, timeout after 30 s. */
+    /** The defaults: {@code /ws}, 64 KiB frames, 10 s handshake, ping after 5 s, timeout after 12 s. */
     public static WsConfig defaults() {
         return builder().build();
     }
@@ -85,8 +87,8 @@ public record WsConfig(
         private String path = "/ws";
         private int maxFrameBytes = 65536;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private Duration pingInterval = Duration.ofSeconds(10);
-        private Duration livenessTimeout = Duration.ofSeconds(30);
+        private Duration pingInterval = Duration.ofSeconds(5);
+        private Duration livenessTimeout = Duration.ofSeconds(12);
         private Duration disconnectGrace = Duration.ofSeconds(1);
         private Duration closeTimeout = Duration.ofSeconds(3);
         private Duration rejectLogInterval = Duration.ofSeconds(10);
@@ -154,8 +156,15 @@ public record WsConfig(
 
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public WsConfig build() {
-            return new WsConfig(path, maxFrameBytes, handshakeTimeout, pingInterval, livenessTimeout, disconnectGrace,
-                    closeTimeout, rejectLogInterval);
+            return new WsConfig(
+                    path,
+                    maxFrameBytes,
+                    handshakeTimeout,
+                    pingInterval,
+                    livenessTimeout,
+                    disconnectGrace,
+                    closeTimeout,
+                    rejectLogInterval);
         }
     }
 }

@@ -87,6 +87,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     private final Set<DashboardViewer> viewers = ConcurrentHashMap.newKeySet();
     /** Whether any viewer is connected; changes are tracked only then. */
     private volatile boolean watched;
+
     private final AtomicBoolean passQueued = new AtomicBoolean();
     /** Set by {@link #close()} on any thread: ticks and passes that start afterwards do nothing. */
     private volatile boolean closed;
@@ -103,15 +104,32 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * @param redisStatus the store's {@code redis_status}, read at every tick (a cheap volatile read)
      * @param json the gateway's JSON mapper, which encodes the messages
      */
-    public DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json) {
-        this(registry, redisStatus, config, metrics, alloc, json,
+    public DashboardFeed(
+            ClientRegistry registry,
+            Supplier<String> redisStatus,
+            FeedConfig config,
+            FeedMetricsRecorder metrics,
+            ByteBufAllocator alloc,
+            JsonMapper json) {
+        this(
+                registry,
+                redisStatus,
+                config,
+                metrics,
+                alloc,
+                json,
                 Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
     }
 
     /** A feed whose thread is {@code executor}'s (tests); call {@link #start()} to begin ticking. */
-    DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json, ScheduledExecutorService executor) {
+    DashboardFeed(
+            ClientRegistry registry,
+            Supplier<String> redisStatus,
+            FeedConfig config,
+            FeedMetricsRecorder metrics,
+            ByteBufAllocator alloc,
+            JsonMapper json,
+            ScheduledExecutorService executor) {
         this(registry, redisStatus, config, metrics, alloc, json, executor, executor);
     }
 
@@ -119,14 +137,26 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
      * A feed whose extra passes (snapshots for new viewers) run on {@code passExecutor} and that ticks only when
      * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
      */
-    public static DashboardFeed manual(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json, Executor passExecutor) {
+    public static DashboardFeed manual(
+            ClientRegistry registry,
+            Supplier<String> redisStatus,
+            FeedConfig config,
+            FeedMetricsRecorder metrics,
+            ByteBufAllocator alloc,
+            JsonMapper json,
+            Executor passExecutor) {
         return new DashboardFeed(registry, redisStatus, config, metrics, alloc, json, null, passExecutor);
     }
 
-    private DashboardFeed(ClientRegistry registry, Supplier<String> redisStatus, FeedConfig config,
-            FeedMetricsRecorder metrics, ByteBufAllocator alloc, JsonMapper json,
-            @Nullable ScheduledExecutorService ownExecutor, Executor passExecutor) {
+    private DashboardFeed(
+            ClientRegistry registry,
+            Supplier<String> redisStatus,
+            FeedConfig config,
+            FeedMetricsRecorder metrics,
+            ByteBufAllocator alloc,
+            JsonMapper json,
+            @Nullable ScheduledExecutorService ownExecutor,
+            Executor passExecutor) {
         this.registry = registry;
         this.redisStatus = redisStatus;
         this.config = config;
@@ -294,8 +324,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         history.addLast(delta);
         historyBytes += delta.bytes().readableBytes();
         // Keep the newest delta even when it alone exceeds the budget: this tick's viewers need it.
-        while (history.size() > 1
-                && (historyBytes > config.historyBytes() || history.size() > MAX_HISTORY_DELTAS)) {
+        while (history.size() > 1 && (historyBytes > config.historyBytes() || history.size() > MAX_HISTORY_DELTAS)) {
             Delta old = history.removeFirst();
             historyBytes -= old.bytes().readableBytes();
             old.bytes().release();
@@ -326,7 +355,9 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
         for (DashboardViewer v : viewers) {
             byLoop.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
             if (v.needsSnapshot(oldestUsable)) {
-                snapshotFor.computeIfAbsent(v.eventLoop(), l -> new ArrayList<>()).add(v);
+                snapshotFor
+                        .computeIfAbsent(v.eventLoop(), l -> new ArrayList<>())
+                        .add(v);
             }
         }
         Snapshot snapshot = snapshotFor.isEmpty() ? null : snapshot();
@@ -357,7 +388,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
                 }
                 takers.forEach(DashboardViewer::snapshotQueued);
                 Snapshot carried = snapshot == null || takers.isEmpty() ? null : snapshot.retain();
-                Delivery delivery = new Delivery(group, window, carried, takers, seq);
+                FeedDelivery delivery = new FeedDelivery(group, window, carried, takers, seq);
                 try {
                     e.getKey().execute(delivery);
                 } catch (RejectedExecutionException rejected) {
@@ -390,8 +421,9 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             for (int p = 0; p < parts; p++) {
                 List<ClientSnapshot> slice =
                         all.subList(p * SNAPSHOT_PART_CLIENTS, Math.min(all.size(), (p + 1) * SNAPSHOT_PART_CLIENTS));
-                out.add(encoder.snapshotPart(alloc, seq, p + 1, parts, config.interval().toMillis(), redis, counts,
-                        slice).touch("dashboard snapshot"));
+                out.add(encoder.snapshotPart(
+                                alloc, seq, p + 1, parts, config.interval().toMillis(), redis, counts, slice)
+                        .touch("dashboard snapshot"));
             }
             ok = true;
         } finally {
@@ -438,49 +470,6 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What one event loop must write to its viewers after one tick or pass. */
-    private static final class Delivery implements Runnable {
-        private final List<DashboardViewer> viewers;
-        private final List<Delta> window;
-        private final @Nullable Snapshot snapshot;
-        /** The viewers the snapshot was encoded for, marked as having it queued until this delivery is done. */
-        private final List<DashboardViewer> snapshotFor;
-        private final long seq;
-
-        Delivery(List<DashboardViewer> viewers, List<Delta> window, @Nullable Snapshot snapshot,
-                List<DashboardViewer> snapshotFor, long seq) {
-            this.viewers = viewers;
-            this.window = window;
-            this.snapshot = snapshot;
-            this.snapshotFor = snapshotFor;
-            this.seq = seq;
-        }
-
-        @Override
-        public void run() {
-            try {
-                for (DashboardViewer v : viewers) {
-                    v.deliver(window, snapshot, seq);
-                }
-                for (DashboardViewer v : viewers) {
-                    v.flushIfWritten();
-                }
-            } finally {
-                release();
-            }
-        }
-
-        void release() {
-            for (Delta d : window) {
-                d.bytes().release();
-            }
-            if (snapshot != null) {
-                snapshot.release();
-            }
-            snapshotFor.forEach(DashboardViewer::snapshotDequeued);
         }
     }
 }

@@ -52,9 +52,11 @@ public final class DashboardViewer implements WsConnection {
      * for it until that one ran, so a viewer whose loop stalls holds at most one snapshot, not one per tick.
      */
     private volatile boolean snapshotQueued;
+
     private SnapshotReason snapshotReason = SnapshotReason.CONNECT;
     /** Skipped at least once since it was last sent something: the next delivery resyncs it. */
     private boolean behind;
+
     private boolean written;
     private @Nullable ScheduledFuture<?> slowViewerCheck;
 
@@ -133,7 +135,8 @@ public final class DashboardViewer implements WsConnection {
             metrics.deltaSkipped();
             return;
         }
-        boolean fromHistory = !wantsSnapshot && !window.isEmpty() && window.get(0).seq() <= have + 1;
+        boolean fromHistory =
+                !wantsSnapshot && !window.isEmpty() && window.get(0).seq() <= have + 1;
         if (!fromHistory) {
             if (snapshot == null) {
                 if (!wantsSnapshot) {
@@ -194,8 +197,8 @@ public final class DashboardViewer implements WsConnection {
             return;
         }
         if (channel.isWritable()) { // a viewer that does not read its answers is not sent more of them
-            ctx.writeAndFlush(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(),
-                    "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
+            ctx.writeAndFlush(new TextWebSocketFrame(WsMessageCodec.encodeError(
+                    ctx.alloc(), "Unknown message; the dashboard feed accepts only {\"type\": \"snapshot\"}")));
         }
     }
 
@@ -213,8 +216,11 @@ public final class DashboardViewer implements WsConnection {
     public void onWritabilityChanged(boolean writable) {
         if (!writable) {
             if (slowViewerCheck == null && channel.isActive()) {
-                slowViewerCheck = ctx.executor().schedule(this::dropIfStillStuck,
-                        config.slowViewerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                slowViewerCheck = ctx.executor()
+                        .schedule(
+                                this::dropIfStillStuck,
+                                config.slowViewerTimeout().toNanos(),
+                                TimeUnit.NANOSECONDS);
             }
             return;
         }
@@ -234,8 +240,13 @@ public final class DashboardViewer implements WsConnection {
     private void dropIfStillStuck() {
         slowViewerCheck = null;
         if (!channel.isWritable() && channel.isActive() && handshake.isOpen()) {
-            ConnectionLog.info(log, channel, null, "dashboard viewer {} did not read for {} ms; closing with {}",
-                    channel.remoteAddress(), config.slowViewerTimeout().toMillis(),
+            ConnectionLog.info(
+                    log,
+                    channel,
+                    null,
+                    "dashboard viewer {} did not read for {} ms; closing with {}",
+                    channel.remoteAddress(),
+                    config.slowViewerTimeout().toMillis(),
                     WsCloseCodes.VIEWER_TOO_SLOW.code());
             metrics.viewerDropped(DropReason.SLOW);
             handshake.sendClose(WsCloseCodes.VIEWER_TOO_SLOW);

@@ -33,8 +33,13 @@ final class FeedEncoder {
     }
 
     /** One delta: the full records of the clients that changed since the previous delta, and the removed ids. */
-    ByteBuf delta(ByteBufAllocator alloc, long seq, String redisStatus, Counts counts,
-            Collection<ClientSnapshot> changed, Collection<String> removed) {
+    ByteBuf delta(
+            ByteBufAllocator alloc,
+            long seq,
+            String redisStatus,
+            Counts counts,
+            Collection<ClientSnapshot> changed,
+            Collection<String> removed) {
         return JsonOutput.encode(mapper, alloc, 128 + changed.size() * 256 + removed.size() * 32, g -> {
             g.writeStartObject();
             g.writeStringProperty("type", "delta");
@@ -53,8 +58,15 @@ final class FeedEncoder {
     }
 
     /** One part ({@code part} of {@code parts}, from 1) of a snapshot taken after delta {@code seq}. */
-    ByteBuf snapshotPart(ByteBufAllocator alloc, long seq, int part, int parts, long intervalMillis,
-            String redisStatus, Counts counts, List<ClientSnapshot> clients) {
+    ByteBuf snapshotPart(
+            ByteBufAllocator alloc,
+            long seq,
+            int part,
+            int parts,
+            long intervalMillis,
+            String redisStatus,
+            Counts counts,
+            List<ClientSnapshot> clients) {
         return JsonOutput.encode(mapper, alloc, 192 + clients.size() * 256, g -> {
             g.writeStartObject();
             g.writeStringProperty("type", "snapshot");

@@ -73,8 +73,13 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
      * @param json the gateway's JSON mapper
      * @param meterRegistry where the fleet's meters go
      */
-    public Fleet(GatewayConfig config, LocalClientRegistry registry, RedisStatusStore store, FleetFencing fencing,
-            JsonMapper json, MeterRegistry meterRegistry) {
+    public Fleet(
+            GatewayConfig config,
+            LocalClientRegistry registry,
+            RedisStatusStore store,
+            FleetFencing fencing,
+            JsonMapper json,
+            MeterRegistry meterRegistry) {
         this.config = config;
         this.store = store;
         this.deployment = store.deployment();
@@ -176,7 +181,8 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
         if (renewed != 0) {
             // Peers that find themselves cut off ask for this: a 200 from a node that renewed long ago proves
             // nothing about Redis now.
-            checks.put("fleet_heartbeat_age_ms",
+            checks.put(
+                    "fleet_heartbeat_age_ms",
                     Long.toString(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - renewed)));
         }
         return new StatusStore.Readiness(state.equals("member"), checks);
@@ -261,7 +267,8 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
                 try {
                     membership.leave(c.commands(), store.dirtyClients() == 0);
                 } catch (RuntimeException e) {
-                    log.warn("Could not leave the fleet ({}): peers declare this node lost when its lease ends",
+                    log.warn(
+                            "Could not leave the fleet ({}): peers declare this node lost when its lease ends",
                             e.toString());
                 }
             }

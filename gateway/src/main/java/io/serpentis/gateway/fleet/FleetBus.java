@@ -61,6 +61,7 @@ public final class FleetBus implements AutoCloseable {
     static final int QUEUE_CAPACITY = 16_384;
     /** Probes that may go unanswered before the bus subscribes everything again. */
     static final int PROBES_MISSED = 3;
+
     private static final String PROBE_PREFIX = "{\"type\":\"probe\",\"nonce\":\"";
 
     /** Receives one channel's messages, on the bus thread. */
@@ -98,8 +99,9 @@ public final class FleetBus implements AutoCloseable {
     /** Cluster: the master of each wanted channel's slot when it was last looked at ({@code host:port}). */
     private final Map<String, String> slotMasters = new ConcurrentHashMap<>();
     /** Publications waiting to be sent again (their first attempt failed or reached nobody), soonest first. */
-    private final PriorityBlockingQueue<Retry> retries = new PriorityBlockingQueue<>(64,
-            Comparator.comparingLong(Retry::dueNanos));
+    private final PriorityBlockingQueue<Retry> retries =
+            new PriorityBlockingQueue<>(64, Comparator.comparingLong(Retry::dueNanos));
+
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong resubscribes = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
@@ -109,6 +111,7 @@ public final class FleetBus implements AutoCloseable {
     private volatile boolean topologyChanged;
     /** The subscription connection connected again (Lettuce subscribed everything again by itself). */
     private volatile boolean reconnected;
+
     private @Nullable StatefulRedisPubSubConnection<String, String> subscriptions;
     private RedisDeployment.@Nullable Connection publisher;
     private @Nullable Disposable events;
@@ -227,7 +230,8 @@ public final class FleetBus implements AutoCloseable {
         asked.remove(channel);
         StatefulRedisPubSubConnection<String, String> s = subscriptions;
         if (s != null) {
-            RedisFuture<Void> f = sharded ? s.async().sunsubscribe(channel) : s.async().unsubscribe(channel);
+            RedisFuture<Void> f =
+                    sharded ? s.async().sunsubscribe(channel) : s.async().unsubscribe(channel);
             f.exceptionally(e -> null);
         }
     }
@@ -242,8 +246,8 @@ public final class FleetBus implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("the fleet bus is not started"));
         }
         published.incrementAndGet();
-        RedisFuture<Long> f = sharded ? p.commands().spublish(channel, message) : p.commands().publish(channel,
-                message);
+        RedisFuture<Long> f =
+                sharded ? p.commands().spublish(channel, message) : p.commands().publish(channel, message);
         return f.toCompletableFuture();
     }
 
@@ -265,7 +269,9 @@ public final class FleetBus implements AutoCloseable {
             }
             long due = System.nanoTime() + r.delayNanos();
             if (due - r.deadlineNanos() >= 0 || retries.size() >= MAX_RETRIES) {
-                warnings.warn("A fleet message on {} reached nobody: {}", r.channel(),
+                warnings.warn(
+                        "A fleet message on {} reached nobody: {}",
+                        r.channel(),
                         e == null ? "no subscriber" : e.toString());
                 return;
             }
@@ -411,7 +417,8 @@ public final class FleetBus implements AutoCloseable {
     private void reconcile() {
         if (reconnected) {
             reconnected = false;
-            log.info("The fleet's subscription connection connected again: {} channels may have missed messages",
+            log.info(
+                    "The fleet's subscription connection connected again: {} channels may have missed messages",
                     wanted.size());
             for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
                 e.getValue().gap(e.getKey());
@@ -449,7 +456,9 @@ public final class FleetBus implements AutoCloseable {
         for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
             String channel = e.getKey();
             RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(channel));
-            String now = master == null ? "" : master.getUri().getHost() + ":" + master.getUri().getPort();
+            String now = master == null
+                    ? ""
+                    : master.getUri().getHost() + ":" + master.getUri().getPort();
             String before = slotMasters.put(channel, now);
             if (before != null && !before.equals(now) && !now.isEmpty()) {
                 log.info("Fleet channel {} moved from {} to {}: subscribing it there", channel, before, now);
@@ -474,8 +483,10 @@ public final class FleetBus implements AutoCloseable {
         long now = System.nanoTime();
         long deadline = PROBES_MISSED * interval.toNanos();
         if (now - probeAcceptedNanos < interval.toNanos() && now - probeHeardNanos > deadline) {
-            log.warn("The fleet's own probe did not come back for {} ms: subscribing {} channels again",
-                    TimeUnit.NANOSECONDS.toMillis(now - probeHeardNanos), wanted.size());
+            log.warn(
+                    "The fleet's own probe did not come back for {} ms: subscribing {} channels again",
+                    TimeUnit.NANOSECONDS.toMillis(now - probeHeardNanos),
+                    wanted.size());
             probeHeardNanos = now; // one resubscription per deadline
             resubscribeAll();
         }
@@ -503,7 +514,8 @@ public final class FleetBus implements AutoCloseable {
             return; // start() subscribes what is wanted
         }
         asked.put(channel, System.nanoTime());
-        RedisFuture<Void> f = sharded ? s.async().ssubscribe(channel) : s.async().subscribe(channel);
+        RedisFuture<Void> f =
+                sharded ? s.async().ssubscribe(channel) : s.async().subscribe(channel);
         f.exceptionally(e -> {
             asked.remove(channel); // asked again at the next reconcile
             warnings.warn("Subscribing {} failed: {}", channel, e.toString());

@@ -45,14 +45,17 @@ final class FleetClientRegistry implements ClientRegistry {
     private CompletionStage<CommandResult> route(String clientId, ClientCommand command, @Nullable String tried) {
         ClientRecord record = local.find(clientId);
         if (record == null) {
-            return CompletableFuture.completedFuture(tried == null ? CommandResult.UNKNOWN_CLIENT
-                    : CommandResult.NOT_CONNECTED);
+            return CompletableFuture.completedFuture(
+                    tried == null ? CommandResult.UNKNOWN_CLIENT : CommandResult.NOT_CONNECTED);
         }
         if (!record.isRemote()) {
             return local.command(clientId, command); // held here, or ended here
         }
         String owner = record.field(ServerFields.GATEWAY_NODE);
-        if (!record.connected() || owner == null || owner.equals(local.nodeId()) || owner.equals(tried)
+        if (!record.connected()
+                || owner == null
+                || owner.equals(local.nodeId())
+                || owner.equals(tried)
                 || !holdsLease(owner)) {
             return CompletableFuture.completedFuture(CommandResult.NOT_CONNECTED);
         }

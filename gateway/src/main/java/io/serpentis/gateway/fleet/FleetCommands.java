@@ -58,8 +58,13 @@ final class FleetCommands implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, CompletableFuture<CommandResult>> pending = new ConcurrentHashMap<>();
 
-    FleetCommands(LocalClientRegistry registry, FleetBus bus, JsonMapper json, FleetViewMetrics metrics,
-            String nodeId, Duration timeout) {
+    FleetCommands(
+            LocalClientRegistry registry,
+            FleetBus bus,
+            JsonMapper json,
+            FleetViewMetrics metrics,
+            String nodeId,
+            Duration timeout) {
         this.registry = registry;
         this.bus = bus;
         this.json = json;
@@ -77,13 +82,22 @@ final class FleetCommands implements AutoCloseable {
         long started = System.nanoTime();
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
         pending.put(id, result);
-        ObjectNode request = json.createObjectNode().put("type", REQUEST).put("id", id).put("reply_to", nodeId)
-                .put("client", clientId).put("command", command.wireName()).put("epoch", epoch)
+        ObjectNode request = json.createObjectNode()
+                .put("type", REQUEST)
+                .put("id", id)
+                .put("reply_to", nodeId)
+                .put("client", clientId)
+                .put("command", command.wireName())
+                .put("epoch", epoch)
                 .put("deadline", System.currentTimeMillis() + timeout.toMillis());
         bus.publish(FleetKeys.inbox(owner), request.toString()).whenComplete((receivers, e) -> {
             if (e != null || receivers == null || receivers == 0) {
                 // Nobody listens on its inbox (it stopped, or Redis cannot reach it): no answer will come.
-                log.debug("command {} for {} reached no subscriber of {}: {}", id, clientId, owner,
+                log.debug(
+                        "command {} for {} reached no subscriber of {}: {}",
+                        id,
+                        clientId,
+                        owner,
                         e != null ? e.toString() : "no subscriber");
                 result.complete(CommandResult.NO_ANSWER);
             }
@@ -139,7 +153,8 @@ final class FleetCommands implements AutoCloseable {
         result.whenComplete((r, e) -> {
             CommandResult outcome = e != null || r == null ? CommandResult.SEND_FAILED : r;
             metrics.served(outcome);
-            ObjectNode reply = json.createObjectNode().put("type", REPLY).put("id", id).put("result", outcome.name());
+            ObjectNode reply =
+                    json.createObjectNode().put("type", REPLY).put("id", id).put("result", outcome.name());
             bus.publish(FleetKeys.inbox(replyTo), reply.toString()).exceptionally(x -> {
                 log.debug("reply {} to {} not sent: {}", id, replyTo, x.toString());
                 return 0L;

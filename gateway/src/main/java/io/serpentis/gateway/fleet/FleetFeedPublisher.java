@@ -66,6 +66,7 @@ final class FleetFeedPublisher implements RegistryListener {
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
     /** The number of the last feed message; read by the heartbeat, which reports it in the node's hash. */
     private volatile long seq;
+
     private long lastSentNanos = System.nanoTime();
 
     /**
@@ -74,9 +75,14 @@ final class FleetFeedPublisher implements RegistryListener {
      * @param peers whether another member is live
      * @param heartbeat the longest time without a message
      */
-    FleetFeedPublisher(ClientRegistry registry, FleetFeedCodec codec,
-            BiFunction<String, String, CompletableFuture<Long>> publish, Supplier<@Nullable NodeIdentity> self,
-            BooleanSupplier peers, FleetViewMetrics metrics, Duration heartbeat) {
+    FleetFeedPublisher(
+            ClientRegistry registry,
+            FleetFeedCodec codec,
+            BiFunction<String, String, CompletableFuture<Long>> publish,
+            Supplier<@Nullable NodeIdentity> self,
+            BooleanSupplier peers,
+            FleetViewMetrics metrics,
+            Duration heartbeat) {
         this.registry = registry;
         this.codec = codec;
         this.publish = publish;

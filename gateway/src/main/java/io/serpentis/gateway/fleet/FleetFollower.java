@@ -57,15 +57,18 @@ final class FleetFollower implements AutoCloseable {
         final String nodeId;
         final String channel;
         /** The life whose messages are followed; {@code null} until one is heard of. */
-        @Nullable String incarnation;
+        @Nullable
+        String incarnation;
         /** The last sequence number received of that life; -1 while unknown. */
         long lastSeq = -1;
+
         long heardNanos;
         long aheadSinceNanos;
         boolean confirmed;
         boolean everConfirmed;
         /** A read from Redis wanted as soon as the subscription is confirmed, and why. */
-        @Nullable ResyncReason pending = ResyncReason.NEW_PEER;
+        @Nullable
+        ResyncReason pending = ResyncReason.NEW_PEER;
 
         Peer(String nodeId, long now) {
             this.nodeId = nodeId;
@@ -90,10 +93,12 @@ final class FleetFollower implements AutoCloseable {
     private final Set<String> busGaps = ConcurrentHashMap.newKeySet();
     /** Channels whose messages this view dropped on a full queue (the bus thread adds). */
     private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
+
     private final Map<String, String> channelNodes = new ConcurrentHashMap<>();
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
     /** View thread only. */
     private final Map<String, Peer> peers = new HashMap<>();
+
     private long busDropped;
     private volatile boolean running = true;
 
@@ -116,8 +121,15 @@ final class FleetFollower implements AutoCloseable {
      * @param apply applies one record by (epoch, version); any thread
      * @param heartbeat the fleet's heartbeat interval
      */
-    FleetFollower(String nodeId, FleetBus bus, FleetMembers members, FleetViewMetrics metrics, FleetFeedCodec decoder,
-            FleetResync resync, BiPredicate<String, Map<String, String>> apply, Duration heartbeat) {
+    FleetFollower(
+            String nodeId,
+            FleetBus bus,
+            FleetMembers members,
+            FleetViewMetrics metrics,
+            FleetFeedCodec decoder,
+            FleetResync resync,
+            BiPredicate<String, Map<String, String>> apply,
+            Duration heartbeat) {
         this.nodeId = nodeId;
         this.bus = bus;
         this.members = members;
@@ -242,7 +254,9 @@ final class FleetFollower implements AutoCloseable {
         if (p.confirmed) {
             if (resync.request(p.nodeId)) {
                 metrics.resync(reason);
-                log.info("Reading the clients of {} again from Redis ({})", p.nodeId,
+                log.info(
+                        "Reading the clients of {} again from Redis ({})",
+                        p.nodeId,
                         reason.name().toLowerCase(Locale.ROOT));
             }
         } else if (p.pending == null) {
@@ -314,7 +328,9 @@ final class FleetFollower implements AutoCloseable {
             }
             if (confirmed && m.state() == FleetMembers.State.LIVE && now - p.heardNanos > missed) {
                 p.heardNanos = now;
-                log.warn("Nothing from {} for {} ms: subscribing its feed again", p.nodeId,
+                log.warn(
+                        "Nothing from {} for {} ms: subscribing its feed again",
+                        p.nodeId,
                         TimeUnit.NANOSECONDS.toMillis(missed));
                 bus.resubscribe(p.channel);
                 trigger(p, ResyncReason.SILENT);

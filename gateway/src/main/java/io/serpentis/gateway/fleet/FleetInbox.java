@@ -58,7 +58,10 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
 
     @Override
     public void claimedFrom(String clientId, String previousNode, long newEpoch) {
-        ObjectNode kick = json.createObjectNode().put("type", "kick").put("client", clientId).put("epoch", newEpoch)
+        ObjectNode kick = json.createObjectNode()
+                .put("type", "kick")
+                .put("client", clientId)
+                .put("epoch", newEpoch)
                 .put("from", nodeId);
         metrics.kickSent();
         // Sent again while Redis fails over or the old node's subscription is being made again: a quiet client's old
@@ -89,8 +92,10 @@ final class FleetInbox implements FleetBus.Subscriber, FleetFencing.Listener {
             }
             metrics.kickReceived();
             if (registry.kicked(client, epoch)) {
-                log.debug("client {} was claimed by {}: its connection here is closed",
-                        client, m.path("from").asString("another node"));
+                log.debug(
+                        "client {} was claimed by {}: its connection here is closed",
+                        client,
+                        m.path("from").asString("another node"));
             }
         }
     }

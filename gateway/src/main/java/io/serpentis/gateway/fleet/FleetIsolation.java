@@ -44,8 +44,10 @@ final class FleetIsolation {
     private final FleetConfig config;
     private final FleetMembership membership;
     private final LocalClientRegistry registry;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(1))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
     private final AtomicBoolean asking = new AtomicBoolean();
     private volatile boolean isolated;
     private volatile long peerHealthyUntilNanos;
@@ -72,7 +74,8 @@ final class FleetIsolation {
         if (cutOff != isolated) {
             isolated = cutOff;
             if (cutOff) {
-                log.warn("No lease renewed for {} ms: this node is isolated from Redis (/readyz 503)",
+                log.warn(
+                        "No lease renewed for {} ms: this node is isolated from Redis (/readyz 503)",
                         TimeUnit.NANOSECONDS.toMillis(now - renewed));
             } else {
                 log.info("Lease renewed again: no longer isolated");
@@ -99,12 +102,15 @@ final class FleetIsolation {
             HttpRequest request;
             try {
                 request = HttpRequest.newBuilder(URI.create(m.address() + "/readyz"))
-                        .timeout(Duration.ofSeconds(1)).GET().build();
+                        .timeout(Duration.ofSeconds(1))
+                        .GET()
+                        .build();
             } catch (IllegalArgumentException e) {
                 continue;
             }
             answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                    .thenApply(r -> r.statusCode() == 200 && renewedRecently(r.body())).exceptionally(e -> false));
+                    .thenApply(r -> r.statusCode() == 200 && renewedRecently(r.body()))
+                    .exceptionally(e -> false));
         }
         if (answers.isEmpty()) {
             asking.set(false);
@@ -135,7 +141,8 @@ final class FleetIsolation {
      */
     private boolean renewedRecently(String body) {
         Matcher m = HEARTBEAT_AGE.matcher(body);
-        return m.find() && Long.parseLong(m.group(1)) <= 2 * config.heartbeatInterval().toMillis();
+        return m.find()
+                && Long.parseLong(m.group(1)) <= 2 * config.heartbeatInterval().toMillis();
     }
 
     private void closeClients() {

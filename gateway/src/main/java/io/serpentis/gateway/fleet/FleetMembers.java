@@ -33,8 +33,16 @@ public interface FleetMembers {
      * @param clients connections it holds, as of its last heartbeat
      * @param feedSeq the sequence number of its latest feed message, as of its last heartbeat
      */
-    record Member(String nodeId, String incarnation, String address, State state, long startedMillis,
-            long lastHeartbeatMillis, long leaseEndMillis, int clients, long feedSeq) {}
+    record Member(
+            String nodeId,
+            String incarnation,
+            String address,
+            State state,
+            long startedMillis,
+            long lastHeartbeatMillis,
+            long leaseEndMillis,
+            int clients,
+            long feedSeq) {}
 
     /**
      * A node's life that ended recently.
@@ -49,8 +57,15 @@ public interface FleetMembers {
      * @param recordedBy the node that recorded the loss
      * @param clientsReaped its clients that were marked offline for it
      */
-    record LostNode(String nodeId, String incarnation, String address, long lostAtMillis, String why,
-            long lastHeartbeatMillis, String recordedBy, int clientsReaped) {}
+    record LostNode(
+            String nodeId,
+            String incarnation,
+            String address,
+            long lostAtMillis,
+            String why,
+            long lastHeartbeatMillis,
+            String recordedBy,
+            int clientsReaped) {}
 
     /** Told how the member table changes. On the membership thread; return quickly. */
     interface Listener {

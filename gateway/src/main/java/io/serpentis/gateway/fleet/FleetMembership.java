@@ -61,6 +61,7 @@ final class FleetMembership implements FleetMembers {
 
     /** How long a reap job is held before another node may resume it. */
     static final Duration JOB_LEASE = Duration.ofSeconds(10);
+
     private static final int MEMBER_FIELDS = 9;
     private static final int HEADER = 7;
 
@@ -75,6 +76,7 @@ final class FleetMembership implements FleetMembers {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /** When (local nanos) each candidate was first seen due for reaping, for the rendezvous delay. */
     private final Map<String, Long> dueSince = new HashMap<>();
+
     private volatile LongSupplier feedSeq = () -> 0;
 
     private volatile @Nullable NodeIdentity life;
@@ -82,13 +84,20 @@ final class FleetMembership implements FleetMembers {
     private volatile boolean firstLife = true;
     /** When ({@link System#nanoTime()}) the lease was last renewed; 0 before the first renewal. */
     private volatile long renewedNanos;
+
     private volatile @Nullable String problem;
     private volatile Map<String, Member> table = Map.of();
     private volatile List<LostNode> lost = List.of();
     private String lostSignature = "";
 
-    FleetMembership(FleetConfig config, LocalClientRegistry registry, RegistryListener store, FleetFencing fencing,
-            FleetReaper reaper, FleetMetrics metrics, Duration timeout) {
+    FleetMembership(
+            FleetConfig config,
+            LocalClientRegistry registry,
+            RegistryListener store,
+            FleetFencing fencing,
+            FleetReaper reaper,
+            FleetMetrics metrics,
+            Duration timeout) {
         this.config = config;
         this.registry = registry;
         this.store = store;
@@ -175,7 +184,12 @@ final class FleetMembership implements FleetMembers {
         if (firstLife) {
             // Lives before the one just replaced whose clients no job marked (their records survived their
             // membership keys): at their last sign of life.
-            int n = reaper.reap(c, me.nodeId(), me.incarnation(), FleetReaper.Match.ALL_BUT, "",
+            int n = reaper.reap(
+                    c,
+                    me.nodeId(),
+                    me.incarnation(),
+                    FleetReaper.Match.ALL_BUT,
+                    "",
                     DisconnectReason.RESTARTED.detail());
             metrics.clientsReaped(n, -1);
             firstLife = false;
@@ -190,13 +204,17 @@ final class FleetMembership implements FleetMembers {
     }
 
     /** Another life of this id holds a valid lease: a live duplicate (refused) or this node's own crashed life. */
-    private List<Object> waitForHolder(RedisClusterAsyncCommands<String, String> c, NodeIdentity me,
-            List<Object> busy) {
+    private List<Object> waitForHolder(
+            RedisClusterAsyncCommands<String, String> c, NodeIdentity me, List<Object> busy) {
         String holder = str(busy, 1);
         String heartbeat = str(busy, 2);
         long waitMillis = config.heartbeatInterval().toMillis() * 5 / 2;
-        log.info("Node id {} is held by life {} ({}): watching its heartbeat for {} ms", me.nodeId(), holder,
-                str(busy, 3), waitMillis);
+        log.info(
+                "Node id {} is held by life {} ({}): watching its heartbeat for {} ms",
+                me.nodeId(),
+                holder,
+                str(busy, 3),
+                waitMillis);
         sleep(waitMillis);
         List<Object> again = beat(c, "join", me);
         if (!"BUSY".equals(again.get(0))) {
@@ -250,18 +268,36 @@ final class FleetMembership implements FleetMembers {
         joined = false;
         NodeIdentity next = me.nextLife();
         life = next;
-        log.warn("The fleet declared {} lost ({}): its writes since were refused; joining again as {}", me, how,
+        log.warn(
+                "The fleet declared {} lost ({}): its writes since were refused; joining again as {}",
+                me,
+                how,
                 next.incarnation());
         rejoinOrJoin(c);
     }
 
     private List<Object> beat(RedisClusterAsyncCommands<String, String> c, String mode, NodeIdentity me) {
-        String[] keys = {FleetKeys.NODES, FleetKeys.node(me.nodeId()), FleetKeys.lost(me.nodeId(), me.incarnation()),
-            FleetKeys.REAP_JOBS, FleetKeys.LOST};
-        return await(FleetScripts.run(c, FleetScripts.HEARTBEAT, ScriptOutputType.MULTI, keys, mode, me.nodeId(),
-                me.incarnation(), me.address(), Long.toString(startedMillis),
-                Integer.toString(registry.connectedCount()), Long.toString(feedSeq.getAsLong()),
-                Long.toString(config.lease().toMillis()), Long.toString(JOB_LEASE.toMillis())));
+        String[] keys = {
+            FleetKeys.NODES,
+            FleetKeys.node(me.nodeId()),
+            FleetKeys.lost(me.nodeId(), me.incarnation()),
+            FleetKeys.REAP_JOBS,
+            FleetKeys.LOST
+        };
+        return await(FleetScripts.run(
+                c,
+                FleetScripts.HEARTBEAT,
+                ScriptOutputType.MULTI,
+                keys,
+                mode,
+                me.nodeId(),
+                me.incarnation(),
+                me.address(),
+                Long.toString(startedMillis),
+                Integer.toString(registry.connectedCount()),
+                Long.toString(feedSeq.getAsLong()),
+                Long.toString(config.lease().toMillis()),
+                Long.toString(JOB_LEASE.toMillis())));
     }
 
     /** A renewal succeeded: the member table is what it brought back. */
@@ -272,9 +308,16 @@ final class FleetMembership implements FleetMembers {
         Map<String, Member> next = new TreeMap<>();
         for (int i = HEADER; i + MEMBER_FIELDS <= r.size(); i += MEMBER_FIELDS) {
             long lastHb = num(str(r, i + 5));
-            Member m = new Member(str(r, i), str(r, i + 2), str(r, i + 3),
-                    now - lastHb <= staleAfter ? State.LIVE : State.STALE, num(str(r, i + 4)), lastHb,
-                    (long) Double.parseDouble(str(r, i + 1)), (int) num(str(r, i + 6)), num(str(r, i + 8)));
+            Member m = new Member(
+                    str(r, i),
+                    str(r, i + 2),
+                    str(r, i + 3),
+                    now - lastHb <= staleAfter ? State.LIVE : State.STALE,
+                    num(str(r, i + 4)),
+                    lastHb,
+                    (long) Double.parseDouble(str(r, i + 1)),
+                    (int) num(str(r, i + 6)),
+                    num(str(r, i + 8)));
             next.put(m.nodeId(), m);
         }
         Map<String, Member> before = table;
@@ -319,9 +362,15 @@ final class FleetMembership implements FleetMembers {
         for (Future<Map<String, String>> f : hashes) {
             Map<String, String> h = await(f);
             if (h != null && h.containsKey("node")) {
-                next.add(new LostNode(h.get("node"), h.getOrDefault("incarnation", ""),
-                        h.getOrDefault("address", ""), num(h.get("lost_at")), h.getOrDefault("why", ""),
-                        num(h.get("last_hb")), h.getOrDefault("reaper", ""), (int) num(h.get("clients"))));
+                next.add(new LostNode(
+                        h.get("node"),
+                        h.getOrDefault("incarnation", ""),
+                        h.getOrDefault("address", ""),
+                        num(h.get("lost_at")),
+                        h.getOrDefault("why", ""),
+                        num(h.get("last_hb")),
+                        h.getOrDefault("reaper", ""),
+                        (int) num(h.get("clients"))));
             }
         }
         next.sort(Comparator.comparingLong(LostNode::lostAtMillis).reversed());
@@ -353,11 +402,23 @@ final class FleetMembership implements FleetMembers {
             if (local - since < rank * config.heartbeatInterval().toNanos()) {
                 continue;
             }
-            List<Object> claim = await(FleetScripts.run(c, FleetScripts.REAP_CLAIM, ScriptOutputType.MULTI,
-                    new String[] {FleetKeys.NODES, FleetKeys.node(me.nodeId()), FleetKeys.node(m.nodeId()),
-                        FleetKeys.LOST, FleetKeys.REAP_JOBS},
-                    me.nodeId(), me.incarnation(), m.nodeId(), Long.toString(config.reapGrace().toMillis()),
-                    Long.toString(config.lease().toMillis()), Long.toString(JOB_LEASE.toMillis())));
+            List<Object> claim = await(FleetScripts.run(
+                    c,
+                    FleetScripts.REAP_CLAIM,
+                    ScriptOutputType.MULTI,
+                    new String[] {
+                        FleetKeys.NODES,
+                        FleetKeys.node(me.nodeId()),
+                        FleetKeys.node(m.nodeId()),
+                        FleetKeys.LOST,
+                        FleetKeys.REAP_JOBS
+                    },
+                    me.nodeId(),
+                    me.incarnation(),
+                    m.nodeId(),
+                    Long.toString(config.reapGrace().toMillis()),
+                    Long.toString(config.lease().toMillis()),
+                    Long.toString(JOB_LEASE.toMillis())));
             String verdict = str(claim, 0);
             if (!"OK".equals(verdict)) {
                 log.debug("{} not declared lost by this node: {}", m.nodeId(), verdict);
@@ -367,27 +428,48 @@ final class FleetMembership implements FleetMembers {
             String incarnation = str(claim, 1);
             String lastHb = str(claim, 2);
             long claimedAt = Long.parseLong(str(claim, 3));
-            log.warn("Node {} (life {}, {}) renewed nothing since {}: declared lost, marking its clients offline",
-                    m.nodeId(), incarnation, m.address(), iso(lastHb));
+            log.warn(
+                    "Node {} (life {}, {}) renewed nothing since {}: declared lost, marking its clients offline",
+                    m.nodeId(),
+                    incarnation,
+                    m.address(),
+                    iso(lastHb));
             metrics.nodeLost(FleetMetrics.LostReason.LEASE_EXPIRED);
             long detectedFrom = lastHb.isEmpty() ? -1 : claimedAt - num(lastHb);
-            finishReap(c, FleetKeys.life(m.nodeId(), incarnation), m.nodeId(), incarnation, lastHb, "lease_expired",
+            finishReap(
+                    c,
+                    FleetKeys.life(m.nodeId(), incarnation),
+                    m.nodeId(),
+                    incarnation,
+                    lastHb,
+                    "lease_expired",
                     detectedFrom);
         }
     }
 
     /** Resumes a reap job whose reaper stopped before finishing it. */
     private void resumeJobs(RedisClusterAsyncCommands<String, String> c, NodeIdentity me) {
-        List<Object> job = await(FleetScripts.run(c, FleetScripts.JOB_TAKE, ScriptOutputType.MULTI,
-                new String[] {FleetKeys.REAP_JOBS, FleetKeys.NODES, FleetKeys.node(me.nodeId())}, me.nodeId(),
-                me.incarnation(), Long.toString(JOB_LEASE.toMillis())));
+        List<Object> job = await(FleetScripts.run(
+                c,
+                FleetScripts.JOB_TAKE,
+                ScriptOutputType.MULTI,
+                new String[] {FleetKeys.REAP_JOBS, FleetKeys.NODES, FleetKeys.node(me.nodeId())},
+                me.nodeId(),
+                me.incarnation(),
+                Long.toString(JOB_LEASE.toMillis())));
         if (job.isEmpty()) {
             return;
         }
         log.info("Resuming the reap of {} (its reaper stopped)", str(job, 0));
         String lastHb = str(job, 3);
         long detectedFrom = lastHb.isEmpty() ? -1 : Long.parseLong(str(job, 5)) - num(lastHb);
-        finishReap(c, str(job, 0), str(job, 1), str(job, 2), lastHb, str(job, 4),
+        finishReap(
+                c,
+                str(job, 0),
+                str(job, 1),
+                str(job, 2),
+                lastHb,
+                str(job, 4),
                 "lease_expired".equals(str(job, 4)) ? detectedFrom : -1);
     }
 
@@ -397,8 +479,14 @@ final class FleetMembership implements FleetMembers {
      * @param detectedFrom ms from the life's last heartbeat to the claim of the job, or -1 when this is no
      *     detection (a restart, a leave)
      */
-    private void finishReap(RedisClusterAsyncCommands<String, String> c, String jobLife, String nodeId,
-            String incarnation, String lastHb, String why, long detectedFrom) {
+    private void finishReap(
+            RedisClusterAsyncCommands<String, String> c,
+            String jobLife,
+            String nodeId,
+            String incarnation,
+            String lastHb,
+            String why,
+            long detectedFrom) {
         long started = System.nanoTime();
         String detail = switch (why) {
             case "restarted" -> DisconnectReason.RESTARTED.detail();
@@ -406,13 +494,18 @@ final class FleetMembership implements FleetMembers {
             default -> DisconnectReason.NODE_LOST_DETAIL;
         };
         int n = reaper.reap(c, nodeId, incarnation, FleetReaper.Match.EXACTLY, iso(lastHb), detail);
-        await(FleetScripts.run(c, FleetScripts.JOB_DONE, ScriptOutputType.INTEGER,
-                new String[] {FleetKeys.REAP_JOBS, FleetKeys.LOST + ":" + jobLife}, jobLife, Integer.toString(n)));
+        await(FleetScripts.run(
+                c,
+                FleetScripts.JOB_DONE,
+                ScriptOutputType.INTEGER,
+                new String[] {FleetKeys.REAP_JOBS, FleetKeys.LOST + ":" + jobLife},
+                jobLife,
+                Integer.toString(n)));
         if ("restarted".equals(why)) {
             metrics.nodeLost(FleetMetrics.LostReason.RESTARTED);
         }
-        metrics.clientsReaped(n, detectedFrom < 0 ? -1
-                : detectedFrom + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        metrics.clientsReaped(
+                n, detectedFrom < 0 ? -1 : detectedFrom + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         lostSignature = ""; // its count changed: read the lost nodes again
     }
 
@@ -426,10 +519,20 @@ final class FleetMembership implements FleetMembers {
             return;
         }
         joined = false;
-        Object left = await(FleetScripts.run(c, FleetScripts.LEAVE, ScriptOutputType.INTEGER,
-                new String[] {FleetKeys.NODES, FleetKeys.node(me.nodeId()), FleetKeys.LOST,
-                    FleetKeys.lost(me.nodeId(), me.incarnation()), FleetKeys.REAP_JOBS},
-                me.nodeId(), me.incarnation(), clean ? "1" : "0"));
+        Object left = await(FleetScripts.run(
+                c,
+                FleetScripts.LEAVE,
+                ScriptOutputType.INTEGER,
+                new String[] {
+                    FleetKeys.NODES,
+                    FleetKeys.node(me.nodeId()),
+                    FleetKeys.LOST,
+                    FleetKeys.lost(me.nodeId(), me.incarnation()),
+                    FleetKeys.REAP_JOBS
+                },
+                me.nodeId(),
+                me.incarnation(),
+                clean ? "1" : "0"));
         if (Long.valueOf(1).equals(left) && clean) {
             await(c.del(FleetKeys.clients(me.nodeId())));
         }

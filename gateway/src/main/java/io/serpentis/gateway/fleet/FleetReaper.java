@@ -80,21 +80,36 @@ final class FleetReaper {
      * @param detail the {@code status_detail} the records get
      * @return how many clients were marked offline
      */
-    int reap(RedisClusterAsyncCommands<String, String> c, String nodeId, String incarnation, Match match,
-            String lastHeartbeat, String detail) {
+    int reap(
+            RedisClusterAsyncCommands<String, String> c,
+            String nodeId,
+            String incarnation,
+            Match match,
+            String lastHeartbeat,
+            String detail) {
         String set = FleetKeys.clients(nodeId);
         String retentionMillis = Long.toString(retention.toMillis());
         ValueScanCursor<String> page = null;
         int reaped = 0;
         do {
-            page = await(page == null ? c.sscan(set, ScanArgs.Builder.limit(PAGE))
-                    : c.sscan(set, page, ScanArgs.Builder.limit(PAGE)));
+            page = await(
+                    page == null
+                            ? c.sscan(set, ScanArgs.Builder.limit(PAGE))
+                            : c.sscan(set, page, ScanArgs.Builder.limit(PAGE)));
             List<String> ids = page.getValues();
             List<CompletableFuture<List<Object>>> replies = new ArrayList<>(ids.size());
             for (String id : ids) {
-                replies.add(FleetScripts.run(c, FleetScripts.REAP_CLIENT, ScriptOutputType.MULTI,
-                        new String[] {RedisStatusStore.key(id)}, nodeId, incarnation, match.arg, lastHeartbeat,
-                        detail, retentionMillis));
+                replies.add(FleetScripts.run(
+                        c,
+                        FleetScripts.REAP_CLIENT,
+                        ScriptOutputType.MULTI,
+                        new String[] {RedisStatusStore.key(id)},
+                        nodeId,
+                        incarnation,
+                        match.arg,
+                        lastHeartbeat,
+                        detail,
+                        retentionMillis));
             }
             List<Future<?>> upkeep = new ArrayList<>();
             List<String> done = new ArrayList<>();
@@ -121,8 +136,13 @@ final class FleetReaper {
             }
         } while (!page.isFinished());
         if (reaped > 0) {
-            log.info("Marked {} clients of {} ({} {}) offline: {}", reaped, nodeId,
-                    match == Match.EXACTLY ? "life" : "lives before", incarnation, detail);
+            log.info(
+                    "Marked {} clients of {} ({} {}) offline: {}",
+                    reaped,
+                    nodeId,
+                    match == Match.EXACTLY ? "life" : "lives before",
+                    incarnation,
+                    detail);
         }
         return reaped;
     }

@@ -66,8 +66,12 @@ final class FleetResync implements AutoCloseable {
      * @param timeout how long one round trip may take
      * @param retry how long after a failed read it is tried again
      */
-    FleetResync(RedisDeployment deployment, LocalClientRegistry registry,
-            BiPredicate<String, Map<String, String>> apply, Duration timeout, Duration retry) {
+    FleetResync(
+            RedisDeployment deployment,
+            LocalClientRegistry registry,
+            BiPredicate<String, Map<String, String>> apply,
+            Duration timeout,
+            Duration retry) {
         this.deployment = deployment;
         this.registry = registry;
         this.apply = apply;
@@ -98,16 +102,18 @@ final class FleetResync implements AutoCloseable {
      * is no longer a member (its reaper marks them offline; this catches what its feed did not bring).
      */
     void orphans(String nodeId, Duration after) {
-        submit(() -> {
-            try {
-                int n = readAgain(connection(), nodeId, Set.of());
-                if (n > 0) {
-                    log.debug("{} records of former member {} read again", n, nodeId);
-                }
-            } catch (RuntimeException e) {
-                warnings.warn("Reading the clients of former member {} failed: {}", nodeId, e.toString());
-            }
-        }, after.toMillis());
+        submit(
+                () -> {
+                    try {
+                        int n = readAgain(connection(), nodeId, Set.of());
+                        if (n > 0) {
+                            log.debug("{} records of former member {} read again", n, nodeId);
+                        }
+                    } catch (RuntimeException e) {
+                        warnings.warn("Reading the clients of former member {} failed: {}", nodeId, e.toString());
+                    }
+                },
+                after.toMillis());
     }
 
     /** Reads still waiting or running (tests). */
@@ -117,11 +123,14 @@ final class FleetResync implements AutoCloseable {
 
     private void submit(Runnable task, long delayMillis) {
         try {
-            executor.schedule(() -> {
-                if (!closed) {
-                    task.run();
-                }
-            }, delayMillis, TimeUnit.MILLISECONDS);
+            executor.schedule(
+                    () -> {
+                        if (!closed) {
+                            task.run();
+                        }
+                    },
+                    delayMillis,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // closing
         }
@@ -137,16 +146,25 @@ final class FleetResync implements AutoCloseable {
             String set = FleetKeys.clients(nodeId);
             ValueScanCursor<String> page = null;
             do {
-                page = await(page == null ? c.sscan(set, ScanArgs.Builder.limit(PAGE))
-                        : c.sscan(set, page, ScanArgs.Builder.limit(PAGE)));
+                page = await(
+                        page == null
+                                ? c.sscan(set, ScanArgs.Builder.limit(PAGE))
+                                : c.sscan(set, page, ScanArgs.Builder.limit(PAGE)));
                 listed.addAll(page.getValues());
                 applied += readAll(c, page.getValues());
             } while (!page.isFinished());
             applied += readAgain(c, nodeId, listed);
-            log.debug("Read {} clients of {} again from Redis in {} ms ({} changed the view)", listed.size(), nodeId,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), applied);
+            log.debug(
+                    "Read {} clients of {} again from Redis in {} ms ({} changed the view)",
+                    listed.size(),
+                    nodeId,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                    applied);
         } catch (RuntimeException e) {
-            warnings.warn("Reading {}'s clients from Redis failed ({}); trying again in {} ms", nodeId, e.toString(),
+            warnings.warn(
+                    "Reading {}'s clients from Redis failed ({}); trying again in {} ms",
+                    nodeId,
+                    e.toString(),
                     retry.toMillis());
             if (waiting.add(nodeId)) {
                 submit(() -> resync(nodeId), retry.toMillis());

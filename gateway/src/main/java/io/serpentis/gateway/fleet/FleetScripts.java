@@ -217,8 +217,12 @@ final class FleetScripts {
     private FleetScripts() {}
 
     /** Runs {@code script} ({@code EVALSHA}, then {@code EVAL} on {@code NOSCRIPT}), its reply read as {@code type}. */
-    static <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> c, Script script,
-            ScriptOutputType type, String[] keys, String... args) {
+    static <T> CompletableFuture<T> run(
+            RedisClusterAsyncCommands<String, String> c,
+            Script script,
+            ScriptOutputType type,
+            String[] keys,
+            String... args) {
         CompletableFuture<T> result = new CompletableFuture<>();
         c.<T>evalsha(script.sha(), type, keys, args).whenComplete((value, e) -> {
             if (e == null) {

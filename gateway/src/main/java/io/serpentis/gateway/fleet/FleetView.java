@@ -73,8 +73,13 @@ public final class FleetView implements AutoCloseable {
      * @param json the gateway's JSON mapper
      * @param meterRegistry where the view's meters go
      */
-    public FleetView(GatewayConfig config, Fleet fleet, LocalClientRegistry registry, RedisDeployment deployment,
-            JsonMapper json, MeterRegistry meterRegistry) {
+    public FleetView(
+            GatewayConfig config,
+            Fleet fleet,
+            LocalClientRegistry registry,
+            RedisDeployment deployment,
+            JsonMapper json,
+            MeterRegistry meterRegistry) {
         this.nodeId = registry.nodeId();
         this.registry = registry;
         FleetBus bus = fleet.bus();
@@ -83,12 +88,19 @@ public final class FleetView implements AutoCloseable {
         metrics.bindTo(meterRegistry);
         Duration heartbeat = config.fleet().heartbeatInterval();
         this.publishInterval = config.fleet().publishInterval();
-        this.publisher = new FleetFeedPublisher(registry, new FleetFeedCodec(json), bus::publish, members::self,
-                this::peersPresent, metrics, heartbeat);
+        this.publisher = new FleetFeedPublisher(
+                registry,
+                new FleetFeedCodec(json),
+                bus::publish,
+                members::self,
+                this::peersPresent,
+                metrics,
+                heartbeat);
         registry.addListener(publisher);
-        this.resync = new FleetResync(deployment, registry, this::apply, config.redis().commandTimeout(), heartbeat);
-        this.follower = new FleetFollower(nodeId, bus, members, metrics, new FleetFeedCodec(json), resync,
-                this::apply, heartbeat);
+        this.resync = new FleetResync(
+                deployment, registry, this::apply, config.redis().commandTimeout(), heartbeat);
+        this.follower = new FleetFollower(
+                nodeId, bus, members, metrics, new FleetFeedCodec(json), resync, this::apply, heartbeat);
         this.commands = new FleetCommands(registry, bus, json, metrics, nodeId, FleetCommands.TIMEOUT);
         this.routing = new FleetClientRegistry(registry, members, commands);
         fleet.inbox().on(FleetCommands.REQUEST, commands::request);
@@ -162,7 +174,9 @@ public final class FleetView implements AutoCloseable {
             if (local != null && local.owner() != null) {
                 long epoch = parseLong(fields.get(ServerFields.GATEWAY_EPOCH));
                 if (epoch > local.epoch() && registry.kicked(clientId, epoch)) {
-                    log.debug("client {} reconnected to {}: its connection here is closed", clientId,
+                    log.debug(
+                            "client {} reconnected to {}: its connection here is closed",
+                            clientId,
                             fields.get(ServerFields.GATEWAY_NODE));
                 }
             }

@@ -47,13 +47,16 @@ public final class AcceptRefusalHandler extends ChannelInboundHandlerAdapter {
      * ({@code Retry-After}, {@code Connection: close}, {@code Content-Type: application/json}, the security headers).
      * Encoded once, when the pipeline's shared objects are built.
      */
-    public static byte[] encode(HttpResponses responses, HttpResponseStatus status, String detail,
-            int retryAfterSeconds) {
+    public static byte[] encode(
+            HttpResponses responses, HttpResponseStatus status, String detail, int retryAfterSeconds) {
         FullHttpResponse r = new AccessPolicy.Denial(status, detail, null, retryAfterSeconds)
                 .toResponse(responses, UnpooledByteBufAllocator.DEFAULT);
         try {
             StringBuilder head = new StringBuilder(256)
-                    .append(r.protocolVersion()).append(' ').append(r.status()).append("\r\n");
+                    .append(r.protocolVersion())
+                    .append(' ')
+                    .append(r.status())
+                    .append("\r\n");
             for (Map.Entry<String, String> h : r.headers()) {
                 head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
             }
@@ -76,9 +79,13 @@ public final class AcceptRefusalHandler extends ChannelInboundHandlerAdapter {
                 f.channel().close();
             }
         });
-        linger = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        linger = ctx.executor()
+                .schedule(
+                        () -> {
+                            ctx.close();
+                        },
+                        LINGER_MILLIS,
+                        TimeUnit.MILLISECONDS);
     }
 
     @Override

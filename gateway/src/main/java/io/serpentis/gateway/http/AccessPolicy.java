@@ -61,7 +61,11 @@ public final class AccessPolicy {
      * @param challenge the {@code WWW-Authenticate} value of a 401, or {@code null} for the admin realm's
      * @param retryAfterSeconds the {@code Retry-After} of a 429 or 503, or 0 for none
      */
-    public record Denial(HttpResponseStatus status, String detail, @Nullable String challenge, int retryAfterSeconds) {
+    public record Denial(
+            HttpResponseStatus status,
+            String detail,
+            @Nullable String challenge,
+            int retryAfterSeconds) {
 
         public Denial(HttpResponseStatus status, String detail) {
             this(status, detail, null, 0);
@@ -86,7 +90,8 @@ public final class AccessPolicy {
      * @param admission the grant, to be set on the channel ({@link Admission#KEY})
      * @param denial the refusal to answer with
      */
-    public record ClientUpgrade(@Nullable Admission admission, @Nullable Denial denial) {}
+    public record ClientUpgrade(
+            @Nullable Admission admission, @Nullable Denial denial) {}
 
     private static final String ADMIN_CHALLENGE = "Bearer realm=\"serpentis\"";
 
@@ -109,12 +114,18 @@ public final class AccessPolicy {
 
     /** A policy that counts its refusals in {@code metrics}. */
     public AccessPolicy(SecurityConfig config, @Nullable GatewayMetrics metrics) {
-        this(config, new ClientAuthenticator(config.clientAuth()), new ConnectionLimiter(config.connections()),
+        this(
+                config,
+                new ClientAuthenticator(config.clientAuth()),
+                new ConnectionLimiter(config.connections()),
                 metrics);
     }
 
     /** A policy with the given authenticator and limiter (tests pass ones on their own clocks). */
-    public AccessPolicy(SecurityConfig config, ClientAuthenticator clients, ConnectionLimiter connections,
+    public AccessPolicy(
+            SecurityConfig config,
+            ClientAuthenticator clients,
+            ConnectionLimiter connections,
             @Nullable GatewayMetrics metrics) {
         this.tokenDigest = config.adminToken() == null ? null : Tokens.sha256(config.adminToken());
         this.anyOrigin = config.allowedOrigins().contains("*");
@@ -141,8 +152,10 @@ public final class AccessPolicy {
             return null;
         }
         count(RefusalReason.HOST);
-        return new Denial(HttpResponseStatus.MISDIRECTED_REQUEST, "Host '" + printable(name != null ? name : host)
-                + "' is not served by this gateway; add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)");
+        return new Denial(
+                HttpResponseStatus.MISDIRECTED_REQUEST,
+                "Host '" + printable(name != null ? name : host)
+                        + "' is not served by this gateway; add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)");
     }
 
     /** The host names served, for the start-up log. */
@@ -172,8 +185,13 @@ public final class AccessPolicy {
         ClientAuthenticator.Result auth = clients.authenticate(request);
         if (auth.principal() == null) {
             count(RefusalReason.CLIENT_AUTH);
-            return new ClientUpgrade(null, new Denial(HttpResponseStatus.UNAUTHORIZED, String.valueOf(auth.failure()),
-                    ClientAuthenticator.challenge(), 0));
+            return new ClientUpgrade(
+                    null,
+                    new Denial(
+                            HttpResponseStatus.UNAUTHORIZED,
+                            String.valueOf(auth.failure()),
+                            ClientAuthenticator.challenge(),
+                            0));
         }
         return new ClientUpgrade(new Admission(auth.principal(), connections.config()), null);
     }
@@ -184,13 +202,16 @@ public final class AccessPolicy {
      * other request.
      */
     public @Nullable Denial checkPreflight(HttpRequest request) {
-        if (!HttpMethod.OPTIONS.equals(request.method()) || !request.headers().contains(HttpHeaderNames.ORIGIN)
+        if (!HttpMethod.OPTIONS.equals(request.method())
+                || !request.headers().contains(HttpHeaderNames.ORIGIN)
                 || !request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
             return null;
         }
         count(RefusalReason.CORS_PREFLIGHT);
-        return new Denial(HttpResponseStatus.FORBIDDEN, "Cross-origin requests are not allowed: this gateway grants "
-                + "no CORS access; serve pages that use it from the gateway itself");
+        return new Denial(
+                HttpResponseStatus.FORBIDDEN,
+                "Cross-origin requests are not allowed: this gateway grants "
+                        + "no CORS access; serve pages that use it from the gateway itself");
     }
 
     /**
@@ -240,21 +261,29 @@ public final class AccessPolicy {
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         if (origin != null && !anyOrigin && !isOwnOrigin(origin, request) && !allowedOrigins.contains(norm(origin))) {
             count(RefusalReason.ORIGIN);
-            return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
-                    + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
+            return new Denial(
+                    HttpResponseStatus.FORBIDDEN,
+                    "Origin " + printable(origin)
+                            + " may not use the admin API; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
         }
         if (tokenDigest != null) {
             if (token == null || !MessageDigest.isEqual(tokenDigest, Tokens.sha256(token))) {
                 count(RefusalReason.ADMIN_AUTH);
-                return new Denial(HttpResponseStatus.UNAUTHORIZED,
+                return new Denial(
+                        HttpResponseStatus.UNAUTHORIZED,
                         "Missing or invalid admin token: send Authorization: Bearer <token>");
             }
             return null;
         }
-        if (!(remote instanceof InetSocketAddress a) || a.getAddress() == null || !a.getAddress().isLoopbackAddress()) {
+        if (!(remote instanceof InetSocketAddress a)
+                || a.getAddress() == null
+                || !a.getAddress().isLoopbackAddress()) {
             count(RefusalReason.ADMIN_AUTH);
-            return new Denial(HttpResponseStatus.FORBIDDEN, "Admin access is limited to loopback peers while no "
-                    + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) to allow remote operators");
+            return new Denial(
+                    HttpResponseStatus.FORBIDDEN,
+                    "Admin access is limited to loopback peers while no "
+                            + "admin token is configured; set --admin-token (GATEWAY_ADMIN_TOKEN) "
+                            + "to allow remote operators");
         }
         return null;
     }
@@ -262,13 +291,18 @@ public final class AccessPolicy {
     /** Checks the {@code Origin} of a WebSocket upgrade; {@code null} means allowed. */
     public @Nullable Denial checkUpgrade(HttpRequest request) {
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-        if (origin == null || anyOrigin || allowedOrigins.isEmpty() || isOwnOrigin(origin, request)
+        if (origin == null
+                || anyOrigin
+                || allowedOrigins.isEmpty()
+                || isOwnOrigin(origin, request)
                 || allowedOrigins.contains(norm(origin))) {
             return null;
         }
         count(RefusalReason.ORIGIN);
-        return new Denial(HttpResponseStatus.FORBIDDEN, "Origin " + printable(origin)
-                + " may not open WebSocket connections; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
+        return new Denial(
+                HttpResponseStatus.FORBIDDEN,
+                "Origin " + printable(origin)
+                        + " may not open WebSocket connections; add it to --allowed-origins (GATEWAY_ALLOWED_ORIGINS)");
     }
 
     private void count(RefusalReason reason) {
@@ -281,7 +315,9 @@ public final class AccessPolicy {
         if (name.startsWith("[")) {
             return name.endsWith("]") && NetUtil.isValidIpV6Address(name.substring(1, name.length() - 1));
         }
-        return NetUtil.isValidIpV4Address(name) || name.equals("localhost") || name.endsWith(".localhost")
+        return NetUtil.isValidIpV4Address(name)
+                || name.equals("localhost")
+                || name.endsWith(".localhost")
                 || allowedHosts.contains(name);
     }
 

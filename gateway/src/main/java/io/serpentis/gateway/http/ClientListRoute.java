@@ -4,14 +4,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.serpentis.gateway.internal.JsonOutput;
+import io.serpentis.gateway.registry.ClientFilter;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
+import io.serpentis.gateway.registry.ClientSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,11 +22,15 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code GET /api/v1/clients?state=&q=&limit=&cursor=}: one page of clients in a stable order (by id), filtered by
- * connection state and by a case-insensitive substring of the id, served from the registry's memory. The cursor is
+ * {@code GET /api/v1/clients?state=&q=&where=&limit=&cursor=}: one page of clients in a stable order (by id),
+ * filtered by connection state, by a case-insensitive substring of the id and by {@code where} expressions on their
+ * attributes ({@link ClientFilter}: repeatable, all must hold), served from the registry's memory. The cursor is
  * opaque to callers (the base64url of the last id of the previous page), so pages stay consistent while clients
- * come and go: a client is never listed twice, and one that existed throughout is never skipped. Scanning a large
- * fleet is CPU work: the route table runs it offloaded, not on the event loop.
+ * come and go: a client is never listed twice, and one that existed throughout is never skipped. {@code matched}
+ * counts the clients that pass every filter; {@code counts} are the fleet's, whatever the filters. A client listed
+ * on the page is shown as it is when the page is written: one that changed since the scan so that it no longer
+ * passes {@code where} is left out, as one purged since is. Scanning a large fleet is CPU work: the route table runs
+ * it offloaded, not on the event loop.
  */
 public final class ClientListRoute implements HttpRoute {
     /** Page size when {@code limit} is absent. */
@@ -35,7 +42,12 @@ public final class ClientListRoute implements HttpRoute {
     private final HttpResponses responses;
 
     /** The parsed query. */
-    private record Query(@Nullable Boolean connected, @Nullable String q, int limit, @Nullable String after) {}
+    private record Query(
+            @Nullable Boolean connected,
+            @Nullable String q,
+            ClientFilter where,
+            int limit,
+            @Nullable String after) {}
 
     public ClientListRoute(ClientRegistry registry, HttpResponses responses) {
         this.registry = registry;
@@ -47,9 +59,11 @@ public final class ClientListRoute implements HttpRoute {
         Query query;
         try {
             query = parse(exchange);
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(
-                    responses.detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+        } catch (IllegalArgumentException e) { // ClientFilter.InvalidExpressionException included
+            return CompletableFuture.completedFuture(responses.detail(
+                    exchange.alloc(),
+                    HttpResponseStatus.BAD_REQUEST,
+                    Objects.requireNonNullElse(e.getMessage(), "Bad query")));
         }
         return CompletableFuture.completedFuture(encode(exchange, query));
     }
@@ -89,7 +103,8 @@ public final class ClientListRoute implements HttpRoute {
                 throw new IllegalArgumentException("cursor is not one this API returned (use next_cursor as given)");
             }
         }
-        return new Query(connected, q, limit, after);
+        ClientFilter where = ClientFilter.parse(exchange.queryParams("where"));
+        return new Query(connected, q, where, limit, after);
     }
 
     /** The cursor that continues after {@code id}. */
@@ -101,26 +116,31 @@ public final class ClientListRoute implements HttpRoute {
         Scan scan = new Scan(query);
         registry.forEach(scan);
         Page page = scan.page();
-        ByteBuf out = JsonOutput.encode(responses.mapper(), exchange.alloc(), 256 + page.ids().size() * 256, g -> {
-            g.writeStartObject();
-            g.writeName("clients");
-            g.writeStartArray();
-            for (String id : page.ids()) {
-                ClientRecord record = registry.find(id);
-                if (record != null) { // purged since the scan: left out
-                    ClientJson.write(g, record.snapshot());
-                }
-            }
-            g.writeEndArray();
-            if (page.nextCursor() == null) {
-                g.writeNullProperty("next_cursor");
-            } else {
-                g.writeStringProperty("next_cursor", page.nextCursor());
-            }
-            g.writeNumberProperty("matched", page.matched());
-            JsonOutput.writeCounts(g, page.connected(), page.total());
-            g.writeEndObject();
-        });
+        ByteBuf out = JsonOutput.encode(
+                responses.mapper(), exchange.alloc(), 256 + page.ids().size() * 256, g -> {
+                    g.writeStartObject();
+                    g.writeName("clients");
+                    g.writeStartArray();
+                    for (String id : page.ids()) {
+                        ClientRecord record = registry.find(id);
+                        if (record == null) { // purged since the scan: left out
+                            continue;
+                        }
+                        ClientSnapshot snapshot = record.snapshot();
+                        if (query.where().test(snapshot)) { // else it changed since the scan: left out
+                            ClientJson.write(g, snapshot);
+                        }
+                    }
+                    g.writeEndArray();
+                    if (page.nextCursor() == null) {
+                        g.writeNullProperty("next_cursor");
+                    } else {
+                        g.writeStringProperty("next_cursor", page.nextCursor());
+                    }
+                    g.writeNumberProperty("matched", page.matched());
+                    JsonOutput.writeCounts(g, page.connected(), page.total());
+                    g.writeEndObject();
+                });
         return HttpResponses.response(HttpResponseStatus.OK, out, HttpResponses.JSON);
     }
 
@@ -129,7 +149,7 @@ public final class ClientListRoute implements HttpRoute {
      *
      * @param ids the page's ids, in order
      * @param nextCursor the cursor of the next page, or {@code null} on the last
-     * @param matched clients matching the filters, on every page
+     * @param matched clients matching every filter, on every page
      * @param connected clients connected, whatever the filters
      * @param total clients known, whatever the filters
      */
@@ -184,10 +204,14 @@ public final class ClientListRoute implements HttpRoute {
         }
     }
 
+    /** The cheap filters first; a snapshot (a copy of the record) only when {@code where} has expressions. */
     private static boolean matches(ClientRecord record, boolean connected, Query query) {
         if (query.connected() != null && query.connected() != connected) {
             return false;
         }
-        return query.q() == null || record.id().toLowerCase(Locale.ROOT).contains(query.q());
+        if (query.q() != null && !record.id().toLowerCase(Locale.ROOT).contains(query.q())) {
+            return false;
+        }
+        return query.where().matchesAll() || query.where().test(record.snapshot());
     }
 }

@@ -53,7 +53,9 @@ public final class CommandApiRoute implements HttpRoute {
         var alloc = exchange.alloc();
         CharSequence mime = HttpUtil.getMimeType(exchange.request());
         if (mime == null || !"application/json".contentEquals(mime.toString().toLowerCase(Locale.ROOT))) {
-            return done(responses.detail(alloc, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+            return done(responses.detail(
+                    alloc,
+                    HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
                     "Send the command as Content-Type: application/json, e.g. {\"command\": \"pause\"}"));
         }
         String text = exchange.request().content().toString(StandardCharsets.UTF_8);
@@ -66,7 +68,9 @@ public final class CommandApiRoute implements HttpRoute {
             return done(responses.detail(alloc, HttpResponseStatus.BAD_REQUEST, refusal(e, text)));
         }
         if (command == null) {
-            return done(responses.detail(alloc, HttpResponseStatus.BAD_REQUEST,
+            return done(responses.detail(
+                    alloc,
+                    HttpResponseStatus.BAD_REQUEST,
                     "The body must be a JSON object with \"command\": " + COMMANDS));
         }
         ClientCommand c = command;
@@ -79,15 +83,28 @@ public final class CommandApiRoute implements HttpRoute {
             case SENT -> {
                 String commandId = UUID.randomUUID().toString();
                 log.info("command {} ({}) sent to client {}", commandId, command.wireName(), LogText.escape(id));
-                yield responses.json(alloc, HttpResponseStatus.ACCEPTED, HttpResponses.object(
-                        "command_id", commandId, "command", command.wireName(), "client_id", id, "status", "sent"));
+                yield responses.json(
+                        alloc,
+                        HttpResponseStatus.ACCEPTED,
+                        HttpResponses.object(
+                                "command_id",
+                                commandId,
+                                "command",
+                                command.wireName(),
+                                "client_id",
+                                id,
+                                "status",
+                                "sent"));
             }
-            case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
-                    "Client " + id + " not found.");
-            case NOT_CONNECTED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,
-                    "Client " + id + " is not connected.");
-            case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.CONFLICT,
-                    "Client " + id + " disconnected while the command was being sent.");
+            case UNKNOWN_CLIENT ->
+                responses.detail(alloc, HttpResponseStatus.NOT_FOUND, "Client " + id + " not found.");
+            case NOT_CONNECTED ->
+                responses.detail(alloc, HttpResponseStatus.CONFLICT, "Client " + id + " is not connected.");
+            case SEND_FAILED ->
+                responses.detail(
+                        alloc,
+                        HttpResponseStatus.CONFLICT,
+                        "Client " + id + " disconnected while the command was being sent.");
             case NO_ANSWER -> noAnswer(responses, alloc, registry, id);
         };
     }
@@ -96,11 +113,13 @@ public final class CommandApiRoute implements HttpRoute {
      * {@code 503 {"detail": "Node <node> did not answer; retry"}}: in a fleet, the node that holds the client did not
      * answer within the deadline, so whether the command reached the client is unknown.
      */
-    static FullHttpResponse noAnswer(HttpResponses responses, ByteBufAllocator alloc, ClientRegistry registry,
-            String id) {
+    static FullHttpResponse noAnswer(
+            HttpResponses responses, ByteBufAllocator alloc, ClientRegistry registry, String id) {
         ClientRecord record = registry.find(id);
         String node = record == null ? null : record.snapshot().get(ServerFields.GATEWAY_NODE);
-        return responses.detail(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE,
+        return responses.detail(
+                alloc,
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
                 (node == null ? "The node holding client " + id : "Node " + node) + " did not answer; retry");
     }
 
@@ -114,7 +133,9 @@ public final class CommandApiRoute implements HttpRoute {
         } catch (JacksonException e) {
             return "The body is not valid JSON";
         }
-        String name = strictError.processor() instanceof JsonParser p ? p.streamReadContext().currentName() : null;
+        String name = strictError.processor() instanceof JsonParser p
+                ? p.streamReadContext().currentName()
+                : null;
         return "Duplicate key " + quote(name) + "in the body; send each key once (nothing was sent)";
     }
 

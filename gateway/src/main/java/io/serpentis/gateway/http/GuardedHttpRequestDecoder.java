@@ -54,8 +54,13 @@ import org.slf4j.LoggerFactory;
 public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
     private static final Logger log = LoggerFactory.getLogger(GuardedHttpRequestDecoder.class);
     /** Headers the access rules or the handshake read, which must therefore appear at most once. */
-    private static final List<String> SINGLE_HEADERS = List.of("Authorization", "Origin", "Sec-WebSocket-Key",
-            "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions");
+    private static final List<String> SINGLE_HEADERS = List.of(
+            "Authorization",
+            "Origin",
+            "Sec-WebSocket-Key",
+            "Sec-WebSocket-Version",
+            "Sec-WebSocket-Protocol",
+            "Sec-WebSocket-Extensions");
 
     private final Duration timeout;
     private final HttpResponses responses;
@@ -65,14 +70,15 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
     private boolean inMessage;
     /** Scanning the current request's head: request line and header lines up to the empty line. */
     private boolean inHead;
+
     private boolean requestLineSeen;
     private int lineLength;
     private boolean obsFold;
     /** A request was refused: everything after it is discarded. */
     private boolean rejected;
 
-    public GuardedHttpRequestDecoder(HttpDecoderConfig config, Duration requestTimeout, HttpResponses responses,
-            GatewayMetrics metrics) {
+    public GuardedHttpRequestDecoder(
+            HttpDecoderConfig config, Duration requestTimeout, HttpResponses responses, GatewayMetrics metrics) {
         super(config);
         this.timeout = requestTimeout;
         this.responses = responses;
@@ -160,22 +166,24 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         List<String> codings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!http11 && !http10) {
-            problem = new RejectedRequestException(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+            problem = new RejectedRequestException(
+                    HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     "HTTP version not supported: only HTTP/1.1 and HTTP/1.0 are spoken");
         } else if (obsFold) {
-            problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
-                    "Bad Request: folded header lines (obs-fold) are not accepted");
-        } else if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
-            problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
-                    "Bad Request: the only Transfer-Encoding accepted is chunked");
+            problem = new RejectedRequestException(
+                    HttpResponseStatus.BAD_REQUEST, "Bad Request: folded header lines (obs-fold) are not accepted");
+        } else if (!codings.isEmpty()
+                && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+            problem = new RejectedRequestException(
+                    HttpResponseStatus.BAD_REQUEST, "Bad Request: the only Transfer-Encoding accepted is chunked");
         } else if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
-            problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
-                    "Bad Request: an HTTP/1.1 request needs exactly one Host header");
+            problem = new RejectedRequestException(
+                    HttpResponseStatus.BAD_REQUEST, "Bad Request: an HTTP/1.1 request needs exactly one Host header");
         } else {
             for (String name : SINGLE_HEADERS) {
                 if (request.headers().getAll(name).size() > 1) {
-                    problem = new RejectedRequestException(HttpResponseStatus.BAD_REQUEST,
-                            "Bad Request: repeated " + name + " header");
+                    problem = new RejectedRequestException(
+                            HttpResponseStatus.BAD_REQUEST, "Bad Request: repeated " + name + " header");
                     break;
                 }
             }
@@ -192,9 +200,13 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         }
         rejected = true;
         cancelDeadline();
-        metrics.security().refused(cause instanceof TooLongHttpLineException ? RefusalReason.HTTP_URI_TOO_LONG
-                : cause instanceof TooLongHttpHeaderException ? RefusalReason.HTTP_HEADERS_TOO_LARGE
-                : RefusalReason.HTTP_MALFORMED);
+        metrics.security()
+                .refused(
+                        cause instanceof TooLongHttpLineException
+                                ? RefusalReason.HTTP_URI_TOO_LONG
+                                : cause instanceof TooLongHttpHeaderException
+                                        ? RefusalReason.HTTP_HEADERS_TOO_LARGE
+                                        : RefusalReason.HTTP_MALFORMED);
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
@@ -205,9 +217,11 @@ public final class GuardedHttpRequestDecoder extends HttpRequestDecoder {
         rejected = true;
         metrics.security().refused(RefusalReason.HTTP_TIMEOUT);
         // A slow or stalled peer is expected behaviour (and may be many): DEBUG, counted as http_timeout.
-        ConnectionLog.debug(log, ctx.channel(), null, "request not complete within {}: 408",
-                DurationConverter.format(timeout));
-        FullHttpResponse r = HttpResponses.closing(responses.detail(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+        ConnectionLog.debug(
+                log, ctx.channel(), null, "request not complete within {}: 408", DurationConverter.format(timeout));
+        FullHttpResponse r = HttpResponses.closing(responses.detail(
+                ctx.alloc(),
+                HttpResponseStatus.REQUEST_TIMEOUT,
                 "Request not received in full within " + DurationConverter.format(timeout) + " (--request-timeout)"));
         // The encoder sits before this stage (towards the socket), so a write from here is encoded.
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);

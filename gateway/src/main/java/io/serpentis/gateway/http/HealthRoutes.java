@@ -23,13 +23,20 @@ public final class HealthRoutes {
 
     /** {@code GET /health}: always 200, with the store's {@code redis_status}. */
     public static HttpRoute health(StatusStore store, HttpResponses responses) {
-        return exchange -> answer(responses, exchange, HttpResponseStatus.OK,
-                HttpResponses.object("status", "ok", "redis_status", store.status().redisStatus()));
+        return exchange -> answer(
+                responses,
+                exchange,
+                HttpResponseStatus.OK,
+                HttpResponses.object(
+                        "status", "ok", "redis_status", store.status().redisStatus()));
     }
 
     /** {@code GET /livez}: 200 whenever an event loop can answer. */
     public static HttpRoute live(HttpResponses responses) {
-        return exchange -> answer(responses, exchange, HttpResponseStatus.OK,
+        return exchange -> answer(
+                responses,
+                exchange,
+                HttpResponseStatus.OK,
                 HttpResponses.object("status", "ok", "checks", Map.of("event_loop", "ok")));
     }
 
@@ -42,21 +49,24 @@ public final class HealthRoutes {
      * {@code GET /readyz}: 200 when {@code readiness} (the store's, and a fleet member's own) says ready and the
      * gateway is not {@code draining}, else 503; the body lists every check.
      */
-    public static HttpRoute ready(Supplier<StatusStore.Readiness> readiness, HttpResponses responses,
-            BooleanSupplier draining) {
+    public static HttpRoute ready(
+            Supplier<StatusStore.Readiness> readiness, HttpResponses responses, BooleanSupplier draining) {
         return exchange -> {
             StatusStore.Readiness r = readiness.get();
             Map<String, String> checks = new LinkedHashMap<>(r.checks());
             boolean drain = draining.getAsBoolean();
             checks.put("accepting", drain ? "draining" : "yes");
             boolean ready = r.ready() && !drain;
-            return answer(responses, exchange, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+            return answer(
+                    responses,
+                    exchange,
+                    ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                     HttpResponses.object("status", ready ? "ready" : "not_ready", "checks", checks));
         };
     }
 
-    private static CompletionStage<FullHttpResponse> answer(HttpResponses responses, HttpExchange exchange,
-            HttpResponseStatus status, Object body) {
+    private static CompletionStage<FullHttpResponse> answer(
+            HttpResponses responses, HttpExchange exchange, HttpResponseStatus status, Object body) {
         FullHttpResponse r = responses.json(exchange.alloc(), status, body);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return CompletableFuture.completedFuture(r);

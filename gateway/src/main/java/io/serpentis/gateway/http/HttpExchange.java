@@ -21,8 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param executor the channel's event loop
  */
 public record HttpExchange(
-        FullHttpRequest request, String path, List<String> pathParams, Map<String, List<String>> query,
-        ByteBufAllocator alloc, EventExecutor executor) {
+        FullHttpRequest request,
+        String path,
+        List<String> pathParams,
+        Map<String, List<String>> query,
+        ByteBufAllocator alloc,
+        EventExecutor executor) {
 
     /** The {@code detail} of the 400 answered for a query with a malformed percent escape. */
     public static final String MALFORMED_QUERY =
@@ -45,5 +49,10 @@ public record HttpExchange(
     public @Nullable String queryParam(String name) {
         List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** Every value of query parameter {@code name}, in order (empty without one). */
+    public List<String> queryParams(String name) {
+        return query.getOrDefault(name, List.of());
     }
 }

@@ -84,8 +84,8 @@ public final class HttpRouter {
         /** The {@code Allow} header value. */
         public String allowHeader() {
             StringBuilder b = new StringBuilder();
-            for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT,
-                    HttpMethod.DELETE)) {
+            for (HttpMethod m :
+                    List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE)) {
                 if (allows(m)) {
                     b.append(b.length() == 0 ? "" : ", ").append(m.name());
                 }
@@ -129,8 +129,8 @@ public final class HttpRouter {
         this.blockingTasks = b.blockingTasks;
         for (Endpoint e : endpoints) {
             if (e.offloaded() && blockingTasks == null) {
-                throw new IllegalStateException(e.template() + " is offloaded but the router has no "
-                        + "blockingTaskExecutor");
+                throw new IllegalStateException(
+                        e.template() + " is offloaded but the router has no " + "blockingTaskExecutor");
             }
         }
     }
@@ -187,13 +187,15 @@ public final class HttpRouter {
         exchange.request().retain(); // the caller releases its own reference once this returns
         CompletableFuture<CompletionStage<FullHttpResponse>> task;
         try {
-            task = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return endpoint.route().handle(exchange);
-                } finally {
-                    exchange.request().release();
-                }
-            }, executor);
+            task = CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return endpoint.route().handle(exchange);
+                        } finally {
+                            exchange.request().release();
+                        }
+                    },
+                    executor);
         } catch (RejectedExecutionException e) {
             exchange.request().release();
             return CompletableFuture.completedFuture(

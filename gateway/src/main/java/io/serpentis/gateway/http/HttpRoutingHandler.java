@@ -134,7 +134,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         // The single gate before the handshake. The dashboard feed follows the admin rules; a client's upgrade
         // passes the origin rule, the connection limits and client authentication.
         if (endpoint.admin()) {
-            AccessPolicy.Denial denied = router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress());
+            AccessPolicy.Denial denied =
+                    router.access().checkAdminUpgrade(req, ctx.channel().remoteAddress());
             if (denied != null) {
                 req.release();
                 write(ctx, noStore(denied.toResponse(router.responses(), ctx.alloc())), false, false);
@@ -143,8 +144,12 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         } else {
             AccessPolicy.ClientUpgrade upgrade = router.access().admitClient(req, ctx.channel());
             if (upgrade.denial() != null) {
-                log.debug("[{}] upgrade of {} refused: {} {}", ctx.channel().id().asShortText(), sanitize(req.uri()),
-                        upgrade.denial().status().code(), upgrade.denial().detail());
+                log.debug(
+                        "[{}] upgrade of {} refused: {} {}",
+                        ctx.channel().id().asShortText(),
+                        sanitize(req.uri()),
+                        upgrade.denial().status().code(),
+                        upgrade.denial().detail());
                 req.release();
                 write(ctx, upgrade.denial().toResponse(router.responses(), ctx.alloc()), false, false);
                 return;
@@ -162,8 +167,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         try {
             pending = route(ctx, req);
         } catch (RuntimeException e) {
-            ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed for {} {}", req.method(),
-                    sanitize(req.uri()), e);
+            ConnectionLog.warn(
+                    FAILURES, ctx.channel(), null, "route failed for {} {}", req.method(), sanitize(req.uri()), e);
             pending = CompletableFuture.completedFuture(router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error"));
         } finally {
@@ -192,23 +197,29 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         }
         CompletionStage<FullHttpResponse> answer = answer(ctx, req, uri, path, match);
         // Operator data and refusals are never kept by a browser or a shared cache, whoever asks.
-        return match.endpoint().guard() == HttpRouter.Guard.PUBLIC ? answer
+        return match.endpoint().guard() == HttpRouter.Guard.PUBLIC
+                ? answer
                 : answer.thenApply(HttpRoutingHandler::noStore);
     }
 
-    private CompletionStage<FullHttpResponse> answer(ChannelHandlerContext ctx, FullHttpRequest req,
-            QueryStringDecoder uri, String path, HttpRouter.Match match) {
+    private CompletionStage<FullHttpResponse> answer(
+            ChannelHandlerContext ctx,
+            FullHttpRequest req,
+            QueryStringDecoder uri,
+            String path,
+            HttpRouter.Match match) {
         HttpRouter.Endpoint endpoint = match.endpoint();
         if (!endpoint.allows(req.method())) {
-            FullHttpResponse r = router.responses()
-                    .detail(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
+            FullHttpResponse r =
+                    router.responses().detail(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed");
             r.headers().set(HttpHeaderNames.ALLOW, endpoint.allowHeader());
             return done(r);
         }
         AccessPolicy.Denial denied = switch (endpoint.guard()) {
             case PUBLIC -> null;
             case ADMIN -> router.access().checkAdmin(req, ctx.channel().remoteAddress());
-            case TOKEN_WHEN_CONFIGURED -> router.access().checkScrape(req, ctx.channel().remoteAddress());
+            case TOKEN_WHEN_CONFIGURED ->
+                router.access().checkScrape(req, ctx.channel().remoteAddress());
         };
         if (denied != null) {
             FullHttpResponse r = denied.toResponse(router.responses(), ctx.alloc());
@@ -218,20 +229,23 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         // Decoded here once for every route: a malformed escape is the peer's mistake (400), never a route's (500).
         Map<String, List<String>> query = HttpExchange.decodeQuery(uri);
         if (query == null) {
-            return done(router.responses().detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
-                    HttpExchange.MALFORMED_QUERY));
+            return done(router.responses()
+                    .detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, HttpExchange.MALFORMED_QUERY));
         }
         return router.handle(endpoint, new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
     }
 
-    private static @Nullable FullHttpResponse noStore(@Nullable FullHttpResponse r) {
-        if (r != null) {
-            r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
-        }
+    private static FullHttpResponse noStore(FullHttpResponse r) {
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         return r;
     }
 
-    private void complete(ChannelHandlerContext ctx, FullHttpResponse response, Throwable error, boolean keepAlive,
+    /** Writes a route's answer; {@code response} and {@code error} are what its stage completed with. */
+    private void complete(
+            ChannelHandlerContext ctx,
+            @Nullable FullHttpResponse response,
+            @Nullable Throwable error,
+            boolean keepAlive,
             boolean head) {
         FullHttpResponse r = response;
         if (error != null || r == null) {
@@ -239,8 +253,8 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
                 r.release();
             }
             ConnectionLog.warn(FAILURES, ctx.channel(), null, "route failed", error);
-            r = router.responses().detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "Internal Server Error");
+            r = router.responses()
+                    .detail(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal Server Error");
         }
         if (!ctx.channel().isActive()) {
             r.release();
@@ -289,7 +303,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
         String message;
         if (cause instanceof RejectedRequestException rejected) {
             status = rejected.status();
-            message = rejected.getMessage();
+            message = rejected.detail();
         } else if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             message = "Request line too long";

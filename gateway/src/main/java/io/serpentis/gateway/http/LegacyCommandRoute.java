@@ -35,23 +35,32 @@ public final class LegacyCommandRoute implements HttpRoute {
         if (command == ClientCommand.DISCONNECT) {
             return switch (result) {
                 case SENT -> responses.message(alloc, "Client " + id + " disconnected successfully by server.");
-                case NOT_CONNECTED -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
-                        "Client " + id + " already disconnected.");
-                case UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
-                        "Client " + id + " not found or not actively connected.");
-                case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        "Failed to send disconnect command to client " + id + " due to connection state.");
+                case NOT_CONNECTED ->
+                    responses.detail(alloc, HttpResponseStatus.NOT_FOUND, "Client " + id + " already disconnected.");
+                case UNKNOWN_CLIENT ->
+                    responses.detail(
+                            alloc,
+                            HttpResponseStatus.NOT_FOUND,
+                            "Client " + id + " not found or not actively connected.");
+                case SEND_FAILED ->
+                    responses.detail(
+                            alloc,
+                            HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                            "Failed to send disconnect command to client " + id + " due to connection state.");
                 case NO_ANSWER -> CommandApiRoute.noAnswer(responses, alloc, registry, id);
             };
         }
         String verb = command == ClientCommand.PAUSE ? "Pause" : "Resume";
         return switch (result) {
             case SENT -> responses.message(alloc, verb + " command sent to client " + id + ".");
-            case NOT_CONNECTED, UNKNOWN_CLIENT -> responses.detail(alloc, HttpResponseStatus.NOT_FOUND,
-                    "Client " + id + " not found or not connected.");
-            case SEND_FAILED -> responses.detail(alloc, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "Failed to send " + command.wireName() + " command to client " + id
-                            + " due to connection state.");
+            case NOT_CONNECTED, UNKNOWN_CLIENT ->
+                responses.detail(alloc, HttpResponseStatus.NOT_FOUND, "Client " + id + " not found or not connected.");
+            case SEND_FAILED ->
+                responses.detail(
+                        alloc,
+                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "Failed to send " + command.wireName() + " command to client " + id
+                                + " due to connection state.");
             case NO_ANSWER -> CommandApiRoute.noAnswer(responses, alloc, registry, id);
         };
     }

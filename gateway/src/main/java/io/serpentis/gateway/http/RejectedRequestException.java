@@ -12,10 +12,17 @@ public final class RejectedRequestException extends DecoderException {
     private static final long serialVersionUID = 1L;
 
     private final transient HttpResponseStatus status;
+    private final String detail;
 
     public RejectedRequestException(HttpResponseStatus status, String message) {
         super(message);
         this.status = status;
+        this.detail = message;
+    }
+
+    /** The message answered to the peer ({@link #getMessage()}, which Throwable declares nullable). */
+    public String detail() {
+        return detail;
     }
 
     /** The status to answer with. */

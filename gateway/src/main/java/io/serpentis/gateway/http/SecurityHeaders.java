@@ -48,9 +48,9 @@ public final class SecurityHeaders {
 
     /** Sets the policy of the HTML page served from {@code assetPath} (e.g. {@code /index.html}). */
     public static void setHtmlPage(HttpHeaders headers, String assetPath) {
-        String policy = assetPath.startsWith("/docs/") ? CSP_SWAGGER_UI
-                : assetPath.startsWith("/redoc/") ? CSP_REDOC
-                : CSP_DASHBOARD;
+        String policy = assetPath.startsWith("/docs/")
+                ? CSP_SWAGGER_UI
+                : assetPath.startsWith("/redoc/") ? CSP_REDOC : CSP_DASHBOARD;
         headers.set("Content-Security-Policy", policy);
         headers.set("X-Frame-Options", "DENY");
     }

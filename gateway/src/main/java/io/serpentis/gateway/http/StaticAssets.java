@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -79,7 +80,7 @@ public final class StaticAssets {
                         addTree(fs.getPath("/" + prefix));
                     }
                 } else {
-                    addTree(Path.of(uri).getParent());
+                    addTree(Objects.requireNonNull(Path.of(uri).getParent(), prefix));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + prefix + " assets", e);
@@ -108,8 +109,8 @@ public final class StaticAssets {
          * path {@code mount}; the version is read from the webjar's own Maven metadata, so upgrading the dependency
          * needs no code change.
          */
-        public Builder addWebjarFiles(ClassLoader loader, String groupId, String artifactId, String mount,
-                String... files) {
+        public Builder addWebjarFiles(
+                ClassLoader loader, String groupId, String artifactId, String mount, String... files) {
             String version;
             String props = "META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
             try (InputStream in = loader.getResourceAsStream(props)) {

@@ -44,8 +44,8 @@ public final class StaticContentRoute implements HttpRoute {
             r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         } else {
             // The asset's array is never modified, so wrapping it is safe and copies nothing.
-            r = HttpResponses.response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()),
-                    asset.contentType());
+            r = HttpResponses.response(
+                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(asset.bytes()), asset.contentType());
         }
         if (asset.contentType().startsWith("text/html")) {
             SecurityHeaders.setHtmlPage(r.headers(), path);

@@ -17,7 +17,9 @@ public final class UpgradeRequiredRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        FullHttpResponse r = responses.detail(exchange.alloc(), HttpResponseStatus.UPGRADE_REQUIRED,
+        FullHttpResponse r = responses.detail(
+                exchange.alloc(),
+                HttpResponseStatus.UPGRADE_REQUIRED,
                 "Upgrade Required: " + exchange.path() + " is a WebSocket endpoint; connect with a WebSocket client");
         r.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);

@@ -15,14 +15,18 @@ public final class ChannelErrors {
      * aggregators report a connection closed inside a message as a {@link PrematureChannelClosureException}).
      */
     public static boolean isExpected(Throwable cause) {
-        if (cause instanceof ClosedChannelException || cause instanceof Errors.NativeIoException
+        if (cause instanceof ClosedChannelException
+                || cause instanceof Errors.NativeIoException
                 || cause instanceof PrematureChannelClosureException) {
             return true;
         }
         if (cause instanceof SocketException || cause instanceof IOException) {
             String m = cause.getMessage();
-            return m != null && (m.contains("reset") || m.contains("Broken pipe") || m.contains("closed")
-                    || m.contains("Connection timed out"));
+            return m != null
+                    && (m.contains("reset")
+                            || m.contains("Broken pipe")
+                            || m.contains("closed")
+                            || m.contains("Connection timed out"));
         }
         return false;
     }

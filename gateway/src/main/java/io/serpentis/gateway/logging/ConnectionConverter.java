@@ -20,7 +20,9 @@ public final class ConnectionConverter extends ClassicConverter {
             return "";
         }
         String client = mdc.get(ConnectionLog.CLIENT_ID);
-        StringBuilder b = new StringBuilder(16 + (client == null ? 0 : client.length())).append('[').append(channel);
+        StringBuilder b = new StringBuilder(16 + (client == null ? 0 : client.length()))
+                .append('[')
+                .append(channel);
         if (client != null) {
             LogText.append(b.append(' '), client);
         }

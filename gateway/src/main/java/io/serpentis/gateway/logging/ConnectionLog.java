@@ -21,7 +21,8 @@ public final class ConnectionLog {
     private ConnectionLog() {}
 
     /** Logs at DEBUG about {@code channel}'s connection. */
-    public static void debug(Logger log, Channel channel, @Nullable String clientId, String format, Object... args) {
+    public static void debug(
+            Logger log, Channel channel, @Nullable String clientId, String format, @Nullable Object... args) {
         if (log.isDebugEnabled()) {
             try (Scope s = scope(channel, clientId)) {
                 log.debug(format, args);
@@ -30,7 +31,8 @@ public final class ConnectionLog {
     }
 
     /** Logs at INFO about {@code channel}'s connection. */
-    public static void info(Logger log, Channel channel, @Nullable String clientId, String format, Object... args) {
+    public static void info(
+            Logger log, Channel channel, @Nullable String clientId, String format, @Nullable Object... args) {
         if (log.isInfoEnabled()) {
             try (Scope s = scope(channel, clientId)) {
                 log.info(format, args);
@@ -39,8 +41,12 @@ public final class ConnectionLog {
     }
 
     /** Logs at WARN about {@code channel}'s connection, through {@code limiter} (at most once per its interval). */
-    public static void warn(RateLimitedLog limiter, Channel channel, @Nullable String clientId, String format,
-            Object... args) {
+    public static void warn(
+            RateLimitedLog limiter,
+            Channel channel,
+            @Nullable String clientId,
+            String format,
+            @Nullable Object... args) {
         try (Scope s = scope(channel, clientId)) {
             limiter.warn(format, args);
         }

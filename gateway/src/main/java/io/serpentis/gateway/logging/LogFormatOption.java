@@ -10,7 +10,9 @@ public final class LogFormatOption {
     /** The environment variable behind {@code --log-format}, in every command. */
     public static final String VARIABLE = "GATEWAY_LOG_FORMAT";
 
-    @Option(names = "--log-format", converter = LogFormat.Converter.class,
+    @Option(
+            names = "--log-format",
+            converter = LogFormat.Converter.class,
             description = "Log lines as readable text (text) or as one JSON object per line (json).")
     LogFormat logFormat = LogFormat.TEXT;
 

@@ -40,7 +40,11 @@ public final class LogText {
     }
 
     private static boolean needsEscape(char c) {
-        return c < 0x20 || c == 0x7f || c == 0x85 || c == 0x2028 || c == 0x2029
+        return c < 0x20
+                || c == 0x7f
+                || c == 0x85
+                || c == 0x2028
+                || c == 0x2029
                 || Character.getType(c) == Character.FORMAT;
     }
 }

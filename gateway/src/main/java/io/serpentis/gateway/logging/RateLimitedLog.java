@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -35,7 +36,7 @@ public final class RateLimitedLog {
      * Logs at WARN unless a warning went out less than the interval ago; then at DEBUG. SLF4J formatting: a
      * trailing {@link Throwable} argument is logged with its stack trace.
      */
-    public void warn(String format, Object... args) {
+    public void warn(String format, @Nullable Object... args) {
         if (!log.isWarnEnabled()) {
             return;
         }

@@ -26,15 +26,16 @@ public final class ClientMetrics implements MeterBinder {
                 .tag("state", "connected")
                 .strongReference(true)
                 .register(registry);
-        Gauge.builder(GatewayMeters.CLIENTS.meterName(), clients,
+        Gauge.builder(
+                        GatewayMeters.CLIENTS.meterName(),
+                        clients,
                         c -> Math.max(0, c.fleetConnectedCount() - c.connectedCount()))
                 .description(GatewayMeters.CLIENTS.description())
                 .baseUnit(GatewayMeters.CLIENTS.baseUnit())
                 .tag("state", "remote")
                 .strongReference(true)
                 .register(registry);
-        Gauge.builder(GatewayMeters.CLIENTS.meterName(), clients,
-                        c -> Math.max(0, c.size() - c.fleetConnectedCount()))
+        Gauge.builder(GatewayMeters.CLIENTS.meterName(), clients, c -> Math.max(0, c.size() - c.fleetConnectedCount()))
                 .description(GatewayMeters.CLIENTS.description())
                 .baseUnit(GatewayMeters.CLIENTS.baseUnit())
                 .tag("state", "disconnected")

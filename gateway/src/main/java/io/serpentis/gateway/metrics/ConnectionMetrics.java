@@ -56,11 +56,13 @@ public final class ConnectionMetrics implements MeterBinder {
         received = counter(GatewayMeters.NETWORK_RECEIVED).register(registry);
         sent = counter(GatewayMeters.NETWORK_SENT).register(registry);
         for (HttpConnectionError e : HttpConnectionError.values()) {
-            httpConnectionErrors[e.ordinal()] = counter(GatewayMeters.HTTP_CONNECTION_ERRORS).tag("reason", tag(e))
+            httpConnectionErrors[e.ordinal()] = counter(GatewayMeters.HTTP_CONNECTION_ERRORS)
+                    .tag("reason", tag(e))
                     .register(registry);
         }
         for (AcceptError e : AcceptError.values()) {
-            acceptErrors[e.ordinal()] = counter(GatewayMeters.ACCEPT_ERRORS).tag("reason", tag(e)).register(registry);
+            acceptErrors[e.ordinal()] =
+                    counter(GatewayMeters.ACCEPT_ERRORS).tag("reason", tag(e)).register(registry);
         }
     }
 

@@ -48,15 +48,19 @@ public final class FeedMetrics implements MeterBinder, FeedMetricsRecorder {
         deltasSkipped = counter(GatewayMeters.DASHBOARD_DELTAS_SKIPPED).register(registry);
         snapshotsEncoded = counter(GatewayMeters.DASHBOARD_SNAPSHOTS_ENCODED).register(registry);
         for (SnapshotReason r : SnapshotReason.values()) {
-            snapshotsSent[r.ordinal()] = counter(GatewayMeters.DASHBOARD_SNAPSHOTS_SENT).tag("reason", tag(r))
+            snapshotsSent[r.ordinal()] = counter(GatewayMeters.DASHBOARD_SNAPSHOTS_SENT)
+                    .tag("reason", tag(r))
                     .register(registry);
         }
-        resyncedFromHistory = counter(GatewayMeters.DASHBOARD_VIEWERS_RESYNCED).tag("via", "history")
+        resyncedFromHistory = counter(GatewayMeters.DASHBOARD_VIEWERS_RESYNCED)
+                .tag("via", "history")
                 .register(registry);
-        resyncedBySnapshot = counter(GatewayMeters.DASHBOARD_VIEWERS_RESYNCED).tag("via", "snapshot")
+        resyncedBySnapshot = counter(GatewayMeters.DASHBOARD_VIEWERS_RESYNCED)
+                .tag("via", "snapshot")
                 .register(registry);
         for (DropReason r : DropReason.values()) {
-            dropped[r.ordinal()] = counter(GatewayMeters.DASHBOARD_VIEWERS_DROPPED).tag("reason", tag(r))
+            dropped[r.ordinal()] = counter(GatewayMeters.DASHBOARD_VIEWERS_DROPPED)
+                    .tag("reason", tag(r))
                     .register(registry);
         }
         tick = Meters.timer(GatewayMeters.DASHBOARD_TICK).register(registry);

@@ -103,21 +103,33 @@ public final class FleetMetrics implements MeterBinder {
         functionCounter(registry, GatewayMeters.FLEET_MESSAGES_DROPPED, Source::messagesDropped);
         for (LostReason r : LostReason.values()) {
             nodesLost[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_NODES_LOST)
-                    .tag("reason", r.name().toLowerCase(Locale.ROOT)).register(registry);
+                    .tag("reason", r.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
         }
         clientsReaped = Meters.counter(GatewayMeters.FLEET_CLIENTS_REAPED).register(registry);
-        kicksSent = Meters.counter(GatewayMeters.FLEET_KICKS).tag("direction", "sent").register(registry);
-        kicksReceived = Meters.counter(GatewayMeters.FLEET_KICKS).tag("direction", "received").register(registry);
+        kicksSent = Meters.counter(GatewayMeters.FLEET_KICKS)
+                .tag("direction", "sent")
+                .register(registry);
+        kicksReceived = Meters.counter(GatewayMeters.FLEET_KICKS)
+                .tag("direction", "received")
+                .register(registry);
         detection = Meters.timer(GatewayMeters.FLEET_DETECTION)
-                .serviceLevelObjectives(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
-                        Duration.ofSeconds(10), Duration.ofSeconds(12), Duration.ofSeconds(14),
-                        Duration.ofSeconds(16), Duration.ofSeconds(20), Duration.ofSeconds(30),
-                        Duration.ofSeconds(60), Duration.ofMinutes(5))
+                .serviceLevelObjectives(
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(12),
+                        Duration.ofSeconds(14),
+                        Duration.ofSeconds(16),
+                        Duration.ofSeconds(20),
+                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(60),
+                        Duration.ofMinutes(5))
                 .register(registry);
     }
 
-    private void functionCounter(MeterRegistry registry, GatewayMeters meter,
-            ToDoubleFunction<Source> f) {
+    private void functionCounter(MeterRegistry registry, GatewayMeters meter, ToDoubleFunction<Source> f) {
         FunctionCounter.builder(meter.meterName(), source, f)
                 .description(meter.description())
                 .register(registry);

@@ -52,30 +52,53 @@ public final class FleetViewMetrics implements MeterBinder {
         Meters.checkUnbound(bound, this);
         bound = true;
         for (ResyncReason r : ResyncReason.values()) {
-            resyncs[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_RESYNCS).tag("reason", Meters.tag(r))
+            resyncs[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_RESYNCS)
+                    .tag("reason", Meters.tag(r))
                     .register(registry);
         }
         for (int d = 0; d < DIRECTIONS.length; d++) {
-            messages[d] = Meters.counter(GatewayMeters.FLEET_FEED_MESSAGES).tag("direction", DIRECTIONS[d])
+            messages[d] = Meters.counter(GatewayMeters.FLEET_FEED_MESSAGES)
+                    .tag("direction", DIRECTIONS[d])
                     .register(registry);
-            bytes[d] = Meters.counter(GatewayMeters.FLEET_FEED_BYTES).tag("direction", DIRECTIONS[d])
+            bytes[d] = Meters.counter(GatewayMeters.FLEET_FEED_BYTES)
+                    .tag("direction", DIRECTIONS[d])
                     .register(registry);
-            records[d] = Meters.counter(GatewayMeters.FLEET_FEED_RECORDS).tag("direction", DIRECTIONS[d])
+            records[d] = Meters.counter(GatewayMeters.FLEET_FEED_RECORDS)
+                    .tag("direction", DIRECTIONS[d])
                     .register(registry);
         }
         for (CommandResult r : CommandResult.values()) {
-            commands[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_COMMANDS).tag("result", Meters.tag(r))
+            commands[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_COMMANDS)
+                    .tag("result", Meters.tag(r))
                     .register(registry);
-            served[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_COMMANDS_SERVED).tag("result", Meters.tag(r))
+            served[r.ordinal()] = Meters.counter(GatewayMeters.FLEET_COMMANDS_SERVED)
+                    .tag("result", Meters.tag(r))
                     .register(registry);
         }
         lag = Meters.timer(GatewayMeters.FLEET_VIEW_LAG)
-                .serviceLevelObjectives(millis(10), millis(25), millis(50), millis(100), millis(150), millis(250),
-                        millis(500), millis(1000), millis(2500), millis(5000))
+                .serviceLevelObjectives(
+                        millis(10),
+                        millis(25),
+                        millis(50),
+                        millis(100),
+                        millis(150),
+                        millis(250),
+                        millis(500),
+                        millis(1000),
+                        millis(2500),
+                        millis(5000))
                 .register(registry);
         commandLatency = Meters.timer(GatewayMeters.FLEET_COMMAND_DURATION)
-                .serviceLevelObjectives(millis(1), millis(2), millis(5), millis(10), millis(25), millis(50),
-                        millis(100), millis(500), millis(2000))
+                .serviceLevelObjectives(
+                        millis(1),
+                        millis(2),
+                        millis(5),
+                        millis(10),
+                        millis(25),
+                        millis(50),
+                        millis(100),
+                        millis(500),
+                        millis(2000))
                 .register(registry);
     }
 

@@ -1,6 +1,7 @@
 package io.serpentis.gateway.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.registry.ClientRegistry;
 import java.time.Duration;
 
@@ -19,9 +20,9 @@ public final class GatewayMetrics {
     private final SecurityMetrics security = new SecurityMetrics();
     private final ConnectionMetrics connections = new ConnectionMetrics();
 
-    /** Meters on {@code registry}, with the liveness histogram laid out for the default 30 s timeout. */
+    /** Meters on {@code registry}, with the liveness histogram laid out for the default liveness timeout. */
     public GatewayMetrics(MeterRegistry registry) {
-        this(registry, Duration.ofSeconds(30));
+        this(registry, WsConfig.defaults().livenessTimeout());
     }
 
     /**

@@ -55,8 +55,12 @@ public final class MeterFilters {
                             return id.withName("system.cpu.available");
                         }
                         if (id.getName().startsWith("netty.") && id.getDescription() == null) {
-                            return new Meter.Id(id.getName(), Tags.of(id.getTagsAsIterable()), id.getBaseUnit(),
-                                    nettyDescription(id.getName()), id.getType());
+                            return new Meter.Id(
+                                    id.getName(),
+                                    Tags.of(id.getTagsAsIterable()),
+                                    id.getBaseUnit(),
+                                    nettyDescription(id.getName()),
+                                    id.getType());
                         }
                         return id;
                     }

@@ -11,7 +11,9 @@ final class Meters {
     private Meters() {}
 
     static Counter.Builder counter(GatewayMeters meter) {
-        return Counter.builder(meter.meterName()).description(meter.description()).baseUnit(meter.baseUnit());
+        return Counter.builder(meter.meterName())
+                .description(meter.description())
+                .baseUnit(meter.baseUnit());
     }
 
     static Timer.Builder timer(GatewayMeters meter) {
@@ -37,5 +39,14 @@ final class Meters {
 
     static Duration millis(double n) {
         return Duration.ofNanos((long) (n * 1_000_000));
+    }
+
+    /** Histogram bucket bounds, written in milliseconds (fractions allowed), in increasing order. */
+    static Duration[] millisBuckets(double... bounds) {
+        Duration[] out = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            out[i] = millis(bounds[i]);
+        }
+        return out;
     }
 }

@@ -22,7 +22,9 @@ public final class SecurityMetrics implements MeterBinder {
         Meters.checkUnbound(bound, this);
         bound = true;
         for (RefusalReason r : RefusalReason.values()) {
-            refusals[r.ordinal()] = counter(GatewayMeters.SECURITY_REFUSALS).tag("reason", tag(r)).register(registry);
+            refusals[r.ordinal()] = counter(GatewayMeters.SECURITY_REFUSALS)
+                    .tag("reason", tag(r))
+                    .register(registry);
         }
     }
 

@@ -51,6 +51,7 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
     /** [initiator * (codes + 1) + code index]; created on first use, so only codes that happened show. */
     private final AtomicReferenceArray<Counter> closeFrames =
             new AtomicReferenceArray<>(Initiator.values().length * (KNOWN_CLOSE_CODES.length + 1));
+
     private final Counter[] commands = new Counter[ClientCommand.values().length];
     private final Counter[] policyCloses = new Counter[PolicyClose.values().length];
     private boolean bound;
@@ -73,7 +74,9 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
         bound = true;
         this.registry = registry;
         for (RejectKind k : RejectKind.values()) {
-            rejected[k.ordinal()] = counter(GatewayMeters.WS_MESSAGES_REJECTED).tag("kind", tag(k)).register(registry);
+            rejected[k.ordinal()] = counter(GatewayMeters.WS_MESSAGES_REJECTED)
+                    .tag("kind", tag(k))
+                    .register(registry);
         }
         for (MessageKind kind : MessageKind.values()) {
             if (kind == MessageKind.BINARY) {
@@ -90,8 +93,20 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
             }
         }
         messageDuration = Meters.timer(GatewayMeters.WS_MESSAGE_DURATION)
-                .serviceLevelObjectives(micros(10), micros(25), micros(50), micros(100), micros(250), micros(500),
-                        millis(1), millis(2.5), millis(5), millis(10), millis(25), millis(50), millis(100))
+                .serviceLevelObjectives(
+                        micros(10),
+                        micros(25),
+                        micros(50),
+                        micros(100),
+                        micros(250),
+                        micros(500),
+                        millis(1),
+                        millis(2.5),
+                        millis(5),
+                        millis(10),
+                        millis(25),
+                        millis(50),
+                        millis(100))
                 .register(registry);
 
         Gauge.builder(GatewayMeters.WS_CONNECTIONS_OPEN.meterName(), open, AtomicInteger::get)
@@ -101,31 +116,43 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
         opened = counter(GatewayMeters.WS_CONNECTIONS_OPENED).register(registry);
         for (DisconnectReason.Kind k : DisconnectReason.Kind.values()) {
             if (k != DisconnectReason.Kind.RESTARTED) { // never the end of a live connection
-                closed[k.ordinal()] = counter(GatewayMeters.WS_CONNECTIONS_CLOSED).tag("reason", tag(k))
+                closed[k.ordinal()] = counter(GatewayMeters.WS_CONNECTIONS_CLOSED)
+                        .tag("reason", tag(k))
                         .register(registry);
             }
         }
-        closedSuperseded = counter(GatewayMeters.WS_CONNECTIONS_CLOSED).tag("reason", SUPERSEDED).register(registry);
+        closedSuperseded = counter(GatewayMeters.WS_CONNECTIONS_CLOSED)
+                .tag("reason", SUPERSEDED)
+                .register(registry);
         takeovers = counter(GatewayMeters.WS_TAKEOVERS).register(registry);
         livenessTimeouts = counter(GatewayMeters.WS_LIVENESS_TIMEOUTS).register(registry);
         livenessDetection = Meters.timer(GatewayMeters.WS_LIVENESS_DETECTION)
-                .serviceLevelObjectives(livenessTimeout, livenessTimeout.plusMillis(100),
-                        livenessTimeout.plusMillis(250), livenessTimeout.plusMillis(500),
-                        livenessTimeout.plusSeconds(1), livenessTimeout.plusSeconds(2), livenessTimeout.plusSeconds(5),
+                .serviceLevelObjectives(
+                        livenessTimeout,
+                        livenessTimeout.plusMillis(100),
+                        livenessTimeout.plusMillis(250),
+                        livenessTimeout.plusMillis(500),
+                        livenessTimeout.plusSeconds(1),
+                        livenessTimeout.plusSeconds(2),
+                        livenessTimeout.plusSeconds(5),
                         livenessTimeout.plusSeconds(10))
                 .register(registry);
         for (ClientCommand c : ClientCommand.values()) {
-            commands[c.ordinal()] = counter(GatewayMeters.COMMANDS_SENT).tag("command", c.wireName())
+            commands[c.ordinal()] = counter(GatewayMeters.COMMANDS_SENT)
+                    .tag("command", c.wireName())
                     .register(registry);
         }
         for (PolicyClose c : PolicyClose.values()) {
-            policyCloses[c.ordinal()] = counter(GatewayMeters.WS_POLICY_CLOSES).tag("reason", tag(c))
+            policyCloses[c.ordinal()] = counter(GatewayMeters.WS_POLICY_CLOSES)
+                    .tag("reason", tag(c))
                     .register(registry);
         }
     }
 
     private Counter message(MessageKind kind, String result) {
-        return counter(GatewayMeters.WS_MESSAGES_RECEIVED).tag("kind", tag(kind)).tag("result", result)
+        return counter(GatewayMeters.WS_MESSAGES_RECEIVED)
+                .tag("kind", tag(kind))
+                .tag("result", result)
                 .register(registry);
     }
 
@@ -173,7 +200,9 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
         if (c == null) {
             int i = index % (KNOWN_CLOSE_CODES.length + 1);
             String codeTag = i < KNOWN_CLOSE_CODES.length ? Integer.toString(KNOWN_CLOSE_CODES[i]) : "other";
-            c = counter(GatewayMeters.WS_CLOSE_FRAMES).tag("code", codeTag).tag("initiator", tag(initiator))
+            c = counter(GatewayMeters.WS_CLOSE_FRAMES)
+                    .tag("code", codeTag)
+                    .tag("initiator", tag(initiator))
                     .register(registry);
             closeFrames.set(index, c); // the registry returns the same counter to a racing thread
         }

@@ -55,23 +55,43 @@ public final class AcceptErrorHandler extends ChannelInboundHandlerAdapter {
         AcceptError reason = classify(cause);
         metrics.connections().acceptError(reason);
         switch (reason) {
-            case FILE_LIMIT -> warnings.warn("Cannot accept connections on {}: {} ({} sockets open); accepting "
-                    + "pauses {} s at a time while it lasts. Raise the file limit (ulimit -n, systemd LimitNOFILE) or "
-                    + "lower --max-connections and the per-address limits", ctx.channel().localAddress(),
-                    cause.getMessage(), openSockets.getAsInt(), PAUSE_SECONDS);
-            case MEMORY -> warnings.warn("Cannot accept connections on {}: {} ({} sockets open): the kernel is out "
-                    + "of socket memory; accepting pauses {} s at a time while it lasts", ctx.channel().localAddress(),
-                    cause.getMessage(), openSockets.getAsInt(), PAUSE_SECONDS);
-            case OTHER -> warnings.warn("Accepting a connection on {} failed ({} sockets open); accepting pauses {} s",
-                    ctx.channel().localAddress(), openSockets.getAsInt(), PAUSE_SECONDS, cause);
+            case FILE_LIMIT ->
+                warnings.warn(
+                        "Cannot accept connections on {}: {} ({} sockets open); accepting "
+                                + "pauses {} s at a time while it lasts. Raise the file limit "
+                                + "(ulimit -n, systemd LimitNOFILE) or lower --max-connections "
+                                + "and the per-address limits",
+                        ctx.channel().localAddress(),
+                        cause.getMessage(),
+                        openSockets.getAsInt(),
+                        PAUSE_SECONDS);
+            case MEMORY ->
+                warnings.warn(
+                        "Cannot accept connections on {}: {} ({} sockets open): the kernel is out "
+                                + "of socket memory; accepting pauses {} s at a time while it lasts",
+                        ctx.channel().localAddress(),
+                        cause.getMessage(),
+                        openSockets.getAsInt(),
+                        PAUSE_SECONDS);
+            case OTHER ->
+                warnings.warn(
+                        "Accepting a connection on {} failed ({} sockets open); accepting pauses {} s",
+                        ctx.channel().localAddress(),
+                        openSockets.getAsInt(),
+                        PAUSE_SECONDS,
+                        cause);
         }
         ChannelConfig config = ctx.channel().config();
         if (config.isAutoRead()) {
             // Accepting again at once would fail again at once: a busy loop on the accept thread.
             config.setAutoRead(false);
-            ctx.executor().schedule(() -> {
-                config.setAutoRead(true);
-            }, PAUSE_SECONDS, TimeUnit.SECONDS);
+            ctx.executor()
+                    .schedule(
+                            () -> {
+                                config.setAutoRead(true);
+                            },
+                            PAUSE_SECONDS,
+                            TimeUnit.SECONDS);
         }
     }
 

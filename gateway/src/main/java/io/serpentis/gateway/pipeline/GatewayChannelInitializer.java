@@ -20,7 +20,6 @@ import io.serpentis.gateway.metrics.ConnectionMetricsHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.security.ConnectionLimiter;
-import io.serpentis.gateway.ws.LivenessHandler;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import java.util.Map;
@@ -51,9 +50,17 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
      * @param connections the accept-time socket limits, shared with every other listener
      * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
      */
-    public GatewayChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
-            ClientRegistry registry, Supplier<String> redisStatus, WsMessageCodec codec, GatewayMetrics metrics,
-            WsFrameHandler.Mode mode, ChannelGroup channels, DashboardFeed feed) {
+    public GatewayChannelInitializer(
+            GatewayConfig config,
+            HttpRouter router,
+            ConnectionLimiter connections,
+            ClientRegistry registry,
+            Supplier<String> redisStatus,
+            WsMessageCodec codec,
+            GatewayMetrics metrics,
+            WsFrameHandler.Mode mode,
+            ChannelGroup channels,
+            DashboardFeed feed) {
         this.metrics = metrics;
         this.connectionMetrics = new ConnectionMetricsHandler(metrics.connections());
         this.config = config;
@@ -102,21 +109,26 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.CONNECTION_METRICS, connectionMetrics);
-        p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
-        HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
+        HttpStages.addLast(p, config, httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, wsEndpoints, metrics));
     }
 
     /** The status protocol's WebSocket stages, added behind the routing stage once a {@code /ws} upgrade passed. */
     private void statusProtocol(ChannelPipeline p) {
-        addWebSocketStages(p, wsProtocolConfig, PipelineNames.WS_FRAMES, new WsFrameHandler(registry, codec,
-                redisStatus, config.ws(), metrics.ws(), mode, PipelineNames.HTTP_ROUTING));
+        addWebSocketStages(
+                p,
+                wsProtocolConfig,
+                PipelineNames.WS_FRAMES,
+                new WsFrameHandler(
+                        registry, codec, redisStatus, config.ws(), metrics.ws(), mode, PipelineNames.HTTP_ROUTING));
     }
 
     /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */
     private void dashboardViewer(ChannelPipeline p) {
-        addWebSocketStages(p, feedProtocolConfig, PipelineNames.DASHBOARD_VIEWER,
+        addWebSocketStages(
+                p,
+                feedProtocolConfig,
+                PipelineNames.DASHBOARD_VIEWER,
                 new DashboardViewerHandler(feed, config.ws(), PipelineNames.HTTP_ROUTING));
     }
 
@@ -125,10 +137,12 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
      * stage in front of itself as it is added (on the event loop, so at once), ready for the upgrade request the
      * routing stage passes on next.
      */
-    private void addWebSocketStages(ChannelPipeline p, WebSocketServerProtocolConfig protocol, String lastName,
-            ChannelHandler last) {
+    private void addWebSocketStages(
+            ChannelPipeline p, WebSocketServerProtocolConfig protocol, String lastName, ChannelHandler last) {
         p.addAfter(PipelineNames.HTTP_ROUTING, PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
-        p.addAfter(PipelineNames.WS_PROTOCOL, PipelineNames.WS_AGGREGATOR,
+        p.addAfter(
+                PipelineNames.WS_PROTOCOL,
+                PipelineNames.WS_AGGREGATOR,
                 new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
         p.addAfter(PipelineNames.WS_AGGREGATOR, lastName, last);
     }

@@ -10,7 +10,6 @@ import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.http.HttpRoutingHandler;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.security.ConnectionLimiter;
-import io.serpentis.gateway.ws.LivenessHandler;
 import java.util.Map;
 
 /**
@@ -31,8 +30,12 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
     /**
      * @param connections the main port's accept-time socket limits, so that both ports' sockets count together
      */
-    public MetricsChannelInitializer(GatewayConfig config, HttpRouter router, ConnectionLimiter connections,
-            GatewayMetrics metrics, ChannelGroup channels) {
+    public MetricsChannelInitializer(
+            GatewayConfig config,
+            HttpRouter router,
+            ConnectionLimiter connections,
+            GatewayMetrics metrics,
+            ChannelGroup channels) {
         this.config = config;
         this.router = router;
         this.metrics = metrics;
@@ -48,9 +51,7 @@ public final class MetricsChannelInitializer extends ChannelInitializer<Channel>
         }
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.LIVENESS, new LivenessHandler(
-                config.http().idleTimeout(), config.ws().pingInterval(), config.ws().livenessTimeout(), metrics.ws()));
-        HttpStages.addLast(p, config.http(), httpDecoderConfig, router.responses(), metrics);
+        HttpStages.addLast(p, config, httpDecoderConfig, router.responses(), metrics);
         p.addLast(PipelineNames.HTTP_ROUTING, new HttpRoutingHandler(router, Map.of(), metrics)); // no WebSocket
     }
 }

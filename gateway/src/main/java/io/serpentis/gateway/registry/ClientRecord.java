@@ -3,6 +3,8 @@ package io.serpentis.gateway.registry;
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.internal.Utf8;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +51,7 @@ public final class ClientRecord {
     private final AtomicInteger remoteConnectedCount;
     /** Whether this record counts in {@link #remoteConnectedCount}. */
     private boolean countedRemote;
+
     private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
     private @Nullable ClientConnection owner;
     private long lastSeenMicros;
@@ -61,6 +64,7 @@ public final class ClientRecord {
      * needs an exact count only when three times this could exceed it; the common case costs a length read.
      */
     private long clientFieldChars;
+
     private boolean removed;
 
     /** Fleet mode: writes are fenced by the epoch the record holds, and a registration claims the client. */
@@ -89,7 +93,11 @@ public final class ClientRecord {
         this(id, tracked, fenced, connectedCount, new AtomicInteger());
     }
 
-    ClientRecord(String id, boolean tracked, boolean fenced, AtomicInteger connectedCount,
+    ClientRecord(
+            String id,
+            boolean tracked,
+            boolean fenced,
+            AtomicInteger connectedCount,
             AtomicInteger remoteConnectedCount) {
         this.id = id;
         this.tracked = tracked;
@@ -165,8 +173,8 @@ public final class ClientRecord {
      * @return the outcome, or {@code null} when this record was purged meanwhile and the caller must retry
      */
     @Nullable
-    UpdateOutcome apply(ClientConnection conn, StatusUpdate update, LimitsConfig limits, String nodeId,
-            long nowMicros) {
+    UpdateOutcome apply(
+            ClientConnection conn, StatusUpdate update, LimitsConfig limits, String nodeId, long nowMicros) {
         synchronized (this) {
             if (removed) {
                 return null;
@@ -251,7 +259,7 @@ public final class ClientRecord {
 
     /** The exact UTF-8 bytes of the client-owned names and values once {@code update} is merged (the rare path). */
     private long utf8BytesAfter(StatusUpdate update) {
-        java.util.Map<String, String> merged = new java.util.HashMap<>(fields);
+        Map<String, String> merged = new HashMap<>(fields);
         String[] names = update.names();
         for (int i = 0; i < names.length; i++) {
             if (!ServerFields.isServerOwned(names[i])) {
@@ -326,8 +334,12 @@ public final class ClientRecord {
      *
      * @return whether the record was marked disconnected (and so needs writing back)
      */
-    synchronized boolean restore(Map<String, String> stored, long storedVersion, String nodeId,
-            DisconnectReason restartReason, long nowMicros) {
+    synchronized boolean restore(
+            Map<String, String> stored,
+            long storedVersion,
+            String nodeId,
+            DisconnectReason restartReason,
+            long nowMicros) {
         load(stored, storedVersion, nowMicros);
         fullWrite = false; // Redis holds it as it is
         boolean leftConnectedHere = "true".equals(fields.get(ServerFields.CONNECTED))
@@ -372,7 +384,8 @@ public final class ClientRecord {
         }
         version = storedVersion;
         disconnectedAtMicros = "false".equals(fields.get(ServerFields.CONNECTED))
-                ? Timestamps.parseMicros(fields.get(ServerFields.DISCONNECT_TIME), nowMicros) : 0;
+                ? Timestamps.parseMicros(fields.get(ServerFields.DISCONNECT_TIME), nowMicros)
+                : 0;
         if (tracked) {
             dirty().clear();
             deleted().clear();
@@ -526,8 +539,10 @@ public final class ClientRecord {
             if (fenced && epoch == 0) {
                 return null; // never claimed: Redis holds nothing of this node's
             }
-            return pending ? StoreWrite.delete(id, version, since, fenced ? StoreWrite.Ownership.FENCED
-                    : StoreWrite.Ownership.NONE, epoch) : null;
+            return pending
+                    ? StoreWrite.delete(
+                            id, version, since, fenced ? StoreWrite.Ownership.FENCED : StoreWrite.Ownership.NONE, epoch)
+                    : null;
         }
         StoreWrite.Ownership ownership = StoreWrite.Ownership.NONE;
         if (fenced) {
@@ -573,8 +588,19 @@ public final class ClientRecord {
         d.clear();
         del.clear();
         fullWrite = false;
-        return new StoreWrite(id, version, full, false, trim(outNames, i), trim(outValues, i), outDeleted,
-                owner == null && disconnectedAtMicros != 0, disconnectedAtMicros, since, ownership, epoch);
+        return new StoreWrite(
+                id,
+                version,
+                full,
+                false,
+                trim(outNames, i),
+                trim(outValues, i),
+                outDeleted,
+                owner == null && disconnectedAtMicros != 0,
+                disconnectedAtMicros,
+                since,
+                ownership,
+                epoch);
     }
 
     /**
@@ -598,8 +624,7 @@ public final class ClientRecord {
         if (remote) {
             return false; // lost to another node meanwhile: nothing of ours to write
         }
-        if (w.dirtySinceNanos() != CLEAN
-                && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
+        if (w.dirtySinceNanos() != CLEAN && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
             dirtySinceNanos = w.dirtySinceNanos(); // the lag counts from the oldest change still unwritten
         }
         if (w.full() || w.delete()) {
@@ -731,7 +756,7 @@ public final class ClientRecord {
     }
 
     private static String[] trim(String[] a, int n) {
-        return a.length == n ? a : java.util.Arrays.copyOf(a, n);
+        return a.length == n ? a : Arrays.copyOf(a, n);
     }
 
     // ---- field bookkeeping

@@ -44,11 +44,9 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
     public static final DisconnectReason CONNECTION_LOST =
             new DisconnectReason("Connection lost", null, Kind.CONNECTION_LOST);
     /** The gateway is stopping. */
-    public static final DisconnectReason SHUTDOWN =
-            new DisconnectReason("Gateway shutting down", null, Kind.SHUTDOWN);
+    public static final DisconnectReason SHUTDOWN = new DisconnectReason("Gateway shutting down", null, Kind.SHUTDOWN);
     /** The gateway restarted while the client was connected to it (found at start-up). */
-    public static final DisconnectReason RESTARTED =
-            new DisconnectReason("Gateway restarted", null, Kind.RESTARTED);
+    public static final DisconnectReason RESTARTED = new DisconnectReason("Gateway restarted", null, Kind.RESTARTED);
 
     /** The gateway was cut off from Redis while a peer was not, and closed its clients (close 1012). */
     public static final DisconnectReason ISOLATED =
@@ -61,8 +59,7 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
 
     /** The connection sent nothing, not even a pong, for {@code seconds}. */
     public static DisconnectReason timedOut(long seconds) {
-        return new DisconnectReason("Timed out: no traffic for " + seconds + " s", null,
-                Kind.LIVENESS_TIMEOUT);
+        return new DisconnectReason("Timed out: no traffic for " + seconds + " s", null, Kind.LIVENESS_TIMEOUT);
     }
 
     /** The gateway closed the connection for breaking a policy (close 1008); {@code detail} says which. */

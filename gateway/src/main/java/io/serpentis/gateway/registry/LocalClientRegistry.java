@@ -39,8 +39,8 @@ public final class LocalClientRegistry implements ClientRegistry {
      * @param trackStoreChanges whether records remember what changed for a write-behind store
      * @param clock wall-clock time in epoch microseconds (tests pass their own)
      */
-    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config, String nodeId, boolean trackStoreChanges,
-            LongSupplier clock) {
+    public LocalClientRegistry(
+            LimitsConfig limits, RegistryConfig config, String nodeId, boolean trackStoreChanges, LongSupplier clock) {
         this(limits, config, nodeId, trackStoreChanges, false, clock);
     }
 
@@ -53,8 +53,13 @@ public final class LocalClientRegistry implements ClientRegistry {
      *     records), see {@link ClientRecord}; only with {@code trackStoreChanges}
      * @param clock wall-clock time in epoch microseconds (tests pass their own)
      */
-    public LocalClientRegistry(LimitsConfig limits, RegistryConfig config, String nodeId, boolean trackStoreChanges,
-            boolean fenced, LongSupplier clock) {
+    public LocalClientRegistry(
+            LimitsConfig limits,
+            RegistryConfig config,
+            String nodeId,
+            boolean trackStoreChanges,
+            boolean fenced,
+            LongSupplier clock) {
         this.limits = limits;
         this.config = config;
         this.nodeId = nodeId;
@@ -86,7 +91,7 @@ public final class LocalClientRegistry implements ClientRegistry {
     @Override
     public UpdateOutcome apply(ClientConnection conn, StatusUpdate update) {
         long now = clock.getAsLong();
-        for (;;) {
+        for (; ; ) {
             ClientRecord record = clients.get(update.clientId()); // no bin lock on the common path
             if (record == null) {
                 record = clients.computeIfAbsent(update.clientId(), this::newRecord);
@@ -154,8 +159,8 @@ public final class LocalClientRegistry implements ClientRegistry {
      *
      * @return whether a record was added
      */
-    public boolean restore(String clientId, Map<String, String> stored, long storedVersion,
-            DisconnectReason restartReason) {
+    public boolean restore(
+            String clientId, Map<String, String> stored, long storedVersion, DisconnectReason restartReason) {
         // Filled before it is published: a client registering meanwhile (a load after Redis came back late) either
         // finds no record and creates its own, which wins, or finds this one complete.
         ClientRecord fresh = newRecord(clientId);
@@ -216,7 +221,7 @@ public final class LocalClientRegistry implements ClientRegistry {
             return false;
         }
         long now = clock.getAsLong();
-        for (;;) {
+        for (; ; ) {
             ClientRecord record = clients.get(clientId);
             if (record == null) {
                 ClientRecord fresh = newRecord(clientId);

@@ -38,8 +38,15 @@ public final class ServerFields {
     /** Whether a client may not set {@code name}. */
     public static boolean isServerOwned(String name) {
         return switch (name) {
-            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN, GATEWAY_NODE, GATEWAY_VERSION,
-                    GATEWAY_EPOCH, GATEWAY_INCARNATION -> true;
+            case CONNECTED,
+                    CONNECT_TIME,
+                    DISCONNECT_TIME,
+                    STATUS_DETAIL,
+                    LAST_SEEN,
+                    GATEWAY_NODE,
+                    GATEWAY_VERSION,
+                    GATEWAY_EPOCH,
+                    GATEWAY_INCARNATION -> true;
             default -> false;
         };
     }

@@ -33,7 +33,9 @@ public record StatusUpdate(String clientId, String[] names, String[] values) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof StatusUpdate u && clientId.equals(u.clientId) && Arrays.equals(names, u.names)
+        return o instanceof StatusUpdate u
+                && clientId.equals(u.clientId)
+                && Arrays.equals(names, u.names)
                 && Arrays.equals(values, u.values);
     }
 

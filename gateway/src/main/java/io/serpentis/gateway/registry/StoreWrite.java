@@ -57,8 +57,7 @@ public record StoreWrite(
 
     /** Removes a purged record (if the store holds nothing newer than {@code version}). */
     static StoreWrite delete(String id, long version, long dirtySinceNanos, Ownership ownership, long epoch) {
-        return new StoreWrite(id, version, false, true, NONE, NONE, NONE, true, 0, dirtySinceNanos, ownership,
-                epoch);
+        return new StoreWrite(id, version, false, true, NONE, NONE, NONE, true, 0, dirtySinceNanos, ownership, epoch);
     }
 
     /** Whether this write acquires the client (a new epoch) rather than writing under the one the record holds. */

@@ -9,6 +9,12 @@ import org.jspecify.annotations.Nullable;
  * @param error for {@link Kind#REJECTED}, the message sent back to the client
  */
 public record UpdateOutcome(Kind kind, @Nullable String error) {
+    /** Checks that {@code error} is given exactly for {@link Kind#REJECTED}. */
+    public UpdateOutcome {
+        if ((kind == Kind.REJECTED) != (error != null)) {
+            throw new IllegalArgumentException("a rejection, and only a rejection, has an error");
+        }
+    }
 
     /** The update was merged into a client this connection already held. */
     public static final UpdateOutcome UPDATED = new UpdateOutcome(Kind.UPDATED, null);

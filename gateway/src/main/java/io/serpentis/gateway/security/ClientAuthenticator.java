@@ -32,7 +32,8 @@ public final class ClientAuthenticator {
      * @param principal who the client is
      * @param failure why it was refused, for the 401 answer's {@code detail} (never contains the token)
      */
-    public record Result(@Nullable ClientPrincipal principal, @Nullable String failure) {
+    public record Result(
+            @Nullable ClientPrincipal principal, @Nullable String failure) {
         static Result ok(ClientPrincipal p) {
             return new Result(p, null);
         }

@@ -33,19 +33,23 @@ public final class ConnectionLimiter {
     /** Why a socket or an upgrade was refused, with the status it is answered with. */
     public enum Refusal {
         /** At the upgrade: the gateway holds {@code max-connections} WebSocket connections. */
-        CAPACITY(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        CAPACITY(
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "The gateway is at its connection limit (--max-connections); retry later"),
         /**
          * At accept: the gateway holds its socket cap ({@code max-connections} plus a margin); the socket is closed
          * unread, without an answer.
          */
-        SOCKET_CAPACITY(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        SOCKET_CAPACITY(
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "The gateway is at its socket limit (--max-connections); retry later"),
         /** At accept: the address holds {@code max-connections-per-address} sockets. */
-        ADDRESS_CONNECTIONS(HttpResponseStatus.TOO_MANY_REQUESTS,
+        ADDRESS_CONNECTIONS(
+                HttpResponseStatus.TOO_MANY_REQUESTS,
                 "Too many connections from this address (--max-connections-per-address)"),
         /** At accept: the address opened sockets faster than {@code connection-rate-per-address}. */
-        ADDRESS_RATE(HttpResponseStatus.TOO_MANY_REQUESTS,
+        ADDRESS_RATE(
+                HttpResponseStatus.TOO_MANY_REQUESTS,
                 "Too many new connections from this address (--connection-rate-per-address); retry later");
 
         private final HttpResponseStatus status;
@@ -70,8 +74,13 @@ public final class ConnectionLimiter {
         static AddressKey of(InetAddress a) {
             byte[] b = a.getAddress();
             if (a instanceof Inet4Address) {
-                return new AddressKey(0, 0x1_0000_0000L | (((b[0] & 0xffL) << 24) | ((b[1] & 0xff) << 16)
-                        | ((b[2] & 0xff) << 8) | (b[3] & 0xff)));
+                return new AddressKey(
+                        0,
+                        0x1_0000_0000L
+                                | (((b[0] & 0xffL) << 24)
+                                        | ((b[1] & 0xff) << 16)
+                                        | ((b[2] & 0xff) << 8)
+                                        | (b[3] & 0xff)));
             }
             long high = 0;
             for (int i = 0; i < 8; i++) {

@@ -39,31 +39,43 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--clients", description = "How many clients to simulate.")
     int clients = DEFAULTS.clients();
 
-    @Option(names = "--interval", converter = DurationConverter.class,
+    @Option(
+            names = "--interval",
+            converter = DurationConverter.class,
             description = "Time between two status updates of a client (the reference client's is 10s).")
     Duration interval = DEFAULTS.interval();
 
-    @Option(names = "--id-prefix",
+    @Option(
+            names = "--id-prefix",
             description = "Client ids are this prefix and a number; default sim-<4 random hex digits>- (so that two "
                     + "simulators do not take each other's ids over).")
-    @Nullable String idPrefix;
+    @Nullable
+    String idPrefix;
 
     @Option(names = "--max-connecting", description = "Most WebSocket handshakes in flight at once.")
     int maxConnecting = DEFAULTS.maxConnecting();
 
-    @Option(names = "--reconnect-min-delay", converter = DurationConverter.class,
+    @Option(
+            names = "--reconnect-min-delay",
+            converter = DurationConverter.class,
             description = "First delay before reconnecting; it doubles per failed attempt, with jitter.")
     Duration reconnectMinDelay = DEFAULTS.reconnectMinDelay();
 
-    @Option(names = "--reconnect-max-delay", converter = DurationConverter.class,
+    @Option(
+            names = "--reconnect-max-delay",
+            converter = DurationConverter.class,
             description = "Upper bound of the reconnect delay.")
     Duration reconnectMaxDelay = DEFAULTS.reconnectMaxDelay();
 
-    @Option(names = "--duration", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            converter = DurationConverter.class,
             description = "Stop after this long; 0 = run until stopped.")
     Duration duration = Duration.ZERO;
 
-    @Option(names = "--report-interval", converter = DurationConverter.class,
+    @Option(
+            names = "--report-interval",
+            converter = DurationConverter.class,
             description = "Log a summary line this often; 0 = never.")
     Duration reportInterval = DEFAULTS.reportInterval();
 
@@ -86,8 +98,13 @@ public final class SimulateCommand implements Callable<Integer> {
 
     /** The validated settings; throws {@link IllegalArgumentException} naming a bad option. */
     SimulatorSettings toSettings() {
-        SimulatorSettings.Builder settings = SimulatorSettings.builder().url(url).clients(clients).interval(interval)
-                .maxConnecting(maxConnecting).reconnectMinDelay(reconnectMinDelay).reconnectMaxDelay(reconnectMaxDelay)
+        SimulatorSettings.Builder settings = SimulatorSettings.builder()
+                .url(url)
+                .clients(clients)
+                .interval(interval)
+                .maxConnecting(maxConnecting)
+                .reconnectMinDelay(reconnectMinDelay)
+                .reconnectMaxDelay(reconnectMaxDelay)
                 .reportInterval(reportInterval);
         if (idPrefix != null && !idPrefix.isBlank()) {
             settings.idPrefix(idPrefix);

@@ -108,7 +108,8 @@ final class SimulatedClient {
         }
         CompletableFuture<WebSocket> handshake;
         try {
-            handshake = sim.http().newWebSocketBuilder()
+            handshake = sim.http()
+                    .newWebSocketBuilder()
                     .connectTimeout(Duration.ofSeconds(10))
                     .buildAsync(sim.settings().url(), new Listener(gen));
         } catch (RuntimeException e) {
@@ -140,7 +141,8 @@ final class SimulatedClient {
             pendingSends = 0;
             // The reference client's start: its initial status, then at once the first periodic one.
             String now = now();
-            ObjectNode status = status("client_state", "running").put("connected_at", now).put("timestamp", now);
+            ObjectNode status =
+                    status("client_state", "running").put("connected_at", now).put("timestamp", now);
             sample(status);
             send(w, message(status), false);
             send(w, periodicMessage(), false);
@@ -181,7 +183,11 @@ final class SimulatedClient {
             }
         } else if (msg.has("error")) {
             sim.stats().error();
-            sim.warnings().warn("client {} was refused: {}", id, abbreviate(msg.path("error").asString("")));
+            sim.warnings()
+                    .warn(
+                            "client {} was refused: {}",
+                            id,
+                            abbreviate(msg.path("error").asString("")));
         }
     }
 
@@ -196,20 +202,29 @@ final class SimulatedClient {
             switch (command) {
                 case "pause" -> {
                     paused = true;
-                    send(w, message(status("client_state", "paused").put("acknowledged_command", "pause")
-                            .put("timestamp", now())), false);
+                    send(
+                            w,
+                            message(status("client_state", "paused")
+                                    .put("acknowledged_command", "pause")
+                                    .put("timestamp", now())),
+                            false);
                 }
                 case "resume" -> {
                     paused = false;
-                    send(w, message(status("client_state", "running").put("acknowledged_command", "resume")
-                            .put("timestamp", now())), false);
+                    send(
+                            w,
+                            message(status("client_state", "running")
+                                    .put("acknowledged_command", "resume")
+                                    .put("timestamp", now())),
+                            false);
                 }
                 case "disconnect" -> {
                     // Acknowledge within the gateway's grace, then close by ourselves, and stay away.
                     stopRequested = true;
                     cancelPeriodic();
                     send(w, message(status("acknowledged_command", "disconnect").put("timestamp", now())), false);
-                    sendChain = sendChain.handle((x, e) -> null)
+                    sendChain = sendChain
+                            .handle((x, e) -> null)
                             .thenCompose(x -> w.sendClose(WebSocket.NORMAL_CLOSURE, ""));
                 }
                 default -> log.warn("client {} ignores the unknown command {}", id, abbreviate(command));
@@ -277,8 +292,8 @@ final class SimulatedClient {
                 }
                 return CompletableFuture.completedFuture(null);
             }
-            sendChain = sendChain.handle((x, e) -> null)
-                    .thenCompose(x -> w.sendClose(GOING_AWAY, "simulator stopping"));
+            sendChain =
+                    sendChain.handle((x, e) -> null).thenCompose(x -> w.sendClose(GOING_AWAY, "simulator stopping"));
             return sendChain;
         }
     }
@@ -303,7 +318,8 @@ final class SimulatedClient {
         }
         pendingSends++;
         String text = sim.json().writeValueAsString(message);
-        sendChain = sendChain.handle((x, e) -> null)
+        sendChain = sendChain
+                .handle((x, e) -> null)
                 .thenCompose(x -> w.sendText(text, true))
                 .whenComplete((x, e) -> {
                     synchronized (this) {

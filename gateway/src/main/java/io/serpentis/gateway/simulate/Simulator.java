@@ -84,8 +84,17 @@ public final class Simulator implements AutoCloseable {
      * @param reconnects connection losses followed by a reconnect attempt
      * @param dropped periodic updates skipped because the gateway did not take the previous ones
      */
-    public record Snapshot(int clients, int registered, int paused, int stopped, long sent, long acks, long errors,
-            long commands, long reconnects, long dropped) {}
+    public record Snapshot(
+            int clients,
+            int registered,
+            int paused,
+            int stopped,
+            long sent,
+            long acks,
+            long errors,
+            long commands,
+            long reconnects,
+            long dropped) {}
 
     private final SimulatorSettings settings;
     private final ExecutorService io;
@@ -106,7 +115,10 @@ public final class Simulator implements AutoCloseable {
         this.settings = settings;
         this.io = Executors.newFixedThreadPool(2, daemon("simulate-io"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("simulate-timer"));
-        this.http = HttpClient.newBuilder().executor(io).connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder()
+                .executor(io)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
         this.connectPermits = new Semaphore(settings.maxConnecting());
         this.allStopped = new CountDownLatch(settings.clients());
         List<SimulatedClient> list = new ArrayList<>(settings.clients());
@@ -126,8 +138,12 @@ public final class Simulator implements AutoCloseable {
         if (every > 0) {
             report = timer.scheduleAtFixedRate(this::report, every, every, TimeUnit.MILLISECONDS);
         }
-        log.info("Simulating {} clients ({}...) against {}, a status every {}", clients.size(), clients.get(0).id(),
-                settings.url(), DurationConverter.format(settings.interval()));
+        log.info(
+                "Simulating {} clients ({}...) against {}, a status every {}",
+                clients.size(),
+                clients.get(0).id(),
+                settings.url(),
+                DurationConverter.format(settings.interval()));
     }
 
     /** The counters and client states now. */
@@ -142,8 +158,17 @@ public final class Simulator implements AutoCloseable {
                 }
             }
         }
-        return new Snapshot(clients.size(), registered, paused, stopped.get(), stats.sent.sum(), stats.acks.sum(),
-                stats.errors.sum(), stats.commands.sum(), stats.reconnects.sum(), stats.dropped.sum());
+        return new Snapshot(
+                clients.size(),
+                registered,
+                paused,
+                stopped.get(),
+                stats.sent.sum(),
+                stats.acks.sum(),
+                stats.errors.sum(),
+                stats.commands.sum(),
+                stats.reconnects.sum(),
+                stats.dropped.sum());
     }
 
     /** The client ids, in order. */
@@ -163,9 +188,18 @@ public final class Simulator implements AutoCloseable {
 
     private void report() {
         Snapshot s = snapshot();
-        log.info("{} clients: {} registered, {} paused, {} stopped; {} sent, {} acks, {} errors, {} commands, "
-                        + "{} reconnects", s.clients(), s.registered(), s.paused(), s.stopped(), s.sent(), s.acks(),
-                s.errors(), s.commands(), s.reconnects());
+        log.info(
+                "{} clients: {} registered, {} paused, {} stopped; {} sent, {} acks, {} errors, {} commands, "
+                        + "{} reconnects",
+                s.clients(),
+                s.registered(),
+                s.paused(),
+                s.stopped(),
+                s.sent(),
+                s.acks(),
+                s.errors(),
+                s.commands(),
+                s.reconnects());
     }
 
     /** Closes every connection (1001), waits briefly for the closing handshakes, then stops the threads. */
@@ -182,7 +216,8 @@ public final class Simulator implements AutoCloseable {
             closing.add(c.stop().exceptionally(e -> null));
         }
         try {
-            CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0])).get(3, TimeUnit.SECONDS);
+            CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
+                    .get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.debug("not every client closed in time: {}", e.toString());
         }
@@ -235,7 +270,8 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
-    @Nullable ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delay, long period, TimeUnit unit) {
+    @Nullable
+    ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delay, long period, TimeUnit unit) {
         try {
             return timer.scheduleAtFixedRate(task, delay, period, unit);
         } catch (RejectedExecutionException e) {

@@ -83,8 +83,8 @@ public record SimulatorSettings(
         private URI url = defaultUrl();
         private int clients = 10;
         private Duration interval = Duration.ofSeconds(10);
-        private String idPrefix = "sim-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt())
-                + "-";
+        private String idPrefix = "sim-"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt()) + "-";
         private int maxConnecting = 32;
         private Duration reconnectMinDelay = Duration.ofMillis(500);
         private Duration reconnectMaxDelay = Duration.ofSeconds(30);
@@ -106,7 +106,8 @@ public record SimulatorSettings(
         /** The endpoint of a gateway started with its defaults, on this machine. */
         private static URI defaultUrl() {
             ServerConfig server = ServerConfig.defaults();
-            return URI.create("ws://" + server.host() + ":" + server.port() + WsConfig.defaults().path());
+            return URI.create("ws://" + server.host() + ":" + server.port()
+                    + WsConfig.defaults().path());
         }
 
         /** See {@link SimulatorSettings#url()}. */
@@ -159,8 +160,15 @@ public record SimulatorSettings(
 
         /** The validated settings; throws {@link IllegalArgumentException} naming a bad option. */
         public SimulatorSettings build() {
-            return new SimulatorSettings(url, clients, interval, idPrefix, maxConnecting, reconnectMinDelay,
-                    reconnectMaxDelay, reportInterval);
+            return new SimulatorSettings(
+                    url,
+                    clients,
+                    interval,
+                    idPrefix,
+                    maxConnecting,
+                    reconnectMinDelay,
+                    reconnectMaxDelay,
+                    reportInterval);
         }
     }
 }

@@ -50,7 +50,8 @@ interface BurstCommands {
             @Override
             public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
                 // dispatch: the arguments are built once, without a map per client
-                return c.dispatch(CommandType.HSET, new IntegerOutput<>(StringCodec.UTF8), args).toCompletableFuture();
+                return c.dispatch(CommandType.HSET, new IntegerOutput<>(StringCodec.UTF8), args)
+                        .toCompletableFuture();
             }
 
             @Override
@@ -79,8 +80,7 @@ interface BurstCommands {
             }
 
             @Override
-            public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys,
-                    String... args) {
+            public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
                 return c.<T>evalsha(sha, type, keys, args).toCompletableFuture();
             }
 

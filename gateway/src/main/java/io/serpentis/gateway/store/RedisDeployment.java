@@ -107,8 +107,8 @@ public final class RedisDeployment implements AutoCloseable {
      * @param stateful the connection: auto-flush, {@code flushCommands()}, {@code isOpen()}, {@code close()}
      * @param commands its asynchronous commands, routed by key on Cluster
      */
-    public record Connection(StatefulConnection<String, String> stateful,
-            RedisClusterAsyncCommands<String, String> commands) {}
+    public record Connection(
+            StatefulConnection<String, String> stateful, RedisClusterAsyncCommands<String, String> commands) {}
 
     /** What happens to the data connections. Called on Lettuce's threads: set a flag, wake a thread, return. */
     public interface Listener {
@@ -144,6 +144,7 @@ public final class RedisDeployment implements AutoCloseable {
     private @Nullable AbstractRedisClient fleetClient;
     /** Cluster: the masters and their slots, as last reported; a topology change is reported when it differs. */
     private volatile String slotOwners = "";
+
     private volatile boolean closing;
 
     /**
@@ -158,8 +159,8 @@ public final class RedisDeployment implements AutoCloseable {
             throw new IllegalArgumentException("redis-url is not set");
         }
         this.config = config;
-        this.topology = config.cluster() ? Topology.CLUSTER : config.sentinel() ? Topology.SENTINEL
-                : Topology.STANDALONE;
+        this.topology =
+                config.cluster() ? Topology.CLUSTER : config.sentinel() ? Topology.SENTINEL : Topology.STANDALONE;
         ClientResources.Builder rb = ClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
@@ -174,15 +175,17 @@ public final class RedisDeployment implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(config.requestQueueSize())
                 .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(config.commandTimeout())
+                        .build())
                 .build();
         try {
             this.client = newClient(options);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             // Lettuce's messages name the part it could not read, never the password.
-            throw new IllegalArgumentException("redis-url cannot be read (" + e.getMessage() + "): "
-                    + RedisConfig.redact(config.url()), e);
+            throw new IllegalArgumentException(
+                    "redis-url cannot be read (" + e.getMessage() + "): " + RedisConfig.redact(config.url()), e);
         }
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -218,8 +221,8 @@ public final class RedisDeployment implements AutoCloseable {
                             .build())
                     // A failed node stays in CLUSTER NODES until it is forgotten; it owns nothing and answers
                     // nothing, so it is left out: no connection, no script load, no ping goes to it.
-                    .nodeFilter(node -> !node.is(NodeFlag.FAIL) && !node.is(NodeFlag.NOADDR)
-                            && !node.is(NodeFlag.HANDSHAKE))
+                    .nodeFilter(node ->
+                            !node.is(NodeFlag.FAIL) && !node.is(NodeFlag.NOADDR) && !node.is(NodeFlag.HANDSHAKE))
                     .build());
             return c;
         }
@@ -307,7 +310,8 @@ public final class RedisDeployment implements AutoCloseable {
                 // cluster pub/sub connection connects to each node on its first shard subscription there), still
                 // within the bounded request queue.
                 pubSubClient = newClient(options.mutate()
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS).build());
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                        .build());
             }
             c = pubSubClient;
         }
@@ -332,7 +336,8 @@ public final class RedisDeployment implements AutoCloseable {
         for (RedisClusterNode master : owners(cluster)) {
             pings.add(node(cluster, master).thenCompose(n -> n.async().ping()));
         }
-        return pings.isEmpty() ? CompletableFuture.failedFuture(new RedisException("no master owns a slot"))
+        return pings.isEmpty()
+                ? CompletableFuture.failedFuture(new RedisException("no master owns a slot"))
                 : CompletableFuture.allOf(pings.toArray(new CompletableFuture<?>[0]));
     }
 
@@ -350,7 +355,8 @@ public final class RedisDeployment implements AutoCloseable {
         }
         List<CompletableFuture<String>> owners = new ArrayList<>();
         for (RedisClusterNode n : cluster.getPartitions()) {
-            CompletableFuture<String> loaded = node(cluster, n).thenCompose(nc -> nc.async().scriptLoad(script));
+            CompletableFuture<String> loaded =
+                    node(cluster, n).thenCompose(nc -> nc.async().scriptLoad(script));
             if (ownsSlots(n)) {
                 owners.add(loaded);
             }
@@ -358,8 +364,9 @@ public final class RedisDeployment implements AutoCloseable {
         if (owners.isEmpty()) {
             return CompletableFuture.failedFuture(new RedisException("no master owns a slot"));
         }
-        return CompletableFuture.allOf(owners.stream().map(f -> f.handle((sha, e) -> sha))
-                .toArray(CompletableFuture<?>[]::new)).thenCompose(v -> {
+        return CompletableFuture.allOf(
+                        owners.stream().map(f -> f.handle((sha, e) -> sha)).toArray(CompletableFuture<?>[]::new))
+                .thenCompose(v -> {
                     for (CompletableFuture<String> f : owners) {
                         if (!f.isCompletedExceptionally()) {
                             return f;
@@ -384,8 +391,8 @@ public final class RedisDeployment implements AutoCloseable {
             nodes.add(node(cluster, master));
         }
         try {
-            CompletableFuture.allOf(nodes.toArray(new CompletableFuture<?>[0])).get(timeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(nodes.toArray(new CompletableFuture<?>[0]))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
@@ -436,7 +443,8 @@ public final class RedisDeployment implements AutoCloseable {
 
     @Override
     public String toString() {
-        return topology.name().toLowerCase(Locale.ROOT) + " " + RedisConfig.redact(config.url());
+        String url = config.url();
+        return topology.name().toLowerCase(Locale.ROOT) + " " + (url == null ? "(no url)" : RedisConfig.redact(url));
     }
 
     // ---- events, on Lettuce's threads

@@ -55,8 +55,8 @@ final class RedisIndexLoader {
             if (System.nanoTime() > deadlineNanos) {
                 throw new IllegalStateException("loading from Redis took too long");
             }
-            ScoredValueScanCursor<String> page = replies.await(c.zscan(RedisStatusStore.INDEX_KEY, cursor,
-                    ScanArgs.Builder.limit(PAGE)));
+            ScoredValueScanCursor<String> page =
+                    replies.await(c.zscan(RedisStatusStore.INDEX_KEY, cursor, ScanArgs.Builder.limit(PAGE)));
             List<String> ids = new ArrayList<>(page.getValues().size());
             List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>(ids.size());
             for (ScoredValue<String> v : page.getValues()) {
@@ -81,8 +81,11 @@ final class RedisIndexLoader {
             }
             cursor = page;
         } while (!cursor.isFinished());
-        log.info("Loaded {} client records from Redis in {} ms ({} expired index entries removed)", restored,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), stale);
+        log.info(
+                "Loaded {} client records from Redis in {} ms ({} expired index entries removed)",
+                restored,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                stale);
     }
 
     private static long parseLong(@Nullable String s) {

@@ -285,8 +285,8 @@ final class RedisScripts {
      * Appends {@code w}'s part of the fenced write script's arguments (see {@link #FENCED_WRITE_SCRIPT});
      * {@code ttlMillis} -1 leaves the time to live alone.
      */
-    static void appendFencedWriteArgs(List<String> args, StoreWrite w, long ttlMillis, String node,
-            String incarnation) {
+    static void appendFencedWriteArgs(
+            List<String> args, StoreWrite w, long ttlMillis, String node, String incarnation) {
         args.add(Long.toString(w.epoch()));
         args.add(Long.toString(w.version()));
         args.add(w.full() ? "f" : "p");

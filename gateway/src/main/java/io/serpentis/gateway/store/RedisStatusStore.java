@@ -72,7 +72,10 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * @param registry the registry to load into and to follow
      * @param meterRegistry where the write-behind's meters and Lettuce's command latencies go
      */
-    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
+    public RedisStatusStore(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
             MeterRegistry meterRegistry) {
         this(config, registryConfig, registry, meterRegistry, null);
     }
@@ -82,8 +85,12 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
      * {@link #RedisStatusStore(RedisConfig, RegistryConfig, LocalClientRegistry, MeterRegistry)}. A fleet member's
      * registry keeps ownership ({@link LocalClientRegistry#fenced()}).
      */
-    public RedisStatusStore(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
-            MeterRegistry meterRegistry, @Nullable FleetFencing fleet) {
+    public RedisStatusStore(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
+            MeterRegistry meterRegistry,
+            @Nullable FleetFencing fleet) {
         if (fleet != null && !registry.fenced()) {
             throw new IllegalArgumentException("a fleet member's registry keeps ownership: create it fenced");
         }

@@ -66,6 +66,7 @@ final class RedisWriter {
     private final RedisScripts scripts;
     /** The fleet this node is a member of, or {@code null} (no fleet: unfenced writes). */
     private final @Nullable FleetFencing fleet;
+
     private final Thread thread;
     /** Redis trouble repeats until Redis is back: one WARN per 5 s, the rest DEBUG (as Lettuce's reconnect log). */
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
@@ -73,6 +74,7 @@ final class RedisWriter {
     private volatile StoreStatus status = StoreStatus.UNKNOWN;
     /** How long loading the index may take, at start-up and when Redis comes later. */
     private volatile Duration loadTimeout = Duration.ofSeconds(30);
+
     private volatile boolean running = true;
     private volatile boolean draining;
     private volatile boolean loaded;
@@ -88,8 +90,14 @@ final class RedisWriter {
     /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
     private int resyncRemaining;
 
-    RedisWriter(RedisConfig config, RegistryConfig registryConfig, LocalClientRegistry registry,
-            RedisDeployment deployment, RedisReconnectPolicy reconnect, WriteQueue queue, RedisMetrics metrics,
+    RedisWriter(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
+            RedisDeployment deployment,
+            RedisReconnectPolicy reconnect,
+            WriteQueue queue,
+            RedisMetrics metrics,
             @Nullable FleetFencing fleet) {
         this.config = config;
         this.fleet = fleet;
@@ -312,8 +320,11 @@ final class RedisWriter {
     }
 
     private void writeBurst(List<ClientRecord> batch) {
-        WriteBurst burst = new WriteBurst(Objects.requireNonNull(burstCommands, "not connected"),
-                deployment.clientsPerScriptCall(), registryConfig.retention().toMillis(), System.currentTimeMillis(),
+        WriteBurst burst = new WriteBurst(
+                Objects.requireNonNull(burstCommands, "not connected"),
+                deployment.clientsPerScriptCall(),
+                registryConfig.retention().toMillis(),
+                System.currentTimeMillis(),
                 fleet); // a member's writes are always fenced: the loop drains only once it joined
         NodeIdentity life = fleet != null ? fleet.identity() : null;
         for (ClientRecord record : batch) {
@@ -410,8 +421,9 @@ final class RedisWriter {
                 cleanupFleetIndex();
                 return;
             }
-            replies.await(control().zremrangebyscore(RedisStatusStore.INDEX_KEY,
-                    Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis())));
+            replies.await(control()
+                    .zremrangebyscore(RedisStatusStore.INDEX_KEY, Range.create(Double.NEGATIVE_INFINITY, (double)
+                            System.currentTimeMillis())));
         } catch (RuntimeException e) {
             warn("Redis index clean-up failed: {}", e);
         }
@@ -425,9 +437,11 @@ final class RedisWriter {
      */
     private void cleanupFleetIndex() {
         long nowMillis = System.currentTimeMillis();
-        List<String> due = replies.await(control().zrangebyscore(RedisStatusStore.INDEX_KEY,
-                Range.create(Double.NEGATIVE_INFINITY, (double) nowMillis),
-                Limit.create(0, INDEX_CLEANUP_PAGE)));
+        List<String> due = replies.await(control()
+                .zrangebyscore(
+                        RedisStatusStore.INDEX_KEY,
+                        Range.create(Double.NEGATIVE_INFINITY, (double) nowMillis),
+                        Limit.create(0, INDEX_CLEANUP_PAGE)));
         if (due.isEmpty()) {
             return;
         }

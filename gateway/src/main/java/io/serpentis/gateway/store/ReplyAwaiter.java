@@ -1,6 +1,7 @@
 package io.serpentis.gateway.store;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,8 @@ final class ReplyAwaiter {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause().toString(), e.getCause());
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException(cause.toString(), cause);
         } catch (TimeoutException e) {
             throw new IllegalStateException("Redis did not answer within " + commandTimeout, e);
         }

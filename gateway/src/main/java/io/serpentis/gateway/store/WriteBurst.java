@@ -97,8 +97,13 @@ final class WriteBurst {
      * @param slot its index in a write-script call's reply
      * @param companion a command that must succeed as well (the index update, or the deletion of removed fields)
      */
-    record PendingWrite(ClientRecord record, StoreWrite write, Via via, @Nullable CompletableFuture<?> reply,
-            int slot, @Nullable CompletableFuture<?> companion) {
+    record PendingWrite(
+            ClientRecord record,
+            StoreWrite write,
+            Via via,
+            @Nullable CompletableFuture<?> reply,
+            int slot,
+            @Nullable CompletableFuture<?> companion) {
 
         PendingWrite withReply(CompletableFuture<?> scriptReply) {
             return new PendingWrite(record, write, via, scriptReply, slot, companion);
@@ -143,13 +148,21 @@ final class WriteBurst {
      * @param fenced fleet: records whose client another node owns now (the caller fences them)
      * @param lifeLost fleet: a write found this node's life declared lost
      */
-    record Outcome(int clients, int failed, int missing, int fullWrites, boolean scriptsMissing,
-            @Nullable RuntimeException firstFailure, List<ClientRecord> fenced, boolean lifeLost) {}
+    record Outcome(
+            int clients,
+            int failed,
+            int missing,
+            int fullWrites,
+            boolean scriptsMissing,
+            @Nullable RuntimeException firstFailure,
+            List<ClientRecord> fenced,
+            boolean lifeLost) {}
 
     private final BurstCommands commands;
     private final @Nullable FleetFencing fleet;
     /** The life of this node the fleet's writes carry; {@code null} outside a fleet. */
     private final @Nullable NodeIdentity life;
+
     private final int clientsPerCall;
     private final long retentionMillis;
     private final long nowMillis;
@@ -174,7 +187,11 @@ final class WriteBurst {
     /**
      * @param fleet the fleet this node is a member of (joined: its life is known), or {@code null} outside one
      */
-    WriteBurst(BurstCommands commands, int clientsPerCall, long retentionMillis, long nowMillis,
+    WriteBurst(
+            BurstCommands commands,
+            int clientsPerCall,
+            long retentionMillis,
+            long nowMillis,
             @Nullable FleetFencing fleet) {
         this.commands = commands;
         this.clientsPerCall = clientsPerCall;
@@ -196,8 +213,8 @@ final class WriteBurst {
         }
         String key = RedisStatusStore.key(w.id());
         if (w.delete()) {
-            CompletableFuture<Long> deleted = commands.evalsha(RedisScripts.DELETE_SHA, ScriptOutputType.INTEGER,
-                    new String[] {key}, RedisScripts.deleteArg(w));
+            CompletableFuture<Long> deleted = commands.evalsha(
+                    RedisScripts.DELETE_SHA, ScriptOutputType.INTEGER, new String[] {key}, RedisScripts.deleteArg(w));
             last = commands.zrem(RedisStatusStore.INDEX_KEY, w.id());
             pending.add(new PendingWrite(record, w, Via.DELETE_SCRIPT, deleted, 0, last));
             return;
@@ -229,8 +246,11 @@ final class WriteBurst {
     private void addFenced(ClientRecord record, StoreWrite w, NodeIdentity life) {
         String key = RedisStatusStore.key(w.id());
         if (w.delete()) {
-            CompletableFuture<Long> deleted = commands.evalsha(RedisScripts.FENCED_DELETE_SHA,
-                    ScriptOutputType.INTEGER, new String[] {key}, RedisScripts.fencedDeleteArgs(w));
+            CompletableFuture<Long> deleted = commands.evalsha(
+                    RedisScripts.FENCED_DELETE_SHA,
+                    ScriptOutputType.INTEGER,
+                    new String[] {key},
+                    RedisScripts.fencedDeleteArgs(w));
             last = deleted;
             pending.add(new PendingWrite(record, w, Via.FENCED_DELETE_SCRIPT, deleted, 0, null));
             return;
@@ -239,8 +259,10 @@ final class WriteBurst {
         if (w.claims()) {
             // The id joins the node's client set before the claim, so that whoever reaps this node finds it.
             CompletableFuture<Long> added = commands.sadd(FleetKeys.clients(life.nodeId()), w.id());
-            CompletableFuture<List<Object>> claimed = commands.evalsha(RedisScripts.CLAIM_SHA,
-                    ScriptOutputType.MULTI, new String[] {key},
+            CompletableFuture<List<Object>> claimed = commands.evalsha(
+                    RedisScripts.CLAIM_SHA,
+                    ScriptOutputType.MULTI,
+                    new String[] {key},
                     RedisScripts.claimArgs(w, ttl, life.nodeId(), life.incarnation()));
             last = claimed;
             pending.add(new PendingWrite(record, w, Via.CLAIM_SCRIPT, claimed, 0, added));
@@ -248,8 +270,8 @@ final class WriteBurst {
         }
         int slot = keys.size();
         keys.add(key);
-        RedisScripts.appendFencedWriteArgs(args, w, changesConnectionState(w) ? ttl : -1, life.nodeId(),
-                life.incarnation());
+        RedisScripts.appendFencedWriteArgs(
+                args, w, changesConnectionState(w) ? ttl : -1, life.nodeId(), life.incarnation());
         pending.add(new PendingWrite(record, w, Via.FENCED_WRITE_SCRIPT, null, slot, null));
         if (keys.size() == clientsPerCall) {
             sendScriptCall();
@@ -280,8 +302,10 @@ final class WriteBurst {
     }
 
     private void sendScriptCall() {
-        CompletableFuture<List<Long>> reply = commands.evalsha(life != null ? RedisScripts.FENCED_WRITE_SHA
-                        : RedisScripts.WRITE_SHA, ScriptOutputType.MULTI, keys.toArray(new String[0]),
+        CompletableFuture<List<Long>> reply = commands.evalsha(
+                life != null ? RedisScripts.FENCED_WRITE_SHA : RedisScripts.WRITE_SHA,
+                ScriptOutputType.MULTI,
+                keys.toArray(new String[0]),
                 args.toArray(new String[0]));
         for (int i = callStart; i < pending.size(); i++) {
             PendingWrite p = pending.get(i);
@@ -388,8 +412,7 @@ final class WriteBurst {
             updateIndexAndClientSet(written, fenced, replies, queue, life);
         }
         metrics.burst(pending.size(), System.nanoTime() - startedNanos, failed > 0);
-        return new Outcome(pending.size(), failed, missing, fullWrites, scriptsMissing, firstFailure, fenced,
-                lifeLost);
+        return new Outcome(pending.size(), failed, missing, fullWrites, scriptsMissing, firstFailure, fenced, lifeLost);
     }
 
     /**
@@ -412,8 +435,12 @@ final class WriteBurst {
      * which belong to another owner now), in a second round trip. A command that fails leaves the record to be
      * written in full again, which repeats them.
      */
-    private void updateIndexAndClientSet(List<PendingWrite> written, List<ClientRecord> fenced, ReplyAwaiter replies,
-            WriteQueue queue, NodeIdentity me) {
+    private void updateIndexAndClientSet(
+            List<PendingWrite> written,
+            List<ClientRecord> fenced,
+            ReplyAwaiter replies,
+            WriteQueue queue,
+            NodeIdentity me) {
         String set = FleetKeys.clients(me.nodeId());
         List<ClientRecord> records = new ArrayList<>();
         List<CompletableFuture<?>> sent = new ArrayList<>();
@@ -423,8 +450,10 @@ final class WriteBurst {
             if (w.delete()) {
                 f = commands.zrem(RedisStatusStore.INDEX_KEY, w.id());
             } else if (w.claims() || changesConnectionState(w)) {
-                f = commands.zadd(RedisStatusStore.INDEX_KEY, w.disconnected() ? expiresAtMillis(w)
-                        : Double.POSITIVE_INFINITY, w.id());
+                f = commands.zadd(
+                        RedisStatusStore.INDEX_KEY,
+                        w.disconnected() ? expiresAtMillis(w) : Double.POSITIVE_INFINITY,
+                        w.id());
                 if (w.disconnected()) {
                     records.add(p.record());
                     sent.add(commands.srem(set, w.id())); // the reaper has nothing to do for it any more

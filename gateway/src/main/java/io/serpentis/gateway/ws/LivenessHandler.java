@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * (any bytes count, pongs included). Before a WebSocket upgrade it closes HTTP connections idle for the HTTP idle
  * timeout. After {@link #webSocketOpened()} it fires {@link Event#PING_DUE} when the connection has been quiet for
  * the ping interval and {@link Event#TIMED_OUT} once nothing arrived for the liveness timeout (recording how long
- * after the last traffic that was); the WebSocket stage acts on them. Not sharable.
+ * after the last traffic that was); the WebSocket stage acts on them. While the gateway itself does not read the
+ * connection (auto-read off: the peer leaves its replies unread, and the slow-consumer timeout is running), its
+ * silence is not the peer's: the clock is held. Not sharable.
  */
 public final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
@@ -39,8 +41,8 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private long lastReadNanos;
     private long lastPingNanos;
 
-    public LivenessHandler(Duration httpIdle, Duration pingInterval, Duration livenessTimeout,
-            WsMetricsRecorder metrics) {
+    public LivenessHandler(
+            Duration httpIdle, Duration pingInterval, Duration livenessTimeout, WsMetricsRecorder metrics) {
         this.metrics = metrics;
         this.httpIdleNanos = httpIdle.toNanos();
         this.pingNanos = pingInterval.toNanos();
@@ -96,6 +98,19 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
+    /**
+     * The WebSocket stage reads a connection only while it is writable (a peer that leaves its replies unread is
+     * not read): when it becomes writable again, reading resumes and the liveness timeout counts from now.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (webSocket && ctx.channel().isWritable()) {
+            lastReadNanos = ticker.nanoTime();
+            lastPingNanos = lastReadNanos;
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
     /** Switches from the HTTP idle timeout to WebSocket pings and the liveness timeout. */
     public void webSocketOpened() {
         webSocket = true;
@@ -119,6 +134,14 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
             } else {
                 schedule(httpIdleNanos - idle);
             }
+            return;
+        }
+        if (!c.channel().config().isAutoRead()) {
+            // The gateway stopped reading this peer (it leaves its replies unread), so the silence is ours, not the
+            // peer's: the slow-consumer timeout decides about it. Neither ping nor time out until reading resumes.
+            lastReadNanos = now;
+            lastPingNanos = now;
+            schedule(Math.min(pingNanos, timeoutNanos));
             return;
         }
         if (idle >= timeoutNanos) {

@@ -10,8 +10,7 @@ public final class WsCloseCodes {
     /** 1000: after {@code client_id is required} (as the original) and after an operator's disconnect. */
     public static final WebSocketCloseStatus NORMAL = WebSocketCloseStatus.NORMAL_CLOSURE;
     /** 1001: the gateway is shutting down. */
-    public static final WebSocketCloseStatus GOING_AWAY =
-            new WebSocketCloseStatus(1001, "Gateway shutting down");
+    public static final WebSocketCloseStatus GOING_AWAY = new WebSocketCloseStatus(1001, "Gateway shutting down");
     /** 1003: a binary frame; the protocol is JSON text. */
     public static final WebSocketCloseStatus BINARY_UNSUPPORTED =
             new WebSocketCloseStatus(1003, "Binary frames are not supported");
@@ -21,8 +20,7 @@ public final class WsCloseCodes {
     public static final WebSocketCloseStatus RATE_LIMITED =
             new WebSocketCloseStatus(1008, "Message rate limit exceeded");
     /** 1008: the peer left its replies unread for {@code --slow-consumer-timeout}; sent best effort. */
-    public static final WebSocketCloseStatus SLOW_CONSUMER =
-            new WebSocketCloseStatus(1008, "Replies not read");
+    public static final WebSocketCloseStatus SLOW_CONSUMER = new WebSocketCloseStatus(1008, "Replies not read");
     /** 1008: a {@code client_id} other than the subject of the connection's token. */
     public static final WebSocketCloseStatus SUBJECT_MISMATCH =
             new WebSocketCloseStatus(1008, "client_id does not match the token");
@@ -42,8 +40,7 @@ public final class WsCloseCodes {
     public static final WebSocketCloseStatus SUPERSEDED =
             new WebSocketCloseStatus(4001, "Replaced by a newer connection for this client_id");
     /** 4002: nothing, not even a pong, arrived within the liveness timeout. */
-    public static final WebSocketCloseStatus LIVENESS_TIMEOUT =
-            new WebSocketCloseStatus(4002, "Liveness timeout");
+    public static final WebSocketCloseStatus LIVENESS_TIMEOUT = new WebSocketCloseStatus(4002, "Liveness timeout");
     /**
      * 4003: a dashboard viewer that did not read what it was sent for {@code --feed-slow-viewer-timeout}; it may
      * reconnect and starts again from a snapshot.

@@ -121,18 +121,18 @@ public final class WsCloseHandshake {
     }
 
     /**
-     * Closes a connection whose peer went silent: sends the close frame for its benefit without waiting for an
-     * answer, and closes once the frame is out, or when the close timeout passes at the latest (a peer that does
-     * not read either may never let the frame out). If a handshake is under way already, closes at once.
+     * Closes a connection whose peer went silent (nothing, not even a pong, for the liveness timeout): sends the
+     * close frame for its benefit, best effort, and closes the channel at once. A peer silent that long is not
+     * waited for, so its end is recorded without a further delay: a frame the socket takes at once still reaches a
+     * live peer before the FIN; one it cannot take (a peer that does not read either) is dropped. If a handshake is
+     * under way already, closes at once too.
      */
     public void closeSilentPeer(WebSocketCloseStatus status) {
-        if (!setState(State.CLOSING)) {
-            closeChannel();
-            return;
+        if (setState(State.CLOSING)) {
+            listener.closeStarted(Initiator.GATEWAY, status.code());
+            ctx.writeAndFlush(new CloseWebSocketFrame(status));
         }
-        listener.closeStarted(Initiator.GATEWAY, status.code());
-        ctx.writeAndFlush(new CloseWebSocketFrame(status)).addListener(ChannelFutureListener.CLOSE);
-        closeTimer = ctx.executor().schedule(this::closeChannel, closeTimeoutNanos, TimeUnit.NANOSECONDS);
+        closeChannel();
     }
 
     /**

@@ -15,7 +15,8 @@ public interface WsConnection {
     WsCloseHandshake handshake();
 
     /** The client id the connection speaks for, for log lines; {@code null} when there is none (yet). */
-    @Nullable String clientId();
+    @Nullable
+    String clientId();
 
     /** A complete text message. The caller releases {@code content}. */
     void onText(ByteBuf content);

@@ -34,8 +34,14 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
      * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
      * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
      */
-    public WsFrameHandler(ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
-            WsConfig config, WsMetricsRecorder metrics, Mode mode, String httpRoutingStage) {
+    public WsFrameHandler(
+            ClientRegistry registry,
+            WsMessageCodec codec,
+            Supplier<String> redisStatus,
+            WsConfig config,
+            WsMetricsRecorder metrics,
+            Mode mode,
+            String httpRoutingStage) {
         super(httpRoutingStage);
         this.registry = registry;
         this.codec = codec;
@@ -55,7 +61,8 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (mode == Mode.ECHO && connection() != null
+        if (mode == Mode.ECHO
+                && connection() != null
                 && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
             ctx.write(msg); // ownership passes to the outbound side
             return;

@@ -90,7 +90,15 @@ public final class WsMessageCodec {
     }
 
     /** The outcome of {@link #parse}: exactly one of {@code update} and {@code error} is set. */
-    public record Parsed(StatusUpdate update, ProtocolError error) {
+    public record Parsed(
+            @Nullable StatusUpdate update, @Nullable ProtocolError error) {
+        /** Checks that exactly one of {@code update} and {@code error} is set. */
+        public Parsed {
+            if ((update == null) == (error == null)) {
+                throw new IllegalArgumentException("exactly one of update and error is set");
+            }
+        }
+
         static Parsed ok(StatusUpdate u) {
             return new Parsed(u, null);
         }
@@ -137,9 +145,10 @@ public final class WsMessageCodec {
      * (checked by parsing again without duplicate detection, so invalid JSON is still reported as such wherever the
      * repeat is); Jackson's refusal of an unpaired surrogate in a name gets the Unicode error.
      */
-    private ProtocolError refusal(JacksonException strict, @Nullable JsonParser p, byte[] bytes, int offset,
-            int length) {
-        String name = p == null || !(strict instanceof StreamReadException) ? null
+    private ProtocolError refusal(
+            JacksonException strict, @Nullable JsonParser p, byte[] bytes, int offset, int length) {
+        String name = p == null || !(strict instanceof StreamReadException)
+                ? null
                 : p.streamReadContext().currentName();
         try (JsonParser again = json.createParser(REPEATS_ALLOWED, bytes, offset, length)) {
             if (again.nextToken() == null) {
@@ -161,8 +170,7 @@ public final class WsMessageCodec {
      */
     private static boolean isSurrogateError(JacksonException e) {
         String m = e.getOriginalMessage();
-        return e instanceof StreamReadException && m != null && m.contains("surrogate")
-                && m.contains("property name");
+        return e instanceof StreamReadException && m != null && m.contains("surrogate") && m.contains("property name");
     }
 
     /**
@@ -254,11 +262,13 @@ public final class WsMessageCodec {
             }
         }
         requireEnd(p);
-        if (clientIdToken == null || clientIdToken == JsonToken.VALUE_NULL
-                || (clientIdToken == JsonToken.VALUE_STRING && clientId.isEmpty())) {
+        // clientId is set exactly when client_id's token is a string.
+        if (clientIdToken == null
+                || clientIdToken == JsonToken.VALUE_NULL
+                || (clientId != null && clientId.isEmpty())) {
             return Parsed.fail(ProtocolError.CLIENT_ID_REQUIRED);
         }
-        if (clientIdToken != JsonToken.VALUE_STRING) {
+        if (clientId == null) {
             return Parsed.fail(ProtocolError.CLIENT_ID_NOT_A_STRING);
         }
         if (checkText && !Utf8.isWellFormed(clientId)) {
@@ -277,8 +287,7 @@ public final class WsMessageCodec {
         if (s.count == 0) {
             return Parsed.ok(StatusUpdate.idOnly(clientId));
         }
-        return Parsed.ok(new StatusUpdate(clientId, Arrays.copyOf(s.names, s.count),
-                Arrays.copyOf(s.values, s.count)));
+        return Parsed.ok(new StatusUpdate(clientId, Arrays.copyOf(s.names, s.count), Arrays.copyOf(s.values, s.count)));
     }
 
     /** Reads the attributes of {@code status}; returns the first rule broken, or {@code null}. */
@@ -359,15 +368,16 @@ public final class WsMessageCodec {
      */
     static String quoteShort(String name) {
         int end = Math.min(name.length(), 40);
-        if (end < name.length() && Character.isHighSurrogate(name.charAt(end - 1))
+        if (end < name.length()
+                && Character.isHighSurrogate(name.charAt(end - 1))
                 && Character.isLowSurrogate(name.charAt(end))) {
             end--;
         }
         StringBuilder b = new StringBuilder(end + 8).append('\'');
         for (int i = 0; i < end; i++) {
             char c = name.charAt(i);
-            boolean paired = Character.isHighSurrogate(c) ? i + 1 < name.length()
-                    && Character.isLowSurrogate(name.charAt(i + 1))
+            boolean paired = Character.isHighSurrogate(c)
+                    ? i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))
                     : Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(name.charAt(i - 1));
             if (c < 0x20 || c == 0x7f || (Character.isSurrogate(c) && !paired)) {
                 b.append(String.format("\\u%04x", (int) c));
@@ -434,7 +444,7 @@ public final class WsMessageCodec {
     }
 
     /** Thrown when valid JSON is followed by more than whitespace; mapped to "Invalid JSON format". */
-    private static final class TrailingContentException extends tools.jackson.core.exc.StreamReadException {
+    private static final class TrailingContentException extends StreamReadException {
         private static final long serialVersionUID = 1L;
 
         TrailingContentException(JsonParser p) {

@@ -24,6 +24,7 @@ import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.MessageRatePolicy;
 import io.serpentis.gateway.ws.WsCloseHandshake.Initiator;
 import io.serpentis.gateway.ws.WsMetricsRecorder.MessageKind;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,6 +60,7 @@ public final class WsSession implements WsConnection, ClientConnection {
     private final WsCloseHandshake handshake;
     /** What the upgrade gate granted: the token's subject and expiry, the message rate, the slow-consumer timeout. */
     private final Admission admission;
+
     private final Ticker ticker;
     private final @Nullable MessageRatePolicy messageRate;
     private @Nullable String clientId;
@@ -66,13 +68,19 @@ public final class WsSession implements WsConnection, ClientConnection {
     private @Nullable DisconnectReason reason;
     /** Set by the registry, under the record's lock, when a newer connection registers this client id. */
     private volatile boolean superseded;
+
     private long lastRejectLogNanos;
     private int rejectsNotLogged;
     private @Nullable ScheduledFuture<?> slowConsumerCheck;
     private @Nullable ScheduledFuture<?> tokenExpiry;
 
-    WsSession(ChannelHandlerContext ctx, ClientRegistry registry, WsMessageCodec codec, Supplier<String> redisStatus,
-            WsConfig config, WsMetricsRecorder metrics) {
+    WsSession(
+            ChannelHandlerContext ctx,
+            ClientRegistry registry,
+            WsMessageCodec codec,
+            Supplier<String> redisStatus,
+            WsConfig config,
+            WsMetricsRecorder metrics) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.registry = registry;
@@ -88,8 +96,11 @@ public final class WsSession implements WsConnection, ClientConnection {
         this.messageRate = MessageRatePolicy.of(admission.limits());
         long expiresAt = admission.principal().expiresAtMillis();
         if (expiresAt > 0) {
-            tokenExpiry = ctx.executor().schedule(this::onTokenExpired,
-                    Math.max(0, expiresAt - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            tokenExpiry = ctx.executor()
+                    .schedule(
+                            this::onTokenExpired,
+                            Math.max(0, expiresAt - System.currentTimeMillis()),
+                            TimeUnit.MILLISECONDS);
         }
     }
 
@@ -137,12 +148,12 @@ public final class WsSession implements WsConnection, ClientConnection {
             rejected(error.kind(), error.message(), content);
             sendError(error.message());
             if (error.close()) {
-                setReason(DisconnectReason.protocolError(error.disconnectDetail()));
+                setReason(DisconnectReason.protocolError(Objects.requireNonNull(error.disconnectDetail())));
                 handshake.sendClose(new WebSocketCloseStatus(1000, ""));
             }
             return;
         }
-        StatusUpdate update = parsed.update();
+        StatusUpdate update = Objects.requireNonNull(parsed.update(), "neither an error nor an update");
         String subject = admission.principal().subject();
         if (subject != null && !subject.equals(update.clientId())) {
             // A token authorizes one client_id: claiming another is forgery, not a mistake to retry.
@@ -164,8 +175,9 @@ public final class WsSession implements WsConnection, ClientConnection {
         UpdateOutcome outcome = registry.apply(this, update);
         switch (outcome.kind()) {
             case REJECTED -> {
-                rejected(RejectKind.LIMIT, outcome.error(), content);
-                sendError(outcome.error());
+                String message = Objects.requireNonNull(outcome.error());
+                rejected(RejectKind.LIMIT, message, content);
+                sendError(message);
             }
             case REGISTERED -> {
                 metrics.accepted(MessageKind.REGISTRATION);
@@ -192,7 +204,11 @@ public final class WsSession implements WsConnection, ClientConnection {
         sendError("rate limit exceeded: more than " + limits.messageRate() + " messages per second (--message-rate, "
                 + "bursts of " + limits.messageBurst() + "); nothing was stored");
         if (verdict == MessageRatePolicy.Verdict.REFUSE_AND_CLOSE) {
-            ConnectionLog.debug(log, channel, clientId, "closing: messages over the rate limit for {} s",
+            ConnectionLog.debug(
+                    log,
+                    channel,
+                    clientId,
+                    "closing: messages over the rate limit for {} s",
                     limits.rateLimitCloseAfter().toSeconds());
             setReason(DisconnectReason.policy("Policy violation: message rate limit exceeded"));
             metrics.policyClose(PolicyClose.RATE_LIMIT);
@@ -215,8 +231,11 @@ public final class WsSession implements WsConnection, ClientConnection {
                 slowConsumerCheck = null;
             }
         } else if (slowConsumerCheck == null && channel.isActive()) {
-            slowConsumerCheck = ctx.executor().schedule(this::onSlowConsumer,
-                    admission.limits().slowConsumerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            slowConsumerCheck = ctx.executor()
+                    .schedule(
+                            this::onSlowConsumer,
+                            admission.limits().slowConsumerTimeout().toNanos(),
+                            TimeUnit.NANOSECONDS);
         }
     }
 
@@ -227,7 +246,12 @@ public final class WsSession implements WsConnection, ClientConnection {
         }
         long seconds = admission.limits().slowConsumerTimeout().toSeconds();
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-        ConnectionLog.debug(log, channel, clientId, "closing: replies not read for {} s ({} bytes pending)", seconds,
+        ConnectionLog.debug(
+                log,
+                channel,
+                clientId,
+                "closing: replies not read for {} s ({} bytes pending)",
+                seconds,
                 pending == null ? 0 : pending.totalPendingWriteBytes());
         setReason(DisconnectReason.policy("Policy violation: replies not read for " + seconds + " s"));
         metrics.policyClose(PolicyClose.SLOW_CONSUMER);
@@ -287,8 +311,10 @@ public final class WsSession implements WsConnection, ClientConnection {
 
     @Override
     public void onCloseSentByDecoder(WebSocketCloseStatus status) {
-        setReason(DisconnectReason.protocolError(status.code() == WsCloseCodes.TOO_BIG.code() ? TOO_BIG_DETAIL
-                : status.reasonText() + " (" + status.code() + ")"));
+        setReason(DisconnectReason.protocolError(
+                status.code() == WsCloseCodes.TOO_BIG.code()
+                        ? TOO_BIG_DETAIL
+                        : status.reasonText() + " (" + status.code() + ")"));
         handshake.onCloseSentByDecoder(status);
     }
 
@@ -368,9 +394,12 @@ public final class WsSession implements WsConnection, ClientConnection {
             if (command == ClientCommand.DISCONNECT) {
                 setReason(DisconnectReason.SERVER);
                 // PROTOCOL.md section 7, row 17: a grace for the client to acknowledge and close by itself.
-                ctx.executor().schedule(() -> handshake.sendClose(
-                                new WebSocketCloseStatus(1000, WsCloseCodes.SERVER_DISCONNECT_REASON)),
-                        config.disconnectGrace().toNanos(), TimeUnit.NANOSECONDS);
+                ctx.executor()
+                        .schedule(
+                                () -> handshake.sendClose(
+                                        new WebSocketCloseStatus(1000, WsCloseCodes.SERVER_DISCONNECT_REASON)),
+                                config.disconnectGrace().toNanos(),
+                                TimeUnit.NANOSECONDS);
             }
             result.complete(CommandResult.SENT);
         });
@@ -411,7 +440,13 @@ public final class WsSession implements WsConnection, ClientConnection {
         int suppressed = rejectsNotLogged;
         rejectsNotLogged = 0;
         if (log.isInfoEnabled()) {
-            ConnectionLog.info(log, channel, clientId, "refused a message ({}): {}{}", why, preview(content),
+            ConnectionLog.info(
+                    log,
+                    channel,
+                    clientId,
+                    "refused a message ({}): {}{}",
+                    why,
+                    preview(content),
                     suppressed > 0 ? " (" + suppressed + " more refused since last report)" : "");
         }
     }

@@ -51,7 +51,8 @@ class AutobahnIT {
     @TestFactory
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     Stream<DynamicTest> fuzzingClient() throws Exception {
-        Path reportDir = Path.of(System.getProperty("autobahn.reportDir", "target/autobahn")).toAbsolutePath();
+        Path reportDir = Path.of(System.getProperty("autobahn.reportDir", "target/autobahn"))
+                .toAbsolutePath();
         List<String> cases = list(System.getProperty("autobahn.cases", DEFAULT_CASES));
         List<String> excluded = list(System.getProperty("autobahn.excludeCases", ""));
         deleteRecursively(reportDir);
@@ -62,10 +63,13 @@ class AutobahnIT {
         }
 
         Map<String, JsonNode> results = results(reportDir.resolve("index.json"));
-        assertThat(results).as("Autobahn results in %s (log: wstest.log)", reportDir).isNotEmpty();
+        assertThat(results)
+                .as("Autobahn results in %s (log: wstest.log)", reportDir)
+                .isNotEmpty();
         System.out.println(summary(results, reportDir));
-        return results.entrySet().stream().map(e -> DynamicTest.dynamicTest("case " + e.getKey(),
-                () -> check(e.getKey(), e.getValue(), reportDir)));
+        return results.entrySet().stream()
+                .map(e -> DynamicTest.dynamicTest(
+                        "case " + e.getKey(), () -> check(e.getKey(), e.getValue(), reportDir)));
     }
 
     private static void check(String caseId, JsonNode result, Path reportDir) throws IOException {
@@ -76,9 +80,15 @@ class AutobahnIT {
         }
         Path report = reportDir.resolve(result.path("reportfile").asString());
         JsonNode detail = JsonMapper.builder().build().readTree(report);
-        fail("Autobahn case %s: behavior %s, closing behavior %s%n  case: %s%n  result: %s%n  closing: %s%n"
-                + "  report: %s", caseId, behavior, closing, detail.path("description").asString(),
-                detail.path("result").asString(), detail.path("resultClose").asString(),
+        fail(
+                "Autobahn case %s: behavior %s, closing behavior %s%n  case: %s%n  result: %s%n  closing: %s%n"
+                        + "  report: %s",
+                caseId,
+                behavior,
+                closing,
+                detail.path("description").asString(),
+                detail.path("result").asString(),
+                detail.path("resultClose").asString(),
                 report.resolveSibling(report.getFileName().toString().replace(".json", ".html")));
     }
 
@@ -93,10 +103,14 @@ class AutobahnIT {
         PythonInterpreter.initialize(System.getProperties(), props, new String[0]);
         JsonMapper json = JsonMapper.builder().build();
         String spec = json.writeValueAsString(Map.of(
-                "outdir", reportDir.toString(),
-                "servers", List.of(Map.of("agent", AGENT, "url", url, "options", Map.of("version", 18))),
-                "cases", cases,
-                "exclude-cases", excluded));
+                "outdir",
+                reportDir.toString(),
+                "servers",
+                List.of(Map.of("agent", AGENT, "url", url, "options", Map.of("version", 18))),
+                "cases",
+                cases,
+                "exclude-cases",
+                excluded));
         try (OutputStream log = Files.newOutputStream(reportDir.resolve("wstest.log"));
                 PythonInterpreter py = new PythonInterpreter()) {
             py.setOut(log);
@@ -116,19 +130,25 @@ class AutobahnIT {
     private static Map<String, JsonNode> results(Path index) throws IOException {
         Map<String, JsonNode> byCase = new TreeMap<>(AutobahnIT::compareCaseIds);
         if (Files.exists(index)) {
-            JsonMapper.builder().build().readTree(index).path(AGENT).properties()
+            JsonMapper.builder()
+                    .build()
+                    .readTree(index)
+                    .path(AGENT)
+                    .properties()
                     .forEach(e -> byCase.put(e.getKey(), e.getValue()));
         }
         return byCase;
     }
 
     private static String summary(Map<String, JsonNode> results, Path reportDir) {
-        Map<String, Long> counts = results.values().stream().collect(Collectors.groupingBy(
-                r -> r.path("behavior").asString(), TreeMap::new, Collectors.counting()));
-        Map<String, Long> closing = results.values().stream().collect(Collectors.groupingBy(
-                r -> r.path("behaviorClose").asString(), TreeMap::new, Collectors.counting()));
-        return "Autobahn|Testsuite: " + results.size() + " cases; behavior " + counts + "; closing behavior "
-                + closing + "; reports in " + reportDir.resolve("index.html");
+        Map<String, Long> counts = results.values().stream()
+                .collect(
+                        Collectors.groupingBy(r -> r.path("behavior").asString(), TreeMap::new, Collectors.counting()));
+        Map<String, Long> closing = results.values().stream()
+                .collect(Collectors.groupingBy(
+                        r -> r.path("behaviorClose").asString(), TreeMap::new, Collectors.counting()));
+        return "Autobahn|Testsuite: " + results.size() + " cases; behavior " + counts + "; closing behavior " + closing
+                + "; reports in " + reportDir.resolve("index.html");
     }
 
     private static int compareCaseIds(String a, String b) {
@@ -152,7 +172,8 @@ class AutobahnIT {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+            for (Path p :
+                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.delete(p);
             }
         }

@@ -72,10 +72,12 @@ class DashboardBrowserIT {
 
     /** Clicks a control of a client's row with a real pointer click, finding it again if it was redrawn. */
     private void clickInRow(String id, String selector) {
-        browser.waitAtMost(Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class).until(d -> {
-            row(id).findElement(By.cssSelector(selector)).click();
-            return true;
-        });
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    row(id).findElement(By.cssSelector(selector)).click();
+                    return true;
+                });
     }
 
     @Test
@@ -96,10 +98,13 @@ class DashboardBrowserIT {
 
         client.close(1000, "done");
         awaitRowText("browser-live-1", "Disconnected by client", Duration.ofSeconds(5));
-        assertThat(browser.inDashboard("return row(arguments[0])?.className", "browser-live-1")).asString()
+        assertThat(browser.inDashboard("return row(arguments[0])?.className", "browser-live-1"))
+                .asString()
                 .contains("gone");
-        assertThat(browser.inDashboard("return row(arguments[0])?.querySelector(\"button[data-action='pause']\")"
-                + ".disabled", "browser-live-1")).isEqualTo(true);
+        assertThat(browser.inDashboard(
+                        "return row(arguments[0])?.querySelector(\"button[data-action='pause']\")" + ".disabled",
+                        "browser-live-1"))
+                .isEqualTo(true);
     }
 
     @Test
@@ -111,8 +116,8 @@ class DashboardBrowserIT {
         clickInRow("browser-pause-1", "button[data-action='pause']");
 
         assertThat(client.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5)).until(ExpectedConditions.textToBe(By.id("notice"),
-                "Pause command sent to client browser-pause-1."));
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(ExpectedConditions.textToBe(By.id("notice"), "Pause command sent to client browser-pause-1."));
         awaitRowText("browser-pause-1", "paused", Duration.ofSeconds(5));
     }
 
@@ -124,8 +129,11 @@ class DashboardBrowserIT {
         register("<b>browser-xss</b>", "{\"client_state\": \"" + script + "\", \"note\": \"" + img + "\"}");
         awaitRowText("<b>browser-xss</b>", "browser-xss", Duration.ofSeconds(5));
 
-        assertThat(rowText("<b>browser-xss</b>")).contains("<img src=x onerror=\"window.__xss=1\">",
-                "<script>window.__xss=2</script>", "<b>browser-xss</b>");
+        assertThat(rowText("<b>browser-xss</b>"))
+                .contains(
+                        "<img src=x onerror=\"window.__xss=1\">",
+                        "<script>window.__xss=2</script>",
+                        "<b>browser-xss</b>");
         assertThat(browser.js("return document.querySelectorAll('#clients img, #clients script, #clients b').length"))
                 .isEqualTo(0L);
         assertThat(browser.js("return typeof window.__xss")).isEqualTo("undefined");
@@ -149,16 +157,17 @@ class DashboardBrowserIT {
         awaitRowText("browser-sort-c", "Disconnected", Duration.ofSeconds(5));
 
         browser.driver().findElement(By.id("search")).sendKeys("browser-sort");
-        browser.waitAtMost(Duration.ofSeconds(5)).until(d -> ids().equals(
-                List.of("browser-sort-a", "browser-sort-b", "browser-sort-c")));
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(d -> ids().equals(List.of("browser-sort-a", "browser-sort-b", "browser-sort-c")));
         assertThat(browser.driver().findElement(By.id("shown")).getText()).startsWith("3 of ");
 
-        browser.driver().findElement(By.cssSelector("button.sort[data-sort='id']")).click();
-        browser.waitAtMost(Duration.ofSeconds(5)).until(d -> ids().equals(
-                List.of("browser-sort-c", "browser-sort-b", "browser-sort-a")));
+        browser.driver()
+                .findElement(By.cssSelector("button.sort[data-sort='id']"))
+                .click();
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(d -> ids().equals(List.of("browser-sort-c", "browser-sort-b", "browser-sort-a")));
 
-        new Select(browser.driver().findElement(By.id("state-filter")))
-                .selectByValue("disconnected");
+        new Select(browser.driver().findElement(By.id("state-filter"))).selectByValue("disconnected");
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> ids().equals(List.of("browser-sort-c")));
     }
 
@@ -171,18 +180,27 @@ class DashboardBrowserIT {
     @Order(5)
     void aScreenshotOfTheDashboardWithSomeClients() throws Exception {
         String[][] fleet = {
-            {"worker-1", "{\"client_state\": \"running\", \"cpu_usage\": 23.4, \"memory_usage\": 41.0,"
-                + " \"version\": \"2.3.1\"}"},
-            {"worker-2", "{\"client_state\": \"running\", \"cpu_usage\": 81.7, \"memory_usage\": 66.2,"
-                + " \"region\": \"eu-west\"}"},
+            {
+                "worker-1",
+                "{\"client_state\": \"running\", \"cpu_usage\": 23.4, \"memory_usage\": 41.0,"
+                        + " \"version\": \"2.3.1\"}"
+            },
+            {
+                "worker-2",
+                "{\"client_state\": \"running\", \"cpu_usage\": 81.7, \"memory_usage\": 66.2,"
+                        + " \"region\": \"eu-west\"}"
+            },
             {"worker-3", "{\"client_state\": \"paused\", \"cpu_usage\": 3.1, \"memory_usage\": 12.9}"},
-            {"ingest-7", "{\"client_state\": \"running\", \"cpu_usage\": 97.2, \"memory_usage\": 93.5,"
-                + " \"queue\": 1204}"},
+            {
+                "ingest-7",
+                "{\"client_state\": \"running\", \"cpu_usage\": 97.2, \"memory_usage\": 93.5," + " \"queue\": 1204}"
+            },
         };
         for (String[] c : fleet) {
             register(c[0], c[1]);
         }
-        register("batch-9", "{\"client_state\": \"running\", \"cpu_usage\": 55}").close(1000, "");
+        register("batch-9", "{\"client_state\": \"running\", \"cpu_usage\": 55}")
+                .close(1000, "");
         awaitRowText("batch-9", "Disconnected by client", Duration.ofSeconds(5));
         awaitRowText("ingest-7", "97.2", Duration.ofSeconds(5));
 

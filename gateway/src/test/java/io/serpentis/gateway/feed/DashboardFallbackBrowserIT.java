@@ -23,26 +23,28 @@ class DashboardFallbackBrowserIT {
 
     @Test
     void pollsStatusesWhileTheFeedIsUnavailableThenGoesLiveAgain() {
-        WsTestClient occupant = WsTestClient.connect(URI.create(browser.gateway().wsUri() + "/dashboard"));
+        WsTestClient occupant =
+                WsTestClient.connect(URI.create(browser.gateway().wsUri() + "/dashboard"));
         occupant.next(); // its snapshot: the only viewer place is taken
         try (WsTestClient client = WsTestClient.connect(browser.gateway().wsUri())) {
             browser.open("/");
-            browser.waitAtMost(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("feed-state"),
-                    "Unavailable, polling every 5 s"));
+            browser.waitAtMost(Duration.ofSeconds(15))
+                    .until(ExpectedConditions.textToBe(By.id("feed-state"), "Unavailable, polling every 5 s"));
 
             client.request("{\"client_id\": \"polled-1\", \"status\": {\"cpu_usage\": 5}}");
-            browser.waitAtMost(Duration.ofSeconds(12)).until(d -> String.valueOf(browser.js(
-                    "return document.getElementById('clients').textContent")).contains("polled-1"));
+            browser.waitAtMost(Duration.ofSeconds(12))
+                    .until(d -> String.valueOf(browser.js("return document.getElementById('clients').textContent"))
+                            .contains("polled-1"));
             assertThat(browser.driver().findElement(By.id("data-source")).getText())
                     .isEqualTo("Data source: embedded");
             assertThat(browser.requests()).anyMatch(u -> u.endsWith("/statuses"));
 
             occupant.close();
-            browser.waitAtMost(Duration.ofSeconds(40)).until(ExpectedConditions.textToBe(By.id("feed-state"),
-                    "Live"));
+            browser.waitAtMost(Duration.ofSeconds(40)).until(ExpectedConditions.textToBe(By.id("feed-state"), "Live"));
             client.request("{\"client_id\": \"polled-1\", \"status\": {\"cpu_usage\": 66.5}}");
-            browser.waitAtMost(Duration.ofSeconds(5)).until(d -> String.valueOf(browser.js(
-                    "return document.getElementById('clients').textContent")).contains("66.5"));
+            browser.waitAtMost(Duration.ofSeconds(5))
+                    .until(d -> String.valueOf(browser.js("return document.getElementById('clients').textContent"))
+                            .contains("66.5"));
         }
         assertThat(browser.errors()).as("JavaScript errors").isEmpty();
     }

@@ -72,15 +72,25 @@ class DashboardFeedIT {
 
             WsTestClient client = WsTestClient.connect(gw.wsUri());
             client.request("{\"client_id\": \"feed-it-1\", \"status\": {\"cpu_usage\": 12.5}}");
-            JsonNode registered = viewer.await(client("feed-it-1", f -> f.path("connected").asString().equals("true")));
-            assertThat(registered.path("clients").path("feed-it-1").path("cpu_usage").asString()).isEqualTo("12.5");
+            JsonNode registered = viewer.await(
+                    client("feed-it-1", f -> f.path("connected").asString().equals("true")));
+            assertThat(registered
+                            .path("clients")
+                            .path("feed-it-1")
+                            .path("cpu_usage")
+                            .asString())
+                    .isEqualTo("12.5");
 
             client.request("{\"client_id\": \"feed-it-1\", \"status\": {\"cpu_usage\": 99.5}}");
             viewer.await(client("feed-it-1", f -> f.path("cpu_usage").asString().equals("99.5")));
 
             client.close(1000, "bye");
-            JsonNode left = viewer.await(client("feed-it-1", f -> f.path("connected").asString().equals("false")));
-            assertThat(left.path("clients").path("feed-it-1").path("status_detail").asString())
+            JsonNode left = viewer.await(
+                    client("feed-it-1", f -> f.path("connected").asString().equals("false")));
+            assertThat(left.path("clients")
+                            .path("feed-it-1")
+                            .path("status_detail")
+                            .asString())
                     .isEqualTo("Disconnected by client");
             assertThat(left.path("counts").path("disconnected").asInt()).isGreaterThanOrEqualTo(1);
         }
@@ -107,7 +117,8 @@ class DashboardFeedIT {
         try (RawWsClient foreign = RawWsClient.connect(feedUri(), "Origin: https://evil.example")) {
             assertThat(foreign.handshakeResponse()).startsWith("HTTP/1.1 403");
         }
-        try (RawWsClient own = RawWsClient.connect(feedUri(),
+        try (RawWsClient own = RawWsClient.connect(
+                feedUri(),
                 "Origin: http://" + feedUri().getHost() + ":" + feedUri().getPort())) {
             assertThat(own.upgraded()).isTrue();
         }
@@ -124,7 +135,8 @@ class DashboardFeedIT {
     @Test
     void theStatusEndpointStillSpeaksTheStatusProtocol() {
         try (WsTestClient client = WsTestClient.connect(gw.wsUri())) {
-            assertThat(client.request("{\"client_id\": \"feed-it-3\"}")).startsWith("{\"result\": \"message_processed\"");
+            assertThat(client.request("{\"client_id\": \"feed-it-3\"}"))
+                    .startsWith("{\"result\": \"message_processed\"");
         }
     }
 }

@@ -48,8 +48,8 @@ class DashboardFeedTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final AtomicLong clock = new AtomicLong(1_795_000_000_000_000L);
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            RegistryConfig.defaults(), "feed-test", false, () -> clock.addAndGet(1000));
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(), RegistryConfig.defaults(), "feed-test", false, () -> clock.addAndGet(1000));
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Map<String, RecordingConnection> connections = new HashMap<>();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
@@ -57,8 +57,14 @@ class DashboardFeedTest {
     private DashboardFeed feed;
 
     private DashboardFeed feed(UnaryOperator<FeedConfig> change) {
-        feed = DashboardFeed.manual(registry, () -> "embedded", change.apply(FeedConfig.defaults()), metrics.feed(),
-                PooledByteBufAllocator.DEFAULT, JSON, Runnable::run);
+        feed = DashboardFeed.manual(
+                registry,
+                () -> "embedded",
+                change.apply(FeedConfig.defaults()),
+                metrics.feed(),
+                PooledByteBufAllocator.DEFAULT,
+                JSON,
+                Runnable::run);
         registry.addListener(feed);
         return feed;
     }
@@ -84,8 +90,9 @@ class DashboardFeedTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
         ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
-        ch.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
+        ch.pipeline()
+                .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
+                        "/ws/dashboard", new DefaultHttpHeaders(), null));
         channels.add(ch);
         return ch;
     }
@@ -115,7 +122,8 @@ class DashboardFeedTest {
                 if (f instanceof TextWebSocketFrame) {
                     out.add(JSON.readTree(f.content().toString(StandardCharsets.UTF_8)));
                 } else {
-                    out.add(JSON.createObjectNode().put("type", "close")
+                    out.add(JSON.createObjectNode()
+                            .put("type", "close")
                             .put("code", ((CloseWebSocketFrame) f).statusCode()));
                 }
             } finally {
@@ -151,7 +159,8 @@ class DashboardFeedTest {
         assertThat(snapshot.path("interval_ms").asInt()).isEqualTo(250);
         assertThat(snapshot.path("redis_status").asString()).isEqualTo("embedded");
         assertThat(snapshot.path("clients").propertyNames()).containsExactlyInAnyOrder("a", "b");
-        assertThat(snapshot.path("clients").path("a").path("cpu_usage").asString()).isEqualTo("12.5");
+        assertThat(snapshot.path("clients").path("a").path("cpu_usage").asString())
+                .isEqualTo("12.5");
         assertThat(snapshot.path("counts").path("connected").asInt()).isEqualTo(2);
         long seq = snapshot.path("seq").asLong();
 
@@ -166,7 +175,8 @@ class DashboardFeedTest {
         assertThat(delta.path("clients").path("a").path("connected").asString()).isEqualTo("true");
         assertThat(delta.path("removed").size()).isZero();
         assertThat(delta.path("counts").path("total").asInt()).isEqualTo(2);
-        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "connect")).isEqualTo(1);
+        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "connect"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -218,7 +228,8 @@ class DashboardFeedTest {
         registry.release(connections.get("leaver"), "leaver", DisconnectReason.CLIENT);
         tick();
         JsonNode gone = only(messages(v));
-        assertThat(gone.path("clients").path("leaver").path("connected").asString()).isEqualTo("false");
+        assertThat(gone.path("clients").path("leaver").path("connected").asString())
+                .isEqualTo("false");
         assertThat(gone.path("clients").path("leaver").path("status_detail").asString())
                 .isEqualTo("Disconnected by client");
         assertThat(gone.path("counts").path("disconnected").asInt()).isEqualTo(1);
@@ -294,7 +305,8 @@ class DashboardFeedTest {
         JsonNode snapshot = only(messages(v));
         assertThat(snapshot.path("type").asString()).isEqualTo("snapshot");
         assertThat(snapshot.path("clients").has("x")).isTrue();
-        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "requested")).isEqualTo(1);
+        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "requested"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -331,9 +343,11 @@ class DashboardFeedTest {
 
         List<JsonNode> caughtUp = messages(v);
         assertThat(caughtUp).extracting(m -> m.path("type").asString()).containsOnly("delta");
-        assertThat(caughtUp).extracting(m -> m.path("seq").asLong())
+        assertThat(caughtUp)
+                .extracting(m -> m.path("seq").asLong())
                 .containsExactlyElementsOf(range(seq + 1, seq + 50));
-        assertThat(count("gateway.dashboard.viewers.resynced", "via", "history")).isEqualTo(1);
+        assertThat(count("gateway.dashboard.viewers.resynced", "via", "history"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -354,7 +368,8 @@ class DashboardFeedTest {
         assertThat(resync.path("type").asString()).isEqualTo("snapshot");
         assertThat(resync.path("seq").asLong()).isEqualTo(feed.seq());
         assertThat(resync.path("clients").path("a").path("k").asString()).isEqualTo("v2");
-        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "resync")).isEqualTo(1);
+        assertThat(count("gateway.dashboard.snapshots.sent", "reason", "resync"))
+                .isEqualTo(1);
 
         update("a", "k", "after");
         tick();
@@ -421,7 +436,8 @@ class DashboardFeedTest {
 
         assertThat(only(messages(second)).path("code").asInt()).isEqualTo(1013);
         assertThat(feed.viewerCount()).isEqualTo(1);
-        assertThat(count("gateway.dashboard.viewers.dropped", "reason", "limit")).isEqualTo(1);
+        assertThat(count("gateway.dashboard.viewers.dropped", "reason", "limit"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -455,7 +471,8 @@ class DashboardFeedTest {
         JsonNode snapshot = only(messages(v));
         assertThat(snapshot.path("type").asString()).isEqualTo("snapshot");
         tick(); // then it catches up from the history
-        assertThat(messages(v)).extracting(m -> m.path("seq").asLong())
+        assertThat(messages(v))
+                .extracting(m -> m.path("seq").asLong())
                 .containsExactlyElementsOf(range(snapshot.path("seq").asLong() + 1, feed.seq()));
         assertThat(count("gateway.dashboard.snapshots.encoded")).isEqualTo(1);
     }
@@ -488,7 +505,9 @@ class DashboardFeedTest {
             startReading(v);
         }
 
-        assertThat(v.runScheduledPendingTasks()).as("nanos to the next scheduled task; -1: none").isEqualTo(-1);
+        assertThat(v.runScheduledPendingTasks())
+                .as("nanos to the next scheduled task; -1: none")
+                .isEqualTo(-1);
         stopReading(v);
         v.advanceTimeBy(5, TimeUnit.SECONDS);
         v.runScheduledPendingTasks();
@@ -520,13 +539,14 @@ class DashboardFeedTest {
         ScheduledExecutorService feedThread =
                 Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-feed"));
         FreeingThreads alloc = new FreeingThreads();
-        feed = new DashboardFeed(registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(), alloc, JSON,
-                feedThread);
+        feed = new DashboardFeed(
+                registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(), alloc, JSON, feedThread);
         registry.addListener(feed);
         EmbeddedChannel v = new EmbeddedChannel();
         v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
-        v.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws/dashboard", new DefaultHttpHeaders(), null));
+        v.pipeline()
+                .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
+                        "/ws/dashboard", new DefaultHttpHeaders(), null));
         feedThread.submit(() -> {}).get(); // behind the viewer's first pass
         v.runPendingTasks();
         assertThat(only(messages(v)).path("type").asString()).isEqualTo("snapshot");

@@ -28,8 +28,10 @@ class DashboardFeedTokenIT {
     void withoutTheTokenTheUpgradeIsRefusedWith401() throws Exception {
         try (RawWsClient none = RawWsClient.connect(feed(""));
                 RawWsClient wrong = RawWsClient.connect(feed("?token=not-the-token-at-all"))) {
-            assertThat(none.handshakeResponse()).startsWith("HTTP/1.1 401")
-                    .containsIgnoringCase("WWW-Authenticate: Bearer").containsIgnoringCase("Cache-Control: no-store");
+            assertThat(none.handshakeResponse())
+                    .startsWith("HTTP/1.1 401")
+                    .containsIgnoringCase("WWW-Authenticate: Bearer")
+                    .containsIgnoringCase("Cache-Control: no-store");
             assertThat(wrong.handshakeResponse()).startsWith("HTTP/1.1 401");
         }
     }
@@ -43,8 +45,8 @@ class DashboardFeedTokenIT {
 
     @Test
     void theTokenIsTakenFromABearerSubprotocolAndTheFeedsOwnIsSelected() {
-        try (WsTestClient viewer = WsTestClient.connectWithSubprotocols(feed(""), DashboardViewerHandler.SUBPROTOCOL,
-                "bearer." + TOKEN)) {
+        try (WsTestClient viewer =
+                WsTestClient.connectWithSubprotocols(feed(""), DashboardViewerHandler.SUBPROTOCOL, "bearer." + TOKEN)) {
             assertThat(viewer.subprotocol()).isEqualTo(DashboardViewerHandler.SUBPROTOCOL);
             assertThat(JSON.readTree(viewer.next()).path("type").asString()).isEqualTo("snapshot");
         }

@@ -30,10 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
 class DashboardSlowViewerIT {
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withFeed(f -> f
-            .withInterval(Duration.ofMillis(20))
-            .withSlowViewerTimeout(Duration.ofSeconds(2))
-            .withHistoryBytes(1 << 20)));
+    static final GatewayServerExtension gw =
+            new GatewayServerExtension(c -> c.withFeed(f -> f.withInterval(Duration.ofMillis(20))
+                    .withSlowViewerTimeout(Duration.ofSeconds(2))
+                    .withHistoryBytes(1 << 20)));
 
     static final int CLIENTS = 300;
     static final JsonMapper JSON = JsonMapper.builder().build();
@@ -54,36 +54,50 @@ class DashboardSlowViewerIT {
         AtomicLong peak = new AtomicLong(baseline);
         AtomicBoolean churning = new AtomicBoolean(true);
         // Each round changes every client: about 330 KB per delta, 50 deltas a second.
-        Thread churn = new Thread(() -> {
-            long round = 0;
-            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (churning.get() && System.nanoTime() < end) {
-                round++;
-                for (int i = 0; i < CLIENTS; i++) {
-                    gw.registry().apply(conns[i], new StatusUpdate("slow-" + i, new String[] {"round", "filler"},
-                            new String[] {Long.toString(round), filler}));
-                }
-                peak.accumulateAndGet(PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory(), Math::max);
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "churn");
+        Thread churn = new Thread(
+                () -> {
+                    long round = 0;
+                    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (churning.get() && System.nanoTime() < end) {
+                        round++;
+                        for (int i = 0; i < CLIENTS; i++) {
+                            gw.registry()
+                                    .apply(
+                                            conns[i],
+                                            new StatusUpdate(
+                                                    "slow-" + i,
+                                                    new String[] {"round", "filler"},
+                                                    new String[] {Long.toString(round), filler}));
+                        }
+                        peak.accumulateAndGet(
+                                PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory(), Math::max);
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "churn");
 
-        try (Socket stalled = stalledViewer(); WsTestClient reader = WsTestClient.connect(feedUri())) {
+        try (Socket stalled = stalledViewer();
+                WsTestClient reader = WsTestClient.connect(feedUri())) {
             churn.start();
-            await().atMost(Duration.ofSeconds(25)).until(() ->
-                    counter("gateway.dashboard.viewers.dropped", "reason", "slow") >= 1);
+            await().atMost(Duration.ofSeconds(25))
+                    .until(() -> counter("gateway.dashboard.viewers.dropped", "reason", "slow") >= 1);
 
             assertThat(counter("gateway.dashboard.deltas.skipped")).isPositive();
             // Unbounded buffering would hold every delta written since the viewer stopped: tens of MB at this rate.
             assertThat(peak.get() - baseline).as("pooled direct memory growth").isLessThan(32L << 20);
             // The stalled viewer's connection is closed (its close frame cannot get through; the close timeout
             // ends it) and the reading viewer is still served, in sequence.
-            await().atMost(Duration.ofSeconds(10)).until(() -> gw.server().meterRegistry()
-                    .get("gateway.dashboard.viewers").gauge().value() == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> gw.server()
+                                    .meterRegistry()
+                                    .get("gateway.dashboard.viewers")
+                                    .gauge()
+                                    .value()
+                            == 1);
             long last = -1;
             for (int i = 0; i < 5; i++) {
                 var m = JSON.readTree(reader.next());
@@ -111,8 +125,10 @@ class DashboardSlowViewerIT {
         s.setSoTimeout(10_000);
         OutputStream out = s.getOutputStream();
         out.write(("GET /ws/dashboard HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
-                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = s.getInputStream();
         byte[] status = in.readNBytes(12);

@@ -44,6 +44,7 @@ class DashboardSpoofingBrowserIT {
     private static final String REAL = "worker-1";
     /** A right-to-left override, then "1-rekrow": rendered as "worker-1" unless the override is shown. */
     private static final String SPOOF = "\u202E1-rekrow";
+
     private static final String RLO = "⟨U+202E⟩";
     private static final String FSI = "\u2068";
     private static final String PDI = "\u2069";
@@ -64,9 +65,11 @@ class DashboardSpoofingBrowserIT {
     static void registerTheRealClientAndItsSpoof() {
         register(REAL, "{\"client_state\": \"running\", \"cpu_usage\": 23.4}");
         // Values with a zero-width space and joiner, a blank value, a name with a BEL and one with an isolate.
-        spoof = register("\\u202E1-rekrow", "{\"client_state\": \"run\\u200Bning\", \"cpu_usage\": 23.4,"
-                + " \"note\": \"a\\u200Db\", \"blank\": \"   \", \"bell\\u0007\": \"x\","
-                + " \"\\u2066lead\": \"\\uFEFFbom\"}");
+        spoof = register(
+                "\\u202E1-rekrow",
+                "{\"client_state\": \"run\\u200Bning\", \"cpu_usage\": 23.4,"
+                        + " \"note\": \"a\\u200Db\", \"blank\": \"   \", \"bell\\u0007\": \"x\","
+                        + " \"\\u2066lead\": \"\\uFEFFbom\"}");
     }
 
     @AfterAll
@@ -77,8 +80,9 @@ class DashboardSpoofingBrowserIT {
     @BeforeEach
     void openDashboard() {
         browser.openDashboard();
-        browser.waitAtMost(Duration.ofSeconds(5)).until(d -> js("return !!row(arguments[0]) && !!row(arguments[1])",
-                REAL, SPOOF).equals(true));
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(d -> js("return !!row(arguments[0]) && !!row(arguments[1])", REAL, SPOOF)
+                        .equals(true));
     }
 
     @AfterEach
@@ -95,36 +99,47 @@ class DashboardSpoofingBrowserIT {
     @Order(1)
     void anIdWithARightToLeftOverrideNoLongerLooksLikeTheIdItImitates() throws IOException {
         // What the operator sees: the pixels of the two id cells (identical when the override is left to act).
-        BufferedImage page = ImageIO.read(new ByteArrayInputStream(
-                ((TakesScreenshot) browser.driver()).getScreenshotAs(OutputType.BYTES)));
+        BufferedImage page = ImageIO.read(
+                new ByteArrayInputStream(((TakesScreenshot) browser.driver()).getScreenshotAs(OutputType.BYTES)));
         assertThat(pixels(page, REAL)).as("pixels of the spoof's id cell").isNotEqualTo(pixels(page, SPOOF));
 
-        assertThat(js("return row(arguments[0]).querySelector('th.id').innerText", REAL)).isEqualTo(REAL);
+        assertThat(js("return row(arguments[0]).querySelector('th.id').innerText", REAL))
+                .isEqualTo(REAL);
         assertThat(js("return row(arguments[0]).querySelector('th.id').innerText", SPOOF))
                 .isEqualTo(RLO + "1-rekrow");
         // The marker is an element of its own, styled apart, so the characters "⟨U+202E⟩" in an id cannot fake it.
-        assertThat(js("const m = row(arguments[0]).querySelector('th.id .codepoint');"
-                + " return [m.textContent, getComputedStyle(m).borderTopStyle, m.title]", SPOOF))
+        assertThat(js(
+                        "const m = row(arguments[0]).querySelector('th.id .codepoint');"
+                                + " return [m.textContent, getComputedStyle(m).borderTopStyle, m.title]",
+                        SPOOF))
                 .isEqualTo(List.of(RLO, "dashed", "U+202E RIGHT-TO-LEFT OVERRIDE"));
         // Isolated: a <bdi> (unicode-bidi: isolate, direction from its own text) holds the id in its cell.
         for (String id : List.of(REAL, SPOOF)) {
-            assertThat(js("const b = row(arguments[0]).querySelector('th.id bdi');"
-                    + " return b ? [b.tagName, getComputedStyle(b).unicodeBidi] : null", id))
-                    .as("bdi of " + id).isEqualTo(List.of("BDI", "isolate"));
+            assertThat(js(
+                            "const b = row(arguments[0]).querySelector('th.id bdi');"
+                                    + " return b ? [b.tagName, getComputedStyle(b).unicodeBidi] : null",
+                            id))
+                    .as("bdi of " + id)
+                    .isEqualTo(List.of("BDI", "isolate"));
         }
         // Tooltips and accessible names: the same markers, between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE.
         assertThat(js("return row(arguments[0]).querySelector('th.id button').title", SPOOF))
                 .isEqualTo("Show every attribute of " + FSI + RLO + "1-rekrow" + PDI);
-        assertThat(js("return row(arguments[0]).querySelector(\"button[data-action='pause']\")"
-                + ".getAttribute('aria-label')", SPOOF)).isEqualTo("Pause " + FSI + RLO + "1-rekrow" + PDI);
+        assertThat(js(
+                        "return row(arguments[0]).querySelector(\"button[data-action='pause']\")"
+                                + ".getAttribute('aria-label')",
+                        SPOOF))
+                .isEqualTo("Pause " + FSI + RLO + "1-rekrow" + PDI);
     }
 
     /** The ARGB pixels of a client's id cell in {@code page}. */
     private static int[] pixels(BufferedImage page, String id) {
         @SuppressWarnings("unchecked")
-        Map<String, Number> r = (Map<String, Number>) js("const b = row(arguments[0]).querySelector('th.id')"
-                + ".getBoundingClientRect(); const s = devicePixelRatio;"
-                + " return {x: b.x * s, y: b.y * s, w: b.width * s, h: b.height * s};", id);
+        Map<String, Number> r = (Map<String, Number>) js(
+                "const b = row(arguments[0]).querySelector('th.id')"
+                        + ".getBoundingClientRect(); const s = devicePixelRatio;"
+                        + " return {x: b.x * s, y: b.y * s, w: b.width * s, h: b.height * s};",
+                id);
         int x = (int) Math.round(r.get("x").doubleValue());
         int y = (int) Math.round(r.get("y").doubleValue());
         int w = (int) Math.round(r.get("w").doubleValue());
@@ -138,28 +153,46 @@ class DashboardSpoofingBrowserIT {
     @Order(2)
     void invisibleCharactersInNamesAndValuesShowAsMarkersInTheTableAndTheDetails() throws IOException {
         String cell = (String) js("return row(arguments[0]).querySelector('td.details-cell').innerText", SPOOF);
-        assertThat(cell).contains("run⟨U+200B⟩ning", "a⟨U+200D⟩b", "⟨U+0020⟩⟨U+0020⟩⟨U+0020⟩", "bell⟨U+0007⟩",
-                "⟨U+2066⟩lead", "⟨U+FEFF⟩bom");
-        assertThat(js("return [...row(arguments[0]).querySelectorAll('li.attr')]"
-                + ".every(li => li.querySelector('.name > bdi') && li.querySelector('.value > bdi'))", SPOOF))
+        assertThat(cell)
+                .contains(
+                        "run⟨U+200B⟩ning",
+                        "a⟨U+200D⟩b",
+                        "⟨U+0020⟩⟨U+0020⟩⟨U+0020⟩",
+                        "bell⟨U+0007⟩",
+                        "⟨U+2066⟩lead",
+                        "⟨U+FEFF⟩bom");
+        assertThat(js(
+                        "return [...row(arguments[0]).querySelectorAll('li.attr')]"
+                                + ".every(li => li.querySelector('.name > bdi') && li.querySelector('.value > bdi'))",
+                        SPOOF))
                 .isEqualTo(true);
         assertThat(js("return [...row(arguments[0]).querySelectorAll('li.attr')].map(li => li.title)", SPOOF))
-                .asList().contains(FSI + "client_state" + PDI + ": " + FSI + "run⟨U+200B⟩ning" + PDI);
+                .asList()
+                .contains(FSI + "client_state" + PDI + ": " + FSI + "run⟨U+200B⟩ning" + PDI);
 
-        browser.waitAtMost(Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class).until(d -> {
-            ((WebElement) js("return row(arguments[0]).querySelector('th.id button')", SPOOF))
-                    .click();
-            return true;
-        });
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    ((WebElement) js("return row(arguments[0]).querySelector('th.id button')", SPOOF)).click();
+                    return true;
+                });
         browser.waitAtMost(Duration.ofSeconds(5))
                 .until(ExpectedConditions.visibilityOfElementLocated(By.id("details")));
         assertThat(js("const t = document.getElementById('details-title');"
-                + " return [t.innerText, t.firstElementChild.tagName]")).isEqualTo(List.of(RLO + "1-rekrow", "BDI"));
+                        + " return [t.innerText, t.firstElementChild.tagName]"))
+                .isEqualTo(List.of(RLO + "1-rekrow", "BDI"));
         String details = (String) js("return document.getElementById('details-fields').innerText");
-        assertThat(details).contains("run⟨U+200B⟩ning", "a⟨U+200D⟩b", "⟨U+0020⟩⟨U+0020⟩⟨U+0020⟩", "bell⟨U+0007⟩",
-                "⟨U+2066⟩lead", "⟨U+FEFF⟩bom");
+        assertThat(details)
+                .contains(
+                        "run⟨U+200B⟩ning",
+                        "a⟨U+200D⟩b",
+                        "⟨U+0020⟩⟨U+0020⟩⟨U+0020⟩",
+                        "bell⟨U+0007⟩",
+                        "⟨U+2066⟩lead",
+                        "⟨U+FEFF⟩bom");
         assertThat(js("return [...document.querySelectorAll('#details-fields dt, #details-fields dd')]"
-                + ".every(e => e.querySelector(':scope > bdi'))")).isEqualTo(true);
+                        + ".every(e => e.querySelector(':scope > bdi'))"))
+                .isEqualTo(true);
 
         Path shot = browser.screenshot(Path.of("target", "screenshots", "dashboard-spoofing.png"));
         assertThat(shot).exists().isNotEmptyFile();
@@ -168,16 +201,22 @@ class DashboardSpoofingBrowserIT {
     @Test
     @Order(3)
     void theNoticeAfterACommandShowsTheIdIsolatedWithItsMarker() {
-        browser.waitAtMost(Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class).until(d -> {
-            ((WebElement) js("return row(arguments[0])"
-                    + ".querySelector(\"button[data-action='pause']\")", SPOOF)).click();
-            return true;
-        });
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    ((WebElement) js(
+                                    "return row(arguments[0])" + ".querySelector(\"button[data-action='pause']\")",
+                                    SPOOF))
+                            .click();
+                    return true;
+                });
 
         assertThat(spoof.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5)).until(ExpectedConditions.textToBe(By.id("notice"),
-                "Pause command sent to client " + RLO + "1-rekrow."));
-        assertThat(js("return document.querySelector('#notice bdi .codepoint')?.textContent")).isEqualTo(RLO);
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(ExpectedConditions.textToBe(
+                        By.id("notice"), "Pause command sent to client " + RLO + "1-rekrow."));
+        assertThat(js("return document.querySelector('#notice bdi .codepoint')?.textContent"))
+                .isEqualTo(RLO);
     }
 
     /** Every character the helper must mark, by code point. */
@@ -201,8 +240,18 @@ class DashboardSpoofingBrowserIT {
     @Order(4)
     void theHelperMarksEveryInvisibleAndBidiControlCharacterAndNothingElse() {
         // visible.js itself, imported in the page: a list of what came out wrong (empty when all is right).
-        List<String> plain = List.of("worker-1", "a b", "Ünïcödé", "שלום-1", "مرحبا", "日本語", "👍", "❤️",
-                "<b>x</b>", "⟨U+202E⟩ typed by a client", "");
+        List<String> plain = List.of(
+                "worker-1",
+                "a b",
+                "Ünïcödé",
+                "שלום-1",
+                "مرحبا",
+                "日本語",
+                "👍",
+                "❤️",
+                "<b>x</b>",
+                "⟨U+202E⟩ typed by a client",
+                "");
         Object wrong = browser.js("""
                 const [cps, plain] = arguments;
                 return import('/visible.js').then(({ isolated, isolatedText }) => {

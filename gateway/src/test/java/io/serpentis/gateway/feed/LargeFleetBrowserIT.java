@@ -37,9 +37,12 @@ class LargeFleetBrowserIT {
         for (int i = 0; i < FLEET; i++) {
             String id = "fleet-" + i;
             connections[i] = new RecordingConnection(id);
-            registry.apply(connections[i], new StatusUpdate(id,
-                    new String[] {"client_state", "cpu_usage", "memory_usage", "group"},
-                    new String[] {"running", Integer.toString(i % 100), Integer.toString((i * 7) % 100), "g" + i % 7}));
+            registry.apply(
+                    connections[i],
+                    new StatusUpdate(
+                            id, new String[] {"client_state", "cpu_usage", "memory_usage", "group"}, new String[] {
+                                "running", Integer.toString(i % 100), Integer.toString((i * 7) % 100), "g" + i % 7
+                            }));
             if (i % 10 == 0) {
                 registry.release(connections[i], id, DisconnectReason.CLIENT);
             }
@@ -78,8 +81,19 @@ class LargeFleetBrowserIT {
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> text("shown").equals("11 of 10000 shown"));
         // The table draws its rows at the next animation frame after the count: wait for them.
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> ids().size() == 11);
-        assertThat(ids()).containsExactly("fleet-999", "fleet-9990", "fleet-9991", "fleet-9992", "fleet-9993",
-                "fleet-9994", "fleet-9995", "fleet-9996", "fleet-9997", "fleet-9998", "fleet-9999");
+        assertThat(ids())
+                .containsExactly(
+                        "fleet-999",
+                        "fleet-9990",
+                        "fleet-9991",
+                        "fleet-9992",
+                        "fleet-9993",
+                        "fleet-9994",
+                        "fleet-9995",
+                        "fleet-9996",
+                        "fleet-9997",
+                        "fleet-9998",
+                        "fleet-9999");
 
         new Select(browser.driver().findElement(By.id("state-filter"))).selectByValue("disconnected");
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> text("shown").equals("1 of 10000 shown"));
@@ -87,10 +101,12 @@ class LargeFleetBrowserIT {
         assertThat(ids()).containsExactly("fleet-9990");
 
         browser.driver().findElement(By.id("search")).clear();
-        browser.js("const s = document.getElementById('search'); s.value = '';"
-                + " s.dispatchEvent(new Event('input'));");
+        browser.js(
+                "const s = document.getElementById('search'); s.value = '';" + " s.dispatchEvent(new Event('input'));");
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> text("shown").equals("1000 of 10000 shown"));
-        browser.driver().findElement(By.cssSelector("button.sort[data-sort='id']")).click();
+        browser.driver()
+                .findElement(By.cssSelector("button.sort[data-sort='id']"))
+                .click();
         browser.waitAtMost(Duration.ofSeconds(10)).until(d -> ids().get(0).equals("fleet-9990"));
 
         // Scrolled to the end, the last rows are there and still only a window of rows exists.
@@ -101,11 +117,13 @@ class LargeFleetBrowserIT {
         assertThat(rowCount()).isBetween(1L, 200L);
 
         // A live update of one client out of 10,000 reaches its row.
-        browser.gateway().registry().apply(connections[1], new StatusUpdate("fleet-1", new String[] {"cpu_usage"},
-                new String[] {"12.75"}));
+        browser.gateway()
+                .registry()
+                .apply(connections[1], new StatusUpdate("fleet-1", new String[] {"cpu_usage"}, new String[] {"12.75"}));
         // (still sorted by id, descending, and scrolled to the end, where fleet-1 is)
-        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> String.valueOf(
-                browser.inDashboard("return row('fleet-1')?.textContent ?? ''")).contains("12.75"));
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> String.valueOf(browser.inDashboard("return row('fleet-1')?.textContent ?? ''"))
+                        .contains("12.75"));
 
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }

@@ -93,15 +93,21 @@ class FleetClusterIT {
         long acked = System.nanoTime();
         assertThat(sockets.get(0).awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
         assertThat(Duration.ofNanos(System.nanoTime() - acked)).isLessThan(Duration.ofSeconds(1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> "clu-b".equals(
-                FleetScenarios.record(cluster.commands(), "w0").get("gateway_node")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "clu-b"
+                        .equals(FleetScenarios.record(cluster.commands(), "w0").get("gateway_node")));
 
         List<String> onA = clients.subList(1, clients.size());
-        assertThat(onA.stream().map(id -> cluster.masterOf("client:" + id + ":status").port()).distinct())
-                .as("the lost clients' records live on every master").hasSize(RedisClusterExtension.MASTERS);
+        assertThat(onA.stream()
+                        .map(id -> cluster.masterOf("client:" + id + ":status").port())
+                        .distinct())
+                .as("the lost clients' records live on every master")
+                .hasSize(RedisClusterExtension.MASTERS);
         Duration took = FleetScenarios.killAndExpectOffline(fleet, "clu-a", cluster.commands(), onA);
         System.out.printf("FleetClusterIT: offline %d ms after the kill%n", took.toMillis());
-        assertThat(FleetScenarios.record(cluster.commands(), "w0")).as("moved: not touched")
-                .containsEntry("connected", "true").containsEntry("gateway_node", "clu-b");
+        assertThat(FleetScenarios.record(cluster.commands(), "w0"))
+                .as("moved: not touched")
+                .containsEntry("connected", "true")
+                .containsEntry("gateway_node", "clu-b");
     }
 }

@@ -69,8 +69,8 @@ class FleetCommandsIT {
     }
 
     private HttpResponse<String> apiCommand(GatewayProcess node, String id, String command) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(node.httpUri() + "/api/v1/clients/"
-                        + HttpTestClient.segment(id) + "/commands"))
+        HttpRequest req = HttpRequest.newBuilder(
+                        URI.create(node.httpUri() + "/api/v1/clients/" + HttpTestClient.segment(id) + "/commands"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"" + command + "\"}"))
                 .build();
@@ -88,8 +88,13 @@ class FleetCommandsIT {
         assertThat(body(paused).path("message").asString()).isEqualTo("Pause command sent to client cmd/1 é.");
         assertThat(worker.next()).isEqualTo("{\"command\": \"pause\"}");
         // The holding node records the client's state; every node's view shows it.
-        await().atMost(Duration.ofSeconds(5)).until(() -> "paused".equals(onB.statuses().path("clients")
-                .path("cmd/1 é").path("client_state").asString()));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> "paused"
+                        .equals(onB.statuses()
+                                .path("clients")
+                                .path("cmd/1 é")
+                                .path("client_state")
+                                .asString()));
 
         HttpResponse<String> resumed = apiCommand(b, "cmd/1 é", "resume");
         assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(202);
@@ -104,8 +109,13 @@ class FleetCommandsIT {
         assertThat(worker.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(1000);
 
         // Nobody holds it now: the answers of one gateway for a client that left.
-        await().atMost(Duration.ofSeconds(5)).until(() -> "false".equals(onB.statuses().path("clients")
-                .path("cmd/1 é").path("connected").asString()));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> "false"
+                        .equals(onB.statuses()
+                                .path("clients")
+                                .path("cmd/1 é")
+                                .path("connected")
+                                .asString()));
         HttpResponse<String> again = onB.command("cmd/1 é", "pause");
         assertThat(again.statusCode()).isEqualTo(404);
         assertThat(body(again).path("detail").asString()).isEqualTo("Client cmd/1 é not found or not connected.");
@@ -123,7 +133,8 @@ class FleetCommandsIT {
         PrometheusText after = PrometheusText.scrape(b.httpUri());
         assertThat(PrometheusText.delta(before, after, "gateway_fleet_commands_total", "result", "sent"))
                 .isEqualTo(3);
-        assertThat(PrometheusText.delta(before, after, "gateway_fleet_command_seconds_count")).isEqualTo(3);
+        assertThat(PrometheusText.delta(before, after, "gateway_fleet_command_seconds_count"))
+                .isEqualTo(3);
     }
 
     @Test
@@ -144,7 +155,9 @@ class FleetCommandsIT {
         assertThat(body(r).path("detail").asString()).isEqualTo("Node gw-a did not answer; retry");
         assertThat(took).as("ms until the 503").isBetween(1900L, 6000L);
         // The request waited in gw-a's socket while it was stopped; it is past its deadline when gw-a reads it.
-        assertThat(worker.poll(Duration.ofSeconds(2))).as("a late command after the 503").isNull();
+        assertThat(worker.poll(Duration.ofSeconds(2)))
+                .as("a late command after the 503")
+                .isNull();
 
         HttpResponse<String> retried = onB.command("cmd-stopped", "pause");
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);

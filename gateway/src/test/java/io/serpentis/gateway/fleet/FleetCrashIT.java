@@ -88,7 +88,8 @@ class FleetCrashIT {
     }
 
     private static JsonNode nodes(GatewayProcess node) {
-        return JSON.readTree(new HttpTestClient(node.httpUri()).get("/api/v1/nodes").body());
+        return JSON.readTree(
+                new HttpTestClient(node.httpUri()).get("/api/v1/nodes").body());
     }
 
     private static List<String> ids(JsonNode array) {
@@ -104,28 +105,36 @@ class FleetCrashIT {
         List<String> clients = register(a, "lost-", 20);
         watcher = new RedisWatcher(redis.commands(), clients);
         awaitConnectedOn(clients, "crash-a");
-        await().atMost(Duration.ofSeconds(10)).until(() -> ids(nodes(b).path("nodes")).contains("crash-a"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ids(nodes(b).path("nodes")).contains("crash-a"));
         PrometheusText before = PrometheusText.scrape(b.httpUri());
 
         Instant killed = Instant.now();
         fleet.kill("crash-a");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            for (String id : clients) {
-                assertThat(record(id)).as(id).containsEntry("connected", "false")
-                        .containsEntry("status_detail", "Gateway node lost");
-            }
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    for (String id : clients) {
+                        assertThat(record(id))
+                                .as(id)
+                                .containsEntry("connected", "false")
+                                .containsEntry("status_detail", "Gateway node lost");
+                    }
+                });
         Duration took = Duration.between(killed, Instant.now());
         System.out.printf("FleetCrashIT: 20 clients of a killed node offline %d ms after the kill%n", took.toMillis());
 
         for (String id : clients) {
             Instant at = Instant.parse(record(id).get("disconnect_time"));
-            assertThat(at).as(id + ": its last sign of life, not the clean-up")
+            assertThat(at)
+                    .as(id + ": its last sign of life, not the clean-up")
                     .isBetween(killed.minus(HEARTBEAT).minus(SLACK), killed.plus(SLACK));
         }
         // Exactly once: every record went offline once and stays so; the survivor counts one lost node, 20 clients.
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
-                clients.stream().allMatch(id -> "false".equals(record(id).get("connected"))));
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> clients.stream()
+                        .allMatch(id -> "false".equals(record(id).get("connected"))));
         for (String id : clients) {
             assertThat(watcher.wentOffline(id)).as(id + " went offline").isEqualTo(1);
         }
@@ -133,8 +142,10 @@ class FleetCrashIT {
         PrometheusText after = PrometheusText.scrape(b.httpUri());
         assertThat(PrometheusText.delta(before, after, "gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
                 .isEqualTo(1.0);
-        assertThat(PrometheusText.delta(before, after, "gateway_fleet_clients_reaped_total")).isEqualTo(20.0);
-        assertThat(PrometheusText.delta(before, after, "gateway_fleet_detection_seconds_count")).isEqualTo(20.0);
+        assertThat(PrometheusText.delta(before, after, "gateway_fleet_clients_reaped_total"))
+                .isEqualTo(20.0);
+        assertThat(PrometheusText.delta(before, after, "gateway_fleet_detection_seconds_count"))
+                .isEqualTo(20.0);
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             JsonNode view = nodes(b);
@@ -162,10 +173,13 @@ class FleetCrashIT {
         fleet.start("crash-c");
         for (String id : clients) {
             Map<String, String> r = record(id);
-            assertThat(r).as(id + ", as soon as the new life listens").containsEntry("connected", "false")
+            assertThat(r)
+                    .as(id + ", as soon as the new life listens")
+                    .containsEntry("connected", "false")
                     .containsEntry("status_detail", "Gateway restarted");
             Instant at = Instant.parse(r.get("disconnect_time"));
-            assertThat(at).as(id + ": its last sign of life, not the restart")
+            assertThat(at)
+                    .as(id + ": its last sign of life, not the restart")
                     .isBetween(killed.minus(HEARTBEAT).minus(SLACK), killed.plus(SLACK));
             assertThat(r.get("disconnect_time")).isGreaterThanOrEqualTo(lastSeen);
         }

@@ -72,8 +72,10 @@ class FleetDashboardBrowserIT {
     }
 
     private String nodeRowText(String node) {
-        return (String) browser.js("return [...document.querySelectorAll('#node-rows tr')]"
-                + ".find(r => r.dataset.node === arguments[0])?.textContent ?? null", node);
+        return (String) browser.js(
+                "return [...document.querySelectorAll('#node-rows tr')]"
+                        + ".find(r => r.dataset.node === arguments[0])?.textContent ?? null",
+                node);
     }
 
     private void awaitNodeRow(String node, String text) {
@@ -90,7 +92,10 @@ class FleetDashboardBrowserIT {
         GatewayProcess b = fleet.start("gw-b", FleetViewIT.FAST);
         GatewayProcess c = fleet.start("gw-c", FleetViewIT.FAST);
         WsTestClient alpha = client(a, "alpha-1", "{\"client_state\": \"running\", \"cpu_usage\": 41.5}");
-        client(a, "alpha-2", "{\"client_state\": \"running\", \"note\": \"<img src=x onerror=\\\"window.__xss=1\\\">\"}");
+        client(
+                a,
+                "alpha-2",
+                "{\"client_state\": \"running\", \"note\": \"<img src=x onerror=\\\"window.__xss=1\\\">\"}");
         client(b, "beta-1", "{\"client_state\": \"running\", \"memory_usage\": 63.0}");
         client(c, "gamma-1", "{\"client_state\": \"running\"}");
 
@@ -99,21 +104,25 @@ class FleetDashboardBrowserIT {
         awaitRow("beta-1", "gw-b", "Connected");
         awaitRow("gamma-1", "gw-c", "Connected");
         awaitRow("alpha-2", "<img src=x onerror=\"window.__xss=1\">");
-        assertThat(browser.js("return document.querySelectorAll('#clients img').length")).isEqualTo(0L);
+        assertThat(browser.js("return document.querySelectorAll('#clients img').length"))
+                .isEqualTo(0L);
         assertThat(browser.js("return typeof window.__xss")).isEqualTo("undefined");
         awaitNodeRow("gw-a", "Live");
         awaitNodeRow("gw-b", "this node");
         awaitNodeRow("gw-c", "Live");
 
         // A pause button on B's page reaches the client held by A.
-        browser.waitAtMost(Duration.ofSeconds(5)).ignoring(StaleElementReferenceException.class).until(d -> {
-            ((WebElement) browser.inDashboard("return row(arguments[0])", "alpha-1"))
-                    .findElement(By.cssSelector("button[data-action='pause']")).click();
-            return true;
-        });
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    ((WebElement) browser.inDashboard("return row(arguments[0])", "alpha-1"))
+                            .findElement(By.cssSelector("button[data-action='pause']"))
+                            .click();
+                    return true;
+                });
         assertThat(alpha.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5)).until(ExpectedConditions.textToBe(By.id("notice"),
-                "Pause command sent to client alpha-1."));
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(ExpectedConditions.textToBe(By.id("notice"), "Pause command sent to client alpha-1."));
         awaitRow("alpha-1", "paused");
 
         // A node dies: the panel shows it lost, and its client offline, on B's page.
@@ -129,7 +138,8 @@ class FleetDashboardBrowserIT {
         assertThat(shot).isRegularFile();
         new Select(browser.driver().findElement(By.id("node-filter"))).selectByValue("all");
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> rowText("beta-1") != null);
-        assertThat(browser.driver().findElement(By.id("count-connected")).getText()).isEqualTo("3");
+        assertThat(browser.driver().findElement(By.id("count-connected")).getText())
+                .isEqualTo("3");
         browser.screenshot(Path.of("target", "screenshots", "fleet-dashboard.png"));
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }

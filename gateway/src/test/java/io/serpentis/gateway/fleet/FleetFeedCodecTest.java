@@ -27,9 +27,14 @@ class FleetFeedCodecTest {
 
     @Test
     void aFeedMessageCarriesFullRecordsWithEpochAndVersionInOrder() {
-        List<FleetFeedCodec.Encoded> out = codec.feed("gw-a", "1-abc", 7, 1234, List.of(
-                record("w/1 \u00e9\"", 11, 22, "z", "1", "connected", "true", "a", "\u0000<b>"),
-                record("w2", 12, 23, "connected", "false")));
+        List<FleetFeedCodec.Encoded> out = codec.feed(
+                "gw-a",
+                "1-abc",
+                7,
+                1234,
+                List.of(
+                        record("w/1 \u00e9\"", 11, 22, "z", "1", "connected", "true", "a", "\u0000<b>"),
+                        record("w2", 12, 23, "connected", "false")));
         assertThat(out).hasSize(1);
         assertThat(out.get(0).records()).isEqualTo(2);
 
@@ -40,10 +45,13 @@ class FleetFeedCodecTest {
         assertThat(m.seq()).isEqualTo(7);
         assertThat(m.sentMillis()).isEqualTo(1234);
         assertThat(m.clients()).extracting(FleetFeedCodec.Entry::id).containsExactly("w/1 \u00e9\"", "w2");
-        assertThat(m.clients().get(0).fields()).containsExactly(
-                Map.entry("z", "1"), Map.entry("connected", "true"),
-                Map.entry("a", "\u0000<b>"), Map.entry("gateway_epoch", "11"),
-                Map.entry("gateway_version", "22"));
+        assertThat(m.clients().get(0).fields())
+                .containsExactly(
+                        Map.entry("z", "1"),
+                        Map.entry("connected", "true"),
+                        Map.entry("a", "\u0000<b>"),
+                        Map.entry("gateway_epoch", "11"),
+                        Map.entry("gateway_version", "22"));
     }
 
     @Test
@@ -85,7 +93,7 @@ class FleetFeedCodecTest {
         assertThatThrownBy(() -> codec.decode("{\"type\":\"feed\",\"node\":\"n\",\"incarnation\":\"i\"}"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> codec.decode("{\"type\":\"feed\",\"node\":\"n\",\"incarnation\":\"i\",\"seq\":1,"
-                + "\"clients\":[{\"id\":\"c\",\"epoch\":1,\"version\":2,\"fields\":{\"k\":1}}]}"))
+                        + "\"clients\":[{\"id\":\"c\",\"epoch\":1,\"version\":2,\"fields\":{\"k\":1}}]}"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> codec.decode("{\"type\":")).isInstanceOf(JacksonException.class);
     }

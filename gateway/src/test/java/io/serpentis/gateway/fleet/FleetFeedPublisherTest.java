@@ -26,19 +26,31 @@ import tools.jackson.databind.json.JsonMapper;
  * there is nothing else to say.
  */
 class FleetFeedPublisherTest {
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            RegistryConfig.defaults(), "gw-a", true, true, () -> System.currentTimeMillis() * 1000);
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            RegistryConfig.defaults(),
+            "gw-a",
+            true,
+            true,
+            () -> System.currentTimeMillis() * 1000);
     private final FleetFeedCodec codec = new FleetFeedCodec(JsonMapper.builder().build());
     private final List<String> channels = new ArrayList<>();
     private final List<FleetFeedCodec.Message> sent = new ArrayList<>();
     private final AtomicBoolean peers = new AtomicBoolean(true);
     private final AtomicReference<NodeIdentity> self =
             new AtomicReference<>(new NodeIdentity("gw-a", "1-aaaaaa", "http://127.0.0.1:1"));
-    private final FleetFeedPublisher publisher = new FleetFeedPublisher(registry, codec, (channel, message) -> {
-        channels.add(channel);
-        sent.add(codec.decode(message));
-        return CompletableFuture.completedFuture(1L);
-    }, self::get, peers::get, new FleetViewMetrics(), Duration.ofHours(1));
+    private final FleetFeedPublisher publisher = new FleetFeedPublisher(
+            registry,
+            codec,
+            (channel, message) -> {
+                channels.add(channel);
+                sent.add(codec.decode(message));
+                return CompletableFuture.completedFuture(1L);
+            },
+            self::get,
+            peers::get,
+            new FleetViewMetrics(),
+            Duration.ofHours(1));
 
     {
         registry.addListener(publisher);
@@ -69,7 +81,9 @@ class FleetFeedPublisherTest {
         for (int i = 1; i <= 10_000; i++) {
             registry.apply(c, update("busy", "n", Integer.toString(i)));
         }
-        assertThat(publisher.pending()).as("one entry per client, whatever the rate").isEqualTo(1);
+        assertThat(publisher.pending())
+                .as("one entry per client, whatever the rate")
+                .isEqualTo(1);
         publisher.tick();
         assertThat(channels).containsExactly("serpentis:{node:gw-a}:feed");
         assertThat(sent).hasSize(1);
@@ -79,17 +93,22 @@ class FleetFeedPublisherTest {
         assertThat(m.incarnation()).isEqualTo("1-aaaaaa");
         assertThat(m.clients()).hasSize(1);
         Map<String, String> fields = m.clients().get(0).fields();
-        assertThat(fields).containsEntry("n", "10000").containsEntry("gateway_epoch", "7")
-                .containsEntry("gateway_version", Long.toString(registry.find("busy").version()))
-                .containsEntry("connected", "true").containsEntry("gateway_node", "gw-a");
+        assertThat(fields)
+                .containsEntry("n", "10000")
+                .containsEntry("gateway_epoch", "7")
+                .containsEntry(
+                        "gateway_version", Long.toString(registry.find("busy").version()))
+                .containsEntry("connected", "true")
+                .containsEntry("gateway_node", "gw-a");
         assertThat(publisher.pending()).isZero();
     }
 
     @Test
     void aRecordWaitsForItsClaimsAnswerAndRemoteRecordsAreNotPublished() {
         registry.apply(new RecordingConnection(), update("new", "k", "v"));
-        registry.applyRemote("theirs", Map.of("connected", "true", "gateway_node", "gw-b", "gateway_epoch", "3",
-                "gateway_version", "4"));
+        registry.applyRemote(
+                "theirs",
+                Map.of("connected", "true", "gateway_node", "gw-b", "gateway_epoch", "3", "gateway_version", "4"));
         publisher.tick();
         assertThat(sent).as("the claim is unanswered: its epoch is unknown").isEmpty();
         registry.find("new").takeStoreWrite();
@@ -113,16 +132,24 @@ class FleetFeedPublisherTest {
         publisher.tick();
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).incarnation()).isEqualTo("2-bbbbbb");
-        assertThat(sent.get(0).clients().get(0).fields()).containsEntry("connected", "false")
+        assertThat(sent.get(0).clients().get(0).fields())
+                .containsEntry("connected", "false")
                 .containsEntry("status_detail", "Connection lost");
     }
 
     @Test
     void messagesAreNumberedWithoutGapsAndAHeartbeatRepeatsTheLastNumber() throws Exception {
-        FleetFeedPublisher quick = new FleetFeedPublisher(registry, codec, (channel, message) -> {
-            sent.add(codec.decode(message));
-            return CompletableFuture.completedFuture(1L);
-        }, self::get, peers::get, new FleetViewMetrics(), Duration.ofMillis(1));
+        FleetFeedPublisher quick = new FleetFeedPublisher(
+                registry,
+                codec,
+                (channel, message) -> {
+                    sent.add(codec.decode(message));
+                    return CompletableFuture.completedFuture(1L);
+                },
+                self::get,
+                peers::get,
+                new FleetViewMetrics(),
+                Duration.ofMillis(1));
         registry.addListener(quick);
         RecordingConnection c = claimed("c", 5);
         quick.tick();
@@ -130,7 +157,8 @@ class FleetFeedPublisherTest {
         quick.tick();
         Thread.sleep(5);
         quick.tick();
-        assertThat(sent).extracting(FleetFeedCodec.Message::type)
+        assertThat(sent)
+                .extracting(FleetFeedCodec.Message::type)
                 .containsExactly(FleetFeedCodec.FEED, FleetFeedCodec.FEED, FleetFeedCodec.HEARTBEAT);
         assertThat(sent).extracting(FleetFeedCodec.Message::seq).containsExactly(1L, 2L, 2L);
         assertThat(quick.seq()).isEqualTo(2);
@@ -138,14 +166,27 @@ class FleetFeedPublisherTest {
 
     @Test
     void aRelayedRecordIsPublishedThoughAnotherNodeOwnsIt() {
-        registry.applyRemote("lost", Map.of("connected", "false", "gateway_node", "gw-dead",
-                "status_detail", "Gateway node lost", "gateway_epoch", "12", "gateway_version", "40"));
+        registry.applyRemote(
+                "lost",
+                Map.of(
+                        "connected",
+                        "false",
+                        "gateway_node",
+                        "gw-dead",
+                        "status_detail",
+                        "Gateway node lost",
+                        "gateway_epoch",
+                        "12",
+                        "gateway_version",
+                        "40"));
         publisher.tick();
         assertThat(sent).isEmpty();
         publisher.relay("lost");
         publisher.tick();
         assertThat(sent).hasSize(1);
-        assertThat(sent.get(0).clients().get(0).fields()).containsEntry("gateway_node", "gw-dead")
-                .containsEntry("gateway_epoch", "12").containsEntry("status_detail", "Gateway node lost");
+        assertThat(sent.get(0).clients().get(0).fields())
+                .containsEntry("gateway_node", "gw-dead")
+                .containsEntry("gateway_epoch", "12")
+                .containsEntry("status_detail", "Gateway node lost");
     }
 }

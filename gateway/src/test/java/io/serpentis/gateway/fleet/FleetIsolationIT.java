@@ -56,8 +56,21 @@ class FleetIsolationIT {
                     + id.output().trim());
         }
         int port = URI.create(redis.url()).getPort();
-        rule = List.of(iptables, "OUTPUT", "-o", "lo", "-p", "tcp", "-m", "owner", "--uid-owner", UID,
-                "--dport", Integer.toString(port), "-j", "DROP");
+        rule = List.of(
+                iptables,
+                "OUTPUT",
+                "-o",
+                "lo",
+                "-p",
+                "tcp",
+                "-m",
+                "owner",
+                "--uid-owner",
+                UID,
+                "--dport",
+                Integer.toString(port),
+                "-j",
+                "DROP");
         fleet = new FleetHarness("--redis-url", redis.url());
     }
 
@@ -90,8 +103,8 @@ class FleetIsolationIT {
 
     @Test
     void aNodeCutOffFromRedisClosesItsClientsBeforeItsPeerDeclaresItLost() throws Exception {
-        GatewayProcess cut = fleet.startWithPrefix(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID,
-                "--clear-groups"), "iso-a");
+        GatewayProcess cut = fleet.startWithPrefix(
+                List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups"), "iso-a");
         GatewayProcess peer = fleet.start("iso-b");
         List<String> clients = IntStream.range(0, 5).mapToObj(i -> "cut-" + i).toList();
         for (String id : clients) {
@@ -99,12 +112,14 @@ class FleetIsolationIT {
             assertThat(c.request("{\"client_id\": \"" + id + "\"}")).contains("message_processed");
             sockets.add(c);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> clients.stream().allMatch(id ->
-                "true".equals(record(id).get("connected"))));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        clients.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
         watcher = new RedisWatcher(redis.commands(), clients);
         HttpTestClient cutHttp = new HttpTestClient(cut.httpUri());
         // The node knows its peer (a heartbeat brought it): whom it can ask once it is cut off.
-        await().atMost(Duration.ofSeconds(10)).until(() -> cutHttp.get("/api/v1/nodes").body().contains("\"iso-b\""));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> cutHttp.get("/api/v1/nodes").body().contains("\"iso-b\""));
 
         ExternalTools.Result added = firewall("-I");
         assertThat(added.exitCode()).as(added.output()).isZero();
@@ -116,33 +131,40 @@ class FleetIsolationIT {
         });
         List<Long> closedAt = new ArrayList<>();
         for (WsTestClient c : sockets) {
-            assertThat(c.awaitClose(Duration.ofSeconds(15))).isEqualTo(
-                    new WsTestClient.Close(1012, "Gateway isolated from Redis"));
+            assertThat(c.awaitClose(Duration.ofSeconds(15)))
+                    .isEqualTo(new WsTestClient.Close(1012, "Gateway isolated from Redis"));
             closedAt.add(System.currentTimeMillis());
         }
         long lastClose = closedAt.stream().mapToLong(Long::longValue).max().orElseThrow();
         System.out.printf("FleetIsolationIT: clients closed with 1012 %d ms after the cut%n", lastClose - cutAt);
-        assertThat(new HttpTestClient(peer.httpUri()).get("/readyz").statusCode()).isEqualTo(200);
+        assertThat(new HttpTestClient(peer.httpUri()).get("/readyz").statusCode())
+                .isEqualTo(200);
 
         // The peer records them offline afterwards, at their last sign of life (before the cut).
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             for (String id : clients) {
-                assertThat(record(id)).as(id).containsEntry("connected", "false")
+                assertThat(record(id))
+                        .as(id)
+                        .containsEntry("connected", "false")
                         .containsEntry("status_detail", "Gateway node lost");
                 assertThat(watcher.everOffline()).as("seen by the watcher too").contains(id);
             }
         });
         for (String id : clients) {
-            long firstOffline = watcher.history(id).stream().filter(l -> "false".equals(l.connected()))
-                    .mapToLong(RedisWatcher.Look::atMillis).min().orElseThrow();
-            assertThat(firstOffline).as(id + ": shown live until after its socket was closed (never live and gone)")
+            long firstOffline = watcher.history(id).stream()
+                    .filter(l -> "false".equals(l.connected()))
+                    .mapToLong(RedisWatcher.Look::atMillis)
+                    .min()
+                    .orElseThrow();
+            assertThat(firstOffline)
+                    .as(id + ": shown live until after its socket was closed (never live and gone)")
                     .isGreaterThanOrEqualTo(lastClose - 200);
-            assertThat(record(id).get("disconnect_time")).isLessThanOrEqualTo(
-                    Timestamps.format((cutAt + 1000) * 1000));
+            assertThat(record(id).get("disconnect_time")).isLessThanOrEqualTo(Timestamps.format((cutAt + 1000) * 1000));
         }
 
         assertThat(firewall("-D").exitCode()).isZero();
         rule = null;
-        await().atMost(Duration.ofSeconds(30)).until(() -> cutHttp.get("/readyz").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cutHttp.get("/readyz").statusCode() == 200);
     }
 }

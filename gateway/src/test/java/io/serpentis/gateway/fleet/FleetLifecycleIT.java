@@ -53,7 +53,8 @@ class FleetLifecycleIT {
     }
 
     private static JsonNode nodes(GatewayProcess node) {
-        return JSON.readTree(new HttpTestClient(node.httpUri()).get("/api/v1/nodes").body());
+        return JSON.readTree(
+                new HttpTestClient(node.httpUri()).get("/api/v1/nodes").body());
     }
 
     private static List<String> ids(JsonNode array) {
@@ -71,14 +72,16 @@ class FleetLifecycleIT {
 
         ExternalTools.Result second = fleet.run(Duration.ofSeconds(60), "same-id");
         assertThat(second.exitCode()).isEqualTo(1);
-        assertThat(second.output()).contains("node id same-id is held by a live gateway (incarnation ")
+        assertThat(second.output())
+                .contains("node id same-id is held by a live gateway (incarnation ")
                 .contains("give each node a unique --node-id");
 
-        assertThat(new HttpTestClient(first.httpUri()).get("/readyz").statusCode()).isEqualTo(200);
+        assertThat(new HttpTestClient(first.httpUri()).get("/readyz").statusCode())
+                .isEqualTo(200);
         assertThat(c.request("{\"client_id\": \"dup-1\", \"status\": {\"still\": \"here\"}}"))
                 .contains("message_processed");
-        await().atMost(Duration.ofSeconds(5)).until(() -> "here".equals(
-                redis.commands().hget("client:dup-1:status", "still")));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> "here".equals(redis.commands().hget("client:dup-1:status", "still")));
         assertThat(redis.commands().hget("client:dup-1:status", "connected")).isEqualTo("true");
     }
 
@@ -91,7 +94,8 @@ class FleetLifecycleIT {
             assertThat(c.request("{\"client_id\": \"end-" + i + "\"}")).contains("message_processed");
             sockets.add(c);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> ids(nodes(peer).path("nodes")).contains("leave-e"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ids(nodes(peer).path("nodes")).contains("leave-e"));
 
         fleet.terminate("leave-e");
         for (WsTestClient c : sockets) {
@@ -107,13 +111,17 @@ class FleetLifecycleIT {
             assertThat(gone.path("node_id").asString()).isEqualTo("leave-e");
             assertThat(gone.path("why").asString()).isEqualTo("left");
         });
-        System.out.printf("FleetLifecycleIT: the peer saw the node leave %d ms after it exited%n",
+        System.out.printf(
+                "FleetLifecycleIT: the peer saw the node leave %d ms after it exited%n",
                 Duration.ofNanos(System.nanoTime() - exited).toMillis());
         for (int i = 0; i < 5; i++) {
             assertThat(redis.commands().hgetall("client:end-" + i + ":status"))
-                    .containsEntry("connected", "false").containsEntry("status_detail", "Gateway shutting down");
+                    .containsEntry("connected", "false")
+                    .containsEntry("status_detail", "Gateway shutting down");
         }
-        assertThat(PrometheusText.scrape(peer.httpUri()).value("gateway_fleet_nodes_lost_total", "reason",
-                "lease_expired")).as("nobody declared it lost").isZero();
+        assertThat(PrometheusText.scrape(peer.httpUri())
+                        .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
+                .as("nobody declared it lost")
+                .isZero();
     }
 }

@@ -74,7 +74,8 @@ class FleetOwnershipIT {
 
     /** Once {@code node} owns {@code id} in Redis, it stays so for {@code during}, whatever else happens. */
     private static void ownedBy(String id, String node, Duration during) {
-        await().during(during).atMost(during.plusSeconds(10))
+        await().during(during)
+                .atMost(during.plusSeconds(10))
                 .until(() -> node.equals(record(id).get("gateway_node")));
     }
 
@@ -83,11 +84,14 @@ class FleetOwnershipIT {
         boolean moved = false;
         for (RedisWatcher.Look l : watcher.history(id)) {
             moved |= now.equals(l.node());
-            assertThat(moved && old.equals(l.node())).as(id + " written by " + old + " after " + now + " owned it: "
-                    + watcher.history(id)).isFalse();
+            assertThat(moved && old.equals(l.node()))
+                    .as(id + " written by " + old + " after " + now + " owned it: " + watcher.history(id))
+                    .isFalse();
         }
         assertThat(moved).as(id + " seen owned by " + now).isTrue();
-        assertThat(watcher.regressions()).as("records that went back to an older (epoch, version)").isEmpty();
+        assertThat(watcher.regressions())
+                .as("records that went back to an older (epoch, version)")
+                .isEmpty();
     }
 
     @Test
@@ -95,7 +99,8 @@ class FleetOwnershipIT {
         watcher = new RedisWatcher(redis.commands(), List.of("mover"));
         WsTestClient onA = connect(a);
         assertThat(onA.request(status("mover", "{\"where\": \"a\"}"))).contains("message_processed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> "gw-a".equals(record("mover").get("gateway_node")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "gw-a".equals(record("mover").get("gateway_node")));
 
         WsTestClient onB = connect(b);
         assertThat(onB.request(status("mover", "{\"where\": \"b\"}"))).contains("message_processed");
@@ -105,13 +110,17 @@ class FleetOwnershipIT {
         WsTestClient.Close close = onA.awaitClose(Duration.ofSeconds(5));
         Duration took = Duration.ofNanos(System.nanoTime() - acked);
         assertThat(close.code()).isEqualTo(4001);
-        assertThat(took).as("the old connection closed within 1 s of the new one's ack").isLessThan(
-                Duration.ofSeconds(1));
+        assertThat(took)
+                .as("the old connection closed within 1 s of the new one's ack")
+                .isLessThan(Duration.ofSeconds(1));
 
         assertThat(onB.request(status("mover", "{\"seq\": 1}"))).contains("message_processed");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(record("mover"))
-                .containsEntry("gateway_node", "gw-b").containsEntry("where", "b").containsEntry("seq", "1")
-                .containsEntry("connected", "true"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(record("mover"))
+                        .containsEntry("gateway_node", "gw-b")
+                        .containsEntry("where", "b")
+                        .containsEntry("seq", "1")
+                        .containsEntry("connected", "true"));
         ownedBy("mover", "gw-b", Duration.ofSeconds(2));
         neverBackTo("mover", "gw-a", "gw-b");
         assertThat(onB.isClosed()).as("the new connection stays").isFalse();
@@ -122,7 +131,8 @@ class FleetOwnershipIT {
         watcher = new RedisWatcher(redis.commands(), List.of("sleeper"));
         WsTestClient onA = connect(a);
         assertThat(onA.request(status("sleeper", "{\"seq\": 0}"))).contains("message_processed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> "0".equals(record("sleeper").get("seq")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "0".equals(record("sleeper").get("seq")));
 
         fleet.pause("gw-a");
         try {
@@ -132,13 +142,16 @@ class FleetOwnershipIT {
             }
             WsTestClient onB = connect(b);
             assertThat(onB.request(status("sleeper", "{\"seq\": 100}"))).contains("message_processed");
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(record("sleeper"))
-                    .containsEntry("gateway_node", "gw-b").containsEntry("seq", "100"));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(record("sleeper"))
+                            .containsEntry("gateway_node", "gw-b")
+                            .containsEntry("seq", "100"));
         } finally {
             fleet.resume("gw-a");
         }
 
-        assertThat(onA.awaitClose(Duration.ofSeconds(10)).code()).as("the stale connection, once gw-a woke up")
+        assertThat(onA.awaitClose(Duration.ofSeconds(10)).code())
+                .as("the stale connection, once gw-a woke up")
                 .isEqualTo(4001);
         ownedBy("sleeper", "gw-b", Duration.ofSeconds(2));
         assertThat(record("sleeper")).containsEntry("seq", "100").doesNotContainKey("stale");
@@ -149,13 +162,15 @@ class FleetOwnershipIT {
     void kicksStillArriveAfterRedisDroppedTheNodesSubscriptions() {
         WsTestClient onA = connect(a);
         assertThat(onA.request(status("resub", "{\"n\": 1}"))).contains("message_processed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> "gw-a".equals(record("resub").get("gateway_node")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "gw-a".equals(record("resub").get("gateway_node")));
 
         redis.commands().clientKill(KillArgs.Builder.typePubsub()); // every node's subscriptions dropped
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             PrometheusText m = PrometheusText.scrape(a.httpUri());
             assertThat(m.value("gateway_fleet_subscriptions", "state", "confirmed"))
-                    .isEqualTo(m.value("gateway_fleet_subscriptions", "state", "wanted")).isPositive();
+                    .isEqualTo(m.value("gateway_fleet_subscriptions", "state", "wanted"))
+                    .isPositive();
         });
 
         WsTestClient onB = connect(b);

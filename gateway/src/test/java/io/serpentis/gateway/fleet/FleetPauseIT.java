@@ -71,8 +71,9 @@ class FleetPauseIT {
                     .contains("message_processed");
             sockets.add(c);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream().allMatch(id ->
-                "true".equals(record(id).get("connected"))));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        ids.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
         return ids;
     }
 
@@ -98,11 +99,14 @@ class FleetPauseIT {
             fleet.resume("pause-a");
         }
         // Past the moment the lease would have ended and been reaped, had the node not renewed it.
-        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).until(() ->
-                clients.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
+        await().during(Duration.ofSeconds(10))
+                .atMost(Duration.ofSeconds(15))
+                .until(() ->
+                        clients.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
         neverOffline();
-        assertThat(PrometheusText.scrape(b.httpUri()).value("gateway_fleet_nodes_lost_total", "reason",
-                "lease_expired")).isZero();
+        assertThat(PrometheusText.scrape(b.httpUri())
+                        .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
+                .isZero();
         assertThat(sockets).noneMatch(WsTestClient::isClosed);
     }
 
@@ -113,12 +117,16 @@ class FleetPauseIT {
         watcher = new RedisWatcher(redis.commands(), clients);
         redis.commands().clientPause(10_000); // every command of every client waits 10 s (ALL)
         // Every lease lapses during the stall: nobody may reap until everybody renewed for a whole lease.
-        await().pollDelay(Duration.ofSeconds(10)).during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(30))
-                .until(() -> clients.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
+        await().pollDelay(Duration.ofSeconds(10))
+                .during(Duration.ofSeconds(8))
+                .atMost(Duration.ofSeconds(30))
+                .until(() ->
+                        clients.stream().allMatch(id -> "true".equals(record(id).get("connected"))));
         neverOffline();
         for (GatewayProcess node : List.of(a, b)) {
-            assertThat(PrometheusText.scrape(node.httpUri()).value("gateway_fleet_nodes_lost_total", "reason",
-                    "lease_expired")).isZero();
+            assertThat(PrometheusText.scrape(node.httpUri())
+                            .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
+                    .isZero();
         }
         assertThat(sockets).noneMatch(WsTestClient::isClosed);
     }
@@ -136,8 +144,10 @@ class FleetPauseIT {
         try {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 for (String id : clients) {
-                    assertThat(record(id)).as(id + ", while its node is stopped")
-                            .containsEntry("connected", "false").containsEntry("status_detail", "Gateway node lost");
+                    assertThat(record(id))
+                            .as(id + ", while its node is stopped")
+                            .containsEntry("connected", "false")
+                            .containsEntry("status_detail", "Gateway node lost");
                 }
             });
             // The last client gives up on its silent node and reconnects to the other one.
@@ -145,8 +155,9 @@ class FleetPauseIT {
             sockets.add(onB);
             assertThat(onB.request("{\"client_id\": \"long-9\", \"status\": {\"n\": 2}}"))
                     .contains("message_processed");
-            await().atMost(Duration.ofSeconds(10)).until(() -> "pause-b".equals(record("long-9").get("gateway_node"))
-                    && "true".equals(record("long-9").get("connected")));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "pause-b".equals(record("long-9").get("gateway_node"))
+                            && "true".equals(record("long-9").get("connected")));
         } finally {
             fleet.resume("pause-a");
         }
@@ -155,18 +166,23 @@ class FleetPauseIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (String id : stayed) {
                 Map<String, String> r = record(id);
-                assertThat(r).as(id + ", its connection still open on the resumed node")
-                        .containsEntry("connected", "true").containsEntry("gateway_node", "pause-a");
+                assertThat(r)
+                        .as(id + ", its connection still open on the resumed node")
+                        .containsEntry("connected", "true")
+                        .containsEntry("gateway_node", "pause-a");
                 assertThat(r.get("gateway_incarnation")).as("a new life").isNotEqualTo(before);
                 assertThat(Long.parseLong(r.get("gateway_epoch"))).isGreaterThan(epochBefore + 1);
             }
         });
-        assertThat(moving.awaitClose(Duration.ofSeconds(10)).code()).as("moved meanwhile: the old connection")
+        assertThat(moving.awaitClose(Duration.ofSeconds(10)).code())
+                .as("moved meanwhile: the old connection")
                 .isEqualTo(4001);
         assertThat(record("long-9")).containsEntry("gateway_node", "pause-b").containsEntry("connected", "true");
         assertThat(watcher.regressions()).isEmpty();
         for (String id : stayed) {
-            assertThat(watcher.wentOffline(id)).as(id + ": offline once, while its node was lost").isEqualTo(1);
+            assertThat(watcher.wentOffline(id))
+                    .as(id + ": offline once, while its node was lost")
+                    .isEqualTo(1);
         }
         assertThat(sockets.subList(0, 9)).noneMatch(WsTestClient::isClosed);
     }

@@ -56,8 +56,8 @@ class FleetRedisOutageIT {
         String binary = ExternalTools.require("redis-server", "redis-server");
         Path dir = Files.createTempDirectory("fleet-outage");
         // Kept on disk (every write synced), so that it comes back with the fleet's leases as they were.
-        redis = RedisProcess.server(binary, ExternalTools.freePort(), dir, "--appendonly", "yes",
-                "--appendfsync", "always");
+        redis = RedisProcess.server(
+                binary, ExternalTools.freePort(), dir, "--appendonly", "yes", "--appendfsync", "always");
         String url = "redis://" + redis.address();
         client = RedisClient.create(url);
         StatefulRedisConnection<String, String> connection = client.connect();
@@ -69,22 +69,28 @@ class FleetRedisOutageIT {
         for (GatewayProcess node : List.of(a, b)) {
             clients.addAll(FleetScenarios.register(node, node == a ? "out-a-" : "out-b-", 5, sockets));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> clients.stream().allMatch(id ->
-                "true".equals(commands.hget("client:" + id + ":status", "connected"))));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> clients.stream()
+                        .allMatch(id -> "true".equals(commands.hget("client:" + id + ":status", "connected"))));
         watcher = new RedisWatcher(commands, clients);
 
         redis.kill();
         Thread.sleep(15_000); // the fault itself: longer than the lease and the grace together
         redis.start();
 
-        await().pollDelay(Duration.ofSeconds(5)).during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(40))
-                .ignoreExceptions().until(() -> clients.stream().allMatch(id ->
-                        "true".equals(commands.hget("client:" + id + ":status", "connected"))));
+        await().pollDelay(Duration.ofSeconds(5))
+                .during(Duration.ofSeconds(15))
+                .atMost(Duration.ofSeconds(40))
+                .ignoreExceptions()
+                .until(() -> clients.stream()
+                        .allMatch(id -> "true".equals(commands.hget("client:" + id + ":status", "connected"))));
         assertThat(watcher.everOffline()).as("clients ever shown offline").isEmpty();
         assertThat(watcher.regressions()).isEmpty();
         for (GatewayProcess node : List.of(a, b)) {
-            assertThat(PrometheusText.scrape(node.httpUri()).value("gateway_fleet_nodes_lost_total", "reason",
-                    "lease_expired")).as("nodes declared lost by " + node.port()).isZero();
+            assertThat(PrometheusText.scrape(node.httpUri())
+                            .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
+                    .as("nodes declared lost by " + node.port())
+                    .isZero();
         }
         assertThat(sockets).noneMatch(WsTestClient::isClosed);
     }

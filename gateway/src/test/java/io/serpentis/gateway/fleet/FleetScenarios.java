@@ -42,7 +42,9 @@ final class FleetScenarios {
     static void awaitConnected(RedisClusterCommands<String, String> redis, List<String> ids, String node) {
         await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> {
             for (String id : ids) {
-                assertThat(record(redis, id)).as(id).containsEntry("connected", "true")
+                assertThat(record(redis, id))
+                        .as(id)
+                        .containsEntry("connected", "true")
                         .containsEntry("gateway_node", node);
             }
         });
@@ -52,21 +54,27 @@ final class FleetScenarios {
      * {@code kill -9} of {@code node}; a survivor marks each client offline within 30 s, {@code Gateway node lost},
      * at its last sign of life. Returns how long that took.
      */
-    static Duration killAndExpectOffline(FleetHarness fleet, String node, RedisClusterCommands<String, String> redis,
-            List<String> clients) throws InterruptedException {
+    static Duration killAndExpectOffline(
+            FleetHarness fleet, String node, RedisClusterCommands<String, String> redis, List<String> clients)
+            throws InterruptedException {
         Instant killed = Instant.now();
         fleet.kill(node);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions()
                 .untilAsserted(() -> {
                     for (String id : clients) {
-                        assertThat(record(redis, id)).as(id).containsEntry("connected", "false")
+                        assertThat(record(redis, id))
+                                .as(id)
+                                .containsEntry("connected", "false")
                                 .containsEntry("status_detail", "Gateway node lost");
                     }
                 });
         Duration took = Duration.between(killed, Instant.now());
         for (String id : clients) {
             Instant at = Instant.parse(record(redis, id).get("disconnect_time"));
-            assertThat(at).as(id + ": its last sign of life, not the clean-up")
+            assertThat(at)
+                    .as(id + ": its last sign of life, not the clean-up")
                     .isBetween(killed.minus(HEARTBEAT).minus(SLACK), killed.plus(SLACK));
         }
         return took;

@@ -33,7 +33,9 @@ abstract class FleetViewContract {
                     WsTestClient worker = WsTestClient.connect(a.wsUri())) {
                 assertThat(worker.request("{\"client_id\": \"far-1\", \"status\": {\"n\": 1}}"))
                         .contains("message_processed");
-                onB.await("far-1", f -> "gw-a".equals(f.get("gateway_node")) && "true".equals(f.get("connected")),
+                onB.await(
+                        "far-1",
+                        f -> "gw-a".equals(f.get("gateway_node")) && "true".equals(f.get("connected")),
                         Duration.ofSeconds(15));
                 long sent = System.nanoTime();
                 worker.request("{\"client_id\": \"far-1\", \"status\": {\"n\": 2}}");

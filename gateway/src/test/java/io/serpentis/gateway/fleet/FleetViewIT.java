@@ -39,8 +39,9 @@ class FleetViewIT {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     /** Short membership timers, so that a dead node is declared lost within a few seconds. */
-    static final String[] FAST = {"--fleet-heartbeat-interval", "500ms", "--fleet-lease", "2s",
-        "--fleet-reap-grace", "1s"};
+    static final String[] FAST = {
+        "--fleet-heartbeat-interval", "500ms", "--fleet-lease", "2s", "--fleet-reap-grace", "1s"
+    };
 
     private FleetHarness fleet;
     private final List<WsTestClient> sockets = new ArrayList<>();
@@ -75,7 +76,8 @@ class FleetViewIT {
     /** {@code GET /api/v1/clients?state=connected&limit=1000} on {@code node}: id to record. */
     static Map<String, JsonNode> connected(GatewayProcess node) {
         JsonNode page = JSON.readTree(new HttpTestClient(node.httpUri())
-                .get("/api/v1/clients?state=connected&limit=1000").body());
+                .get("/api/v1/clients?state=connected&limit=1000")
+                .body());
         Map<String, JsonNode> out = new HashMap<>();
         page.path("clients").forEach(c -> out.put(c.path("client_id").asString(), c));
         return out;
@@ -87,11 +89,16 @@ class FleetViewIT {
             await().atMost(within).untilAsserted(() -> {
                 Map<String, JsonNode> listed = connected(node);
                 for (Map.Entry<String, String> e : held.entrySet()) {
-                    assertThat(listed).as("node on port " + node.port() + " lists " + e.getKey())
+                    assertThat(listed)
+                            .as("node on port " + node.port() + " lists " + e.getKey())
                             .containsKey(e.getKey());
-                    assertThat(listed.get(e.getKey()).path("fields").path("gateway_node").asString())
+                    assertThat(listed.get(e.getKey())
+                                    .path("fields")
+                                    .path("gateway_node")
+                                    .asString())
                             .isEqualTo(e.getValue());
-                    assertThat(listed.get(e.getKey()).path("connected").asBoolean()).isTrue();
+                    assertThat(listed.get(e.getKey()).path("connected").asBoolean())
+                            .isTrue();
                 }
             });
         }
@@ -121,7 +128,8 @@ class FleetViewIT {
             millis.add(TimeUnit.NANOSECONDS.toMillis(shown - sent));
         }
         millis.sort(null);
-        assertThat(millis.get(millis.size() / 2)).as("median ack-to-dashboard on another node, ms: " + millis)
+        assertThat(millis.get(millis.size() / 2))
+                .as("median ack-to-dashboard on another node, ms: " + millis)
                 .isLessThan(500);
         assertThat(millis.get(millis.size() - 1)).as("slowest, ms: " + millis).isLessThan(2000);
         assertThat(onB.problems()).isEmpty();
@@ -129,22 +137,32 @@ class FleetViewIT {
         // Every read of every node: the list, the detail and /statuses show the fleet, counts fleet-wide.
         for (GatewayProcess node : List.of(a, b)) {
             HttpTestClient http = new HttpTestClient(node.httpUri());
-            JsonNode page = JSON.readTree(http.get("/api/v1/clients?state=connected").body());
+            JsonNode page =
+                    JSON.readTree(http.get("/api/v1/clients?state=connected").body());
             assertThat(page.path("matched").asInt()).isEqualTo(3);
             assertThat(page.path("counts").path("connected").asInt()).isEqualTo(3);
             JsonNode detail = JSON.readTree(http.get("/api/v1/clients/view-b1").body());
             assertThat(detail.path("connected").asBoolean()).isTrue();
             assertThat(detail.path("fields").path("gateway_node").asString()).isEqualTo("gw-b");
             JsonNode statuses = http.statuses();
-            assertThat(statuses.path("clients").path("view-a1").path("gateway_node").asString()).isEqualTo("gw-a");
-            assertThat(statuses.path("clients").path("view-a1").path("n").asString()).isEqualTo("20");
+            assertThat(statuses.path("clients")
+                            .path("view-a1")
+                            .path("gateway_node")
+                            .asString())
+                    .isEqualTo("gw-a");
+            assertThat(statuses.path("clients").path("view-a1").path("n").asString())
+                    .isEqualTo("20");
         }
-        assertThat(onB.connectedCount()).as("the dashboard's counts are the fleet's").isEqualTo(3);
+        assertThat(onB.connectedCount())
+                .as("the dashboard's counts are the fleet's")
+                .isEqualTo(3);
 
         // A client that leaves node A shows disconnected on B, with why.
         worker.close(1000, "bye");
-        onB.await("view-a1", f -> "false".equals(f.get("connected"))
-                && "Disconnected by client".equals(f.get("status_detail")), Duration.ofSeconds(5));
+        onB.await(
+                "view-a1",
+                f -> "false".equals(f.get("connected")) && "Disconnected by client".equals(f.get("status_detail")),
+                Duration.ofSeconds(5));
     }
 
     @Test
@@ -159,13 +177,18 @@ class FleetViewIT {
         client(b, "mover", "{\"where\": \"b\"}");
         assertThat(first.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
         for (DashboardWatcher w : List.of(onA, onB)) {
-            w.await("mover", f -> "gw-b".equals(f.get("gateway_node")) && "b".equals(f.get("where"))
-                    && "true".equals(f.get("connected")), Duration.ofSeconds(5));
+            w.await(
+                    "mover",
+                    f -> "gw-b".equals(f.get("gateway_node"))
+                            && "b".equals(f.get("where"))
+                            && "true".equals(f.get("connected")),
+                    Duration.ofSeconds(5));
         }
         // The old node's end of the old connection is not a disconnect: the client stays connected everywhere.
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
-                "true".equals(onA.client("mover").get("connected")) && "gw-b".equals(onA.client("mover")
-                        .get("gateway_node")));
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> "true".equals(onA.client("mover").get("connected"))
+                        && "gw-b".equals(onA.client("mover").get("gateway_node")));
         everyNodeLists(Map.of("mover", "gw-b"), Duration.ofSeconds(5), a, b);
     }
 
@@ -174,8 +197,14 @@ class FleetViewIT {
         // gw-b reaches Redis as a user of its own, so that its subscriptions alone can be cut (CLIENT KILL TYPE
         // pubsub, and no new ones until the ACL allows them again): what gw-a publishes meanwhile never reaches
         // gw-b, whose view can only be right again by reading Redis.
-        redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
-                .allChannels().allCommands());
+        redis.commands()
+                .aclSetuser(
+                        "view-b",
+                        AclSetuserArgs.Builder.on()
+                                .addPassword("secret")
+                                .allKeys()
+                                .allChannels()
+                                .allCommands());
         GatewayProcess a = fleet.start("gw-a");
         FleetHarness other = new FleetHarness("--redis-url", redis.url().replace("redis://", "redis://view-b:secret@"));
         try {
@@ -184,22 +213,42 @@ class FleetViewIT {
             everyNodeLists(Map.of("cut-1", "gw-a"), Duration.ofSeconds(10), b);
             PrometheusText before = PrometheusText.scrape(b.httpUri());
 
-            redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
-                    .allChannels().allCommands().removeCommand(CommandType.SUBSCRIBE)
-                    .removeCommand(CommandType.SSUBSCRIBE).removeCommand(CommandType.PSUBSCRIBE));
-            assertThat(redis.commands().clientKill(KillArgs.Builder.typePubsub().user("view-b"))).isPositive();
+            redis.commands()
+                    .aclSetuser(
+                            "view-b",
+                            AclSetuserArgs.Builder.on()
+                                    .addPassword("secret")
+                                    .allKeys()
+                                    .allChannels()
+                                    .allCommands()
+                                    .removeCommand(CommandType.SUBSCRIBE)
+                                    .removeCommand(CommandType.SSUBSCRIBE)
+                                    .removeCommand(CommandType.PSUBSCRIBE));
+            assertThat(redis.commands().clientKill(KillArgs.Builder.typePubsub().user("view-b")))
+                    .isPositive();
             for (int i = 1; i <= 5; i++) {
                 worker.request("{\"client_id\": \"cut-1\", \"status\": {\"n\": " + i + "}}");
             }
             client(a, "cut-2", "{\"n\": 0}");
             HttpTestClient onB = new HttpTestClient(b.httpUri());
             Thread.sleep(1000); // the cut lasts a while (gw-b may read Redis meanwhile: its connection dropped)
-            redis.commands().aclSetuser("view-b", AclSetuserArgs.Builder.on().addPassword("secret").allKeys()
-                    .allChannels().allCommands());
+            redis.commands()
+                    .aclSetuser(
+                            "view-b",
+                            AclSetuserArgs.Builder.on()
+                                    .addPassword("secret")
+                                    .allKeys()
+                                    .allChannels()
+                                    .allCommands());
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 JsonNode statuses = onB.statuses();
-                assertThat(statuses.path("clients").path("cut-1").path("n").asString()).isEqualTo("5");
-                assertThat(statuses.path("clients").path("cut-2").path("gateway_node").asString()).isEqualTo("gw-a");
+                assertThat(statuses.path("clients").path("cut-1").path("n").asString())
+                        .isEqualTo("5");
+                assertThat(statuses.path("clients")
+                                .path("cut-2")
+                                .path("gateway_node")
+                                .asString())
+                        .isEqualTo("gw-a");
             });
             PrometheusText after = PrometheusText.scrape(b.httpUri());
             double resyncs = 0;
@@ -228,8 +277,12 @@ class FleetViewIT {
 
         long started = System.nanoTime();
         GatewayProcess c = fleet.start("gw-c");
-        JsonNode first = JSON.readTree(new HttpTestClient(c.httpUri()).get("/api/v1/clients?state=connected").body());
-        assertThat(first.path("matched").asInt()).as("listed by the new node as soon as it answers").isEqualTo(30);
+        JsonNode first = JSON.readTree(new HttpTestClient(c.httpUri())
+                .get("/api/v1/clients?state=connected")
+                .body());
+        assertThat(first.path("matched").asInt())
+                .as("listed by the new node as soon as it answers")
+                .isEqualTo(30);
         everyNodeLists(held, Duration.ofSeconds(5), c);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
     }
@@ -244,8 +297,10 @@ class FleetViewIT {
 
         long stopped = System.nanoTime();
         fleet.terminate("gw-a");
-        long shown = onB.await("drain-1", f -> "false".equals(f.get("connected"))
-                && "Gateway shutting down".equals(f.get("status_detail")), Duration.ofSeconds(10));
+        long shown = onB.await(
+                "drain-1",
+                f -> "false".equals(f.get("connected")) && "Gateway shutting down".equals(f.get("status_detail")),
+                Duration.ofSeconds(10));
         // Published before gw-a left the fleet: no lease, no reap to wait for.
         assertThat(Duration.ofNanos(shown - stopped)).isLessThan(Duration.ofSeconds(2));
         assertThat(a.waitFor(15)).isTrue();
@@ -271,13 +326,16 @@ class FleetViewIT {
         long killed = System.nanoTime();
         for (DashboardWatcher w : List.of(onB, onC)) {
             for (String id : ids) {
-                long shown = w.await(id, f -> "false".equals(f.get("connected"))
-                        && "Gateway node lost".equals(f.get("status_detail")), Duration.ofSeconds(30));
+                long shown = w.await(
+                        id,
+                        f -> "false".equals(f.get("connected")) && "Gateway node lost".equals(f.get("status_detail")),
+                        Duration.ofSeconds(30));
                 assertThat(Duration.ofNanos(shown - killed)).isLessThan(Duration.ofSeconds(30));
             }
         }
         for (GatewayProcess node : List.of(b, c)) {
-            JsonNode page = JSON.readTree(new HttpTestClient(node.httpUri()).get("/api/v1/clients?state=connected")
+            JsonNode page = JSON.readTree(new HttpTestClient(node.httpUri())
+                    .get("/api/v1/clients?state=connected")
                     .body());
             assertThat(page.path("matched").asInt()).isZero();
         }

@@ -21,9 +21,13 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 class AcceptRefusalHandlerTest {
-    private final HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
-    private final byte[] answer = AcceptRefusalHandler.encode(responses, HttpResponseStatus.TOO_MANY_REQUESTS,
-            "Too many connections from this address (--max-connections-per-address)", 1);
+    private final HttpResponses responses =
+            new HttpResponses(JsonMapper.builder().build());
+    private final byte[] answer = AcceptRefusalHandler.encode(
+            responses,
+            HttpResponseStatus.TOO_MANY_REQUESTS,
+            "Too many connections from this address (--max-connections-per-address)",
+            1);
 
     @Test
     void thePreEncodedAnswerIsTheResponseAnUpgradeRefusalGets() {
@@ -31,18 +35,25 @@ class AcceptRefusalHandlerTest {
         EmbeddedChannel client = new EmbeddedChannel(new HttpResponseDecoder(), new HttpObjectAggregator(4096));
         client.writeInbound(Unpooled.wrappedBuffer(answer));
         FullHttpResponse decoded = client.readInbound();
-        FullHttpResponse expected = new AccessPolicy.Denial(HttpResponseStatus.TOO_MANY_REQUESTS,
-                "Too many connections from this address (--max-connections-per-address)", null, 1)
+        FullHttpResponse expected = new AccessPolicy.Denial(
+                        HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "Too many connections from this address (--max-connections-per-address)",
+                        null,
+                        1)
                 .toResponse(responses, client.alloc());
         try {
             assertThat(decoded.status()).isEqualTo(HttpResponseStatus.TOO_MANY_REQUESTS);
-            assertThat(decoded.headers().entries()).map(Object::toString)
-                    .containsExactlyElementsOf(expected.headers().entries().stream().map(Object::toString).toList());
+            assertThat(decoded.headers().entries())
+                    .map(Object::toString)
+                    .containsExactlyElementsOf(expected.headers().entries().stream()
+                            .map(Object::toString)
+                            .toList());
             assertThat(decoded.headers().get("Retry-After")).isEqualTo("1");
             assertThat(decoded.headers().get("Connection")).isEqualTo("close");
             assertThat(decoded.headers().get("Content-Type")).isEqualTo("application/json");
-            assertThat(decoded.content().toString(StandardCharsets.UTF_8)).isEqualTo(
-                    "{\"detail\":\"Too many connections from this address (--max-connections-per-address)\"}");
+            assertThat(decoded.content().toString(StandardCharsets.UTF_8))
+                    .isEqualTo(
+                            "{\"detail\":\"Too many connections from this address (--max-connections-per-address)\"}");
         } finally {
             decoded.release();
             expected.release();

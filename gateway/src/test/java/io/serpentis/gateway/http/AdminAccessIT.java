@@ -52,15 +52,18 @@ class AdminAccessIT {
     }
 
     @Test
-
     void nonLoopbackPeersGet403WithoutAConfiguredToken() throws SocketException {
         InetAddress address = nonLoopbackAddress();
         assumeTrue(address != null, "this host has no non-loopback IPv4 address");
-        HttpTestClient remote = new HttpTestClient(
-                URI.create("http://" + address.getHostAddress() + ":" + gw.server().localAddress().getPort()));
+        HttpTestClient remote = new HttpTestClient(URI.create("http://" + address.getHostAddress() + ":"
+                + gw.server().localAddress().getPort()));
         assertThat(remote.get("/health").statusCode()).isEqualTo(200);
-        for (String[] request : new String[][] {{"GET", "/statuses"}, {"POST", "/clients/x/pause"},
-                {"POST", "/clients/x/resume"}, {"POST", "/clients/x/disconnect"}}) {
+        for (String[] request : new String[][] {
+            {"GET", "/statuses"},
+            {"POST", "/clients/x/pause"},
+            {"POST", "/clients/x/resume"},
+            {"POST", "/clients/x/disconnect"}
+        }) {
             HttpResponse<String> r = remote.send(request[0], request[1]);
             assertThat(r.statusCode()).as(request[0] + " " + request[1]).isEqualTo(403);
             assertThat(JSON.readTree(r.body()).has("detail")).isTrue();

@@ -32,11 +32,13 @@ class AdminPolicyCoverageIT {
     private static final String TOKEN = "coverage-admin-token-0123456789";
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN)));
+    static final GatewayServerExtension gw =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAdminToken(TOKEN)));
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private record Operation(String method, String path, boolean admin) {}
@@ -58,7 +60,8 @@ class AdminPolicyCoverageIT {
     }
 
     private static HttpResponse<String> send(String method, String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.httpUri() + path)).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.httpUri() + path))
+                .timeout(Duration.ofSeconds(10))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
@@ -80,8 +83,8 @@ class AdminPolicyCoverageIT {
             }
         }
         GatewayServer server = gw.server();
-        HttpRouter table = GatewayServerAccess.routes(server.config(), new HttpResponses(JSON), server.registry(),
-                server.store(), server.metrics());
+        HttpRouter table = GatewayServerAccess.routes(
+                server.config(), new HttpResponses(JSON), server.registry(), server.store(), server.metrics());
         Map<String, Boolean> declared = new TreeMap<>();
         for (HttpRouter.Endpoint e : table.endpoints()) {
             for (var method : e.methods()) {
@@ -94,28 +97,49 @@ class AdminPolicyCoverageIT {
     @Test
     void everyDocumentedAdminOperationNeedsTheTokenAndNoOtherDoes() throws Exception {
         List<Operation> ops = operations();
-        assertThat(ops).filteredOn(Operation::admin).extracting(Operation::path)
+        assertThat(ops)
+                .filteredOn(Operation::admin)
+                .extracting(Operation::path)
                 .contains("/statuses", "/clients/coverage-x/pause", "/clients/coverage-x/disconnect", "/metrics");
         SoftAssertions softly = new SoftAssertions();
         for (Operation op : ops) {
             String what = op.method() + " " + op.path();
             HttpResponse<String> anonymous = send(op.method(), op.path());
             if (op.admin()) {
-                softly.assertThat(anonymous.statusCode()).as(what + " without a token").isEqualTo(401);
-                softly.assertThat(anonymous.headers().firstValue("www-authenticate")).as(what)
+                softly.assertThat(anonymous.statusCode())
+                        .as(what + " without a token")
+                        .isEqualTo(401);
+                softly.assertThat(anonymous.headers().firstValue("www-authenticate"))
+                        .as(what)
                         .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-                softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN + "x").statusCode())
-                        .as(what + " with a wrong token").isEqualTo(401);
+                softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN + "x")
+                                .statusCode())
+                        .as(what + " with a wrong token")
+                        .isEqualTo(401);
                 HttpResponse<String> admitted = send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN);
-                softly.assertThat(admitted.statusCode()).as(what + " with the token").isNotIn(401, 403);
-                softly.assertThat(anonymous.headers().firstValue("cache-control")).as(what + " refused")
+                softly.assertThat(admitted.statusCode())
+                        .as(what + " with the token")
+                        .isNotIn(401, 403);
+                softly.assertThat(anonymous.headers().firstValue("cache-control"))
+                        .as(what + " refused")
                         .hasValue("no-store");
-                softly.assertThat(admitted.headers().firstValue("cache-control")).as(what + " answered")
+                softly.assertThat(admitted.headers().firstValue("cache-control"))
+                        .as(what + " answered")
                         .hasValue("no-store");
-                softly.assertThat(send(op.method(), op.path(), "Authorization", "Bearer " + TOKEN, "Origin",
-                        "https://evil.example").statusCode()).as(what + " from a foreign page").isEqualTo(403);
+                softly.assertThat(send(
+                                        op.method(),
+                                        op.path(),
+                                        "Authorization",
+                                        "Bearer " + TOKEN,
+                                        "Origin",
+                                        "https://evil.example")
+                                .statusCode())
+                        .as(what + " from a foreign page")
+                        .isEqualTo(403);
             } else {
-                softly.assertThat(anonymous.statusCode()).as(what + " is public").isNotIn(401, 403);
+                softly.assertThat(anonymous.statusCode())
+                        .as(what + " is public")
+                        .isNotIn(401, 403);
             }
         }
         softly.assertAll();

@@ -20,13 +20,14 @@ class AdminTokenIT {
     private static final String TOKEN = "test-admin-token-0123456789";
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN).withAllowedOrigins(List.of("https://ops.example"))));
+    static final GatewayServerExtension gw = new GatewayServerExtension(
+            c -> c.withSecurity(s -> s.withAdminToken(TOKEN).withAllowedOrigins(List.of("https://ops.example"))));
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static HttpResponse<String> send(String method, String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(gw.http(path)).method(method, HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(gw.http(path)).method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -37,10 +38,13 @@ class AdminTokenIT {
     void adminRoutesNeedTheToken() throws Exception {
         HttpResponse<String> none = send("GET", "/statuses");
         assertThat(none.statusCode()).isEqualTo(401);
-        assertThat(none.headers().firstValue("www-authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(none.headers().firstValue("www-authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
         assertThat(none.body()).contains("\"detail\"");
-        assertThat(send("GET", "/statuses", "Authorization", "Bearer nope").statusCode()).isEqualTo(401);
-        assertThat(send("GET", "/statuses", "Authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/statuses", "Authorization", "Bearer nope").statusCode())
+                .isEqualTo(401);
+        assertThat(send("GET", "/statuses", "Authorization", "Bearer " + TOKEN).statusCode())
+                .isEqualTo(200);
         assertThat(send("POST", "/clients/x/pause").statusCode()).isEqualTo(401);
         // Public routes stay open: health checks and the dashboard page itself.
         assertThat(send("GET", "/health").statusCode()).isEqualTo(200);
@@ -59,8 +63,15 @@ class AdminTokenIT {
 
     @Test
     void aForeignPageCannotUseTheAdminApiEvenWithTheToken() throws Exception {
-        assertThat(send("POST", "/clients/x/pause", "Authorization", "Bearer " + TOKEN, "Origin",
-                "https://evil.example").statusCode()).isEqualTo(403);
+        assertThat(send(
+                                "POST",
+                                "/clients/x/pause",
+                                "Authorization",
+                                "Bearer " + TOKEN,
+                                "Origin",
+                                "https://evil.example")
+                        .statusCode())
+                .isEqualTo(403);
     }
 
     @Test
@@ -73,7 +84,9 @@ class AdminTokenIT {
             assertThat(ok.upgraded()).isTrue();
         }
         try (RawWsClient agent = RawWsClient.connect(gw.wsUri())) {
-            assertThat(agent.upgraded()).as("clients that are not browsers send no Origin").isTrue();
+            assertThat(agent.upgraded())
+                    .as("clients that are not browsers send no Origin")
+                    .isTrue();
         }
     }
 }

@@ -33,8 +33,10 @@ class ClientsApiIT {
     static final GatewayServerExtension gw = new GatewayServerExtension();
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     static final int FLEET = 250;
     static HttpTestClient http;
 
@@ -102,7 +104,8 @@ class ClientsApiIT {
         assertThat(page.path("clients").size()).isEqualTo(100);
         JsonNode counts = page.path("counts");
         assertThat(counts.path("total").asInt()).isGreaterThanOrEqualTo(FLEET);
-        assertThat(counts.path("connected").asInt() + counts.path("disconnected").asInt())
+        assertThat(counts.path("connected").asInt()
+                        + counts.path("disconnected").asInt())
                 .isEqualTo(counts.path("total").asInt());
     }
 
@@ -110,9 +113,14 @@ class ClientsApiIT {
     void filtersByStateAndByACaseInsensitiveIdSubstring() {
         assertThat(allPages("q=PG-&state=disconnected")).containsExactlyElementsOf(fleetIds(i -> i % 10 == 0));
         assertThat(allPages("q=pg-&state=connected&limit=1000")).containsExactlyElementsOf(fleetIds(i -> i % 10 != 0));
-        assertThat(allPages("q=pg-24")).containsExactly("pg-240", "pg-241", "pg-242", "pg-243", "pg-244",
-                "pg-245", "pg-246", "pg-247", "pg-248", "pg-249");
-        assertThat(getJson("/api/v1/clients?q=no-such-client", 200).path("clients").size()).isZero();
+        assertThat(allPages("q=pg-24"))
+                .containsExactly(
+                        "pg-240", "pg-241", "pg-242", "pg-243", "pg-244", "pg-245", "pg-246", "pg-247", "pg-248",
+                        "pg-249");
+        assertThat(getJson("/api/v1/clients?q=no-such-client", 200)
+                        .path("clients")
+                        .size())
+                .isZero();
     }
 
     @Test
@@ -173,8 +181,8 @@ class ClientsApiIT {
             // The client receives exactly the original's command frame.
             assertThat(client.next()).isEqualTo("{\"command\": \"pause\"}");
 
-            HttpResponse<String> again = command("api-cmd", "application/json; charset=utf-8",
-                    "{\"command\": \"resume\"}");
+            HttpResponse<String> again =
+                    command("api-cmd", "application/json; charset=utf-8", "{\"command\": \"resume\"}");
             assertThat(again.statusCode()).isEqualTo(202);
             assertThat(JSON.readTree(again.body()).path("command_id").asString())
                     .isNotEqualTo(body.path("command_id").asString());
@@ -188,9 +196,11 @@ class ClientsApiIT {
             client.request("{\"client_id\": \"api-dup\", \"status\": {\"client_state\": \"running\"}}");
 
             // A proxy reading the first copy would see "disconnect"; Jackson's default keeps the last.
-            HttpResponse<String> repeated = command("api-dup", "application/json",
-                    "{\"command\": \"disconnect\", \"command\": \"pause\"}");
-            HttpResponse<String> nested = command("api-dup", "application/json",
+            HttpResponse<String> repeated =
+                    command("api-dup", "application/json", "{\"command\": \"disconnect\", \"command\": \"pause\"}");
+            HttpResponse<String> nested = command(
+                    "api-dup",
+                    "application/json",
                     "{\"command\": \"pause\", \"note\": {\"by\": \"a\", \"by\": \"b\"}}");
 
             assertThat(repeated.statusCode()).isEqualTo(400);
@@ -199,7 +209,8 @@ class ClientsApiIT {
             assertThat(nested.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(nested.body()).path("detail").asString()).startsWith("Duplicate key 'by' ");
             // Frames arrive in order: the first the client gets is the one accepted command that follows.
-            assertThat(command("api-dup", "application/json", "{\"command\": \"resume\"}").statusCode())
+            assertThat(command("api-dup", "application/json", "{\"command\": \"resume\"}")
+                            .statusCode())
                     .isEqualTo(202);
             assertThat(client.next()).isEqualTo("{\"command\": \"resume\"}");
         }
@@ -207,24 +218,39 @@ class ClientsApiIT {
 
     @Test
     void commandsAreRefusedWithTheDocumentedStatuses() throws Exception {
-        assertThat(command("api-nobody", "application/json", "{\"command\": \"pause\"}").statusCode())
+        assertThat(command("api-nobody", "application/json", "{\"command\": \"pause\"}")
+                        .statusCode())
                 .isEqualTo(404);
-        assertThat(command("pg-010", "application/json", "{\"command\": \"pause\"}").statusCode()).isEqualTo(409);
-        assertThat(command("pg-011", "text/plain", "{\"command\": \"pause\"}").statusCode()).isEqualTo(415);
-        assertThat(command("pg-011", null, "{\"command\": \"pause\"}").statusCode()).isEqualTo(415);
-        assertThat(command("pg-011", "application/json", "{\"command\": \"explode\"}").statusCode()).isEqualTo(400);
-        assertThat(command("pg-011", "application/json", "[\"pause\"]").statusCode()).isEqualTo(400);
-        assertThat(command("pg-011", "application/json", "{\"command\": ").statusCode()).isEqualTo(400);
+        assertThat(command("pg-010", "application/json", "{\"command\": \"pause\"}")
+                        .statusCode())
+                .isEqualTo(409);
+        assertThat(command("pg-011", "text/plain", "{\"command\": \"pause\"}").statusCode())
+                .isEqualTo(415);
+        assertThat(command("pg-011", null, "{\"command\": \"pause\"}").statusCode())
+                .isEqualTo(415);
+        assertThat(command("pg-011", "application/json", "{\"command\": \"explode\"}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(command("pg-011", "application/json", "[\"pause\"]").statusCode())
+                .isEqualTo(400);
+        assertThat(command("pg-011", "application/json", "{\"command\": ").statusCode())
+                .isEqualTo(400);
     }
 
     @Test
     void aForeignPageCannotUseTheApi() throws Exception {
-        HttpResponse<String> list = HTTP.send(HttpRequest.newBuilder(URI.create(gw.httpUri() + "/api/v1/clients"))
-                .header("Origin", "https://evil.example").GET().build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(gw.httpUri() + "/api/v1/clients/pg-011/commands"))
-                .header("Origin", "https://evil.example").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"disconnect\"}")).build(),
+        HttpResponse<String> list = HTTP.send(
+                HttpRequest.newBuilder(URI.create(gw.httpUri() + "/api/v1/clients"))
+                        .header("Origin", "https://evil.example")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = HTTP.send(
+                HttpRequest.newBuilder(URI.create(gw.httpUri() + "/api/v1/clients/pg-011/commands"))
+                        .header("Origin", "https://evil.example")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"disconnect\"}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(list.statusCode()).isEqualTo(403);

@@ -83,8 +83,9 @@ class DnsRebindingBrowserIT {
 
     private static GatewayServer gatewayOn(int port, UnaryOperator<GatewayConfig> customizer)
             throws InterruptedException {
-        return new GatewayServer(customizer.apply(GatewayServerExtension.testDefaults())
-                .withServer(s -> s.withPort(port))).start();
+        return new GatewayServer(
+                        customizer.apply(GatewayServerExtension.testDefaults()).withServer(s -> s.withPort(port)))
+                .start();
     }
 
     @SuppressWarnings("unchecked")
@@ -101,18 +102,23 @@ class DnsRebindingBrowserIT {
 
             Map<String, String> got = attack();
 
-            assertThat(got.get("statuses")).startsWith("421 ").contains("is not served by this gateway")
+            assertThat(got.get("statuses"))
+                    .startsWith("421 ")
+                    .contains("is not served by this gateway")
                     .doesNotContain("rebind-victim", "s3cr3t-status");
             assertThat(got.get("pause")).startsWith("421 ");
             assertThat(got.get("feed")).doesNotStartWith("message").doesNotContain("s3cr3t-status");
-            assertThat(victim.poll(Duration.ofMillis(300))).as("no command reached the client").isNull();
+            assertThat(victim.poll(Duration.ofMillis(300)))
+                    .as("no command reached the client")
+                    .isNull();
             assertThat(new HttpTestClient(gateway.httpUri()).record("rebind-victim"))
                     .doesNotContainEntry("client_state", "paused");
 
             // navigating there directly shows the refusal, not the dashboard
             browser.driver().get("http://" + REBIND + ":" + port + "/");
             assertThat(browser.driver().findElements(By.id("feed-state"))).isEmpty();
-            assertThat(browser.driver().getPageSource()).contains("--allowed-hosts")
+            assertThat(browser.driver().getPageSource())
+                    .contains("--allowed-hosts")
                     .doesNotContain("s3cr3t-status");
         }
     }

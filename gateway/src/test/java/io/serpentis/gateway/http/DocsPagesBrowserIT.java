@@ -32,11 +32,16 @@ class DocsPagesBrowserIT {
     void swaggerUiRendersTheApiFromLocalAssetsOnly() {
         browser.open("/docs");
 
-        browser.waitAtMost(Duration.ofSeconds(30)).until(d -> (Long) browser.js(
-                "return document.querySelectorAll('.swagger-ui .opblock').length") >= 10);
+        browser.waitAtMost(Duration.ofSeconds(30))
+                .until(d -> (Long) browser.js("return document.querySelectorAll('.swagger-ui .opblock').length") >= 10);
         String text = bodyText();
-        assertThat(text).contains("Collegium Serpentis gateway", "/api/v1/clients", "/statuses",
-                "/clients/{client_id}/pause", "/ws/dashboard");
+        assertThat(text)
+                .contains(
+                        "Collegium Serpentis gateway",
+                        "/api/v1/clients",
+                        "/statuses",
+                        "/clients/{client_id}/pause",
+                        "/ws/dashboard");
         assertThat(browser.requests()).anyMatch(u -> u.endsWith("/openapi.json"));
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }

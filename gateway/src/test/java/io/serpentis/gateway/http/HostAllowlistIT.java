@@ -39,16 +39,16 @@ class HostAllowlistIT {
     static final GatewayServerExtension open = new GatewayServerExtension();
 
     @RegisterExtension
-    static final GatewayServerExtension withToken = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN)));
+    static final GatewayServerExtension withToken =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAdminToken(TOKEN)));
 
     @RegisterExtension
-    static final GatewayServerExtension naming = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAllowedHosts(List.of(REBIND))));
+    static final GatewayServerExtension naming =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAllowedHosts(List.of(REBIND))));
 
     @RegisterExtension
-    static final GatewayServerExtension metricsPort = new GatewayServerExtension(
-            c -> c.withMetrics(m -> new MetricsConfig(ExternalTools.freePort())));
+    static final GatewayServerExtension metricsPort =
+            new GatewayServerExtension(c -> c.withMetrics(m -> new MetricsConfig(ExternalTools.freePort())));
 
     /** What the server sent until it closed the connection, and whether it closed it within 10 s. */
     private record Exchange(String response, boolean closed) {
@@ -95,14 +95,18 @@ class HostAllowlistIT {
         for (String h : headers) {
             b.append(h).append("\r\n");
         }
-        return b.append(method.equals("POST") ? "Content-Length: 0\r\n" : "").append("\r\n").toString();
+        return b.append(method.equals("POST") ? "Content-Length: 0\r\n" : "")
+                .append("\r\n")
+                .toString();
     }
 
     private static void assertMisdirected(Exchange e, String what) {
         assertThat(e.response()).as(what).startsWith("HTTP/1.1 421 ");
         assertThat(e.head()).as(what).contains("connection: close").doesNotContain("sec-websocket-accept");
-        assertThat(e.body()).as(what).isEqualTo("{\"detail\":\"Host '" + REBIND + "' is not served by this gateway; "
-                + "add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)\"}");
+        assertThat(e.body())
+                .as(what)
+                .isEqualTo("{\"detail\":\"Host '" + REBIND + "' is not served by this gateway; "
+                        + "add it to --allowed-hosts (GATEWAY_ALLOWED_HOSTS)\"}");
         assertThat(e.closed()).as(what + ": closed").isTrue();
     }
 
@@ -113,14 +117,17 @@ class HostAllowlistIT {
             assertThat(client.request("{\"client_id\": \"worker-1\"}")).contains("message_processed");
             int port = open.httpUri().getPort();
 
-            assertMisdirected(send(open.httpUri(), request("POST", "/clients/worker-1/pause", REBIND, port)),
+            assertMisdirected(
+                    send(open.httpUri(), request("POST", "/clients/worker-1/pause", REBIND, port)),
                     "POST /clients/worker-1/pause");
 
-            assertThat(client.poll(Duration.ofMillis(500))).as("no command reached the client").isNull();
+            assertThat(client.poll(Duration.ofMillis(500)))
+                    .as("no command reached the client")
+                    .isNull();
             assertThat(new HttpTestClient(open.httpUri()).record("worker-1"))
                     .doesNotContainEntry("client_state", "paused");
-            double refused = PrometheusText.scrape(open.httpUri())
-                    .value("gateway_security_refusals_total", "reason", "host");
+            double refused =
+                    PrometheusText.scrape(open.httpUri()).value("gateway_security_refusals_total", "reason", "host");
             assertThat(refused).isGreaterThanOrEqualTo(1.0);
             // the same request naming the gateway by its address is served as before
             Exchange own = send(open.httpUri(), request("POST", "/clients/worker-1/pause", "127.0.0.1", port));
@@ -129,15 +136,32 @@ class HostAllowlistIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/", "/static/status_display.html", "/index.html", "/statuses", "/health", "/livez",
-        "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/api/v1/clients", "/api/v1/clients/x", "/ws",
-        "/ws/dashboard", "/nope"})
+    @ValueSource(
+            strings = {
+                "/",
+                "/static/status_display.html",
+                "/index.html",
+                "/statuses",
+                "/health",
+                "/livez",
+                "/readyz",
+                "/metrics",
+                "/openapi.json",
+                "/docs",
+                "/redoc",
+                "/api/v1/clients",
+                "/api/v1/clients/x",
+                "/ws",
+                "/ws/dashboard",
+                "/nope"
+            })
     void everyRouteRefusesAHostItDoesNotServe(String path) throws IOException {
         for (GatewayServerExtension gw : List.of(open, withToken)) {
             URI base = gw.httpUri();
             assertMisdirected(send(base, request("GET", path, REBIND, base.getPort())), "GET " + path);
-            assertMisdirected(send(base, request("GET", path, REBIND, base.getPort(),
-                    "Authorization: Bearer " + TOKEN)), "GET " + path + " with the admin token");
+            assertMisdirected(
+                    send(base, request("GET", path, REBIND, base.getPort(), "Authorization: Bearer " + TOKEN)),
+                    "GET " + path + " with the admin token");
         }
     }
 
@@ -146,9 +170,20 @@ class HostAllowlistIT {
     void bothWebSocketUpgradesRefuseAHostTheyDoNotServe(String path) throws IOException {
         for (GatewayServerExtension gw : List.of(open, withToken)) {
             URI base = gw.httpUri();
-            assertMisdirected(send(base, request("GET", path, REBIND, base.getPort(), "Upgrade: websocket",
-                    "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
-                    "Sec-WebSocket-Protocol: serpentis.dashboard.v1, bearer." + TOKEN)), "upgrade of " + path);
+            assertMisdirected(
+                    send(
+                            base,
+                            request(
+                                    "GET",
+                                    path,
+                                    REBIND,
+                                    base.getPort(),
+                                    "Upgrade: websocket",
+                                    "Connection: Upgrade",
+                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                                    "Sec-WebSocket-Version: 13",
+                                    "Sec-WebSocket-Protocol: serpentis.dashboard.v1, bearer." + TOKEN)),
+                    "upgrade of " + path);
         }
     }
 
@@ -156,14 +191,19 @@ class HostAllowlistIT {
     void servedNamesPassWhateverTheirCaseOrPort() throws IOException {
         URI base = open.httpUri();
         for (String host : List.of("127.0.0.1", "localhost", "LOCALHOST.", "gw.localhost")) {
-            assertThat(send(base, request("GET", "/livez", host, base.getPort(), "Connection: close")).response())
-                    .as(host).startsWith("HTTP/1.1 200 ");
+            assertThat(send(base, request("GET", "/livez", host, base.getPort(), "Connection: close"))
+                            .response())
+                    .as(host)
+                    .startsWith("HTTP/1.1 200 ");
         }
-        assertThat(send(base, "GET /livez HTTP/1.0\r\n\r\n").response()).as("HTTP/1.0 without Host")
+        assertThat(send(base, "GET /livez HTTP/1.0\r\n\r\n").response())
+                .as("HTTP/1.0 without Host")
                 .startsWith("HTTP/1.1 200 ");
         URI named = naming.httpUri();
-        assertThat(send(named, request("GET", "/statuses", "Rebind.Example", 1, "Connection: close")).response())
-                .as("a name on --allowed-hosts").startsWith("HTTP/1.1 200 ");
+        assertThat(send(named, request("GET", "/statuses", "Rebind.Example", 1, "Connection: close"))
+                        .response())
+                .as("a name on --allowed-hosts")
+                .startsWith("HTTP/1.1 200 ");
         assertThat(send(named, request("GET", "/statuses", "other.example", 1)).response())
                 .startsWith("HTTP/1.1 421 ");
     }
@@ -174,6 +214,7 @@ class HostAllowlistIT {
         assertMisdirected(send(metrics, request("GET", "/metrics", REBIND, metrics.getPort())), "metrics port");
         assertMisdirected(send(metrics, request("GET", "/livez", REBIND, metrics.getPort())), "metrics port /livez");
         assertThat(send(metrics, request("GET", "/metrics", "127.0.0.1", metrics.getPort(), "Connection: close"))
-                .response()).startsWith("HTTP/1.1 200 ");
+                        .response())
+                .startsWith("HTTP/1.1 200 ");
     }
 }

@@ -31,18 +31,22 @@ import java.util.List;
 class HttpFuzzTest {
     /** The admin token of the corpus and of the dictionary ({@code HttpFuzzTest.dict}). */
     static final String ADMIN_TOKEN = "fuzz-admin-token-0123456789";
-    private static final GatewayConfig CONFIG = GatewayConfig.defaults()
-            .withSecurity(s -> s.withAdminToken(ADMIN_TOKEN));
+
+    private static final GatewayConfig CONFIG =
+            GatewayConfig.defaults().withSecurity(s -> s.withAdminToken(ADMIN_TOKEN));
 
     @FuzzTest(maxDuration = "10m")
     @DictionaryFile(resourcePath = "HttpFuzzTest.dict")
     void requests(byte[] input) {
-        try (LogCapture logs = new LogCapture(); EmbeddedGateway gw = new EmbeddedGateway(CONFIG, true)) {
-            gw.registry.apply(new RecordingConnection("fuzz"), new StatusUpdate("fuzz-1",
-                    new String[] {"client_state", "n"}, new String[] {"running", "1"}));
+        try (LogCapture logs = new LogCapture();
+                EmbeddedGateway gw = new EmbeddedGateway(CONFIG, true)) {
+            gw.registry.apply(
+                    new RecordingConnection("fuzz"),
+                    new StatusUpdate("fuzz-1", new String[] {"client_state", "n"}, new String[] {"running", "1"}));
             List<Integer> statuses = new ArrayList<>();
-            gw.channel.pipeline().addAfter(PipelineNames.HTTP_ENCODER, "statusRecorder",
-                    new ChannelOutboundHandlerAdapter() {
+            gw.channel
+                    .pipeline()
+                    .addAfter(PipelineNames.HTTP_ENCODER, "statusRecorder", new ChannelOutboundHandlerAdapter() {
                         @Override
                         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
                             if (msg instanceof HttpResponse r) {
@@ -58,8 +62,11 @@ class HttpFuzzTest {
             gw.advanceSeconds(11); // past --request-timeout: a partial request is answered 408
             gw.channel.checkException();
             gw.drainOutbound();
-            assertThat(statuses).as("answers to %s", printable(input))
-                    .allSatisfy(code -> assertThat(code < 500 || code == 505).as("status %d", code).isTrue());
+            assertThat(statuses)
+                    .as("answers to %s", printable(input))
+                    .allSatisfy(code -> assertThat(code < 500 || code == 505)
+                            .as("status %d", code)
+                            .isTrue());
             // the gateway's WARNs are rate-limited (a repeat within 5 s is DEBUG): a run still sees the first one
             assertThat(logs.warnings()).as("warnings for %s", printable(input)).isEmpty();
         }

@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HttpHardeningIT {
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(
-            c -> c.withHttp(h -> h.withRequestTimeout(Duration.ofSeconds(2))));
+    static final GatewayServerExtension gw =
+            new GatewayServerExtension(c -> c.withHttp(h -> h.withRequestTimeout(Duration.ofSeconds(2))));
 
     /** What the server sent until it closed the connection, and whether it did close it within 10 s. */
     private record Exchange(String response, boolean closed) {
@@ -41,7 +41,9 @@ class HttpHardeningIT {
     }
 
     private static Socket open() throws IOException {
-        Socket s = new Socket(gw.server().localAddress().getAddress(), gw.server().localAddress().getPort());
+        Socket s = new Socket(
+                gw.server().localAddress().getAddress(),
+                gw.server().localAddress().getPort());
         s.setSoTimeout(10_000);
         return s;
     }
@@ -76,16 +78,24 @@ class HttpHardeningIT {
         assertThat(e.response()).startsWith("HTTP/1.1 200 ");
         String head = e.head();
         assertThat(head).contains("content-type: text/html");
-        String csp = head.lines().filter(l -> l.startsWith("content-security-policy:")).findFirst().orElseThrow();
-        assertThat(csp).contains("default-src 'none'", "script-src 'self';", "frame-ancestors 'none'",
-                "base-uri 'none'", "form-action 'none'");
+        String csp = head.lines()
+                .filter(l -> l.startsWith("content-security-policy:"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(csp)
+                .contains(
+                        "default-src 'none'",
+                        "script-src 'self';",
+                        "frame-ancestors 'none'",
+                        "base-uri 'none'",
+                        "form-action 'none'");
         assertThat(csp).as("only the gateway's own origin").doesNotContain("http:", "https:", "*", "'unsafe-eval'");
         assertThat(csp.replace("style-src 'self' 'unsafe-inline'", "")).doesNotContain("'unsafe-inline'");
         if (!path.startsWith("/redoc")) {
             assertThat(csp).as("only ReDoc needs inline styles").doesNotContain("'unsafe-inline'");
         }
-        assertThat(head).contains("x-content-type-options: nosniff", "x-frame-options: deny",
-                "referrer-policy: no-referrer");
+        assertThat(head)
+                .contains("x-content-type-options: nosniff", "x-frame-options: deny", "referrer-policy: no-referrer");
     }
 
     @Test
@@ -93,7 +103,9 @@ class HttpHardeningIT {
         for (String path : new String[] {"/health", "/openapi.json", "/app.js", "/nope", "/statuses"}) {
             Exchange e = exchange("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\n"
                     + "Connection: close\r\n\r\n");
-            assertThat(e.head()).as(path).contains("x-content-type-options: nosniff")
+            assertThat(e.head())
+                    .as(path)
+                    .contains("x-content-type-options: nosniff")
                     .doesNotContain("access-control-allow");
         }
         Exchange preflight = exchange("OPTIONS /statuses HTTP/1.1\r\nHost: localhost\r\n"
@@ -128,7 +140,8 @@ class HttpHardeningIT {
                 // the server closed the connection under our writes
             }
             Exchange e = reader.get(15, TimeUnit.SECONDS);
-            assertThat(e.response()).startsWith("HTTP/1.1 408 ")
+            assertThat(e.response())
+                    .startsWith("HTTP/1.1 408 ")
                     .contains("{\"detail\":\"Request not received in full within 2s (--request-timeout)\"}");
             assertThat(e.closed()).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
@@ -148,7 +161,9 @@ class HttpHardeningIT {
     void everySmugglingShapeIsAnswered400AndTheConnectionClosed(String name, String request) throws IOException {
         Exchange e = exchange(request + "GET /statuses HTTP/1.1\r\nHost: localhost\r\n\r\n");
         assertThat(e.response()).as(name).startsWith("HTTP/1.1 400 ").contains("{\"detail\":\"");
-        assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1)).as(name + ": one answer only").hasSize(2);
+        assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1))
+                .as(name + ": one answer only")
+                .hasSize(2);
         assertThat(e.head()).contains("connection: close");
         assertThat(e.closed()).as(name + ": closed by the server").isTrue();
     }
@@ -157,15 +172,16 @@ class HttpHardeningIT {
     void anOversizeBodyIsAnswered413WithADetailAndClosed() throws IOException {
         Exchange e = exchange("POST /clients/x/pause HTTP/1.1\r\nHost: localhost\r\nContent-Length: 70000\r\n\r\n"
                 + "a".repeat(1000));
-        assertThat(e.response()).startsWith("HTTP/1.1 413 ").endsWith(
-                "{\"detail\":\"Request body larger than 65536 bytes (--http-max-content-bytes)\"}");
+        assertThat(e.response())
+                .startsWith("HTTP/1.1 413 ")
+                .endsWith("{\"detail\":\"Request body larger than 65536 bytes (--http-max-content-bytes)\"}");
         assertThat(e.closed()).isTrue();
     }
 
     @Test
     void aPermessageDeflateOfferIsNotAccepted() throws IOException {
-        try (RawWsClient c = RawWsClient.connect(gw.wsUri(),
-                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")) {
+        try (RawWsClient c = RawWsClient.connect(
+                gw.wsUri(), "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits")) {
             assertThat(c.upgraded()).isTrue();
             assertThat(c.handshakeResponse().toLowerCase(Locale.ROOT)).doesNotContain("sec-websocket-extensions");
             c.sendText("{\"client_id\": \"deflate-offer\"}");
@@ -182,10 +198,13 @@ class HttpHardeningIT {
             "POST /health HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: x, chunked\r\n\r\n0\r\n\r\n",
             "POST /health HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n"
                     + "Content-Length: 4\r\n\r\nAAAA",
-            "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"}) {
+            "POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"
+        }) {
             Exchange e = exchange(ambiguous + smuggled);
             assertThat(e.response()).as(ambiguous).startsWith("HTTP/1.1 400 ").doesNotContain("clients");
-            assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1)).as("one answer only").hasSize(2);
+            assertThat(e.response().split("HTTP/1\\.1 \\d{3} ", -1))
+                    .as("one answer only")
+                    .hasSize(2);
             assertThat(e.closed()).isTrue();
         }
     }

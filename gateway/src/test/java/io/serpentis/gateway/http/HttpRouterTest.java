@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The route table: declarations, matching, and running offloaded routes on the blocking-task executor. */
 class HttpRouterTest {
-    private final HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+    private final HttpResponses responses =
+            new HttpResponses(JsonMapper.builder().build());
     private final ArrayDeque<Runnable> blockingTasks = new ArrayDeque<>();
     /** What the route saw of its request, and when it ran. */
     private final List<String> seen = new ArrayList<>();
@@ -36,13 +37,15 @@ class HttpRouterTest {
     };
 
     private HttpRouter.Builder router(Executor executor) {
-        return HttpRouter.builder().responses(responses).access(new AccessPolicy(SecurityConfig.defaults()))
+        return HttpRouter.builder()
+                .responses(responses)
+                .access(new AccessPolicy(SecurityConfig.defaults()))
                 .blockingTaskExecutor(executor);
     }
 
     private static FullHttpRequest post(String uri, String body) {
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        return new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1, HttpMethod.POST, uri, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     }
 
     private static String body(FullHttpResponse r) {
@@ -55,7 +58,12 @@ class HttpRouterTest {
 
     @Test
     void runsAnOffloadedRouteOnTheBlockingTaskExecutorWithItsRequestStillReadable() {
-        HttpRouter router = router(blockingTasks::add).route("/work").post().offloaded().to(echo).build();
+        HttpRouter router = router(blockingTasks::add)
+                .route("/work")
+                .post()
+                .offloaded()
+                .to(echo)
+                .build();
         EmbeddedChannel ch = new EmbeddedChannel(new HttpRoutingHandler(router, "/ws"));
         FullHttpRequest req = post("/work", "payload");
         ch.writeInbound(req);
@@ -76,7 +84,8 @@ class HttpRouterTest {
 
     @Test
     void runsARouteNotDeclaredOffloadedOnTheEventLoop() {
-        HttpRouter router = router(blockingTasks::add).route("/work").post().to(echo).build();
+        HttpRouter router =
+                router(blockingTasks::add).route("/work").post().to(echo).build();
         EmbeddedChannel ch = new EmbeddedChannel(new HttpRoutingHandler(router, "/ws"));
         ch.writeInbound(post("/work", "inline"));
         assertThat(blockingTasks).isEmpty();
@@ -90,7 +99,8 @@ class HttpRouterTest {
         Executor full = task -> {
             throw new RejectedExecutionException("queue full");
         };
-        HttpRouter router = router(full).route("/work").post().offloaded().to(echo).build();
+        HttpRouter router =
+                router(full).route("/work").post().offloaded().to(echo).build();
         EmbeddedChannel ch = new EmbeddedChannel(new HttpRoutingHandler(router, "/ws"));
         FullHttpRequest req = post("/work", "payload");
         ch.writeInbound(req);
@@ -106,13 +116,27 @@ class HttpRouterTest {
     @Test
     void theTableDeclaresMethodsAccessAndOffloadingPerRoute() {
         HttpRouter router = router(Runnable::run)
-                .route("/statuses").get().admin().offloaded().to(echo)
-                .route("/metrics").get().guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED).offloaded().to(echo)
-                .route("/clients/{client_id}/pause").post().admin().to(echo)
-                .route("/health").get().to(echo)
+                .route("/statuses")
+                .get()
+                .admin()
+                .offloaded()
+                .to(echo)
+                .route("/metrics")
+                .get()
+                .guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED)
+                .offloaded()
+                .to(echo)
+                .route("/clients/{client_id}/pause")
+                .post()
+                .admin()
+                .to(echo)
+                .route("/health")
+                .get()
+                .to(echo)
                 .build();
-        assertThat(router.endpoints()).extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard,
-                HttpRouter.Endpoint::offloaded).containsExactly(
+        assertThat(router.endpoints())
+                .extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard, HttpRouter.Endpoint::offloaded)
+                .containsExactly(
                         tuple("/statuses", HttpRouter.Guard.ADMIN, true),
                         tuple("/metrics", HttpRouter.Guard.TOKEN_WHEN_CONFIGURED, true),
                         tuple("/clients/{client_id}/pause", HttpRouter.Guard.ADMIN, false),
@@ -127,15 +151,22 @@ class HttpRouterTest {
 
     @Test
     void refusesATableThatCannotServeWhatItDeclares() {
-        HttpRouter.Builder noExecutor = HttpRouter.builder().responses(responses)
+        HttpRouter.Builder noExecutor = HttpRouter.builder()
+                .responses(responses)
                 .access(new AccessPolicy(SecurityConfig.defaults()))
-                .route("/statuses").get().offloaded().to(echo);
-        assertThatThrownBy(noExecutor::build).isInstanceOf(IllegalStateException.class)
+                .route("/statuses")
+                .get()
+                .offloaded()
+                .to(echo);
+        assertThatThrownBy(noExecutor::build)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("/statuses");
         HttpRouter.Builder twice = router(Runnable::run).route("/health").get().to(echo);
-        assertThatThrownBy(() -> twice.route("/health").get().to(echo)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> twice.route("/health").get().to(echo))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("declared twice");
-        assertThatThrownBy(() -> twice.route("/livez").to(echo)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> twice.route("/livez").to(echo))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("no method");
     }
 }

@@ -32,15 +32,22 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 class HttpRoutingHandlerTest {
-    private final HttpResponses responses = new HttpResponses(JsonMapper.builder().build());
+    private final HttpResponses responses =
+            new HttpResponses(JsonMapper.builder().build());
     private final CompletableFuture<FullHttpResponse> slow = new CompletableFuture<>();
     private final HttpRouter router = HttpRouter.builder()
             .responses(responses)
             .access(new AccessPolicy(SecurityConfig.defaults()))
-            .route("/hello").get().to(ex -> CompletableFuture.completedFuture(
+            .route("/hello")
+            .get()
+            .to(ex -> CompletableFuture.completedFuture(
                     responses.json(ex.alloc(), HttpResponseStatus.OK, HttpResponses.object("hello", "world"))))
-            .route("/slow").get().to(ex -> slow)
-            .route("/clients/{client_id}/pause").post().to(ex -> CompletableFuture.completedFuture(
+            .route("/slow")
+            .get()
+            .to(ex -> slow)
+            .route("/clients/{client_id}/pause")
+            .post()
+            .to(ex -> CompletableFuture.completedFuture(
                     responses.message(ex.alloc(), "id=" + ex.pathParams().get(0))))
             .build();
 
@@ -125,7 +132,9 @@ class HttpRoutingHandlerTest {
     void keepsResponsesInRequestOrderWhenARouteAnswersLater() {
         ch.writeInbound(request(HttpMethod.GET, "/slow"));
         ch.writeInbound(request(HttpMethod.GET, "/hello"));
-        assertThat((Object) ch.readOutbound()).as("nothing before the slow answer").isNull();
+        assertThat((Object) ch.readOutbound())
+                .as("nothing before the slow answer")
+                .isNull();
         slow.complete(responses.message(ch.alloc(), "slow"));
         ch.runPendingTasks();
         assertThat(body(response())).isEqualTo("{\"message\":\"slow\"}");
@@ -136,7 +145,9 @@ class HttpRoutingHandlerTest {
     @Test
     void forwardsAWebSocketUpgradeOfTheWebSocketPathOnly() {
         FullHttpRequest upgrade = request(HttpMethod.GET, "/ws?token=x");
-        upgrade.headers().set(HttpHeaderNames.CONNECTION, "Upgrade").set(HttpHeaderNames.UPGRADE, "websocket")
+        upgrade.headers()
+                .set(HttpHeaderNames.CONNECTION, "Upgrade")
+                .set(HttpHeaderNames.UPGRADE, "websocket")
                 .set(HttpHeaderNames.SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ==")
                 .set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
         ch.writeInbound(upgrade);
@@ -178,23 +189,35 @@ class HttpRoutingHandlerTest {
         HttpRouter guarded = HttpRouter.builder()
                 .responses(responses)
                 .access(new AccessPolicy(SecurityConfig.defaults().withAdminToken(token)))
-                .route("/hello").get().to(hello)
-                .route("/admin").get().admin().to(hello)
-                .route("/metrics").get().guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED).to(hello)
+                .route("/hello")
+                .get()
+                .to(hello)
+                .route("/admin")
+                .get()
+                .admin()
+                .to(hello)
+                .route("/metrics")
+                .get()
+                .guard(HttpRouter.Guard.TOKEN_WHEN_CONFIGURED)
+                .to(hello)
                 .build();
         EmbeddedChannel c = new EmbeddedChannel(new HttpRoutingHandler(guarded, "/ws"));
         for (String path : new String[] {"/admin", "/metrics"}) {
             c.writeInbound(request(HttpMethod.GET, path));
             FullHttpResponse refused = c.readOutbound();
             assertThat(refused.status()).as(path).isEqualTo(HttpResponseStatus.UNAUTHORIZED);
-            assertThat(refused.headers().get(HttpHeaderNames.CACHE_CONTROL)).as(path).isEqualTo("no-store");
+            assertThat(refused.headers().get(HttpHeaderNames.CACHE_CONTROL))
+                    .as(path)
+                    .isEqualTo("no-store");
             refused.release();
             FullHttpRequest authorized = request(HttpMethod.GET, path);
             authorized.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
             c.writeInbound(authorized);
             FullHttpResponse answered = c.readOutbound();
             assertThat(answered.status()).as(path).isEqualTo(HttpResponseStatus.OK);
-            assertThat(answered.headers().get(HttpHeaderNames.CACHE_CONTROL)).as(path).isEqualTo("no-store");
+            assertThat(answered.headers().get(HttpHeaderNames.CACHE_CONTROL))
+                    .as(path)
+                    .isEqualTo("no-store");
             answered.release();
         }
         c.writeInbound(request(HttpMethod.POST, "/admin"));
@@ -241,8 +264,10 @@ class HttpRoutingHandlerTest {
         EmbeddedChannel insideHead = counting(metrics);
         try (LogCapture logs = new LogCapture("io.serpentis")) {
             // What the aggregator fires when the connection closes inside a body (issue 11 point 8) ...
-            insideBody.pipeline().fireExceptionCaught(
-                    new PrematureChannelClosureException("Channel closed while still aggregating message"));
+            insideBody
+                    .pipeline()
+                    .fireExceptionCaught(
+                            new PrematureChannelClosureException("Channel closed while still aggregating message"));
             insideBody.checkException();
             // ... and what the decoder passes on when it closes inside a head.
             FullHttpRequest cut = request(HttpMethod.GET, "/hello");
@@ -251,12 +276,17 @@ class HttpRoutingHandlerTest {
             insideHead.writeInbound(cut);
             assertThat(logs.events()).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
             assertThat(logs.events()).noneMatch(e -> e.getThrowableProxy() != null);
-            assertThat(logs.lines()).contains(HttpRoutingHandler.class.getName()
-                    + " connection closed with a request partly received");
+            assertThat(logs.lines())
+                    .contains(HttpRoutingHandler.class.getName() + " connection closed with a request partly received");
         }
-        assertThat((Object) insideHead.readOutbound()).as("no answer to a peer that left").isNull();
-        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "incomplete_request").counter()
-                .count()).isEqualTo(2.0);
+        assertThat((Object) insideHead.readOutbound())
+                .as("no answer to a peer that left")
+                .isNull();
+        assertThat(registry.get("gateway.http.connection.errors")
+                        .tag("reason", "incomplete_request")
+                        .counter()
+                        .count())
+                .isEqualTo(2.0);
         assertThat(insideBody.isOpen()).isFalse();
         assertThat(insideHead.isOpen()).isFalse();
         assertThat(insideBody.finish()).isFalse();
@@ -271,9 +301,15 @@ class HttpRoutingHandlerTest {
         EmbeddedChannel reset = counting(metrics);
         bug.pipeline().fireExceptionCaught(new IllegalStateException("a bug"));
         reset.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
-        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "unexpected").counter().count())
+        assertThat(registry.get("gateway.http.connection.errors")
+                        .tag("reason", "unexpected")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
-        assertThat(registry.get("gateway.http.connection.errors").tag("reason", "reset").counter().count())
+        assertThat(registry.get("gateway.http.connection.errors")
+                        .tag("reason", "reset")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
         assertThat(bug.finish()).isFalse();
         assertThat(reset.finish()).isFalse();

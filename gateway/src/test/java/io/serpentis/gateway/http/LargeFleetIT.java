@@ -7,8 +7,8 @@ import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.registry.UpdateOutcome;
 import io.serpentis.gateway.testing.GatewayServerExtension;
-import io.serpentis.gateway.testing.RecordingConnection;
 import io.serpentis.gateway.testing.HttpTestClient;
+import io.serpentis.gateway.testing.RecordingConnection;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -44,13 +44,13 @@ class LargeFleetIT {
     static final int FLEET = 100_000;
     /** Every this many fleet clients, one is released (disconnected by client). */
     static final int RELEASE_EVERY = 1_000;
+
     static final int SOCKETS = 3;
     static final String TS = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}\\+00:00";
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     static final RecordingConnection[] connections = new RecordingConnection[FLEET];
     static final List<WsTestClient> sockets = new ArrayList<>();
-
 
     static String fleetId(int i) {
         return "fleet-" + i;
@@ -66,18 +66,21 @@ class LargeFleetIT {
             String id = fleetId(i);
             connections[i] = new RecordingConnection(id);
             String n = Integer.toString(i);
-            UpdateOutcome outcome = gw.registry().apply(connections[i],
-                    new StatusUpdate(id, new String[] {"n", "m", "group"}, new String[] {n, n, "g" + (i % 7)}));
+            UpdateOutcome outcome = gw.registry()
+                    .apply(connections[i], new StatusUpdate(id, new String[] {"n", "m", "group"}, new String[] {
+                        n, n, "g" + (i % 7)
+                    }));
             assertThat(outcome).isEqualTo(UpdateOutcome.REGISTERED);
             if (i % RELEASE_EVERY == 0) {
-                assertThat(gw.registry().release(connections[i], id, DisconnectReason.CLIENT)).isTrue();
+                assertThat(gw.registry().release(connections[i], id, DisconnectReason.CLIENT))
+                        .isTrue();
             }
         }
         for (int i = 0; i < SOCKETS; i++) {
             WsTestClient ws = WsTestClient.connect(gw.wsUri());
             sockets.add(ws);
-            assertThat(ws.request("{\"client_id\": \"" + socketId(i) + "\", \"status\": {\"n\": " + i + ", \"m\": "
-                    + i + ", \"client_state\": \"running\"}}"))
+            assertThat(ws.request("{\"client_id\": \"" + socketId(i) + "\", \"status\": {\"n\": " + i + ", \"m\": " + i
+                            + ", \"client_state\": \"running\"}}"))
                     .isEqualTo("{\"result\": \"message_processed\", \"client_id\": \"" + socketId(i)
                             + "\", \"status_updated\": [\"n\", \"m\", \"client_state\", \"connected\","
                             + " \"connect_time\"], \"redis_status\": \"embedded\"}");
@@ -93,8 +96,8 @@ class LargeFleetIT {
     void listsEveryClientOfTheFleetWithItsFields() {
         HttpResponse<String> r = new HttpTestClient(gw.httpUri()).get("/statuses");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValueAsLong("content-length")).hasValue(
-                r.body().getBytes(StandardCharsets.UTF_8).length);
+        assertThat(r.headers().firstValueAsLong("content-length"))
+                .hasValue(r.body().getBytes(StandardCharsets.UTF_8).length);
         JsonNode statuses = JSON.readTree(r.body());
         assertThat(statuses.propertyNames()).containsExactly("redis_status", "clients", "data_source");
         JsonNode clients = statuses.get("clients");
@@ -109,24 +112,37 @@ class LargeFleetIT {
             String n = Integer.toString(i);
             boolean released = i % RELEASE_EVERY == 0;
             List<String> keys = released
-                    ? List.of("n", "m", "group", "connected", "connect_time", "disconnect_time", "status_detail",
+                    ? List.of(
+                            "n",
+                            "m",
+                            "group",
+                            "connected",
+                            "connect_time",
+                            "disconnect_time",
+                            "status_detail",
                             "last_seen")
                     : List.of("n", "m", "group", "connected", "connect_time", "last_seen");
             if (!List.copyOf(rec.keySet()).equals(keys)
-                    || !n.equals(rec.get("n")) || !n.equals(rec.get("m"))
+                    || !n.equals(rec.get("n"))
+                    || !n.equals(rec.get("m"))
                     || !("g" + (i % 7)).equals(rec.get("group"))
                     || !(released ? "false" : "true").equals(rec.get("connected"))
-                    || !rec.get("connect_time").matches(TS) || !rec.get("last_seen").matches(TS)
-                    || released && (!rec.get("disconnect_time").matches(TS)
-                            || !"Disconnected by client".equals(rec.get("status_detail")))) {
+                    || !rec.get("connect_time").matches(TS)
+                    || !rec.get("last_seen").matches(TS)
+                    || released
+                            && (!rec.get("disconnect_time").matches(TS)
+                                    || !"Disconnected by client".equals(rec.get("status_detail")))) {
                 // one readable failure instead of a million assertion objects
                 throw new AssertionError("wrong record for " + id + ": " + rec);
             }
         }
         for (int i = 0; i < SOCKETS; i++) {
             Map<String, String> rec = HttpTestClient.record(statuses, socketId(i));
-            assertThat(rec).as(socketId(i)).containsEntry("n", Integer.toString(i))
-                    .containsEntry("client_state", "running").containsEntry("connected", "true");
+            assertThat(rec)
+                    .as(socketId(i))
+                    .containsEntry("n", Integer.toString(i))
+                    .containsEntry("client_state", "running")
+                    .containsEntry("connected", "true");
             assertThat(List.copyOf(rec.keySet()))
                     .containsExactly("n", "m", "client_state", "connected", "connect_time", "last_seen");
             seen.add(socketId(i));
@@ -140,29 +156,34 @@ class LargeFleetIT {
         // copied under their own lock) and must always list the whole fleet, whatever changes meanwhile.
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger applied = new AtomicInteger();
-        Thread writer = new Thread(() -> {
-            int round = 0;
-            while (running.get()) {
-                round++;
-                for (int i = 1; i < FLEET && running.get(); i += 7) {
-                    if (i % RELEASE_EVERY == 0) {
-                        continue;
+        Thread writer = new Thread(
+                () -> {
+                    int round = 0;
+                    while (running.get()) {
+                        round++;
+                        for (int i = 1; i < FLEET && running.get(); i += 7) {
+                            if (i % RELEASE_EVERY == 0) {
+                                continue;
+                            }
+                            String v = round + "-" + i;
+                            gw.registry()
+                                    .apply(
+                                            connections[i],
+                                            new StatusUpdate(fleetId(i), new String[] {"n", "m"}, new String[] {v, v}));
+                            applied.incrementAndGet();
+                        }
                     }
-                    String v = round + "-" + i;
-                    gw.registry().apply(connections[i],
-                            new StatusUpdate(fleetId(i), new String[] {"n", "m"}, new String[] {v, v}));
-                    applied.incrementAndGet();
-                }
-            }
-        }, "fleet-writer");
+                },
+                "fleet-writer");
         writer.start();
         try {
             HttpTestClient http = new HttpTestClient(gw.httpUri());
             for (int listing = 0; listing < 3; listing++) {
                 for (int s = 0; s < SOCKETS; s++) {
                     String v = listing + "-s" + s;
-                    sockets.get(s).request("{\"client_id\": \"" + socketId(s) + "\", \"status\": {\"n\": \"" + v
-                            + "\", \"m\": \"" + v + "\"}}");
+                    sockets.get(s)
+                            .request("{\"client_id\": \"" + socketId(s) + "\", \"status\": {\"n\": \"" + v
+                                    + "\", \"m\": \"" + v + "\"}}");
                 }
                 JsonNode clients = http.statuses().get("clients");
                 assertThat(clients.size()).isEqualTo(FLEET + SOCKETS);

@@ -34,10 +34,14 @@ class MalformedRequestIT {
     private record Answer(String statusLine, String body) {}
 
     private static Answer send(String method, String target) throws IOException {
-        try (Socket s = new Socket(gw.server().localAddress().getAddress(), gw.server().localAddress().getPort())) {
+        try (Socket s = new Socket(
+                gw.server().localAddress().getAddress(),
+                gw.server().localAddress().getPort())) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream()
+                    .write((method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -49,10 +53,22 @@ class MalformedRequestIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"GET /api/v1/clients?q=%", "GET /api/v1/clients?q=%zz", "GET /api/v1/clients?limit=%",
-        "GET /api/v1/clients?state=all&cursor=abc%2", "GET /api/v1/clients?%=x", "GET /statuses?q=%",
-        "GET /api/v1/clients/someone?x=%zz", "POST /clients/someone/pause?x=%", "GET /health?x=%", "GET /?x=%zz",
-        "GET /openapi.json?%", "GET /metrics?name=%", "HEAD /api/v1/clients?q=%"})
+    @ValueSource(
+            strings = {
+                "GET /api/v1/clients?q=%",
+                "GET /api/v1/clients?q=%zz",
+                "GET /api/v1/clients?limit=%",
+                "GET /api/v1/clients?state=all&cursor=abc%2",
+                "GET /api/v1/clients?%=x",
+                "GET /statuses?q=%",
+                "GET /api/v1/clients/someone?x=%zz",
+                "POST /clients/someone/pause?x=%",
+                "GET /health?x=%",
+                "GET /?x=%zz",
+                "GET /openapi.json?%",
+                "GET /metrics?name=%",
+                "HEAD /api/v1/clients?q=%"
+            })
     void aMalformedEscapeInTheQueryIsABadRequestOnEveryRoute(String request) throws IOException {
         String[] parts = request.split(" ");
         try (LogCapture logs = new LogCapture()) {
@@ -69,12 +85,15 @@ class MalformedRequestIT {
         // has its bytes read by the frame decoder before the WebSocket stages are in place; a corrupt frame (RSV
         // bits, reserved opcode) then reached the HTTP stage as an "unexpected error", logged at WARN with a stack.
         try (LogCapture logs = new LogCapture();
-                Socket s = new Socket(gw.server().localAddress().getAddress(),
+                Socket s = new Socket(
+                        gw.server().localAddress().getAddress(),
                         gw.server().localAddress().getPort())) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream()
+                    .write(("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().write(new byte[] {(byte) 0xff, (byte) 0x80, 0, 0, 0, 0});
             s.getOutputStream().flush();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -84,7 +103,8 @@ class MalformedRequestIT {
                 // reset after the close: as good as an end of stream
             }
             // the decoder's close may reach the socket before the exception reaches the stages after it
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(5))
                     .untilAsserted(() -> assertThat(logs.warnings()).isEmpty());
         }
     }
@@ -94,14 +114,17 @@ class MalformedRequestIT {
         // The aggregator reports the unfinished request when the channel closes; that reached the routing stage as
         // an "unexpected error", a WARN with a stack trace for every client that hung up mid-upload.
         try (LogCapture logs = new LogCapture()) {
-            try (Socket s = new Socket(gw.server().localAddress().getAddress(),
+            try (Socket s = new Socket(
+                    gw.server().localAddress().getAddress(),
                     gw.server().localAddress().getPort())) {
-                s.getOutputStream().write(("POST /api/v1/clients/x/commands HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"command\":")
-                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream()
+                        .write(("POST /api/v1/clients/x/commands HTTP/1.1\r\nHost: localhost\r\n"
+                                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"command\":")
+                                .getBytes(StandardCharsets.ISO_8859_1));
                 s.getOutputStream().flush();
             }
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(5))
                     .untilAsserted(() -> assertThat(logs.warnings()).isEmpty());
         }
     }
@@ -114,8 +137,14 @@ class MalformedRequestIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"GET /api/v1/clients/%zz", "GET /api/v1/clients/%", "POST /clients/%E/pause",
-        "POST /api/v1/clients/a%/commands", "GET /%zz"})
+    @ValueSource(
+            strings = {
+                "GET /api/v1/clients/%zz",
+                "GET /api/v1/clients/%",
+                "POST /clients/%E/pause",
+                "POST /api/v1/clients/a%/commands",
+                "GET /%zz"
+            })
     void aMalformedEscapeInThePathMatchesNoRoute(String request) throws IOException {
         // Starlette leaves such a path undecoded, so it names no client and no file: 404, as the original answered
         String[] parts = request.split(" ");

@@ -82,6 +82,7 @@ class OpenApiIT {
             Map.entry("/api/v1/clients", Set.of("get")),
             Map.entry("/api/v1/clients/{client_id}", Set.of("get")),
             Map.entry("/api/v1/clients/{client_id}/commands", Set.of("post")),
+            Map.entry("/api/v1/fleet/summary", Set.of("get")),
             Map.entry("/api/v1/nodes", Set.of("get")),
             Map.entry("/clients/{client_id}/pause", Set.of("post")),
             Map.entry("/clients/{client_id}/resume", Set.of("post")),
@@ -98,8 +99,8 @@ class OpenApiIT {
 
     @BeforeAll
     static void fetchAndParse() throws Exception {
-        HttpResponse<String> r = HTTP.send(request("/openapi.json").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HTTP.send(request("/openapi.json").GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
         ParseOptions options = new ParseOptions();
@@ -115,34 +116,56 @@ class OpenApiIT {
         assertThat(api.getOpenapi()).startsWith("3.1.");
         assertThat(api.getInfo().getTitle()).isEqualTo("Collegium Serpentis gateway");
         assertThat(api.getInfo().getLicense().getName()).isEqualTo("MIT");
-        assertThat(api.getServers()).singleElement().satisfies(s -> assertThat(s.getUrl()).isEqualTo("/"));
-        assertThat(api.getComponents().getSchemas()).containsKeys("Detail", "Message", "Health", "Statuses",
-                "ClientRecord", "RedisStatus", "DataSource", "StatusMessage", "Ack", "Error", "Command");
+        assertThat(api.getServers())
+                .singleElement()
+                .satisfies(s -> assertThat(s.getUrl()).isEqualTo("/"));
+        assertThat(api.getComponents().getSchemas())
+                .containsKeys(
+                        "Detail",
+                        "Message",
+                        "Health",
+                        "Statuses",
+                        "ClientRecord",
+                        "RedisStatus",
+                        "DataSource",
+                        "StatusMessage",
+                        "Ack",
+                        "Error",
+                        "Command");
     }
 
     @Test
     void documentsExactlyTheRoutesTheRouterServes() {
         Map<String, Set<String>> documented = new TreeMap<>();
-        api.getPaths().forEach((path, item) -> documented.put(path, item.readOperationsMap().keySet().stream()
-                .map(m -> m.name().toLowerCase(Locale.ROOT))
-                .collect(Collectors.toCollection(TreeSet::new))));
+        api.getPaths()
+                .forEach((path, item) -> documented.put(
+                        path,
+                        item.readOperationsMap().keySet().stream()
+                                .map(m -> m.name().toLowerCase(Locale.ROOT))
+                                .collect(Collectors.toCollection(TreeSet::new))));
 
         assertThat(documented).isEqualTo(new TreeMap<>(ROUTES));
     }
 
     @Test
     void storeValuesMatchTheCode() {
-        assertThat(enumOf("RedisStatus")).containsExactlyInAnyOrderElementsOf(
-                Arrays.stream(StoreStatus.values()).map(StoreStatus::redisStatus).toList());
-        assertThat(enumOf("DataSource")).containsExactlyInAnyOrderElementsOf(
-                Arrays.stream(StoreStatus.values()).map(StoreStatus::dataSource).distinct().toList());
+        assertThat(enumOf("RedisStatus"))
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(StoreStatus.values())
+                        .map(StoreStatus::redisStatus)
+                        .toList());
+        assertThat(enumOf("DataSource"))
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(StoreStatus.values())
+                        .map(StoreStatus::dataSource)
+                        .distinct()
+                        .toList());
     }
 
     @Test
     void everyDocumentedOperationAnswersWithADocumentedStatus() throws Exception {
         SoftAssertions softly = new SoftAssertions();
         for (Map.Entry<String, PathItem> p : api.getPaths().entrySet()) {
-            for (Map.Entry<PathItem.HttpMethod, Operation> o : p.getValue().readOperationsMap().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> o :
+                    p.getValue().readOperationsMap().entrySet()) {
                 String method = o.getKey().name();
                 Operation op = o.getValue();
                 for (String path : concretePaths(p.getKey(), op)) {
@@ -151,11 +174,15 @@ class OpenApiIT {
                     if (method.equals("GET")) {
                         HttpResponse<String> head = call("HEAD", path, null);
                         softly.assertThat(head.statusCode()).as("HEAD " + path).isEqualTo(r.statusCode());
-                        softly.assertThat(head.body()).as("HEAD " + path + " body").isEmpty();
+                        softly.assertThat(head.body())
+                                .as("HEAD " + path + " body")
+                                .isEmpty();
                         if (path.equals("/metrics")) {
                             // a scrape is live (byte counters, JVM memory move between two requests): a length
-                            softly.assertThat(head.headers().firstValue("content-length")).as("HEAD /metrics")
-                                    .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+                            softly.assertThat(head.headers().firstValue("content-length"))
+                                    .as("HEAD /metrics")
+                                    .hasValueSatisfying(
+                                            v -> assertThat(Long.parseLong(v)).isPositive());
                         } else {
                             softly.assertThat(head.headers().firstValue("content-length"))
                                     .as("HEAD " + path + " Content-Length")
@@ -163,9 +190,13 @@ class OpenApiIT {
                         }
                         String etag = r.headers().firstValue("etag").orElse(null);
                         if (etag != null) {
-                            softly.assertThat(op.getResponses()).as(path + " documents its ETag").containsKey("304");
+                            softly.assertThat(op.getResponses())
+                                    .as(path + " documents its ETag")
+                                    .containsKey("304");
                             HttpResponse<String> cached = call(method, path, etag);
-                            softly.assertThat(cached.statusCode()).as(path + " If-None-Match").isEqualTo(304);
+                            softly.assertThat(cached.statusCode())
+                                    .as(path + " If-None-Match")
+                                    .isEqualTo(304);
                             checkDocumented(softly, op, method + " " + path + " (If-None-Match)", cached);
                         }
                     }
@@ -196,7 +227,8 @@ class OpenApiIT {
                     default -> "Client " + id + " disconnected successfully by server.";
                 };
                 assertThat(JSON.readTree(r.body()).path("message").asString()).isEqualTo(expected);
-                assertThat(JSON.readTree(client.next()).path("command").asString()).isEqualTo(command);
+                assertThat(JSON.readTree(client.next()).path("command").asString())
+                        .isEqualTo(command);
             }
         }
     }
@@ -217,25 +249,36 @@ class OpenApiIT {
         for (ProtocolError e : constants(ProtocolError.class, ProtocolError.class)) {
             softly.assertThat(d).as("error text").contains("`" + e.message() + "`");
             if (e.disconnectDetail() != null) {
-                softly.assertThat(d).as("status_detail")
-                        .contains("`" + DisconnectReason.protocolError(e.disconnectDetail()).detail() + "`");
+                softly.assertThat(d)
+                        .as("status_detail")
+                        .contains("`"
+                                + DisconnectReason.protocolError(e.disconnectDetail())
+                                        .detail() + "`");
             }
         }
 
         for (DisconnectReason r : constants(DisconnectReason.class, DisconnectReason.class)) {
             softly.assertThat(d).as("status_detail").contains("`" + r.detail() + "`");
         }
-        softly.assertThat(d).contains(
-                "`Timed out: no traffic for <n> s`",
-                "`Protocol error: binary frame`",
-                "`Protocol error: message larger than max-frame-bytes`",
-                "`Protocol error: internal error`");
+        softly.assertThat(d)
+                .contains(
+                        "`Timed out: no traffic for <n> s`",
+                        "`Protocol error: binary frame`",
+                        "`Protocol error: message larger than max-frame-bytes`",
+                        "`Protocol error: internal error`");
 
         for (String field : List.of("connected", "connect_time", "disconnect_time", "status_detail", "last_seen")) {
             softly.assertThat(d).as("server-owned field").contains("| `" + field + "` |");
         }
-        softly.assertThat(d).contains("{\"command\": \"pause\"}", "`pause`", "`resume`", "`disconnect`",
-                "\"acknowledged_command\": \"pause\"", "\"status_updated\"", "\"result\": \"message_processed\"");
+        softly.assertThat(d)
+                .contains(
+                        "{\"command\": \"pause\"}",
+                        "`pause`",
+                        "`resume`",
+                        "`disconnect`",
+                        "\"acknowledged_command\": \"pause\"",
+                        "\"status_updated\"",
+                        "\"result\": \"message_processed\"");
 
         LimitsConfig limits = LimitsConfig.defaults();
         WsConfig ws = WsConfig.defaults();
@@ -266,9 +309,10 @@ class OpenApiIT {
                 Map.entry("rate-limit-close-after", seconds(connections.rateLimitCloseAfter())),
                 Map.entry("slow-consumer-timeout", seconds(connections.slowConsumerTimeout())),
                 Map.entry("jwt-clock-skew", seconds(ClientAuthConfig.defaults().jwtClockSkew())));
-        defaults.forEach((flag, value) -> softly.assertThat(d).as("default of --" + flag).contains(
-                "| `--" + flag + "` (`GATEWAY_" + flag.toUpperCase(Locale.ROOT).replace('-', '_') + "`) | "
-                        + value + " |"));
+        defaults.forEach((flag, value) -> softly.assertThat(d)
+                .as("default of --" + flag)
+                .contains("| `--" + flag + "` (`GATEWAY_"
+                        + flag.toUpperCase(Locale.ROOT).replace('-', '_') + "`) | " + value + " |"));
         softly.assertAll();
     }
 
@@ -289,7 +333,9 @@ class OpenApiIT {
             if (param.getExamples() != null) {
                 param.getExamples().values().stream().map(Example::getValue).forEach(values::add);
             }
-            assertThat(values).as("examples of path parameter " + param.getName() + " of " + template).isNotEmpty();
+            assertThat(values)
+                    .as("examples of path parameter " + param.getName() + " of " + template)
+                    .isNotEmpty();
             for (Object v : values) {
                 paths.add(template.replace("{" + param.getName() + "}", encodePathSegment(v.toString())));
             }
@@ -301,7 +347,8 @@ class OpenApiIT {
     /** The status is documented; a body has a documented media type, and JSON bodies parse. */
     private static void checkDocumented(SoftAssertions softly, Operation op, String what, HttpResponse<String> r) {
         String status = String.valueOf(r.statusCode());
-        softly.assertThat(op.getResponses()).as(what + " answered " + r.statusCode() + " " + r.body())
+        softly.assertThat(op.getResponses())
+                .as(what + " answered " + r.statusCode() + " " + r.body())
                 .containsKey(status);
         ApiResponse documented = op.getResponses().get(status);
         if (documented == null) {
@@ -310,7 +357,9 @@ class OpenApiIT {
         if (documented.get$ref() != null) {
             String name = documented.get$ref().substring(documented.get$ref().lastIndexOf('/') + 1);
             documented = api.getComponents().getResponses().get(name);
-            softly.assertThat(documented).as(what + ": response " + name + " resolves").isNotNull();
+            softly.assertThat(documented)
+                    .as(what + ": response " + name + " resolves")
+                    .isNotNull();
             if (documented == null) {
                 return;
             }
@@ -322,10 +371,13 @@ class OpenApiIT {
         }
         String type = r.headers().firstValue("content-type").orElse("");
         String mediaType = type.split(";")[0].trim();
-        softly.assertThat(content.keySet()).as(what + ": media type " + type)
+        softly.assertThat(content.keySet())
+                .as(what + ": media type " + type)
                 .anyMatch(k -> k.equals("*/*") || k.equals(mediaType));
         if (mediaType.equals("application/json")) {
-            softly.assertThatCode(() -> JSON.readTree(r.body())).as(what + ": JSON body").doesNotThrowAnyException();
+            softly.assertThatCode(() -> JSON.readTree(r.body()))
+                    .as(what + ": JSON body")
+                    .doesNotThrowAnyException();
         }
     }
 
@@ -348,7 +400,9 @@ class OpenApiIT {
     }
 
     private List<String> enumOf(String schema) {
-        return api.getComponents().getSchemas().get(schema).getEnum().stream().map(String::valueOf).toList();
+        return api.getComponents().getSchemas().get(schema).getEnum().stream()
+                .map(String::valueOf)
+                .toList();
     }
 
     private static String seconds(Duration d) {

@@ -13,6 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -39,8 +43,8 @@ class StaticContentIT {
         assertThat(header(r, "content-type")).isEqualTo("text/html; charset=utf-8");
         assertThat(header(r, "etag")).matches("\"[^\"]+\"");
         assertThat(header(r, "cache-control")).isEqualTo("no-cache");
-        assertThat(header(r, "content-length")).isEqualTo(
-                String.valueOf(r.body().getBytes(StandardCharsets.UTF_8).length));
+        assertThat(header(r, "content-length"))
+                .isEqualTo(String.valueOf(r.body().getBytes(StandardCharsets.UTF_8).length));
         assertThat(r.body()).contains("<title>Client Status Dashboard</title>");
     }
 
@@ -57,7 +61,8 @@ class StaticContentIT {
 
     @Test
     void ifNoneMatchWithAnotherEtagServesTheFile() throws Exception {
-        HttpResponse<String> r = send(request("/").header("If-None-Match", "\"something-else\"").GET());
+        HttpResponse<String> r =
+                send(request("/").header("If-None-Match", "\"something-else\"").GET());
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("<title>Client Status Dashboard</title>");
@@ -107,9 +112,25 @@ class StaticContentIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/../pom.xml", "/%2e%2e/pom.xml", "/..%2Fpom.xml", "/static/../pom.xml", "/web/index.html",
-            "/web/app.js", "/pom.xml", "/logback.xml", "/openapi.json/", "/index.html/", "/META-INF/MANIFEST.MF",
-            "/io/serpentis/gateway/GatewayServer.class", "/app.js.map", "/nope", "/%zz", "/app.js%"})
+    @ValueSource(
+            strings = {
+                "/../pom.xml",
+                "/%2e%2e/pom.xml",
+                "/..%2Fpom.xml",
+                "/static/../pom.xml",
+                "/web/index.html",
+                "/web/app.js",
+                "/pom.xml",
+                "/logback.xml",
+                "/openapi.json/",
+                "/index.html/",
+                "/META-INF/MANIFEST.MF",
+                "/io/serpentis/gateway/GatewayServer.class",
+                "/app.js.map",
+                "/nope",
+                "/%zz",
+                "/app.js%"
+            })
     void pathsOutsideTheDashboardAreNotFound(String path) throws IOException {
         // A raw socket, so the path reaches the server exactly as written (no client-side normalisation).
         RawResponse r = raw("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
@@ -126,9 +147,11 @@ class StaticContentIT {
         while (refs.find()) {
             String ref = refs.group(1);
             count++;
-            assertThat(ref).as("reference in index.html").satisfiesAnyOf(
-                    v -> assertThat(v).startsWith("/").doesNotStartWith("//"),
-                    v -> assertThat(v).startsWith("data:"));
+            assertThat(ref)
+                    .as("reference in index.html")
+                    .satisfiesAnyOf(
+                            v -> assertThat(v).startsWith("/").doesNotStartWith("//"),
+                            v -> assertThat(v).startsWith("data:"));
             if (ref.startsWith("/")) {
                 assertThat(get(ref).statusCode()).as(ref).isEqualTo(200);
             }
@@ -140,22 +163,36 @@ class StaticContentIT {
 
     @Test
     void theScriptsNeverInsertHtml() throws Exception {
-        java.util.Map<String, String> modules = modules("/app.js");
+        Map<String, String> modules = modules("/app.js");
         assertThat(modules.keySet()).contains("/app.js", "/api.js", "/feed.js", "/store.js", "/table.js");
         for (var m : modules.entrySet()) {
-            assertThat(m.getValue()).as(m.getKey()).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
-                    "document.write", "createContextualFragment", "DOMParser", "eval(", "new Function",
-                    "setAttribute('style'", "srcdoc");
+            assertThat(m.getValue())
+                    .as(m.getKey())
+                    .doesNotContain(
+                            "innerHTML",
+                            "outerHTML",
+                            "insertAdjacentHTML",
+                            "document.write",
+                            "createContextualFragment",
+                            "DOMParser",
+                            "eval(",
+                            "new Function",
+                            "setAttribute('style'",
+                            "srcdoc");
         }
         String all = String.join("\n", modules.values());
-        assertThat(all).contains("adminFetch('/statuses'", "encodeURIComponent(id)", "export function render(",
-                "new WebSocket(");
+        assertThat(all)
+                .contains(
+                        "adminFetch('/statuses'",
+                        "encodeURIComponent(id)",
+                        "export function render(",
+                        "new WebSocket(");
     }
 
     /** {@code entry} and every module it imports, transitively, by path. */
-    private static java.util.Map<String, String> modules(String entry) throws Exception {
-        java.util.Map<String, String> found = new java.util.TreeMap<>();
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.List.of(entry));
+    private static Map<String, String> modules(String entry) throws Exception {
+        Map<String, String> found = new TreeMap<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(entry));
         Pattern imports = Pattern.compile("(?m)^import\\s[^;]*?from\\s+'\\./([^']+)'");
         while (!todo.isEmpty()) {
             String path = todo.poll();
@@ -193,7 +230,8 @@ class StaticContentIT {
     private record RawResponse(int status, String head, String body) {}
 
     private static RawResponse raw(String request) throws IOException {
-        try (Socket s = new Socket(gateway.server().localAddress().getAddress(),
+        try (Socket s = new Socket(
+                gateway.server().localAddress().getAddress(),
                 gateway.server().localAddress().getPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();

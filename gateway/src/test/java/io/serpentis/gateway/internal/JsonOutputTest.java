@@ -45,9 +45,10 @@ class JsonOutputTest {
             g.writeEndObject();
         });
         try {
-            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("{\"worker-7\":"
-                    + "{\"b\":\"x\\\"y\",\"a\":\"żółw\",\"n\":\"1\"},"
-                    + "\"counts\":{\"connected\":2,\"disconnected\":3,\"total\":5}}");
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .isEqualTo("{\"worker-7\":"
+                            + "{\"b\":\"x\\\"y\",\"a\":\"żółw\",\"n\":\"1\"},"
+                            + "\"counts\":{\"connected\":2,\"disconnected\":3,\"total\":5}}");
         } finally {
             out.release();
         }
@@ -57,10 +58,12 @@ class JsonOutputTest {
     void releasesItsBufferWhenWritingFails() {
         RecordingAllocator alloc = new RecordingAllocator();
         assertThatThrownBy(() -> JsonOutput.encode(JSON, alloc, 64, g -> {
-            g.writeStartObject();
-            g.writeStringProperty("partly", "written");
-            throw new IllegalStateException("the record went away");
-        })).isInstanceOf(IllegalStateException.class).hasMessage("the record went away");
+                    g.writeStartObject();
+                    g.writeStringProperty("partly", "written");
+                    throw new IllegalStateException("the record went away");
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the record went away");
         assertThat(alloc.last.refCnt()).isZero();
     }
 }

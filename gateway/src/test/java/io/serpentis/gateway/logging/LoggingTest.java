@@ -65,10 +65,13 @@ class LoggingTest {
         assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
 
         List<ILoggingEvent> e = events.list;
-        assertThat(e.get(0).getMDCPropertyMap()).containsEntry("channel_id", channelId)
+        assertThat(e.get(0).getMDCPropertyMap())
+                .containsEntry("channel_id", channelId)
                 .containsEntry("client_id", "worker-1");
         assertThat(render(e.get(0))).isEqualTo("[" + channelId + " worker-1] registered now");
-        assertThat(e.get(1).getMDCPropertyMap()).containsEntry("channel_id", channelId).doesNotContainKey("client_id");
+        assertThat(e.get(1).getMDCPropertyMap())
+                .containsEntry("channel_id", channelId)
+                .doesNotContainKey("client_id");
         assertThat(render(e.get(1))).isEqualTo("[" + channelId + "] before registration");
         assertThat(render(e.get(2))).isEqualTo("not about a connection");
         ch.finishAndReleaseAll();
@@ -87,7 +90,9 @@ class LoggingTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         // A right-to-left override makes "\u202e1-rekrow" display as "worker-1"; a zero-width space hides itself.
         ConnectionLog.info(logger, ch, "\u202e1-rekrow\u200b", "x");
-        assertThat(render(events.list.get(0))).contains("\\u202e1-rekrow\\u200b").doesNotContain("\u202e");
+        assertThat(render(events.list.get(0)))
+                .contains("\\u202e1-rekrow\\u200b")
+                .doesNotContain("\u202e");
         ch.finishAndReleaseAll();
     }
 
@@ -103,13 +108,16 @@ class LoggingTest {
         now.addAndGet(Duration.ofSeconds(1).toNanos());
         limited.warn("Redis writer failed", new IllegalStateException("boom"));
 
-        List<ILoggingEvent> warns = events.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        List<ILoggingEvent> warns =
+                events.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
         assertThat(warns).hasSize(2);
         assertThat(warns.get(0).getFormattedMessage()).isEqualTo("Redis unreachable: refused");
-        assertThat(warns.get(1).getFormattedMessage())
-                .isEqualTo("Redis writer failed [2 similar warnings suppressed]");
-        assertThat(warns.get(1).getThrowableProxy()).as("a trailing throwable keeps its stack trace").isNotNull();
-        assertThat(events.list.stream().filter(e -> e.getLevel() == Level.DEBUG)).hasSize(2);
+        assertThat(warns.get(1).getFormattedMessage()).isEqualTo("Redis writer failed [2 similar warnings suppressed]");
+        assertThat(warns.get(1).getThrowableProxy())
+                .as("a trailing throwable keeps its stack trace")
+                .isNotNull();
+        assertThat(events.list.stream().filter(e -> e.getLevel() == Level.DEBUG))
+                .hasSize(2);
         assertThat(limited.suppressed()).isZero();
     }
 

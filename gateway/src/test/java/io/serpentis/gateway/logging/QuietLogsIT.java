@@ -29,8 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class QuietLogsIT {
 
     @RegisterExtension
-    static final GatewayServerExtension gateway = new GatewayServerExtension(
-            c -> c.withHttp(h -> h.withRequestTimeout(Duration.ofMillis(500))));
+    static final GatewayServerExtension gateway =
+            new GatewayServerExtension(c -> c.withHttp(h -> h.withRequestTimeout(Duration.ofMillis(500))));
 
     private static final String INCOMPLETE_HEAD = "GET /health HTTP/1.1\r\nHost: gateway\r\n";
     private static final String INCOMPLETE_BODY =
@@ -73,8 +73,9 @@ class QuietLogsIT {
                             .endsWith("{\"detail\":\"Request not received in full within 500ms (--request-timeout)\"}");
                 }
             }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(
-                    () -> assertThat(refusals("http_timeout") - before).isEqualTo(2.0));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () -> assertThat(refusals("http_timeout") - before).isEqualTo(2.0));
             // the close after each 408 is logged (if at all) just after the answer
             await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertQuiet(logs));
             assertThat(debugLines(logs)).contains("request not complete within 500ms: 408");
@@ -91,11 +92,16 @@ class QuietLogsIT {
                 for (int i = 0; i < 200; i++) {
                     sockets.add(new Socket("127.0.0.1", gw.port()));
                 }
-                await().atMost(Duration.ofSeconds(20)).until(() -> gw.output().stream()
-                        .anyMatch(l -> l.contains("Cannot accept connections")));
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> gw.output().stream().anyMatch(l -> l.contains("Cannot accept connections")));
                 // Netty retries every second: three more failures, inside the 10 s interval, and no second WARN
-                await().during(Duration.ofMillis(3500)).atMost(Duration.ofSeconds(6)).until(() -> gw.output().stream()
-                        .skip(started).filter(l -> l.contains(" WARN ")).count() == 1);
+                await().during(Duration.ofMillis(3500))
+                        .atMost(Duration.ofSeconds(6))
+                        .until(() -> gw.output().stream()
+                                        .skip(started)
+                                        .filter(l -> l.contains(" WARN "))
+                                        .count()
+                                == 1);
             } finally {
                 for (Socket s : sockets) {
                     s.close();
@@ -103,28 +109,35 @@ class QuietLogsIT {
             }
             List<String> all = new ArrayList<>(gw.output());
             List<String> output = all.subList(started, all.size());
-            assertThat(output).filteredOn(l -> l.contains(" WARN ")).hasSize(1)
+            assertThat(output)
+                    .filteredOn(l -> l.contains(" WARN "))
+                    .hasSize(1)
                     .allMatch(l -> l.contains("Too many open files") && l.contains("ulimit -n"));
             assertThat(output).as("no stack trace").noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception"));
             // Once descriptors are free again, accepting resumes and the failures can be scraped.
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> assertThat(
-                    PrometheusText.scrape(gw.httpUri()).value("gateway_accept_errors_total", "reason", "file_limit"))
-                    .isGreaterThanOrEqualTo(3.0));
+            await().atMost(Duration.ofSeconds(20))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(PrometheusText.scrape(gw.httpUri())
+                                    .value("gateway_accept_errors_total", "reason", "file_limit"))
+                            .isGreaterThanOrEqualTo(3.0));
         }
     }
 
     /** No WARN or ERROR, and no stack trace at any level, from the gateway or Netty. */
     private static void assertQuiet(LogCapture logs) {
         List<ILoggingEvent> noisy = logs.events().stream()
-                .filter(e -> e.getLoggerName().startsWith("io.serpentis") || e.getLoggerName().startsWith("io.netty"))
+                .filter(e -> e.getLoggerName().startsWith("io.serpentis")
+                        || e.getLoggerName().startsWith("io.netty"))
                 .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN) || e.getThrowableProxy() != null)
                 .toList();
         assertThat(noisy).extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 
     private static List<String> debugLines(LogCapture logs) {
-        return logs.events().stream().filter(e -> e.getLevel() == Level.DEBUG)
-                .map(ILoggingEvent::getFormattedMessage).toList();
+        return logs.events().stream()
+                .filter(e -> e.getLevel() == Level.DEBUG)
+                .map(ILoggingEvent::getFormattedMessage)
+                .toList();
     }
 
     private static Socket connect() throws IOException {
@@ -147,16 +160,28 @@ class QuietLogsIT {
     }
 
     private static double bytesReceived() {
-        return gateway.server().meterRegistry().get("gateway.network.received").counter().count();
+        return gateway.server()
+                .meterRegistry()
+                .get("gateway.network.received")
+                .counter()
+                .count();
     }
 
     private static double errors(String reason) {
-        return gateway.server().meterRegistry().get("gateway.http.connection.errors").tag("reason", reason)
-                .counter().count();
+        return gateway.server()
+                .meterRegistry()
+                .get("gateway.http.connection.errors")
+                .tag("reason", reason)
+                .counter()
+                .count();
     }
 
     private static double refusals(String reason) {
-        return gateway.server().meterRegistry().get("gateway.security.refusals").tag("reason", reason).counter()
+        return gateway.server()
+                .meterRegistry()
+                .get("gateway.security.refusals")
+                .tag("reason", reason)
+                .counter()
                 .count();
     }
 }

@@ -32,8 +32,8 @@ class GatewayMetricsTest {
 
     @Test
     void everyGatewayMeterButTheRedisAndFleetOnesIsRegisteredAtStart() {
-        Set<String> registered = registry.getMeters().stream().map(m -> m.getId().getName())
-                .collect(Collectors.toSet());
+        Set<String> registered =
+                registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());
         for (GatewayMeters m : GatewayMeters.values()) {
             boolean lazy = m == GatewayMeters.WS_CLOSE_FRAMES // per close code, on first use
                     || m == GatewayMeters.CLIENTS // bound to a registry by bindClients
@@ -51,9 +51,12 @@ class GatewayMetricsTest {
         for (int code = 3000; code < 3100; code++) {
             metrics.ws().closeFrame(Initiator.CLIENT, code);
         }
-        assertThat(count("gateway.ws.close.frames", "code", "4002", "initiator", "gateway")).isEqualTo(2.0);
-        assertThat(count("gateway.ws.close.frames", "code", "1005", "initiator", "client")).isEqualTo(1.0);
-        assertThat(count("gateway.ws.close.frames", "code", "other", "initiator", "client")).isEqualTo(100.0);
+        assertThat(count("gateway.ws.close.frames", "code", "4002", "initiator", "gateway"))
+                .isEqualTo(2.0);
+        assertThat(count("gateway.ws.close.frames", "code", "1005", "initiator", "client"))
+                .isEqualTo(1.0);
+        assertThat(count("gateway.ws.close.frames", "code", "other", "initiator", "client"))
+                .isEqualTo(100.0);
         assertThat(registry.find("gateway.ws.close.frames").counters()).hasSize(3);
     }
 
@@ -64,16 +67,22 @@ class GatewayMetricsTest {
         metrics.ws().accepted(MessageKind.UPDATE);
         metrics.ws().rejected(MessageKind.REGISTRATION, RejectKind.INVALID_JSON);
         metrics.ws().rejected(MessageKind.BINARY, RejectKind.BINARY);
-        assertThat(count("gateway.ws.messages.received", "kind", "registration", "result", "ok")).isEqualTo(1.0);
-        assertThat(count("gateway.ws.messages.received", "kind", "update", "result", "ok")).isEqualTo(2.0);
+        assertThat(count("gateway.ws.messages.received", "kind", "registration", "result", "ok"))
+                .isEqualTo(1.0);
+        assertThat(count("gateway.ws.messages.received", "kind", "update", "result", "ok"))
+                .isEqualTo(2.0);
         assertThat(count("gateway.ws.messages.received", "kind", "registration", "result", "invalid_json"))
                 .isEqualTo(1.0);
-        assertThat(count("gateway.ws.messages.received", "kind", "binary", "result", "binary")).isEqualTo(1.0);
-        assertThat(count("gateway.ws.messages.rejected", "kind", "invalid_json")).isEqualTo(1.0);
+        assertThat(count("gateway.ws.messages.received", "kind", "binary", "result", "binary"))
+                .isEqualTo(1.0);
+        assertThat(count("gateway.ws.messages.rejected", "kind", "invalid_json"))
+                .isEqualTo(1.0);
         assertThat(count("gateway.ws.messages.rejected", "kind", "binary")).isEqualTo(1.0);
         // a registration cannot mismatch the id it registers: that combination is not a series
-        assertThat(registry.find("gateway.ws.messages.received").tags("kind", "registration", "result", "id_mismatch")
-                .counter()).isNull();
+        assertThat(registry.find("gateway.ws.messages.received")
+                        .tags("kind", "registration", "result", "id_mismatch")
+                        .counter())
+                .isNull();
     }
 
     @Test
@@ -85,8 +94,10 @@ class GatewayMetricsTest {
         metrics.ws().connectionClosed(DisconnectReason.Kind.CLIENT_CLOSE, true);
         assertThat(registry.get("gateway.ws.connections.open").gauge().value()).isZero();
         assertThat(count("gateway.ws.connections.opened")).isEqualTo(2.0);
-        assertThat(count("gateway.ws.connections.closed", "reason", "client_close")).isEqualTo(1.0);
-        assertThat(count("gateway.ws.connections.closed", "reason", "superseded")).isEqualTo(1.0);
+        assertThat(count("gateway.ws.connections.closed", "reason", "client_close"))
+                .isEqualTo(1.0);
+        assertThat(count("gateway.ws.connections.closed", "reason", "superseded"))
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -102,7 +113,8 @@ class GatewayMetricsTest {
         metrics.feed().viewerDropped(DropReason.SLOW);
         assertThat(registry.get("gateway.dashboard.viewers").gauge().value()).isEqualTo(1.0);
         assertThat(count("gateway.dashboard.deltas.sent")).isEqualTo(5.0);
-        assertThat(count("gateway.dashboard.viewers.resynced", "via", "snapshot")).isEqualTo(1.0);
+        assertThat(count("gateway.dashboard.viewers.resynced", "via", "snapshot"))
+                .isEqualTo(1.0);
         assertThat(count("gateway.dashboard.viewers.dropped", "reason", "slow")).isEqualTo(1.0);
     }
 
@@ -112,11 +124,18 @@ class GatewayMetricsTest {
         c.increment();
         assertThat(registry.find("gateway.test").counters()).isEmpty();
         for (int i = 0; i < 100; i++) {
-            Counter.builder("gateway.test.kinds").tag("kind", "k" + i).register(registry).increment();
+            Counter.builder("gateway.test.kinds")
+                    .tag("kind", "k" + i)
+                    .register(registry)
+                    .increment();
         }
         // every gateway meter shares the budget of 32 values per tag; the extra ones are no-ops
-        long kinds = registry.getMeters().stream().map(Meter::getId).filter(id -> id.getTag("kind") != null)
-                .map(id -> id.getTag("kind")).distinct().count();
+        long kinds = registry.getMeters().stream()
+                .map(Meter::getId)
+                .filter(id -> id.getTag("kind") != null)
+                .map(id -> id.getTag("kind"))
+                .distinct()
+                .count();
         assertThat(kinds).isLessThanOrEqualTo(32);
     }
 
@@ -125,12 +144,15 @@ class GatewayMetricsTest {
         String readme = Files.readString(ExternalTools.repoRoot().resolve("README.md"));
         String operations = readme.substring(readme.indexOf("## Operations"), readme.indexOf("## Development"));
         for (GatewayMeters m : GatewayMeters.values()) {
-            assertThat(operations).as(m.meterName()).contains("`" + m.meterName().replace('.', '_'));
+            assertThat(operations)
+                    .as(m.meterName())
+                    .contains("`" + m.meterName().replace('.', '_'));
         }
     }
 
     @Test
     void noMeterNameRepeatsInTheEnum() {
-        assertThat(Arrays.stream(GatewayMeters.values()).map(GatewayMeters::meterName)).doesNotHaveDuplicates();
+        assertThat(Arrays.stream(GatewayMeters.values()).map(GatewayMeters::meterName))
+                .doesNotHaveDuplicates();
     }
 }

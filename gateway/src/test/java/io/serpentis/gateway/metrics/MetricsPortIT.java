@@ -24,7 +24,8 @@ class MetricsPortIT {
     void servesMetricsAndLivenessOnlyOnTheMetricsPort() throws Exception {
         URI metricsUri = gw.server().metricsUri();
         assertThat(metricsUri).isNotNull();
-        assertThat(metricsUri.getPort()).isEqualTo(gw.server().config().metrics().port());
+        assertThat(metricsUri.getPort())
+                .isEqualTo(gw.server().config().metrics().port());
         try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
             assertThat(c.request("{\"client_id\": \"mp-1\"}")).contains("message_processed");
             PrometheusText m = PrometheusText.scrape(metricsUri);

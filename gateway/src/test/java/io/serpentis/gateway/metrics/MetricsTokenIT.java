@@ -22,22 +22,24 @@ class MetricsTokenIT {
     private static final String TOKEN = "metrics-admin-token-0123456789";
 
     @RegisterExtension
-    static final GatewayServerExtension mainPort = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN)));
+    static final GatewayServerExtension mainPort =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAdminToken(TOKEN)));
 
     @RegisterExtension
-    static final GatewayServerExtension separatePort = new GatewayServerExtension(c -> c
-            .withSecurity(s -> s.withAdminToken(TOKEN))
-            .withMetrics(m -> new MetricsConfig(ExternalTools.freePort())));
+    static final GatewayServerExtension separatePort = new GatewayServerExtension(c ->
+            c.withSecurity(s -> s.withAdminToken(TOKEN)).withMetrics(m -> new MetricsConfig(ExternalTools.freePort())));
 
     @RegisterExtension
     static final GatewayServerExtension noToken = new GatewayServerExtension();
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private static HttpResponse<String> scrape(URI base, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(10));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
@@ -48,11 +50,13 @@ class MetricsTokenIT {
     void withATokenTheMainPortsMetricsNeedIt() throws Exception {
         HttpResponse<String> anonymous = scrape(mainPort.httpUri());
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        assertThat(anonymous.headers().firstValue("www-authenticate")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("Bearer"));
+        assertThat(anonymous.headers().firstValue("www-authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
         assertThat(anonymous.body()).startsWith("{\"detail\":").doesNotContain("gateway_");
         assertThat(anonymous.headers().firstValue("cache-control")).hasValue("no-store");
-        assertThat(scrape(mainPort.httpUri(), "Authorization", "Bearer " + TOKEN + "x").statusCode()).isEqualTo(401);
+        assertThat(scrape(mainPort.httpUri(), "Authorization", "Bearer " + TOKEN + "x")
+                        .statusCode())
+                .isEqualTo(401);
 
         HttpResponse<String> scraped = scrape(mainPort.httpUri(), "Authorization", "Bearer " + TOKEN);
         assertThat(scraped.statusCode()).isEqualTo(200);
@@ -66,8 +70,10 @@ class MetricsTokenIT {
         HttpResponse<String> scraped = scrape(metrics);
         assertThat(scraped.statusCode()).isEqualTo(200);
         assertThat(scraped.body()).contains("gateway_ws_connections_open");
-        assertThat(scrape(separatePort.httpUri(), "Authorization", "Bearer " + TOKEN).statusCode())
-                .as("not on the main port then").isEqualTo(404);
+        assertThat(scrape(separatePort.httpUri(), "Authorization", "Bearer " + TOKEN)
+                        .statusCode())
+                .as("not on the main port then")
+                .isEqualTo(404);
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,8 +34,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * The exposition and the repository's {@code prometheus.yml} as Prometheus itself sees them: {@code promtool}
  * lints a scrape taken after every kind of traffic and checks the config, and a real Prometheus process on
  * loopback, configured from {@code prometheus.yml} with the target rewritten to the test gateway, scrapes it and
- * reports it up with a counter that moved. Needs Debian's {@code prometheus} package (skipped without it, a
- * failure under {@code CI=true}).
+ * reports it up with a counter that moved, and evaluates every rule of {@code prometheus-rules.yml} without error
+ * on it (their logic is unit-tested by {@link PrometheusRulesIT}). Needs Debian's {@code prometheus} package
+ * (skipped without it, a failure under {@code CI=true}).
  */
 class PrometheusIT {
 
@@ -44,15 +47,17 @@ class PrometheusIT {
 
     /** A gateway with an admin token: its main port's {@code /metrics} needs the token. */
     @RegisterExtension
-    static final GatewayServerExtension withToken = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withAdminToken(TOKEN)));
+    static final GatewayServerExtension withToken =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withAdminToken(TOKEN)));
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Traffic that makes every lazily created series appear: refusals, closes, a takeover, a command. */
     private static void varietyOfTraffic() throws Exception {
-        try (WsTestClient a = WsTestClient.connect(gw.wsUri()); WsTestClient b = WsTestClient.connect(gw.wsUri())) {
+        try (WsTestClient a = WsTestClient.connect(gw.wsUri());
+                WsTestClient b = WsTestClient.connect(gw.wsUri())) {
             a.request("not json");
             a.request("{\"client_id\": \"prom-1\", \"status\": {\"cpu_usage\": 1.5}}");
             b.request("{\"client_id\": \"prom-1\"}"); // takeover: a gets 4001
@@ -81,8 +86,8 @@ class PrometheusIT {
     @Test
     void theRepositoryPrometheusConfigPassesPromtoolCheckConfig() {
         String promtool = ExternalTools.require("promtool", "prometheus");
-        ExternalTools.Result r = ExternalTools.run(ExternalTools.repoRoot(), null,
-                List.of(promtool, "check", "config", "prometheus.yml"));
+        ExternalTools.Result r = ExternalTools.run(
+                ExternalTools.repoRoot(), null, List.of(promtool, "check", "config", "prometheus.yml"));
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS");
     }
@@ -98,15 +103,21 @@ class PrometheusIT {
         Path file = dir.resolve("prometheus.yml");
         Files.writeString(file, YAMLMapper.builder().build().writeValueAsString(config));
         int port = ExternalTools.freePort();
-        Process p = new ProcessBuilder(prometheus, "--config.file=" + file,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
+        Process p = new ProcessBuilder(
+                        prometheus,
+                        "--config.file=" + file,
+                        "--storage.tsdb.path=" + dir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("prometheus.log").toFile())
                 .start();
         try {
             URI api = URI.create("http://127.0.0.1:" + port);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                    .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode()).isEqualTo(200));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(get(api.resolve("/-/ready")).statusCode())
+                            .isEqualTo(200));
             test.accept(api);
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError("Prometheus log:\n" + Files.readString(dir.resolve("prometheus.log")), e);
@@ -122,9 +133,11 @@ class PrometheusIT {
     void aRealPrometheusScrapesTheGatewayWithTheRepositorySettings() throws Exception {
         Path dir = Files.createTempDirectory("prometheus-it");
         withPrometheus(dir, testConfig(ExternalTools.repoRoot().resolve("prometheus.yml"), gw.httpUri()), api -> {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
-            Double before = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            Double before = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null);
 
             for (int i = 0; i < 2; i++) {
@@ -133,10 +146,49 @@ class PrometheusIT {
                 }
             }
             // the counter Prometheus stored moved by the two connections (a later scrape picks them up)
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "gateway_ws_connections_opened_total"), v -> v != null && v >= before + 2);
-            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}")).isEqualTo(1.0);
+            assertThat(query(api, "up{job=\"serpentis-gateway\",service=\"serpentis\"}"))
+                    .isEqualTo(1.0);
+
+            // prometheus-rules.yml is loaded and every rule evaluates without error on the real exposition; a
+            // recording rule follows the gateway
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(ruleHealth(api))
+                            .isNotEmpty()
+                            .allSatisfy((rule, health) ->
+                                    assertThat(health).as(rule).isEqualTo("ok")));
+            assertThat(ruleHealth(api))
+                    .containsKeys(
+                            "GatewayDown", "GatewayManyClientsDisconnecting", "job:gateway_ws_connections_open:sum");
+            try (WsTestClient c = WsTestClient.connect(gw.wsUri())) {
+                c.request("{\"client_id\": \"scraped-open\"}");
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(
+                                () -> query(api, "job:gateway_ws_connections_open:sum{job=\"serpentis-gateway\"}"),
+                                v -> v != null && v >= 1);
+            }
         });
+    }
+
+    /** Every rule Prometheus loaded, by name, with its health ({@code ok} once it evaluated without error). */
+    private static Map<String, String> ruleHealth(URI api) throws IOException, InterruptedException {
+        HttpResponse<String> r = get(api.resolve("/api/v1/rules"));
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("status").asString()).as(r.body()).isEqualTo("success");
+        Map<String, String> health = new TreeMap<>();
+        for (JsonNode group : body.path("data").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                String error = rule.path("lastError").asString("");
+                health.put(
+                        rule.path("name").asString(),
+                        rule.path("health").asString() + (error.isEmpty() ? "" : ": " + error));
+            }
+        }
+        return health;
     }
 
     /**
@@ -159,22 +211,30 @@ class PrometheusIT {
         gateway.putObject("authorization").put("type", "Bearer").put("credentials_file", tokenFile.toString());
 
         withPrometheus(dir, config, api -> {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway\"}"), v -> v != null && v == 1.0);
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> query(api, "up{job=\"serpentis-gateway-anonymous\"}"), v -> v != null);
-            assertThat(query(api, "up{job=\"serpentis-gateway-anonymous\"}")).as("a scrape without the token")
+            assertThat(query(api, "up{job=\"serpentis-gateway-anonymous\"}"))
+                    .as("a scrape without the token")
                     .isEqualTo(0.0);
             // the refused scrapes are counted, as the authorized job then reads
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> query(api,
-                    "gateway_security_refusals_total{job=\"serpentis-gateway\",reason=\"admin_auth\"}"),
-                    v -> v != null && v > 0);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(
+                            () -> query(
+                                    api,
+                                    "gateway_security_refusals_total{job=\"serpentis-gateway\",reason=\"admin_auth\"}"),
+                            v -> v != null && v > 0);
         });
     }
 
     /**
-     * The repository's config with the gateway job's targets pointed at {@code target} and a 1 s scrape
-     * interval; everything else (job name, metrics path, scheme, labels) as in the file.
+     * The repository's config with the gateway job's targets pointed at {@code target}, a 1 s scrape interval and
+     * a 1 s rule evaluation interval; everything else (job name, metrics path, scheme, labels, rule files) as in the
+     * file.
      */
     private static ObjectNode testConfig(Path repoConfig, URI target) throws IOException {
         YAMLMapper yaml = YAMLMapper.builder().build();
@@ -195,19 +255,33 @@ class PrometheusIT {
                 }
             }
         }
-        assertThat(rewritten).as("prometheus.yml scrapes the compose service gateway:<port>").isEqualTo(1);
+        assertThat(rewritten)
+                .as("prometheus.yml scrapes the compose service gateway:<port>")
+                .isEqualTo(1);
+        // the rule files, resolved beside the repository's file rather than the test's copy, evaluated every second
+        ArrayNode ruleFiles = (ArrayNode) root.get("rule_files");
+        for (int i = 0; i < ruleFiles.size(); i++) {
+            ruleFiles.set(
+                    i,
+                    repoConfig
+                            .resolveSibling(ruleFiles.get(i).asString())
+                            .toAbsolutePath()
+                            .toString());
+        }
+        ((ObjectNode) root.get("global")).put("evaluation_interval", "1s");
         return root;
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** The value of an instant query with one result, or {@code null} when there is none yet. */
     private static Double query(URI api, String promql) throws IOException, InterruptedException {
-        HttpResponse<String> r = get(api.resolve("/api/v1/query?query="
-                + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
+        HttpResponse<String> r =
+                get(api.resolve("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.path("status").asString()).as(r.body()).isEqualTo("success");
         JsonNode result = body.path("data").path("result");

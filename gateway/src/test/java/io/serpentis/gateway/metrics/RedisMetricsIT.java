@@ -42,9 +42,12 @@ class RedisMetricsIT {
             assertThat(c.request("{\"client_id\": \"rm-1\", \"status\": {\"n\": " + i + "}}"))
                     .contains("message_processed");
         }
-        return await().atMost(Duration.ofSeconds(10)).until(this::scrape,
-                m -> m.value("gateway_redis_write_lag_seconds_count") > 0 && m.value("gateway_redis_up") == 1
-                        && m.value("gateway_redis_dirty_clients") == 0);
+        return await().atMost(Duration.ofSeconds(10))
+                .until(
+                        this::scrape,
+                        m -> m.value("gateway_redis_write_lag_seconds_count") > 0
+                                && m.value("gateway_redis_up") == 1
+                                && m.value("gateway_redis_dirty_clients") == 0);
     }
 
     @Test
@@ -55,28 +58,38 @@ class RedisMetricsIT {
             assertThat(up.value("gateway_redis_batch_size_clients_count")).isPositive();
             assertThat(up.value("gateway_redis_flush_duration_seconds_count")).isPositive();
             assertThat(up.value("gateway_redis_bursts_failed_total")).isZero();
-            assertThat(up.value("lettuce_command_completion_seconds_count", "command", "EVALSHA")).isPositive();
+            assertThat(up.value("lettuce_command_completion_seconds_count", "command", "EVALSHA"))
+                    .isPositive();
 
             // a stall (CLIENT PAUSE longer than the command timeout): the burst of the next change fails, the
             // client stays dirty and is written once Redis answers again
             redis.commands().clientPause(2000);
-            assertThat(c.request("{\"client_id\": \"rm-1\", \"status\": {\"n\": 98}}")).contains("message_processed");
-            await().atMost(Duration.ofSeconds(20)).until(this::scrape,
-                    m -> m.value("gateway_redis_bursts_failed_total") > 0);
+            assertThat(c.request("{\"client_id\": \"rm-1\", \"status\": {\"n\": 98}}"))
+                    .contains("message_processed");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(this::scrape, m -> m.value("gateway_redis_bursts_failed_total") > 0);
 
             // an outage: up is 0 while Redis is gone, and the client changed meanwhile is counted dirty
             redis.stop();
-            assertThat(c.request("{\"client_id\": \"rm-1\", \"status\": {\"n\": 99}}")).contains("message_processed");
-            await().atMost(Duration.ofSeconds(20)).until(this::scrape,
-                    m -> m.value("gateway_redis_up") == 0 && m.value("gateway_redis_dirty_clients") == 1);
+            assertThat(c.request("{\"client_id\": \"rm-1\", \"status\": {\"n\": 99}}"))
+                    .contains("message_processed");
+            await().atMost(Duration.ofSeconds(20))
+                    .until(
+                            this::scrape,
+                            m -> m.value("gateway_redis_up") == 0 && m.value("gateway_redis_dirty_clients") == 1);
 
             redis.start();
-            PrometheusText back = await().atMost(Duration.ofSeconds(30)).until(this::scrape,
-                    m -> m.value("gateway_redis_up") == 1 && m.value("gateway_redis_resyncs_total") >= 1
-                            && m.value("gateway_redis_dirty_clients") == 0);
-            assertThat(delta(up, back, "gateway_redis_flush_duration_seconds_count")).isPositive();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(redis.commands().hget("client:rm-1:status", "n")).isEqualTo("99"));
+            PrometheusText back = await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            this::scrape,
+                            m -> m.value("gateway_redis_up") == 1
+                                    && m.value("gateway_redis_resyncs_total") >= 1
+                                    && m.value("gateway_redis_dirty_clients") == 0);
+            assertThat(delta(up, back, "gateway_redis_flush_duration_seconds_count"))
+                    .isPositive();
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(redis.commands().hget("client:rm-1:status", "n"))
+                            .isEqualTo("99"));
         }
     }
 
@@ -88,8 +101,8 @@ class RedisMetricsIT {
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
             PrometheusText written = updateAndAwaitWritten(c);
             assertThat(written.text()).contains("lettuce_command_completion_seconds", "gateway_redis_write_lag");
-            ExternalTools.Result r = ExternalTools.run(Path.of("."), written.text(),
-                    List.of(promtool, "check", "metrics"));
+            ExternalTools.Result r =
+                    ExternalTools.run(Path.of("."), written.text(), List.of(promtool, "check", "metrics"));
             assertThat(r.output()).as("promtool check metrics").isEmpty();
         }
     }

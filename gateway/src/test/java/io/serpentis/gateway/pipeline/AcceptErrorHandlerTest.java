@@ -21,7 +21,10 @@ class AcceptErrorHandlerTest {
     private long now = 1;
 
     private double count(String reason) {
-        return registry.get("gateway.accept.errors").tag("reason", reason).counter().count();
+        return registry.get("gateway.accept.errors")
+                .tag("reason", reason)
+                .counter()
+                .count();
     }
 
     @Test
@@ -34,21 +37,26 @@ class AcceptErrorHandlerTest {
             for (int second = 0; second < 25; second++) {
                 listener.pipeline().fireExceptionCaught(emfile);
                 listener.checkException(); // handled here: nothing reaches the tail (Netty's WARN with a stack)
-                assertThat(listener.config().isAutoRead()).as("accepting paused").isFalse();
+                assertThat(listener.config().isAutoRead())
+                        .as("accepting paused")
+                        .isFalse();
                 listener.advanceTimeBy(AcceptErrorHandler.PAUSE_SECONDS, TimeUnit.SECONDS);
                 listener.runScheduledPendingTasks();
-                assertThat(listener.config().isAutoRead()).as("and resumed a second later").isTrue();
+                assertThat(listener.config().isAutoRead())
+                        .as("and resumed a second later")
+                        .isTrue();
                 now += TimeUnit.SECONDS.toNanos(1);
             }
             List<ILoggingEvent> warnings = logs.events().stream()
-                    .filter(e -> e.getLoggerName().equals(AcceptErrorHandler.class.getName())
-                            && e.getLevel() == Level.WARN)
+                    .filter(e ->
+                            e.getLoggerName().equals(AcceptErrorHandler.class.getName()) && e.getLevel() == Level.WARN)
                     .toList();
             // 25 s of exhaustion, one WARN per 10 s: at 0 s, 10 s and 20 s.
             assertThat(warnings).hasSize(3);
-            assertThat(warnings).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
-            assertThat(warnings.get(0).getFormattedMessage()).contains("Too many open files", "42 sockets open",
-                    "ulimit -n");
+            assertThat(warnings)
+                    .allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+            assertThat(warnings.get(0).getFormattedMessage())
+                    .contains("Too many open files", "42 sockets open", "ulimit -n");
             assertThat(warnings.get(1).getFormattedMessage()).contains("[9 similar warnings suppressed]");
         }
         assertThat(count("file_limit")).isEqualTo(25.0);
@@ -57,16 +65,16 @@ class AcceptErrorHandlerTest {
 
     @Test
     void failuresAreSortedIntoABoundedSetOfReasons() {
-        assertThat(AcceptErrorHandler.classify(new IOException("Too many open files"))).isEqualTo(
-                AcceptError.FILE_LIMIT);
+        assertThat(AcceptErrorHandler.classify(new IOException("Too many open files")))
+                .isEqualTo(AcceptError.FILE_LIMIT);
         assertThat(AcceptErrorHandler.classify(new IOException("accept(..) failed: Too many open files in system")))
                 .isEqualTo(AcceptError.FILE_LIMIT);
-        assertThat(AcceptErrorHandler.classify(new IOException("No buffer space available"))).isEqualTo(
-                AcceptError.MEMORY);
-        assertThat(AcceptErrorHandler.classify(new IOException("Cannot allocate memory"))).isEqualTo(
-                AcceptError.MEMORY);
-        assertThat(AcceptErrorHandler.classify(new IOException("Operation not permitted"))).isEqualTo(
-                AcceptError.OTHER);
+        assertThat(AcceptErrorHandler.classify(new IOException("No buffer space available")))
+                .isEqualTo(AcceptError.MEMORY);
+        assertThat(AcceptErrorHandler.classify(new IOException("Cannot allocate memory")))
+                .isEqualTo(AcceptError.MEMORY);
+        assertThat(AcceptErrorHandler.classify(new IOException("Operation not permitted")))
+                .isEqualTo(AcceptError.OTHER);
         assertThat(AcceptErrorHandler.classify(new IllegalStateException())).isEqualTo(AcceptError.OTHER);
     }
 }

@@ -17,8 +17,13 @@ import org.junit.jupiter.api.Test;
  */
 class FleetViewRegistryTest {
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
-    private final LocalClientRegistry fleet = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), "node-a", true, true, clock::get);
+    private final LocalClientRegistry fleet = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)),
+            "node-a",
+            true,
+            true,
+            clock::get);
 
     private static StatusUpdate update(String id, String... pairs) {
         String[] names = new String[pairs.length / 2];
@@ -31,8 +36,17 @@ class FleetViewRegistryTest {
     }
 
     private static Map<String, String> remote(String node, boolean connected, long epoch, long version) {
-        return Map.of("k", "v", "connected", Boolean.toString(connected), "gateway_node", node,
-                "gateway_epoch", Long.toString(epoch), "gateway_version", Long.toString(version));
+        return Map.of(
+                "k",
+                "v",
+                "connected",
+                Boolean.toString(connected),
+                "gateway_node",
+                node,
+                "gateway_epoch",
+                Long.toString(epoch),
+                "gateway_version",
+                Long.toString(version));
     }
 
     @Test
@@ -48,7 +62,9 @@ class FleetViewRegistryTest {
         assertThat(fleet.applyRemote("far", remote("node-b", false, 5, 11))).isTrue();
         assertThat(far.connected()).isFalse();
         assertThat(fleet.fleetConnectedCount()).isZero();
-        assertThat(fleet.applyRemote("far", remote("node-b", true, 5, 9))).as("older: dropped").isFalse();
+        assertThat(fleet.applyRemote("far", remote("node-b", true, 5, 9)))
+                .as("older: dropped")
+                .isFalse();
         assertThat(fleet.fleetConnectedCount()).isZero();
     }
 
@@ -74,8 +90,19 @@ class FleetViewRegistryTest {
         assertThat(c.snapshot().get("gateway_node")).isEqualTo("node-c");
 
         // Gone for the retention: purged, and no longer counted.
-        fleet.applyRemote("c", Map.of("connected", "false", "gateway_node", "node-c", "disconnect_time",
-                "2026-01-01T00:00:00.000000+00:00", "gateway_epoch", "30", "gateway_version", "2"));
+        fleet.applyRemote(
+                "c",
+                Map.of(
+                        "connected",
+                        "false",
+                        "gateway_node",
+                        "node-c",
+                        "disconnect_time",
+                        "2026-01-01T00:00:00.000000+00:00",
+                        "gateway_epoch",
+                        "30",
+                        "gateway_version",
+                        "2"));
         assertThat(fleet.fleetConnectedCount()).isZero();
         assertThat(fleet.purgeExpired()).isEqualTo(1);
         assertThat(fleet.size()).isZero();
@@ -98,7 +125,9 @@ class FleetViewRegistryTest {
     void onlyAnOwnedRecordWithAnAnsweredClaimIsPublished() {
         fleet.applyRemote("theirs", remote("node-b", true, 5, 10));
         assertThat(fleet.find("theirs").ownedSnapshot()).as("another node's").isNull();
-        assertThat(fleet.find("theirs").fleetSnapshot().epoch()).as("relayed as it stands").isEqualTo(5);
+        assertThat(fleet.find("theirs").fleetSnapshot().epoch())
+                .as("relayed as it stands")
+                .isEqualTo(5);
 
         RecordingConnection here = new RecordingConnection();
         fleet.apply(here, update("mine", "k", "v"));
@@ -113,16 +142,19 @@ class FleetViewRegistryTest {
         assertThat(s.snapshot().get("k")).isEqualTo("v");
 
         fleet.release(here, "mine", DisconnectReason.CONNECTION_LOST);
-        assertThat(mine.ownedSnapshot().snapshot().get("connected")).as("its end, published by its owner")
+        assertThat(mine.ownedSnapshot().snapshot().get("connected"))
+                .as("its end, published by its owner")
                 .isEqualTo("false");
     }
 
     @Test
     void outsideAFleetNothingIsPublishedAndCountsAreLocal() {
-        LocalClientRegistry single = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry single =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         single.apply(new RecordingConnection(), update("c", "k", "v"));
         assertThat(single.find("c").ownedSnapshot()).isNull();
-        assertThat(single.fleetConnectedCount()).isEqualTo(single.connectedCount()).isEqualTo(1);
+        assertThat(single.fleetConnectedCount())
+                .isEqualTo(single.connectedCount())
+                .isEqualTo(1);
     }
 }

@@ -7,6 +7,7 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -14,8 +15,12 @@ import org.junit.jupiter.api.Test;
 
 class LocalClientRegistryTest {
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)), "node-a", false, clock::get);
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofSeconds(60), Duration.ofSeconds(5)),
+            "node-a",
+            false,
+            clock::get);
 
     private static StatusUpdate update(String id, String... pairs) {
         String[] names = new String[pairs.length / 2];
@@ -35,10 +40,11 @@ class LocalClientRegistryTest {
     void registersThenMergesInInsertionOrder() {
         RecordingConnection a = new RecordingConnection();
         assertThat(registry.apply(a, update("c", "state", "idle", "n", "42"))).isEqualTo(UpdateOutcome.REGISTERED);
-        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x"))).isEqualTo(UpdateOutcome.UPDATED);
+        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x")))
+                .isEqualTo(UpdateOutcome.UPDATED);
         ClientSnapshot s = snapshot("c");
-        assertThat(s.names()).containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra",
-                "last_seen");
+        assertThat(s.names())
+                .containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra", "last_seen");
         assertThat(s.get("gateway_node")).isEqualTo("node-a");
         assertThat(s.get("state")).isEqualTo("busy");
         assertThat(s.get("connected")).isEqualTo("true");
@@ -104,9 +110,16 @@ class LocalClientRegistryTest {
 
     @Test
     void rejectsWholeUpdateOverThePerClientLimitsAndLeavesNoGhost() {
-        LocalClientRegistry small = new LocalClientRegistry(LimitsConfig.builder().maxAttributesPerMessage(2)
-                .maxAttributesPerClient(3).maxClientStatusBytes(40).build(),
-                RegistryConfig.defaults(), "node-a", false, clock::get);
+        LocalClientRegistry small = new LocalClientRegistry(
+                LimitsConfig.builder()
+                        .maxAttributesPerMessage(2)
+                        .maxAttributesPerClient(3)
+                        .maxClientStatusBytes(40)
+                        .build(),
+                RegistryConfig.defaults(),
+                "node-a",
+                false,
+                clock::get);
         RecordingConnection a = new RecordingConnection();
         assertThat(small.apply(a, update("c", "a", "1", "b", "2")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
         UpdateOutcome over = small.apply(a, update("c", "c", "3", "d", "4"));
@@ -116,7 +129,8 @@ class LocalClientRegistryTest {
         assertThat(small.apply(a, update("c", "a", "x".repeat(40))).error()).contains("max-client-status-bytes");
 
         // A rejected first message leaves nothing behind (PROTOCOL.md section 7, row 9).
-        assertThat(small.apply(new RecordingConnection(), update("d", "k", "x".repeat(50))).kind())
+        assertThat(small.apply(new RecordingConnection(), update("d", "k", "x".repeat(50)))
+                        .kind())
                 .isEqualTo(UpdateOutcome.Kind.REJECTED);
         assertThat(small.find("d")).isNull();
     }
@@ -143,9 +157,13 @@ class LocalClientRegistryTest {
         RecordingConnection a = new RecordingConnection();
         registry.apply(a, update("c"));
         registry.release(a, "c", DisconnectReason.CLIENT);
-        assertThat(registry.command("c", ClientCommand.PAUSE).toCompletableFuture().join())
+        assertThat(registry.command("c", ClientCommand.PAUSE)
+                        .toCompletableFuture()
+                        .join())
                 .isEqualTo(CommandResult.NOT_CONNECTED);
-        assertThat(registry.command("nobody", ClientCommand.PAUSE).toCompletableFuture().join())
+        assertThat(registry.command("nobody", ClientCommand.PAUSE)
+                        .toCompletableFuture()
+                        .join())
                 .isEqualTo(CommandResult.UNKNOWN_CLIENT);
     }
 
@@ -195,8 +213,8 @@ class LocalClientRegistryTest {
 
     @Test
     void coalescesChangesIntoOneStoreWriteAndGivesThemBackOnFailure() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         RecordingConnection a = new RecordingConnection();
         tracked.apply(a, update("c", "x", "1", "y", "2"));
         ClientRecord r = tracked.find("c");
@@ -215,16 +233,18 @@ class LocalClientRegistryTest {
 
         // The write failed; a newer value arrives meanwhile: the retry carries the newest value.
         tracked.apply(a, update("c", "x", "newest"));
-        assertThat(r.storeWriteFailed(merged)).as("not queued since it was taken: must be queued").isTrue();
+        assertThat(r.storeWriteFailed(merged))
+                .as("not queued since it was taken: must be queued")
+                .isTrue();
         StoreWrite retry = r.takeStoreWrite();
         assertThat(retry.names()).contains("x");
-        assertThat(retry.values()[java.util.Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
+        assertThat(retry.values()[Arrays.asList(retry.names()).indexOf("x")]).isEqualTo("newest");
     }
 
     @Test
     void reRegistrationDeletesStaleFieldsInTheStore() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         RecordingConnection a = new RecordingConnection();
         tracked.apply(a, update("c"));
         tracked.release(a, "c", DisconnectReason.CLIENT);
@@ -240,12 +260,14 @@ class LocalClientRegistryTest {
 
     @Test
     void restoresStoredRecordsAndMarksThisNodesConnectedOnesRestarted() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
-        tracked.restore("mine", Map.of("connected", "true", "gateway_node", "node-a", "k", "v",
-                "gateway_version", "7"), 7, DisconnectReason.RESTARTED);
-        tracked.restore("theirs", Map.of("connected", "true", "gateway_node", "node-b"), 9,
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
+        tracked.restore(
+                "mine",
+                Map.of("connected", "true", "gateway_node", "node-a", "k", "v", "gateway_version", "7"),
+                7,
                 DisconnectReason.RESTARTED);
+        tracked.restore("theirs", Map.of("connected", "true", "gateway_node", "node-b"), 9, DisconnectReason.RESTARTED);
         ClientSnapshot mine = tracked.find("mine").snapshot();
         assertThat(mine.get("connected")).isEqualTo("false");
         assertThat(mine.get("status_detail")).isEqualTo("Gateway restarted");
@@ -261,26 +283,42 @@ class LocalClientRegistryTest {
 
     @Test
     void aRestartOutsideAFleetRecordsTheClientsLastSignOfLifeNotTheTimeOfTheRestart() {
-        LocalClientRegistry tracked = new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(),
-                "node-a", true, clock::get);
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
         String lastSeen = "2026-11-28T17:45:20.001234+00:00";
-        tracked.restore("mine", Map.of("connected", "true", "gateway_node", "node-a", "last_seen",
-                lastSeen), 7, DisconnectReason.RESTARTED);
+        tracked.restore(
+                "mine",
+                Map.of("connected", "true", "gateway_node", "node-a", "last_seen", lastSeen),
+                7,
+                DisconnectReason.RESTARTED);
         ClientSnapshot mine = tracked.find("mine").snapshot();
         assertThat(mine.get("status_detail")).isEqualTo("Gateway restarted");
         assertThat(mine.get("disconnect_time")).isEqualTo(lastSeen);
     }
 
     private LocalClientRegistry fleetMember() {
-        return new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, true,
-                clock::get);
+        return new LocalClientRegistry(
+                LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, true, clock::get);
     }
 
     @Test
     void aFleetMemberKeepsStoredRecordsAsTheFleetsAndTakesOnlyNewerOnes() {
         LocalClientRegistry fleet = fleetMember();
-        fleet.restore("c", Map.of("connected", "true", "gateway_node", "node-a", "gateway_epoch", "5",
-                "gateway_version", "7", "k", "v"), 7, DisconnectReason.RESTARTED);
+        fleet.restore(
+                "c",
+                Map.of(
+                        "connected",
+                        "true",
+                        "gateway_node",
+                        "node-a",
+                        "gateway_epoch",
+                        "5",
+                        "gateway_version",
+                        "7",
+                        "k",
+                        "v"),
+                7,
+                DisconnectReason.RESTARTED);
         ClientRecord c = fleet.find("c");
         assertThat(c.isRemote()).as("a previous life's: the fleet marks it").isTrue();
         assertThat(c.snapshot().get("connected")).isEqualTo("true");
@@ -288,10 +326,23 @@ class LocalClientRegistryTest {
         c.markFullWrite();
         assertThat(c.takeStoreWrite()).as("never written by this node").isNull();
 
-        assertThat(fleet.applyRemote("c", Map.of("connected", "false", "gateway_epoch", "5",
-                "gateway_version", "6"))).as("older").isFalse();
-        assertThat(fleet.applyRemote("c", Map.of("connected", "false", "status_detail",
-                "Gateway node lost", "gateway_epoch", "6", "gateway_version", "8", "k", "v"))).isTrue();
+        assertThat(fleet.applyRemote("c", Map.of("connected", "false", "gateway_epoch", "5", "gateway_version", "6")))
+                .as("older")
+                .isFalse();
+        assertThat(fleet.applyRemote(
+                        "c",
+                        Map.of(
+                                "connected",
+                                "false",
+                                "status_detail",
+                                "Gateway node lost",
+                                "gateway_epoch",
+                                "6",
+                                "gateway_version",
+                                "8",
+                                "k",
+                                "v")))
+                .isTrue();
         assertThat(c.snapshot().get("status_detail")).isEqualTo("Gateway node lost");
         assertThat(c.snapshot().get("gateway_epoch")).as("Redis only").isNull();
 
@@ -302,7 +353,8 @@ class LocalClientRegistryTest {
         assertThat(claim.ownership()).isEqualTo(StoreWrite.Ownership.CLAIM);
         assertThat(claim.full()).isTrue();
         assertThat(fleet.applyRemote("c", Map.of("gateway_epoch", "99", "gateway_version", "99")))
-                .as("a local connection holds it").isFalse();
+                .as("a local connection holds it")
+                .isFalse();
     }
 
     @Test
@@ -315,13 +367,16 @@ class LocalClientRegistryTest {
         assertThat(fleet.kicked("c", 999)).as("the claim's answer decides").isFalse();
         c.claimed(100);
         assertThat(c.epoch()).isEqualTo(100);
-        assertThat(fleet.kicked("c", 50)).as("an older claim cannot kick a newer one").isFalse();
+        assertThat(fleet.kicked("c", 50))
+                .as("an older claim cannot kick a newer one")
+                .isFalse();
         assertThat(here.isSuperseded()).isFalse();
         assertThat(fleet.kicked("c", 200)).isTrue();
         assertThat(here.isSuperseded()).isTrue();
         assertThat(c.isRemote()).isTrue();
         assertThat(fleet.connectedCount()).isZero();
-        assertThat(fleet.release(here, "c", DisconnectReason.CONNECTION_LOST)).as("no disconnect recorded")
+        assertThat(fleet.release(here, "c", DisconnectReason.CONNECTION_LOST))
+                .as("no disconnect recorded")
                 .isFalse();
         assertThat(claim.ownership()).isEqualTo(StoreWrite.Ownership.CLAIM);
     }

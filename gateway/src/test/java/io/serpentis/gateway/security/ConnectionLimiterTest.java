@@ -40,8 +40,12 @@ class ConnectionLimiterTest {
     }
 
     private static ConnectionLimitsConfig perAddress(int max, int rate, int burst, boolean loopback) {
-        return ConnectionLimitsConfig.builder().maxConnectionsPerAddress(max).connectionRatePerAddress(rate)
-                .connectionBurstPerAddress(burst).limitLoopback(loopback).build();
+        return ConnectionLimitsConfig.builder()
+                .maxConnectionsPerAddress(max)
+                .connectionRatePerAddress(rate)
+                .connectionBurstPerAddress(burst)
+                .limitLoopback(loopback)
+                .build();
     }
 
     @Test
@@ -74,7 +78,9 @@ class ConnectionLimiterTest {
         // Issue 11 point 2: idle HTTP sockets used to count nowhere but in the global socket cap.
         ConnectionLimiter l = limiter(perAddress(3, 0, 1, false));
         for (int i = 0; i < 3; i++) {
-            assertThat(l.openSocket(from("198.51.100.20"))).as("plain socket " + i).isNull();
+            assertThat(l.openSocket(from("198.51.100.20")))
+                    .as("plain socket " + i)
+                    .isNull();
         }
         EmbeddedChannel refused = from("198.51.100.20");
         assertThat(l.openSocket(refused)).isEqualTo(ConnectionLimiter.Refusal.ADDRESS_CONNECTIONS);
@@ -82,7 +88,9 @@ class ConnectionLimiterTest {
         assertThat(l.openSocket(other)).as("another address is not affected").isNull();
         assertThat(l.acquireWebSocket(other)).as("and may upgrade").isTrue();
         assertThat(l.addressesWithSockets()).isEqualTo(2);
-        assertThat(l.sockets()).as("the refused socket counts globally until it closes").isEqualTo(5);
+        assertThat(l.sockets())
+                .as("the refused socket counts globally until it closes")
+                .isEqualTo(5);
         refused.close();
         assertThat(l.sockets()).isEqualTo(4);
     }
@@ -94,7 +102,9 @@ class ConnectionLimiterTest {
             assertThat(l.openSocket(from("203.0.113.9"))).as("burst " + i).isNull();
         }
         assertThat(l.openSocket(from("203.0.113.9"))).isEqualTo(ConnectionLimiter.Refusal.ADDRESS_RATE);
-        assertThat(l.openSocket(from("203.0.113.10"))).as("another address has its own bucket").isNull();
+        assertThat(l.openSocket(from("203.0.113.10")))
+                .as("another address has its own bucket")
+                .isNull();
         now += TimeUnit.MILLISECONDS.toNanos(500); // rate 2/s: one token
         assertThat(l.openSocket(from("203.0.113.9"))).isNull();
         assertThat(l.openSocket(from("203.0.113.9"))).isEqualTo(ConnectionLimiter.Refusal.ADDRESS_RATE);
@@ -108,7 +118,9 @@ class ConnectionLimiterTest {
         assertThat(l.openSocket(a)).isNull();
         assertThat(l.openSocket(b)).isNull();
         assertThat(l.acquireWebSocket(a)).isTrue();
-        assertThat(l.acquireWebSocket(b)).as("the burst of 2 was spent on the two sockets, not on upgrades").isTrue();
+        assertThat(l.acquireWebSocket(b))
+                .as("the burst of 2 was spent on the two sockets, not on upgrades")
+                .isTrue();
         assertThat(l.openSocket(from("203.0.113.30"))).isEqualTo(ConnectionLimiter.Refusal.ADDRESS_RATE);
     }
 
@@ -124,7 +136,9 @@ class ConnectionLimiterTest {
         ConnectionLimiter limited = limiter(perAddress(1, 0, 1, true));
         assertThat(limited.openSocket(from("127.0.0.1"))).isNull();
         assertThat(limited.openSocket(from("127.0.0.1"))).isEqualTo(ConnectionLimiter.Refusal.ADDRESS_CONNECTIONS);
-        assertThat(limited.openSocket(from("127.0.0.2"))).as("127.0.0.2 is another address").isNull();
+        assertThat(limited.openSocket(from("127.0.0.2")))
+                .as("127.0.0.2 is another address")
+                .isNull();
     }
 
     @Test
@@ -132,7 +146,8 @@ class ConnectionLimiterTest {
         ConnectionLimiter l = limiter(perAddress(2, 0, 1, false));
         assertThat(l.openSocket(from("2001:db8:1:2::1"))).isNull();
         assertThat(l.openSocket(from("2001:db8:1:2:ffff::9"))).isNull();
-        assertThat(l.openSocket(from("2001:db8:1:2:aaaa::3"))).as("same /64")
+        assertThat(l.openSocket(from("2001:db8:1:2:aaaa::3")))
+                .as("same /64")
                 .isEqualTo(ConnectionLimiter.Refusal.ADDRESS_CONNECTIONS);
         assertThat(l.openSocket(from("2001:db8:1:3::1"))).as("another /64").isNull();
     }

@@ -31,25 +31,29 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConnectionLimitsIT {
 
     @RegisterExtension
-    static final GatewayServerExtension capped = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> l.withMaxConnections(2))));
+    static final GatewayServerExtension capped =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withConnections(l -> l.withMaxConnections(2))));
 
     @RegisterExtension
-    static final GatewayServerExtension perAddress = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> perAddress(l, 2, 0, 1))));
+    static final GatewayServerExtension perAddress =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withConnections(l -> perAddress(l, 2, 0, 1))));
 
     @RegisterExtension
-    static final GatewayServerExtension rated = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> perAddress(l, 0, 1, 2))));
+    static final GatewayServerExtension rated =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withConnections(l -> perAddress(l, 0, 1, 2))));
 
     @RegisterExtension
-    static final GatewayServerExtension accepting = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> perAddress(l, 100, 0, 1))));
+    static final GatewayServerExtension accepting =
+            new GatewayServerExtension(c -> c.withSecurity(s -> s.withConnections(l -> perAddress(l, 100, 0, 1))));
 
     /** {@code limits} with the per-address limits changed, applied to loopback peers (the tests' clients). */
     private static ConnectionLimitsConfig perAddress(ConnectionLimitsConfig limits, int max, int rate, int burst) {
-        return limits.toBuilder().maxConnectionsPerAddress(max).connectionRatePerAddress(rate)
-                .connectionBurstPerAddress(burst).limitLoopback(true).build();
+        return limits.toBuilder()
+                .maxConnectionsPerAddress(max)
+                .connectionRatePerAddress(rate)
+                .connectionBurstPerAddress(burst)
+                .limitLoopback(true)
+                .build();
     }
 
     @Test
@@ -61,8 +65,9 @@ class ConnectionLimitsIT {
             try (RawWsClient c = RawWsClient.connect(capped.wsUri())) {
                 assertThat(c.handshakeResponse()).startsWith("HTTP/1.1 503 ");
                 assertThat(c.handshakeResponse().toLowerCase()).contains("retry-after: 5");
-                assertThat(c.readRemaining()).isEqualTo(
-                        "{\"detail\":\"The gateway is at its connection limit (--max-connections); retry later\"}");
+                assertThat(c.readRemaining())
+                        .isEqualTo("{\"detail\":\"The gateway is at its connection limit "
+                                + "(--max-connections); retry later\"}");
             }
             a.close();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -71,8 +76,13 @@ class ConnectionLimitsIT {
                 }
             });
         }
-        assertThat(capped.server().meterRegistry().get("gateway.security.refusals").tag("reason", "capacity")
-                .counter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(capped.server()
+                        .meterRegistry()
+                        .get("gateway.security.refusals")
+                        .tag("reason", "capacity")
+                        .counter()
+                        .count())
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
@@ -103,10 +113,16 @@ class ConnectionLimitsIT {
                 }
             }
         }
-        assertThat(refused).isEqualTo("{\"detail\":\"Too many new connections from this address "
-                + "(--connection-rate-per-address); retry later\"}");
-        assertThat(rated.server().meterRegistry().get("gateway.security.refusals").tag("reason", "address_rate")
-                .counter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(refused)
+                .isEqualTo("{\"detail\":\"Too many new connections from this address "
+                        + "(--connection-rate-per-address); retry later\"}");
+        assertThat(rated.server()
+                        .meterRegistry()
+                        .get("gateway.security.refusals")
+                        .tag("reason", "address_rate")
+                        .counter()
+                        .count())
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
@@ -133,14 +149,17 @@ class ConnectionLimitsIT {
             answered.get(0).setSoTimeout(5000);
             String answer = new String(answered.get(0).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertThat(answer).startsWith("HTTP/1.1 429 Too Many Requests\r\n");
-            assertThat(answer.toLowerCase(Locale.ROOT)).contains("retry-after: 1\r\n", "connection: close\r\n",
-                    "content-type: application/json\r\n");
-            assertThat(answer).endsWith("\r\n\r\n{\"detail\":\"Too many connections from this address "
-                    + "(--max-connections-per-address)\"}");
+            assertThat(answer.toLowerCase(Locale.ROOT))
+                    .contains("retry-after: 1\r\n", "connection: close\r\n", "content-type: application/json\r\n");
+            assertThat(answer)
+                    .endsWith("\r\n\r\n{\"detail\":\"Too many connections from this address "
+                            + "(--max-connections-per-address)\"}");
 
-            assertThat(upgradeFrom("127.0.0.3", accepting.wsUri())).as("another address is served")
+            assertThat(upgradeFrom("127.0.0.3", accepting.wsUri()))
+                    .as("another address is served")
                     .startsWith("HTTP/1.1 101 ");
-            assertThat(upgradeFrom("127.0.0.2", accepting.wsUri())).as("the full one is not")
+            assertThat(upgradeFrom("127.0.0.2", accepting.wsUri()))
+                    .as("the full one is not")
                     .startsWith("HTTP/1.1 429 ");
         } finally {
             for (Socket s : held) {
@@ -148,8 +167,9 @@ class ConnectionLimitsIT {
             }
         }
         // Closed sockets give their address its share back.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(
-                () -> assertThat(upgradeFrom("127.0.0.2", accepting.wsUri())).startsWith("HTTP/1.1 101 "));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(upgradeFrom("127.0.0.2", accepting.wsUri())).startsWith("HTTP/1.1 101 "));
     }
 
     @Test
@@ -171,7 +191,9 @@ class ConnectionLimitsIT {
                 }
             }
             assertThat(admitted).as("the burst lets two sockets in").isGreaterThanOrEqualTo(2);
-            assertThat(refusal).as("a socket over the rate").isNotNull()
+            assertThat(refusal)
+                    .as("a socket over the rate")
+                    .isNotNull()
                     .startsWith("HTTP/1.1 429 ")
                     .endsWith("{\"detail\":\"Too many new connections from this address "
                             + "(--connection-rate-per-address); retry later\"}");
@@ -183,7 +205,11 @@ class ConnectionLimitsIT {
     }
 
     private static double refusals(GatewayServerExtension server, String reason) {
-        return server.server().meterRegistry().get("gateway.security.refusals").tag("reason", reason).counter()
+        return server.server()
+                .meterRegistry()
+                .get("gateway.security.refusals")
+                .tag("reason", reason)
+                .counter()
                 .count();
     }
 
@@ -199,10 +225,12 @@ class ConnectionLimitsIT {
     private static String upgradeFrom(String local, URI ws) throws IOException {
         try (Socket s = socketFrom(local, ws)) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET " + ws.getRawPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":"
-                    + ws.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET " + ws.getRawPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":"
+                                    + ws.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             StringBuilder head = new StringBuilder();
             InputStream in = s.getInputStream();
             int b;

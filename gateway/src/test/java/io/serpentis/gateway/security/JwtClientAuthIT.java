@@ -27,8 +27,8 @@ class JwtClientAuthIT {
     private static final String SECRET = TestJwts.SECRET;
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withClientAuth(ClientAuthConfig.jwt(SECRET, Duration.ZERO))));
+    static final GatewayServerExtension gw = new GatewayServerExtension(
+            c -> c.withSecurity(s -> s.withClientAuth(ClientAuthConfig.jwt(SECRET, Duration.ZERO))));
 
     private final HttpTestClient http = new HttpTestClient(gw.httpUri());
 
@@ -41,21 +41,26 @@ class JwtClientAuthIT {
         Map<String, String[]> attempts = new LinkedHashMap<>();
         attempts.put("missing", new String[0]);
         attempts.put("not a bearer token", new String[] {"Authorization: Basic " + SECRET});
-        attempts.put("wrong secret", new String[] {"Authorization: Bearer "
-                + TestJwts.hs256("another-secret-another-secret-012345", "w", 60_000)});
+        attempts.put("wrong secret", new String[] {
+            "Authorization: Bearer " + TestJwts.hs256("another-secret-another-secret-012345", "w", 60_000)
+        });
         attempts.put("expired", new String[] {"Authorization: Bearer " + TestJwts.hs256(SECRET, "w", -60_000)});
         attempts.put("alg none", new String[] {"Authorization: Bearer " + TestJwts.unsecured("w")});
-        attempts.put("alg confusion", new String[] {"Authorization: Bearer "
-                + TestJwts.withForgedAlg("RS256", SECRET, "w")});
+        attempts.put(
+                "alg confusion",
+                new String[] {"Authorization: Bearer " + TestJwts.withForgedAlg("RS256", SECRET, "w")});
         attempts.put("no sub", new String[] {"Authorization: Bearer " + TestJwts.hs256(SECRET, null, 60_000)});
         attempts.put("garbage", new String[] {"Authorization: Bearer x.y.z"});
         for (Map.Entry<String, String[]> a : attempts.entrySet()) {
             try (RawWsClient c = RawWsClient.connect(gw.wsUri(), a.getValue())) {
                 assertThat(c.handshakeResponse()).as(a.getKey()).startsWith("HTTP/1.1 401 ");
-                assertThat(c.handshakeResponse().toLowerCase()).as(a.getKey())
+                assertThat(c.handshakeResponse().toLowerCase())
+                        .as(a.getKey())
                         .contains("www-authenticate: bearer realm=\"serpentis-clients\"")
                         .doesNotContain("sec-websocket-accept");
-                assertThat(c.readRemaining()).as(a.getKey()).startsWith("{\"detail\":\"")
+                assertThat(c.readRemaining())
+                        .as(a.getKey())
+                        .startsWith("{\"detail\":\"")
                         .doesNotContain(SECRET);
             }
         }
@@ -63,8 +68,13 @@ class JwtClientAuthIT {
             assertThat(c.handshakeResponse()).startsWith("HTTP/1.1 401 ");
             assertThat(c.readRemaining()).isEqualTo("{\"detail\":\"Client token expired\"}");
         }
-        assertThat(gw.server().meterRegistry().get("gateway.security.refusals").tag("reason", "client_auth")
-                .counter().count()).isGreaterThanOrEqualTo(attempts.size() + 1);
+        assertThat(gw.server()
+                        .meterRegistry()
+                        .get("gateway.security.refusals")
+                        .tag("reason", "client_auth")
+                        .counter()
+                        .count())
+                .isGreaterThanOrEqualTo(attempts.size() + 1);
     }
 
     @Test
@@ -84,14 +94,17 @@ class JwtClientAuthIT {
     void aClientIdOtherThanTheTokensSubGetsAnErrorAndClose1008() {
         String alice = TestJwts.hs256(SECRET, "jwt-alice", 600_000);
         try (WsTestClient c = WsTestClient.connect(gw.wsUri(), "Authorization", "Bearer " + alice)) {
-            assertThat(c.request("{\"client_id\": \"jwt-bob\", \"status\": {\"pwned\": true}}")).isEqualTo(
-                    "{\"error\": \"client_id 'jwt-bob' is not the client_id this connection's token authorizes"
-                            + " (its sub); nothing was stored and the connection is closed\"}");
+            assertThat(c.request("{\"client_id\": \"jwt-bob\", \"status\": {\"pwned\": true}}"))
+                    .isEqualTo(
+                            "{\"error\": \"client_id 'jwt-bob' is not the client_id this connection's token authorizes"
+                                    + " (its sub); nothing was stored and the connection is closed\"}");
             WsTestClient.Close close = c.awaitClose();
             assertThat(close.code()).isEqualTo(1008);
             assertThat(close.reason()).isEqualTo("client_id does not match the token");
         }
-        assertThat(http.record("jwt-bob")).as("nothing stored for the forged id").isNull();
+        assertThat(http.record("jwt-bob"))
+                .as("nothing stored for the forged id")
+                .isNull();
 
         try (WsTestClient c = WsTestClient.connect(gw.wsUri(), "Authorization", "Bearer " + alice)) {
             assertThat(c.request("{\"client_id\": \"jwt-alice\"}")).contains("message_processed");
@@ -99,9 +112,10 @@ class JwtClientAuthIT {
             assertThat(c.next()).startsWith("{\"error\": \"client_id 'jwt-bob' is not");
             assertThat(c.awaitClose().code()).isEqualTo(1008);
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(http.record("jwt-alice"))
-                .containsEntry("connected", "false")
-                .containsEntry("status_detail", "Policy violation: client_id does not match the token"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(http.record("jwt-alice"))
+                        .containsEntry("connected", "false")
+                        .containsEntry("status_detail", "Policy violation: client_id does not match the token"));
         assertThat(http.record("jwt-bob")).isNull();
     }
 
@@ -114,8 +128,10 @@ class JwtClientAuthIT {
             assertThat(close.code()).isEqualTo(1008);
             assertThat(close.reason()).isEqualTo("Token expired");
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(http.record("jwt-short"))
-                .containsEntry("connected", "false").containsEntry("status_detail", "Token expired"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(http.record("jwt-short"))
+                        .containsEntry("connected", "false")
+                        .containsEntry("status_detail", "Token expired"));
     }
 
     @Test
@@ -132,8 +148,11 @@ class JwtClientAuthIT {
             }
             assertThat(logs.lines()).as("the refusal was logged").anyMatch(l -> l.contains("refused: 401"));
             for (String line : logs.lines()) {
-                assertThat(line).doesNotContain(secretLooking).doesNotContain(valid)
-                        .doesNotContain(secretLooking.split("\\.")[2]).doesNotContain(SECRET);
+                assertThat(line)
+                        .doesNotContain(secretLooking)
+                        .doesNotContain(valid)
+                        .doesNotContain(secretLooking.split("\\.")[2])
+                        .doesNotContain(SECRET);
             }
         }
     }

@@ -14,12 +14,17 @@ class MessageRatePolicyTest {
 
     private static MessageRatePolicy policy(Duration closeAfter) {
         return MessageRatePolicy.of(ConnectionLimitsConfig.defaults().toBuilder()
-                .messageRate(2).messageBurst(3).rateLimitCloseAfter(closeAfter).build());
+                .messageRate(2)
+                .messageBurst(3)
+                .rateLimitCloseAfter(closeAfter)
+                .build());
     }
 
     @Test
     void noRateMeansNoPolicy() {
-        assertThat(MessageRatePolicy.of(ConnectionLimitsConfig.defaults().toBuilder().messageRate(0).build()))
+        assertThat(MessageRatePolicy.of(ConnectionLimitsConfig.defaults().toBuilder()
+                        .messageRate(0)
+                        .build()))
                 .isNull();
     }
 

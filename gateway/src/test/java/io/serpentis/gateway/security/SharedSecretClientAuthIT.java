@@ -15,13 +15,14 @@ class SharedSecretClientAuthIT {
     private static final String TOKEN = "shared-client-token-for-tests-01";
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withClientAuth(ClientAuthConfig.sharedSecret(TOKEN))));
+    static final GatewayServerExtension gw = new GatewayServerExtension(
+            c -> c.withSecurity(s -> s.withClientAuth(ClientAuthConfig.sharedSecret(TOKEN))));
 
     @Test
     void missingAndWrongTokensAreRefusedWith401() throws Exception {
-        for (String[] headers : new String[][] {{}, {"Authorization: Bearer not-the-token-0000000"},
-            {"Authorization: Bearer " + TOKEN + "x"}}) {
+        for (String[] headers : new String[][] {
+            {}, {"Authorization: Bearer not-the-token-0000000"}, {"Authorization: Bearer " + TOKEN + "x"}
+        }) {
             try (RawWsClient c = RawWsClient.connect(gw.wsUri(), headers)) {
                 assertThat(c.handshakeResponse()).startsWith("HTTP/1.1 401 ");
                 assertThat(c.readRemaining()).contains("\"detail\"");

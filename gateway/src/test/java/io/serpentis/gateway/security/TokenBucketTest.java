@@ -17,7 +17,9 @@ class TokenBucketTest {
             assertThat(b.tryAcquire(t)).as("burst token " + i).isTrue();
         }
         assertThat(b.tryAcquire(t)).isFalse();
-        assertThat(b.tryAcquire(t + SECOND / 10 - 1)).as("just before one interval").isFalse();
+        assertThat(b.tryAcquire(t + SECOND / 10 - 1))
+                .as("just before one interval")
+                .isFalse();
         assertThat(b.tryAcquire(t + SECOND / 10)).as("one token after 1/rate").isTrue();
         assertThat(b.tryAcquire(t + SECOND / 10)).isFalse();
     }

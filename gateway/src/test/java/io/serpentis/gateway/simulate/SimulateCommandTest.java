@@ -34,7 +34,8 @@ class SimulateCommandTest {
         SimulateCommand command = parse(Map.of());
         SimulatorSettings settings = command.toSettings();
         assertThat(settings.toBuilder().idPrefix("p-").build())
-                .isEqualTo(SimulatorSettings.defaults().toBuilder().idPrefix("p-").build());
+                .isEqualTo(
+                        SimulatorSettings.defaults().toBuilder().idPrefix("p-").build());
         assertThat(settings.url()).isEqualTo(URI.create("ws://127.0.0.1:8000/ws"));
         assertThat(settings.idPrefix()).matches("sim-[0-9a-f]{4}-");
         assertThat(command.duration).isEqualTo(Duration.ZERO);
@@ -43,8 +44,17 @@ class SimulateCommandTest {
 
     @Test
     void readsSimulateVariablesAndTheGatewaysLogFormatAndFlagsWin() {
-        Map<String, String> env = Map.of("SIMULATE_URL", "ws://gateway:8000/ws", "SIMULATE_CLIENTS", "7",
-                "SIMULATE_RECONNECT_MIN_DELAY", "1s", "SIMULATE_ID_PREFIX", "box-", "GATEWAY_LOG_FORMAT", "json");
+        Map<String, String> env = Map.of(
+                "SIMULATE_URL",
+                "ws://gateway:8000/ws",
+                "SIMULATE_CLIENTS",
+                "7",
+                "SIMULATE_RECONNECT_MIN_DELAY",
+                "1s",
+                "SIMULATE_ID_PREFIX",
+                "box-",
+                "GATEWAY_LOG_FORMAT",
+                "json");
         SimulateCommand command = parse(env);
         SimulatorSettings settings = command.toSettings();
         assertThat(settings.url()).isEqualTo(URI.create("ws://gateway:8000/ws"));
@@ -53,14 +63,18 @@ class SimulateCommandTest {
         assertThat(settings.idPrefix()).isEqualTo("box-");
         assertThat(command.logFormat.format()).isEqualTo(LogFormat.JSON);
 
-        assertThat(parse(env, "--clients", "3", "--log-format", "text").toSettings().clients()).isEqualTo(3);
+        assertThat(parse(env, "--clients", "3", "--log-format", "text")
+                        .toSettings()
+                        .clients())
+                .isEqualTo(3);
         assertThat(parse(env, "--log-format", "text").logFormat.format()).isEqualTo(LogFormat.TEXT);
     }
 
     @Test
     void everyOptionHasASimulateVariableShownInItsHelp() {
         CommandLine simulate = simulate(Map.of());
-        EnvironmentDefaults defaults = (EnvironmentDefaults) simulate.getCommandSpec().defaultValueProvider();
+        EnvironmentDefaults defaults =
+                (EnvironmentDefaults) simulate.getCommandSpec().defaultValueProvider();
         StringWriter help = new StringWriter();
         simulate.usage(new PrintWriter(help));
         for (OptionSpec option : simulate.getCommandSpec().options()) {
@@ -68,12 +82,20 @@ class SimulateCommandTest {
                 assertThat(defaults.variable(option)).isNull();
                 continue;
             }
-            String expected = option.longestName().equals("--log-format") ? "GATEWAY_LOG_FORMAT"
-                    : "SIMULATE_" + option.longestName().substring(2).replace('-', '_').toUpperCase();
+            String expected = option.longestName().equals("--log-format")
+                    ? "GATEWAY_LOG_FORMAT"
+                    : "SIMULATE_"
+                            + option.longestName()
+                                    .substring(2)
+                                    .replace('-', '_')
+                                    .toUpperCase();
             assertThat(defaults.variable(option)).isEqualTo(expected);
             assertThat(help.toString()).contains("Env: " + expected);
         }
-        assertThat(help.toString()).contains("Default: ws://127.0.0.1:8000/ws").contains("Default: 500ms")
-                .contains("Default: 0s").contains("-h, --help");
+        assertThat(help.toString())
+                .contains("Default: ws://127.0.0.1:8000/ws")
+                .contains("Default: 500ms")
+                .contains("Default: 0s")
+                .contains("-h, --help");
     }
 }

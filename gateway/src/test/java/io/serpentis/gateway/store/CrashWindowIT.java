@@ -38,8 +38,8 @@ class CrashWindowIT {
         List<List<long[]>> acks = new ArrayList<>();
         ExecutorService senders = Executors.newFixedThreadPool(CLIENTS);
         long killedAt;
-        try (GatewayProcess gateway = GatewayProcess.start("--port", "0", "--node-id", "node-crash",
-                "--redis-url", redis.url())) {
+        try (GatewayProcess gateway =
+                GatewayProcess.start("--port", "0", "--node-id", "node-crash", "--redis-url", redis.url())) {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 List<long[]> history = new ArrayList<>();
@@ -50,8 +50,8 @@ class CrashWindowIT {
                     for (long seq = 1; !stop.get(); seq++) {
                         String reply;
                         try {
-                            reply = client.request("{\"client_id\": \"" + id + "\", \"status\": {\"seq\": " + seq
-                                    + "}}");
+                            reply = client.request(
+                                    "{\"client_id\": \"" + id + "\", \"status\": {\"seq\": " + seq + "}}");
                         } catch (AssertionError | RuntimeException gone) {
                             return; // the gateway died under us
                         }
@@ -66,11 +66,12 @@ class CrashWindowIT {
                 }));
             }
             // Until every client has updates acknowledged well before the kill (twice the settle window ago).
-            await().atMost(Duration.ofSeconds(30)).until(() -> acks.stream().allMatch(history -> {
-                synchronized (history) {
-                    return !history.isEmpty() && System.nanoTime() - history.get(0)[1] > 2 * SETTLED_NANOS;
-                }
-            }));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> acks.stream().allMatch(history -> {
+                        synchronized (history) {
+                            return !history.isEmpty() && System.nanoTime() - history.get(0)[1] > 2 * SETTLED_NANOS;
+                        }
+                    }));
             killedAt = System.nanoTime();
             gateway.kill();
             stop.set(true);
@@ -95,17 +96,20 @@ class CrashWindowIT {
                     last = Math.max(last, ack[0]);
                 }
             }
-            assertThat(settled).as("client %d acknowledged updates before the settle window", i).isPositive();
+            assertThat(settled)
+                    .as("client %d acknowledged updates before the settle window", i)
+                    .isPositive();
             String stored = redis.commands().hget("client:crash-" + i + ":status", "seq");
             assertThat(stored).as("client %d's record in Redis", i).isNotNull();
-            assertThat(Long.parseLong(stored)).as("client %d: acknowledged %d more than 1 s before the kill", i,
-                    settled).isGreaterThanOrEqualTo(settled);
+            assertThat(Long.parseLong(stored))
+                    .as("client %d: acknowledged %d more than 1 s before the kill", i, settled)
+                    .isGreaterThanOrEqualTo(settled);
             if (Long.parseLong(stored) < last) {
                 lostLast++;
             }
         }
         // Not asserted (it depends on timing): how many clients' very last acknowledged update was lost.
-        System.out.printf("CrashWindowIT: %d of %d clients lost updates acknowledged within the write lag%n",
-                lostLast, CLIENTS);
+        System.out.printf(
+                "CrashWindowIT: %d of %d clients lost updates acknowledged within the write lag%n", lostLast, CLIENTS);
     }
 }

@@ -34,24 +34,31 @@ class FencedWriteBurstTest {
     private static final NodeIdentity LIFE = new NodeIdentity("gw-1", "1-aaaaaa", "http://127.0.0.1:1");
 
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofMillis(RETENTION_MILLIS), Duration.ofSeconds(5)), "gw-1", true, true,
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofMillis(RETENTION_MILLIS), Duration.ofSeconds(5)),
+            "gw-1",
+            true,
+            true,
             clock::get);
     private final RecordingConnection conn = new RecordingConnection();
     private final RecordingCommands redis = new RecordingCommands();
     private final WriteQueue queue = new WriteQueue();
     private final ReplyAwaiter replies = new ReplyAwaiter(Duration.ofMillis(50));
-    private final RedisMetrics metrics = new RedisMetrics(new SimpleMeterRegistry(), new RedisMetrics.Source() {
-        @Override
-        public boolean redisUp() {
-            return true;
-        }
+    private final RedisMetrics metrics = new RedisMetrics(
+            new SimpleMeterRegistry(),
+            new RedisMetrics.Source() {
+                @Override
+                public boolean redisUp() {
+                    return true;
+                }
 
-        @Override
-        public int dirtyClients() {
-            return 0;
-        }
-    }, 512);
+                @Override
+                public int dirtyClients() {
+                    return 0;
+                }
+            },
+            512);
     private final FleetFencing fencing = new FleetFencing("gw-1");
     private final List<String> kicks = new ArrayList<>();
 
@@ -88,8 +95,8 @@ class FencedWriteBurstTest {
     }
 
     private static List<Object> claimed(String previousNode, String previousConnected, long epoch) {
-        return List.of(1L, previousNode, previousNode.isEmpty() ? "" : "x-1", "7", previousConnected,
-                Long.toString(epoch));
+        return List.of(
+                1L, previousNode, previousNode.isEmpty() ? "" : "x-1", "7", previousConnected, Long.toString(epoch));
     }
 
     /** Registers {@code id} and answers its claim with {@code epoch}; returns its record. */
@@ -115,8 +122,8 @@ class FencedWriteBurstTest {
         assertThat(redis.commands()).containsExactly("SADD", "EVALSHA");
         assertThat(redis.sent.get(0).line()).isEqualTo("serpentis:{node:gw-1}:clients c");
         assertThat(redis.sent.get(1).line()).isEqualTo(RedisScripts.CLAIM_SHA + " MULTI client:c:status");
-        assertThat(redis.sent.get(1).args()).startsWith("gw-1", "1-aaaaaa",
-                record.snapshot().get("connect_time"), "c", "0", "0");
+        assertThat(redis.sent.get(1).args())
+                .startsWith("gw-1", "1-aaaaaa", record.snapshot().get("connect_time"), "c", "0", "0");
         Outcome o = settle(b, claimed("", "", 123));
 
         assertThat(o.fenced()).isEmpty();
@@ -135,11 +142,12 @@ class FencedWriteBurstTest {
 
         assertThat(redis.commands()).containsExactly("EVALSHA");
         assertThat(redis.sent.get(0).line()).isEqualTo(RedisScripts.FENCED_WRITE_SHA + " MULTI client:c:status");
-        assertThat(redis.sent.get(0).args()).startsWith("123", Long.toString(record.version()), "p", "-1", "gw-1",
-                "1-aaaaaa", "0", "3", "x", "2");
+        assertThat(redis.sent.get(0).args())
+                .startsWith("123", Long.toString(record.version()), "p", "-1", "gw-1", "1-aaaaaa", "0", "3", "x", "2");
         Outcome o = settle(b, List.of(1L));
         assertThat(o.fenced()).isEmpty();
-        assertThat(redis.commands()).as("a live update touches neither the index nor the set")
+        assertThat(redis.commands())
+                .as("a live update touches neither the index nor the set")
                 .containsExactly("EVALSHA");
     }
 
@@ -166,11 +174,17 @@ class FencedWriteBurstTest {
         assertThat(fencing.fencedWrites()).isEqualTo(1);
         assertThat(redis.commands()).as("the id leaves this node's set").endsWith("SREM");
         assertThat(registry.fenced(record)).isTrue();
-        assertThat(conn.isSuperseded()).as("closed with 4001, no disconnect recorded").isTrue();
+        assertThat(conn.isSuperseded())
+                .as("closed with 4001, no disconnect recorded")
+                .isTrue();
         assertThat(record.isRemote()).isTrue();
-        assertThat(record.snapshot().get("connected")).as("not marked disconnected by this node").isEqualTo("true");
+        assertThat(record.snapshot().get("connected"))
+                .as("not marked disconnected by this node")
+                .isEqualTo("true");
         registry.apply(conn, update("c", "3")); // a late message on the superseded connection
-        assertThat(record.takeStoreWrite()).as("never written by this node again").isNull();
+        assertThat(record.takeStoreWrite())
+                .as("never written by this node again")
+                .isNull();
     }
 
     @Test
@@ -184,8 +198,9 @@ class FencedWriteBurstTest {
         assertThat(w.disconnected()).isTrue();
         settle(b, List.of(1L));
         assertThat(redis.commands()).containsExactly("EVALSHA", "ZADD", "SREM");
-        assertThat(redis.sent.get(1).line()).isEqualTo(RedisStatusStore.INDEX_KEY + " "
-                + (double) (w.disconnectedAtMicros() / 1000 + RETENTION_MILLIS) + " c");
+        assertThat(redis.sent.get(1).line())
+                .isEqualTo(RedisStatusStore.INDEX_KEY + " "
+                        + (double) (w.disconnectedAtMicros() / 1000 + RETENTION_MILLIS) + " c");
     }
 
     @Test

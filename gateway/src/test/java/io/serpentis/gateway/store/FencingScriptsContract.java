@@ -27,16 +27,27 @@ abstract class FencingScriptsContract {
     abstract RedisClusterCommands<String, String> redis();
 
     /** A registered client's full record: its fields and version. */
-    private static StoreWrite full(String id, long version, Ownership ownership, long epoch, String connectTime,
-            String... fields) {
+    private static StoreWrite full(
+            String id, long version, Ownership ownership, long epoch, String connectTime, String... fields) {
         List<String> names = new ArrayList<>(List.of("connected", "connect_time"));
         List<String> values = new ArrayList<>(List.of("true", connectTime));
         for (int i = 0; i < fields.length; i += 2) {
             names.add(fields[i]);
             values.add(fields[i + 1]);
         }
-        return new StoreWrite(id, version, true, false, names.toArray(new String[0]), values.toArray(new String[0]),
-                new String[0], false, 0, Long.MIN_VALUE, ownership, epoch);
+        return new StoreWrite(
+                id,
+                version,
+                true,
+                false,
+                names.toArray(new String[0]),
+                values.toArray(new String[0]),
+                new String[0],
+                false,
+                0,
+                Long.MIN_VALUE,
+                ownership,
+                epoch);
     }
 
     /** A live client's update of {@code fields} under {@code epoch}. */
@@ -47,20 +58,37 @@ abstract class FencingScriptsContract {
             names[i / 2] = fields[i];
             values[i / 2] = fields[i + 1];
         }
-        return new StoreWrite(id, version, false, false, names, values, new String[0], false, 0, Long.MIN_VALUE,
-                Ownership.FENCED, epoch);
+        return new StoreWrite(
+                id,
+                version,
+                false,
+                false,
+                names,
+                values,
+                new String[0],
+                false,
+                0,
+                Long.MIN_VALUE,
+                Ownership.FENCED,
+                epoch);
     }
 
     private List<Object> claim(StoreWrite w, String node, String incarnation) {
-        return redis().eval(RedisScripts.CLAIM_SCRIPT, ScriptOutputType.MULTI,
-                new String[] {RedisStatusStore.key(w.id())}, RedisScripts.claimArgs(w, 0, node, incarnation));
+        return redis().eval(
+                        RedisScripts.CLAIM_SCRIPT,
+                        ScriptOutputType.MULTI,
+                        new String[] {RedisStatusStore.key(w.id())},
+                        RedisScripts.claimArgs(w, 0, node, incarnation));
     }
 
     private long write(StoreWrite w, String node, String incarnation) {
         List<String> args = new ArrayList<>();
         RedisScripts.appendFencedWriteArgs(args, w, -1, node, incarnation);
-        List<Long> out = redis().eval(RedisScripts.FENCED_WRITE_SCRIPT, ScriptOutputType.MULTI,
-                new String[] {RedisStatusStore.key(w.id())}, args.toArray(new String[0]));
+        List<Long> out = redis().eval(
+                        RedisScripts.FENCED_WRITE_SCRIPT,
+                        ScriptOutputType.MULTI,
+                        new String[] {RedisStatusStore.key(w.id())},
+                        args.toArray(new String[0]));
         return out.get(0);
     }
 
@@ -83,12 +111,15 @@ abstract class FencingScriptsContract {
         long first = epochOf(claim(full("grow", 1, Ownership.CLAIM, 0, at(before), "k", "1"), A, "a1"));
         assertThat(first).as("at least Redis's TIME in microseconds").isGreaterThanOrEqualTo(before - 1_000_000);
         List<Object> second = claim(full("grow", 2, Ownership.CLAIM, 0, at(before + 10), "k", "2"), B, "b1");
-        assertThat(second.subList(1, 5)).as("the previous owner").containsExactly(A, "a1", Long.toString(first),
-                "true");
+        assertThat(second.subList(1, 5))
+                .as("the previous owner")
+                .containsExactly(A, "a1", Long.toString(first), "true");
         long secondEpoch = epochOf(second);
         assertThat(secondEpoch).isGreaterThan(first);
-        assertThat(record("grow")).containsEntry("gateway_epoch", Long.toString(secondEpoch))
-                .containsEntry("gateway_incarnation", "b1").containsEntry("k", "2");
+        assertThat(record("grow"))
+                .containsEntry("gateway_epoch", Long.toString(secondEpoch))
+                .containsEntry("gateway_incarnation", "b1")
+                .containsEntry("k", "2");
         redis().del(RedisStatusStore.key("grow")); // expired
         long third = epochOf(claim(full("grow", 3, Ownership.CLAIM, 0, at(before + 20), "k", "3"), A, "a1"));
         assertThat(third).isGreaterThan(secondEpoch);
@@ -99,25 +130,38 @@ abstract class FencingScriptsContract {
         long now = Timestamps.nowMicros();
         long a = epochOf(claim(full("moved", 1, Ownership.CLAIM, 0, at(now), "k", "a"), A, "a1"));
         long b = epochOf(claim(full("moved", 2, Ownership.CLAIM, 0, at(now + 10), "k", "b"), B, "b1"));
-        assertThat(write(update("moved", 5, a, "k", "late write of a"), A, "a1")).as("fenced").isEqualTo(-2);
-        assertThat(record("moved")).containsEntry("k", "b").containsEntry("gateway_node", B)
+        assertThat(write(update("moved", 5, a, "k", "late write of a"), A, "a1"))
+                .as("fenced")
+                .isEqualTo(-2);
+        assertThat(record("moved"))
+                .containsEntry("k", "b")
+                .containsEntry("gateway_node", B)
                 .containsEntry("gateway_epoch", Long.toString(b));
-        assertThat(write(update("moved", 6, b, "k", "b2"), B, "b1")).as("the owner's write").isEqualTo(1);
+        assertThat(write(update("moved", 6, b, "k", "b2"), B, "b1"))
+                .as("the owner's write")
+                .isEqualTo(1);
         assertThat(record("moved")).containsEntry("k", "b2").containsEntry("gateway_version", "6");
     }
 
     @Test
     void aRecordNeverGoesBackToAnOlderVersionUnderItsEpoch() {
-        long e = epochOf(claim(full("order", 10, Ownership.CLAIM, 0, at(Timestamps.nowMicros()), "k", "10"), A,
-                "a1"));
+        long e = epochOf(claim(full("order", 10, Ownership.CLAIM, 0, at(Timestamps.nowMicros()), "k", "10"), A, "a1"));
         assertThat(write(update("order", 12, e, "k", "12"), A, "a1")).isEqualTo(1);
-        assertThat(write(update("order", 11, e, "k", "11"), A, "a1")).as("older: dropped").isZero();
-        assertThat(write(update("order", 12, e, "k", "12 again"), A, "a1")).as("a replay: dropped").isZero();
+        assertThat(write(update("order", 11, e, "k", "11"), A, "a1"))
+                .as("older: dropped")
+                .isZero();
+        assertThat(write(update("order", 12, e, "k", "12 again"), A, "a1"))
+                .as("a replay: dropped")
+                .isZero();
         List<String> args = new ArrayList<>();
-        RedisScripts.appendFencedWriteArgs(args, full("order", 11, Ownership.FENCED, e, at(1), "k", "full 11"), 0,
-                A, "a1");
-        assertThat(redis().<List<Long>>eval(RedisScripts.FENCED_WRITE_SCRIPT, ScriptOutputType.MULTI,
-                new String[] {RedisStatusStore.key("order")}, args.toArray(new String[0]))).containsExactly(0L);
+        RedisScripts.appendFencedWriteArgs(
+                args, full("order", 11, Ownership.FENCED, e, at(1), "k", "full 11"), 0, A, "a1");
+        assertThat(redis().<List<Long>>eval(
+                                RedisScripts.FENCED_WRITE_SCRIPT,
+                                ScriptOutputType.MULTI,
+                                new String[] {RedisStatusStore.key("order")},
+                                args.toArray(new String[0])))
+                .containsExactly(0L);
         assertThat(record("order")).containsEntry("k", "12").containsEntry("gateway_version", "12");
     }
 
@@ -134,7 +178,9 @@ abstract class FencingScriptsContract {
 
     @Test
     void aWriteThatFindsNoRecordOrAnOlderEpochAsksForANewClaim() {
-        assertThat(write(update("gone", 1, 5, "k", "v"), A, "a1")).as("no record").isEqualTo(-1);
+        assertThat(write(update("gone", 1, 5, "k", "v"), A, "a1"))
+                .as("no record")
+                .isEqualTo(-1);
         assertThat(record("gone")).as("nothing written").isEmpty();
         long e = epochOf(claim(full("lost", 1, Ownership.CLAIM, 0, at(Timestamps.nowMicros()), "k", "v"), A, "a1"));
         // A failover lost a later claim of this node: Redis holds an older epoch than the writer's.
@@ -149,15 +195,26 @@ abstract class FencingScriptsContract {
         long f = epochOf(claim(full("taken", 1, Ownership.CLAIM, 0, at(now), "k", "v"), A, "a1"));
         for (String id : List.of("kept", "taken")) { // what a survivor's reap does
             long epoch = id.equals("kept") ? e : f;
-            redis().hset(RedisStatusStore.key(id), Map.of("connected", "false", "status_detail", "Gateway node lost",
-                    "gateway_epoch", Long.toString(epoch + 1)));
+            redis().hset(
+                            RedisStatusStore.key(id),
+                            Map.of(
+                                    "connected",
+                                    "false",
+                                    "status_detail",
+                                    "Gateway node lost",
+                                    "gateway_epoch",
+                                    Long.toString(epoch + 1)));
         }
-        assertThat(write(update("kept", 2, e, "k", "w"), A, "a1")).as("this life was declared lost").isEqualTo(-3);
+        assertThat(write(update("kept", 2, e, "k", "w"), A, "a1"))
+                .as("this life was declared lost")
+                .isEqualTo(-3);
         epochOf(claim(full("taken", 2, Ownership.CLAIM, 0, at(now + 10), "k", "b"), B, "b1"));
 
         List<Object> back = claim(full("kept", 3, Ownership.RECLAIM, e, at(now), "k", "back"), A, "a2");
         assertThat(epochOf(back)).isEqualTo(e + 2);
-        assertThat(record("kept")).containsEntry("connected", "true").containsEntry("gateway_incarnation", "a2")
+        assertThat(record("kept"))
+                .containsEntry("connected", "true")
+                .containsEntry("gateway_incarnation", "a2")
                 .containsEntry("k", "back");
         List<Object> moved = claim(full("taken", 3, Ownership.RECLAIM, f, at(now), "k", "back"), A, "a2");
         assertThat(moved.get(0)).as("moved to another node meanwhile").isEqualTo(-2L);
@@ -169,8 +226,13 @@ abstract class FencingScriptsContract {
         long now = Timestamps.nowMicros();
         long a = epochOf(claim(full("purge", 1, Ownership.CLAIM, 0, at(now), "k", "v"), A, "a1"));
         epochOf(claim(full("purge", 2, Ownership.CLAIM, 0, at(now + 10), "k", "b"), B, "b1"));
-        assertThat(redis().<Long>eval(RedisScripts.FENCED_DELETE_SCRIPT, ScriptOutputType.INTEGER,
-                new String[] {RedisStatusStore.key("purge")}, Long.toString(a), "1")).isZero();
+        assertThat(redis().<Long>eval(
+                                RedisScripts.FENCED_DELETE_SCRIPT,
+                                ScriptOutputType.INTEGER,
+                                new String[] {RedisStatusStore.key("purge")},
+                                Long.toString(a),
+                                "1"))
+                .isZero();
         assertThat(record("purge")).containsEntry("k", "b");
     }
 }

@@ -71,9 +71,9 @@ class RedisClusterIT {
 
     private static GatewayServer start(String nodeId) throws Exception {
         return new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withNodeId(nodeId))
-                .withRegistry(r -> new RegistryConfig(RETENTION, Duration.ofSeconds(1)))
-                .withRedis(r -> r.withCluster(cluster.seedUrl())))
+                        .withServer(s -> s.withNodeId(nodeId))
+                        .withRegistry(r -> new RegistryConfig(RETENTION, Duration.ofSeconds(1)))
+                        .withRedis(r -> r.withCluster(cluster.seedUrl())))
                 .start();
     }
 
@@ -94,8 +94,9 @@ class RedisClusterIT {
     /** Sends {@code {"seq": seq}} for every client, each acknowledged. */
     private void update(List<String> ids, int seq) {
         for (int i = 0; i < ids.size(); i++) {
-            assertThat(sockets.get(i).request("{\"client_id\": \"" + ids.get(i) + "\", \"status\": {\"seq\": " + seq
-                    + "}}")).contains("message_processed");
+            assertThat(sockets.get(i)
+                            .request("{\"client_id\": \"" + ids.get(i) + "\", \"status\": {\"seq\": " + seq + "}}"))
+                    .contains("message_processed");
         }
     }
 
@@ -109,19 +110,27 @@ class RedisClusterIT {
         cluster.flushAll();
         gateway = start("node-c1");
         List<String> ids = ids("cl-", 24);
-        assertThat(ids.stream().map(id -> cluster.masterOf(RedisStatusStore.key(id)).port()).distinct())
-                .as("the clients' keys live on every master").hasSize(RedisClusterExtension.MASTERS);
+        assertThat(ids.stream()
+                        .map(id -> cluster.masterOf(RedisStatusStore.key(id)).port())
+                        .distinct())
+                .as("the clients' keys live on every master")
+                .hasSize(RedisClusterExtension.MASTERS);
         register(gateway, ids);
         update(ids, 1);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (int i = 0; i < ids.size(); i++) {
                 String key = "client:" + ids.get(i) + ":status";
                 Map<String, String> hash = redis().hgetall(key);
-                assertThat(hash).as(key).containsEntry("n", Integer.toString(i)).containsEntry("seq", "1")
-                        .containsEntry("connected", "true").containsEntry("gateway_node", "node-c1")
+                assertThat(hash)
+                        .as(key)
+                        .containsEntry("n", Integer.toString(i))
+                        .containsEntry("seq", "1")
+                        .containsEntry("connected", "true")
+                        .containsEntry("gateway_node", "node-c1")
                         .containsKeys("connect_time", "last_seen", "gateway_version");
                 assertThat(redis().ttl(key)).isEqualTo(-1);
-                assertThat(redis().zscore(RedisStatusStore.INDEX_KEY, ids.get(i))).isEqualTo(Double.POSITIVE_INFINITY);
+                assertThat(redis().zscore(RedisStatusStore.INDEX_KEY, ids.get(i)))
+                        .isEqualTo(Double.POSITIVE_INFINITY);
             }
         });
 
@@ -136,10 +145,14 @@ class RedisClusterIT {
                     assertThat(redis().hget(key, "connected")).as(key).isEqualTo("true");
                     continue;
                 }
-                assertThat(redis().hgetall(key)).as(key).containsEntry("connected", "false")
-                        .containsEntry("status_detail", "Disconnected by client").containsKey("disconnect_time");
+                assertThat(redis().hgetall(key))
+                        .as(key)
+                        .containsEntry("connected", "false")
+                        .containsEntry("status_detail", "Disconnected by client")
+                        .containsKey("disconnect_time");
                 assertThat(redis().pttl(key)).as(key).isBetween(1L, RETENTION.toMillis());
-                assertThat(redis().zscore(RedisStatusStore.INDEX_KEY, ids.get(i))).as("index score: the expiry")
+                assertThat(redis().zscore(RedisStatusStore.INDEX_KEY, ids.get(i)))
+                        .as("index score: the expiry")
                         .isBetween((double) closedAt, (double) System.currentTimeMillis() + RETENTION.toMillis());
             }
         });
@@ -155,8 +168,8 @@ class RedisClusterIT {
         List<String> ids = ids("crash-", 30);
         List<String> output;
         // The jar as a process, with the flags users give it, killed with SIGKILL.
-        try (GatewayProcess crashing = GatewayProcess.start("--port", "0", "--node-id", "node-c2",
-                "--redis-cluster", "--redis-url", cluster.seedUrl())) {
+        try (GatewayProcess crashing = GatewayProcess.start(
+                "--port", "0", "--node-id", "node-c2", "--redis-cluster", "--redis-url", cluster.seedUrl())) {
             for (int i = 0; i < ids.size(); i++) {
                 WsTestClient c = WsTestClient.connect(crashing.wsUri());
                 c.request("{\"client_id\": \"" + ids.get(i) + "\", \"status\": {\"cpu\": " + i + "}}");
@@ -180,7 +193,10 @@ class RedisClusterIT {
         JsonNode statuses = new HttpTestClient(gateway.httpUri()).statuses();
         for (int i = 0; i < ids.size(); i++) {
             Map<String, String> r = HttpTestClient.record(statuses, ids.get(i));
-            assertThat(r).as(ids.get(i) + " loaded back").isNotNull().containsEntry("cpu", Integer.toString(i))
+            assertThat(r)
+                    .as(ids.get(i) + " loaded back")
+                    .isNotNull()
+                    .containsEntry("cpu", Integer.toString(i))
                     .containsEntry("connected", "false")
                     .containsEntry("status_detail", i < 10 ? "Disconnected by client" : "Gateway restarted");
         }
@@ -212,10 +228,11 @@ class RedisClusterIT {
                 assertThat(redis().hget("client:" + id + ":status", "seq")).isEqualTo("0");
             }
         });
-        Map<RedisProcess, List<String>> byMaster = ids.stream()
-                .collect(Collectors.groupingBy(id -> cluster.masterOf(RedisStatusStore.key(id))));
+        Map<RedisProcess, List<String>> byMaster =
+                ids.stream().collect(Collectors.groupingBy(id -> cluster.masterOf(RedisStatusStore.key(id))));
         RedisProcess victim = byMaster.keySet().stream()
-                .max(Comparator.comparingInt((RedisProcess m) -> byMaster.get(m).size())).orElseThrow();
+                .max(Comparator.comparingInt((RedisProcess m) -> byMaster.get(m).size()))
+                .orElseThrow();
         List<String> lost = byMaster.get(victim);
         RedisProcess replica = cluster.replicaOf(victim);
 
@@ -226,7 +243,8 @@ class RedisClusterIT {
             update(ids, 1);
             await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
                 for (String id : lost) {
-                    assertThat(victim.call("HGET", "client:" + id + ":status", "seq")).isEqualTo("1");
+                    assertThat(victim.call("HGET", "client:" + id + ":status", "seq"))
+                            .isEqualTo("1");
                 }
             });
             killedAt = System.nanoTime();
@@ -237,25 +255,31 @@ class RedisClusterIT {
         try {
             cluster.awaitPromotion(victim);
             long promoted = System.nanoTime();
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> http.get("/readyz").statusCode() == 200);
             long ready = System.nanoTime();
             // Ready means written back: what the failover lost is in Redis again.
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
                 for (String id : ids) {
-                    assertThat(redis().hget("client:" + id + ":status", "seq")).as(id).isEqualTo("1");
+                    assertThat(redis().hget("client:" + id + ":status", "seq"))
+                            .as(id)
+                            .isEqualTo("1");
                 }
             });
             update(ids, 2);
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
                 for (String id : ids) {
-                    assertThat(redis().hget("client:" + id + ":status", "seq")).as(id).isEqualTo("2");
+                    assertThat(redis().hget("client:" + id + ":status", "seq"))
+                            .as(id)
+                            .isEqualTo("2");
                 }
             });
             Function<Long, Long> ms = t -> Duration.ofNanos(t - killedAt).toMillis();
-            System.out.printf("RedisClusterIT: master killed; replica promoted after %d ms, /readyz 200 with "
-                    + "every record written back after %d ms (%d clients on that master)%n", ms.apply(promoted),
-                    ms.apply(ready), lost.size());
+            System.out.printf(
+                    "RedisClusterIT: master killed; replica promoted after %d ms, /readyz 200 with "
+                            + "every record written back after %d ms (%d clients on that master)%n",
+                    ms.apply(promoted), ms.apply(ready), lost.size());
         } finally {
             cluster.restart(victim);
         }

@@ -47,8 +47,10 @@ class RedisDeploymentClusterIT {
 
     @BeforeAll
     static void create() {
-        deployment = new RedisDeployment(RedisConfig.defaults().withCluster(cluster.seedUrl()),
-                new RedisReconnectPolicy(Duration.ofMillis(500)).delay(), null);
+        deployment = new RedisDeployment(
+                RedisConfig.defaults().withCluster(cluster.seedUrl()),
+                new RedisReconnectPolicy(Duration.ofMillis(500)).delay(),
+                null);
         deployment.addListener(new RedisDeployment.Listener() {
             @Override
             public void topologyChanged() {
@@ -76,19 +78,28 @@ class RedisDeploymentClusterIT {
             c.stateful().setAutoFlushCommands(false);
             deployment.warmUp(c, Duration.ofSeconds(2));
             BurstCommands burst = BurstCommands.of(c);
-            List<String> keys = IntStream.range(0, 300).mapToObj(i -> "client:pipelined-" + i + ":status").toList();
+            List<String> keys = IntStream.range(0, 300)
+                    .mapToObj(i -> "client:pipelined-" + i + ":status")
+                    .toList();
             assertThat(keys.stream().map(k -> cluster.masterOf(k).port()).distinct())
                     .hasSize(RedisClusterExtension.MASTERS);
             List<CompletableFuture<Long>> replies = keys.stream()
-                    .map(k -> burst.hset(new CommandArgs<>(StringCodec.UTF8).addKey(k).add("f").add("v"))).toList();
+                    .map(k -> burst.hset(new CommandArgs<>(StringCodec.UTF8)
+                            .addKey(k)
+                            .add("f")
+                            .add("v")))
+                    .toList();
             Thread.sleep(300);
             assertThat(replies).as("nothing leaves before the flush").noneMatch(CompletableFuture::isDone);
             assertThat(hsetCalls()).isZero();
 
             burst.flush();
-            CompletableFuture.allOf(replies.toArray(new CompletableFuture<?>[0])).get(5, TimeUnit.SECONDS);
+            CompletableFuture.allOf(replies.toArray(new CompletableFuture<?>[0]))
+                    .get(5, TimeUnit.SECONDS);
             assertThat(replies).allMatch(r -> r.join() == 1L);
-            assertThat(hsetCalls()).as("each master got its keys, all from the one flush").isEqualTo(keys.size());
+            assertThat(hsetCalls())
+                    .as("each master got its keys, all from the one flush")
+                    .isEqualTo(keys.size());
             for (String k : keys) {
                 assertThat(cluster.commands().hget(k, "f")).isEqualTo("v");
             }
@@ -116,18 +127,46 @@ class RedisDeploymentClusterIT {
         try {
             assertThat(deployment.scriptLoad(c, RedisScripts.WRITE_SCRIPT).get(5, TimeUnit.SECONDS))
                     .isEqualTo(RedisScripts.WRITE_SHA);
-            for (RedisProcess node : cluster.running()) {
-                assertThat(node.call("SCRIPT", "EXISTS", RedisScripts.WRITE_SHA)).as(node.toString())
+            // The future completes when the masters have the script; replicas load theirs alongside, without
+            // holding the writer up, so they are awaited.
+            for (RedisProcess node : cluster.masters()) {
+                assertThat(node.call("SCRIPT", "EXISTS", RedisScripts.WRITE_SHA))
+                        .as(node.toString())
                         .isEqualTo(List.of(1L));
             }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (RedisProcess node : cluster.running()) {
+                    assertThat(node.call("SCRIPT", "EXISTS", RedisScripts.WRITE_SHA))
+                            .as(node.toString())
+                            .isEqualTo(List.of(1L));
+                }
+            });
             assertThat(deployment.clientsPerScriptCall()).isEqualTo(1);
             // Why one key per call: two clients' keys hash to two slots, and Redis Cluster refuses such a call.
             String a = "client:a:status";
             String b = "client:b:status";
             assertThat(SlotHash.getSlot(a)).isNotEqualTo(SlotHash.getSlot(b));
-            assertThatThrownBy(() -> c.commands().evalsha(RedisScripts.WRITE_SHA, ScriptOutputType.MULTI,
-                    new String[] {a, b}, "1", "f", "0", "0", "1", "k", "v", "1", "f", "0", "0", "1", "k", "v")
-                    .get(5, TimeUnit.SECONDS)).hasMessageContaining("CROSSSLOT");
+            assertThatThrownBy(() -> c.commands()
+                            .evalsha(
+                                    RedisScripts.WRITE_SHA,
+                                    ScriptOutputType.MULTI,
+                                    new String[] {a, b},
+                                    "1",
+                                    "f",
+                                    "0",
+                                    "0",
+                                    "1",
+                                    "k",
+                                    "v",
+                                    "1",
+                                    "f",
+                                    "0",
+                                    "0",
+                                    "1",
+                                    "k",
+                                    "v")
+                            .get(5, TimeUnit.SECONDS))
+                    .hasMessageContaining("CROSSSLOT");
         } finally {
             c.stateful().close();
         }
@@ -140,13 +179,12 @@ class RedisDeploymentClusterIT {
         try {
             assertThat(ps).isInstanceOf(StatefulRedisClusterPubSubConnection.class);
             BlockingQueue<String> received = new LinkedBlockingQueue<>();
-            ((StatefulRedisClusterPubSubConnection<String, String>) ps).addListener(
-                    new RedisClusterPubSubAdapter<>() {
-                        @Override
-                        public void smessage(RedisClusterNode node, String channel, String message) {
-                            received.add(channel + " " + message);
-                        }
-                    });
+            ((StatefulRedisClusterPubSubConnection<String, String>) ps).addListener(new RedisClusterPubSubAdapter<>() {
+                @Override
+                public void smessage(RedisClusterNode node, String channel, String message) {
+                    received.add(channel + " " + message);
+                }
+            });
             String channel = "serpentis:{node:gw-1}:feed";
             ps.async().ssubscribe(channel).get(5, TimeUnit.SECONDS);
             assertThat(cluster.commands().spublish(channel, "hello")).isEqualTo(1L);
@@ -169,9 +207,11 @@ class RedisDeploymentClusterIT {
             // must not stop the writer from loading them (Lettuce's cluster scriptLoad fails here).
             assertThat(deployment.scriptLoad(c, RedisScripts.DELETE_SCRIPT).get(5, TimeUnit.SECONDS))
                     .isEqualTo(RedisScripts.DELETE_SHA);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThatThrownBy(() -> deployment.ping(c).get(5, TimeUnit.SECONDS))
-                            .as("a master that owns slots is down").isNotNull());
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThatThrownBy(
+                                    () -> deployment.ping(c).get(5, TimeUnit.SECONDS))
+                            .as("a master that owns slots is down")
+                            .isNotNull());
             cluster.awaitPromotion(victim);
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 assertThat(topologyChanges.get()).isGreaterThan(before);

@@ -67,26 +67,33 @@ class RedisPersistenceIT {
     void writesTheOriginalsKeyLayout() {
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
             assertThat(c.request("{\"client_id\": \"layout-1\", \"status\": {\"state\": \"idle\", \"n\": 42, "
-                    + "\"f\": 3.5}}")).endsWith("\"redis_status\": \"connected\"}");
+                            + "\"f\": 3.5}}"))
+                    .endsWith("\"redis_status\": \"connected\"}");
             String connectTime = gateway.registry().find("layout-1").snapshot().get("connect_time");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 // PROTOCOL.md section 5: one hash of string fields, insertion order of HSET, no TTL while live.
                 assertThat(redis.commands().type("client:layout-1:status")).isEqualTo("hash");
-                assertThat(originalFields(redis.commands(), "layout-1")).containsExactly(
-                        Map.entry("state", "idle"), Map.entry("n", "42"), Map.entry("f", "3.5"),
-                        Map.entry("connected", "true"), Map.entry("connect_time", connectTime));
+                assertThat(originalFields(redis.commands(), "layout-1"))
+                        .containsExactly(
+                                Map.entry("state", "idle"),
+                                Map.entry("n", "42"),
+                                Map.entry("f", "3.5"),
+                                Map.entry("connected", "true"),
+                                Map.entry("connect_time", connectTime));
                 assertThat(redis.commands().ttl("client:layout-1:status")).isEqualTo(-1);
             });
             Map<String, String> all = redis.commands().hgetall("client:layout-1:status");
             assertThat(all).containsEntry("gateway_node", "node-p").containsKeys("last_seen", "gateway_version");
-            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "layout-1")).isEqualTo(
-                    Double.POSITIVE_INFINITY);
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "layout-1"))
+                    .isEqualTo(Double.POSITIVE_INFINITY);
             c.close(1000, "");
         }
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             Map<String, String> gone = originalFields(redis.commands(), "layout-1");
-            assertThat(gone).containsEntry("connected", "false").containsEntry("status_detail",
-                    "Disconnected by client").containsKey("disconnect_time");
+            assertThat(gone)
+                    .containsEntry("connected", "false")
+                    .containsEntry("status_detail", "Disconnected by client")
+                    .containsKey("disconnect_time");
             assertThat(redis.commands().pttl("client:layout-1:status")).isBetween(1L, 2000L);
         });
     }
@@ -99,20 +106,25 @@ class RedisPersistenceIT {
     void rewritesARecordThatVanishedBehindItsBackInFull() {
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
             c.request("{\"client_id\": \"vanish\", \"status\": {\"a\": \"1\", \"b\": \"2\"}}");
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(redis.commands().hget("client:vanish:status", "b")).isEqualTo("2"));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(redis.commands().hget("client:vanish:status", "b"))
+                            .isEqualTo("2"));
             redis.commands().del("client:vanish:status");
             redis.commands().zrem(RedisStatusStore.INDEX_KEY, "vanish");
             c.request("{\"client_id\": \"vanish\", \"status\": {\"a\": \"3\"}}");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 Map<String, String> hash = redis.commands().hgetall("client:vanish:status");
-                assertThat(hash).containsEntry("a", "3").containsEntry("b", "2").containsEntry("connected", "true")
+                assertThat(hash)
+                        .containsEntry("a", "3")
+                        .containsEntry("b", "2")
+                        .containsEntry("connected", "true")
                         .containsKeys("connect_time", "gateway_node");
                 assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "vanish"))
                         .isEqualTo(Double.POSITIVE_INFINITY);
             });
-            assertThat(originalFields(redis.commands(), "vanish")).isEqualTo(
-                    withoutServerOnly(gateway.registry().find("vanish").snapshot()));
+            assertThat(originalFields(redis.commands(), "vanish"))
+                    .isEqualTo(
+                            withoutServerOnly(gateway.registry().find("vanish").snapshot()));
         }
     }
 
@@ -131,9 +143,11 @@ class RedisPersistenceIT {
     void keepsIdsWithColonsIntact() {
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
             c.request("{\"client_id\": \"with:colon\", \"status\": {\"k\": \"v\"}}");
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(redis.commands().hget("client:with:colon:status", "k")).isEqualTo("v"));
-            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "with:colon")).isNotNull();
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(redis.commands().hget("client:with:colon:status", "k"))
+                            .isEqualTo("v"));
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "with:colon"))
+                    .isNotNull();
         }
     }
 
@@ -146,7 +160,8 @@ class RedisPersistenceIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> redis.commands().pttl("client:expiring:status") > 0);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(redis.commands().exists("client:expiring:status")).isZero();
-            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "expiring")).isNull();
+            assertThat(redis.commands().zscore(RedisStatusStore.INDEX_KEY, "expiring"))
+                    .isNull();
             assertThat(gateway.registry().find("expiring")).isNull();
         });
     }
@@ -166,15 +181,19 @@ class RedisPersistenceIT {
                 assertThat(ready.statusCode()).isEqualTo(503);
                 assertThat(ready.body()).contains("\"redis\":\"unavailable\"");
             });
-            assertThat(http.get("/livez").statusCode()).as("liveness never depends on Redis").isEqualTo(200);
+            assertThat(http.get("/livez").statusCode())
+                    .as("liveness never depends on Redis")
+                    .isEqualTo(200);
             assertThat(c.request("{\"client_id\": \"health-1\", \"status\": {\"k\": 1}}"))
                     .endsWith("\"redis_status\": \"unavailable\"}");
             assertThat(http.get("/statuses").body()).contains("health-1").endsWith("\"data_source\":\"memory_cache\"}");
             redis.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/readyz").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> http.get("/readyz").statusCode() == 200);
             // Redis came back empty: the gateway wrote back what it holds.
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(redis.commands().hget("client:health-1:status", "k")).isEqualTo("1"));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(redis.commands().hget("client:health-1:status", "k"))
+                            .isEqualTo("1"));
         }
     }
 
@@ -187,32 +206,40 @@ class RedisPersistenceIT {
         HttpTestClient http = new HttpTestClient(gateway.httpUri());
         int clients = 20;
         List<WsTestClient> sockets = new ArrayList<>();
-        try (WsTestClient viewer = WsTestClient.connect(URI.create(gateway.wsUri().toString()
-                .replace("/ws", "/ws/dashboard")))) {
+        try (WsTestClient viewer =
+                WsTestClient.connect(URI.create(gateway.wsUri().toString().replace("/ws", "/ws/dashboard")))) {
             for (int i = 0; i < clients; i++) {
                 WsTestClient c = WsTestClient.connect(gateway.wsUri());
                 c.request("{\"client_id\": \"resync-" + i + "\", \"status\": {\"n\": " + i + "}}");
                 sockets.add(c);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/readyz").statusCode() == 200
-                    && redis.commands().exists("client:resync-0:status", "client:resync-19:status") == 2);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> http.get("/readyz").statusCode() == 200
+                            && redis.commands().exists("client:resync-0:status", "client:resync-19:status") == 2);
             List<JsonNode> seen = new ArrayList<>();
             drain(viewer, seen, Duration.ofMillis(600)); // the snapshot and the registrations
             assertThat(clientsIn(seen)).as("the viewer follows the feed").hasSize(clients);
 
             seen.clear();
             redis.stop();
-            await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/readyz").statusCode() == 503);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> http.get("/readyz").statusCode() == 503);
             redis.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/readyz").statusCode() == 200);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(redis.commands().hget("client:resync-19:status", "n")).isEqualTo("19"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> http.get("/readyz").statusCode() == 200);
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(redis.commands().hget("client:resync-19:status", "n"))
+                            .isEqualTo("19"));
             drain(viewer, seen, Duration.ofMillis(600)); // a few feed ticks after the write-back
 
-            assertThat(seen).extracting(m -> m.path("redis_status").asString())
-                    .as("the viewer saw Redis go and come back").contains("unavailable", "connected");
+            assertThat(seen)
+                    .extracting(m -> m.path("redis_status").asString())
+                    .as("the viewer saw Redis go and come back")
+                    .contains("unavailable", "connected");
             assertThat(seen).extracting(m -> m.path("type").asString()).containsOnly("delta");
-            assertThat(clientsIn(seen)).as("clients that did not change are not sent again").isEmpty();
+            assertThat(clientsIn(seen))
+                    .as("clients that did not change are not sent again")
+                    .isEmpty();
         } finally {
             sockets.forEach(WsTestClient::close);
         }
@@ -240,20 +267,26 @@ class RedisPersistenceIT {
         gateway.close();
         gateway = null;
         // The jar as a process, killed with SIGKILL: its clients are left "connected" in Redis.
-        try (GatewayProcess crashing = GatewayProcess.start("--port", "0", "--node-id", "node-c",
-                "--redis-url", redis.url())) {
+        try (GatewayProcess crashing =
+                GatewayProcess.start("--port", "0", "--node-id", "node-c", "--redis-url", redis.url())) {
             List<WsTestClient> clients = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 WsTestClient c = WsTestClient.connect(crashing.wsUri());
                 c.request("{\"client_id\": \"restart-" + i + "\", \"status\": {\"cpu_usage\": " + (10 + i) + "}}");
                 clients.add(c);
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().exists(
-                    "client:restart-0:status", "client:restart-1:status", "client:restart-2:status") == 3);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> redis.commands()
+                                    .exists(
+                                            "client:restart-0:status",
+                                            "client:restart-1:status",
+                                            "client:restart-2:status")
+                            == 3);
             crashing.kill();
             clients.forEach(WsTestClient::abort);
         }
-        assertThat(redis.commands().hget("client:restart-0:status", "connected")).isEqualTo("true");
+        assertThat(redis.commands().hget("client:restart-0:status", "connected"))
+                .isEqualTo("true");
 
         gateway = start("node-c");
         for (int i = 0; i < 3; i++) {
@@ -264,8 +297,8 @@ class RedisPersistenceIT {
             assertThat(s.get("connected")).isEqualTo("false");
             assertThat(s.get("status_detail")).isEqualTo("Gateway restarted");
         }
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                assertThat(redis.commands().hget("client:restart-1:status", "status_detail"))
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(redis.commands().hget("client:restart-1:status", "status_detail"))
                         .isEqualTo("Gateway restarted"));
     }
 
@@ -275,8 +308,10 @@ class RedisPersistenceIT {
         redis.commands().hset("client:elsewhere:status", Map.of("connected", "true", "gateway_node", "node-q"));
         redis.commands().zadd(RedisStatusStore.INDEX_KEY, Double.POSITIVE_INFINITY, "elsewhere");
         gateway = start("node-p");
-        assertThat(gateway.registry().find("elsewhere").snapshot().get("connected")).isEqualTo("true");
-        assertThat(redis.commands().hget("client:elsewhere:status", "status_detail")).isNull();
+        assertThat(gateway.registry().find("elsewhere").snapshot().get("connected"))
+                .isEqualTo("true");
+        assertThat(redis.commands().hget("client:elsewhere:status", "status_detail"))
+                .isNull();
     }
 
     /**
@@ -286,19 +321,22 @@ class RedisPersistenceIT {
     @Test
     void outsideTheFleetTheGatewayWritesAsASingleNodeDoes() throws Exception {
         gateway.close();
-        gateway = redis.startGateway(c -> c.withServer(s -> s.withNodeId("node-solo"))
-                .withFleet(f -> f.withEnabled(false)));
+        gateway = redis.startGateway(
+                c -> c.withServer(s -> s.withNodeId("node-solo")).withFleet(f -> f.withEnabled(false)));
         try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
             c.request("{\"client_id\": \"solo\", \"status\": {\"seq\": 1}}");
             c.request("{\"client_id\": \"solo\", \"status\": {\"seq\": 2}}");
-            await().atMost(Duration.ofSeconds(5)).until(() ->
-                    "2".equals(redis.commands().hget("client:solo:status", "seq")));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "2".equals(redis.commands().hget("client:solo:status", "seq")));
         }
-        assertThat(redis.commands().hgetall("client:solo:status")).containsEntry("gateway_node", "node-solo")
+        assertThat(redis.commands().hgetall("client:solo:status"))
+                .containsEntry("gateway_node", "node-solo")
                 .doesNotContainKeys("gateway_epoch", "gateway_incarnation");
-        assertThat(redis.commands().exists(FleetKeys.NODES, FleetKeys.node("node-solo"),
-                FleetKeys.clients("node-solo"))).isZero();
-        JsonNode nodes = JSON.readTree(new HttpTestClient(gateway.httpUri()).get("/api/v1/nodes").body());
+        assertThat(redis.commands()
+                        .exists(FleetKeys.NODES, FleetKeys.node("node-solo"), FleetKeys.clients("node-solo")))
+                .isZero();
+        JsonNode nodes = JSON.readTree(
+                new HttpTestClient(gateway.httpUri()).get("/api/v1/nodes").body());
         assertThat(nodes.path("nodes")).hasSize(1);
         assertThat(nodes.path("nodes").get(0).path("node_id").asString()).isEqualTo("node-solo");
         assertThat(nodes.path("nodes").get(0).path("incarnation").isNull()).isTrue();

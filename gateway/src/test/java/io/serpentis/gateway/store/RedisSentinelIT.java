@@ -50,9 +50,9 @@ class RedisSentinelIT {
 
     private static GatewayServer start(String nodeId) throws Exception {
         return new GatewayServer(GatewayServerExtension.testDefaults()
-                .withServer(s -> s.withNodeId(nodeId))
-                .withRegistry(r -> new RegistryConfig(RETENTION, Duration.ofSeconds(1)))
-                .withRedis(r -> r.withUrl(sentinel.url())))
+                        .withServer(s -> s.withNodeId(nodeId))
+                        .withRegistry(r -> new RegistryConfig(RETENTION, Duration.ofSeconds(1)))
+                        .withRedis(r -> r.withUrl(sentinel.url())))
                 .start();
     }
 
@@ -71,8 +71,9 @@ class RedisSentinelIT {
 
     private void update(List<String> ids, int seq) {
         for (int i = 0; i < ids.size(); i++) {
-            assertThat(sockets.get(i).request("{\"client_id\": \"" + ids.get(i) + "\", \"status\": {\"seq\": " + seq
-                    + "}}")).contains("message_processed");
+            assertThat(sockets.get(i)
+                            .request("{\"client_id\": \"" + ids.get(i) + "\", \"status\": {\"seq\": " + seq + "}}"))
+                    .contains("message_processed");
         }
     }
 
@@ -93,22 +94,29 @@ class RedisSentinelIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (int i = 1; i < ids.size(); i++) {
                 Map<String, String> hash = sentinel.commands().hgetall("client:" + ids.get(i) + ":status");
-                assertThat(hash).containsEntry("n", Integer.toString(i)).containsEntry("seq", "1")
-                        .containsEntry("connected", "true").containsEntry("gateway_node", "node-s1");
+                assertThat(hash)
+                        .containsEntry("n", Integer.toString(i))
+                        .containsEntry("seq", "1")
+                        .containsEntry("connected", "true")
+                        .containsEntry("gateway_node", "node-s1");
                 assertThat(onMaster(ids.get(i), "seq")).isEqualTo("1");
             }
             assertThat(onMaster("sn-0", "status_detail")).isEqualTo("Disconnected by client");
-            assertThat((Long) sentinel.master().call("PTTL", "client:sn-0:status")).isBetween(1L,
-                    RETENTION.toMillis());
+            assertThat((Long) sentinel.master().call("PTTL", "client:sn-0:status"))
+                    .isBetween(1L, RETENTION.toMillis());
         });
-        assertThat(new HttpTestClient(gateway.httpUri()).get("/readyz").statusCode()).isEqualTo(200);
+        assertThat(new HttpTestClient(gateway.httpUri()).get("/readyz").statusCode())
+                .isEqualTo(200);
 
         gateway.close();
         gateway = start("node-s1");
         JsonNode statuses = new HttpTestClient(gateway.httpUri()).statuses();
         for (int i = 0; i < ids.size(); i++) {
-            assertThat(HttpTestClient.record(statuses, ids.get(i))).as(ids.get(i)).isNotNull()
-                    .containsEntry("n", Integer.toString(i)).containsEntry("connected", "false");
+            assertThat(HttpTestClient.record(statuses, ids.get(i)))
+                    .as(ids.get(i))
+                    .isNotNull()
+                    .containsEntry("n", Integer.toString(i))
+                    .containsEntry("connected", "false");
         }
     }
 
@@ -141,7 +149,8 @@ class RedisSentinelIT {
             update(ids, 1);
             await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
                 for (String id : ids) {
-                    assertThat(master.call("HGET", "client:" + id + ":status", "seq")).isEqualTo("1");
+                    assertThat(master.call("HGET", "client:" + id + ":status", "seq"))
+                            .isEqualTo("1");
                 }
             });
             killedAt = System.nanoTime();
@@ -150,11 +159,13 @@ class RedisSentinelIT {
             replica.resume();
         }
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> http.get("/readyz").statusCode() == 503);
             sentinel.awaitFailover();
             long promoted = System.nanoTime();
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> http.get("/readyz").statusCode() == 200);
             long ready = System.nanoTime();
             // Ready means written back: what the failover lost is in Redis again.
@@ -169,9 +180,11 @@ class RedisSentinelIT {
                     assertThat(onMaster(id, "seq")).as(id).isEqualTo("2");
                 }
             });
-            System.out.printf("RedisSentinelIT: master killed; every sentinel named the replica after %d ms, "
-                    + "/readyz 200 with every record written back after %d ms%n",
-                    Duration.ofNanos(promoted - killedAt).toMillis(), Duration.ofNanos(ready - killedAt).toMillis());
+            System.out.printf(
+                    "RedisSentinelIT: master killed; every sentinel named the replica after %d ms, "
+                            + "/readyz 200 with every record written back after %d ms%n",
+                    Duration.ofNanos(promoted - killedAt).toMillis(),
+                    Duration.ofNanos(ready - killedAt).toMillis());
         } finally {
             sentinel.restartOldMaster();
         }

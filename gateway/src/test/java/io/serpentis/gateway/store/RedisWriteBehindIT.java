@@ -93,13 +93,15 @@ class RedisWriteBehindIT {
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (int c = 0; c < clients; c++) {
-                assertThat(redis.commands().hget("client:co-" + c + ":status", "seq")).isEqualTo("49");
+                assertThat(redis.commands().hget("client:co-" + c + ":status", "seq"))
+                        .isEqualTo("49");
             }
         });
         String info = redis.commands().info("commandstats");
         long hsets = commandCalls(info, "hset");
-        System.out.printf("%d updates from %d clients: %d HSET calls, %d EVALSHA calls%n", clients * updates,
-                clients, hsets, commandCalls(info, "evalsha"));
+        System.out.printf(
+                "%d updates from %d clients: %d HSET calls, %d EVALSHA calls%n",
+                clients * updates, clients, hsets, commandCalls(info, "evalsha"));
         // One HSET per write of a client; 5,000 updates would be 5,000 HSETs without coalescing.
         assertThat(hsets).isGreaterThanOrEqualTo(clients).isLessThan(clients * updates / 5);
         sockets.forEach(WsTestClient::close);
@@ -121,8 +123,8 @@ class RedisWriteBehindIT {
             loops.add(pool.submit(() -> {
                 try (WsTestClient ws = WsTestClient.connect(gateway.wsUri())) {
                     for (long seq = 0; running.get(); seq++) {
-                        String ack = ws.request("{\"client_id\": \"chaos-" + client + "\", \"status\": {\"seq\": "
-                                + seq + ", \"note\": \"update " + seq + " of client " + client + "\"}}");
+                        String ack = ws.request("{\"client_id\": \"chaos-" + client + "\", \"status\": {\"seq\": " + seq
+                                + ", \"note\": \"update " + seq + " of client " + client + "\"}}");
                         assertThat(ack).contains("message_processed");
                         acked.set(client, seq);
                         Thread.sleep(2);
@@ -149,23 +151,29 @@ class RedisWriteBehindIT {
         }
         pool.shutdown();
 
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            for (int c = 0; c < clients; c++) {
-                String id = "chaos-" + c;
-                Map<String, String> inRedis = new LinkedHashMap<>(redis.commands().hgetall(RedisStatusStore.key(id)));
-                inRedis.remove("gateway_version");
-                inRedis.remove("gateway_epoch"); // a fleet member's, Redis only
-                inRedis.remove("gateway_incarnation");
-                ClientSnapshot s = gateway.registry().find(id).snapshot();
-                Map<String, String> inMemory = new LinkedHashMap<>();
-                for (int i = 0; i < s.names().length; i++) {
-                    inMemory.put(s.names()[i], s.values()[i]);
-                }
-                assertThat(inMemory.get("seq")).as(id + ": the last acknowledged update")
-                        .isEqualTo(Long.toString(acked.get(c)));
-                assertThat(inRedis).as(id + ": Redis equals the gateway's state").isEqualTo(inMemory);
-            }
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    for (int c = 0; c < clients; c++) {
+                        String id = "chaos-" + c;
+                        Map<String, String> inRedis =
+                                new LinkedHashMap<>(redis.commands().hgetall(RedisStatusStore.key(id)));
+                        inRedis.remove("gateway_version");
+                        inRedis.remove("gateway_epoch"); // a fleet member's, Redis only
+                        inRedis.remove("gateway_incarnation");
+                        ClientSnapshot s = gateway.registry().find(id).snapshot();
+                        Map<String, String> inMemory = new LinkedHashMap<>();
+                        for (int i = 0; i < s.names().length; i++) {
+                            inMemory.put(s.names()[i], s.values()[i]);
+                        }
+                        assertThat(inMemory.get("seq"))
+                                .as(id + ": the last acknowledged update")
+                                .isEqualTo(Long.toString(acked.get(c)));
+                        assertThat(inRedis)
+                                .as(id + ": Redis equals the gateway's state")
+                                .isEqualTo(inMemory);
+                    }
+                });
         assertThat(http.get("/readyz").statusCode()).isEqualTo(200);
     }
 }

@@ -37,25 +37,31 @@ class WriteBurstTest {
     private static final long RETENTION_MILLIS = 60_000;
 
     private final AtomicLong clock = new AtomicLong(1_780_000_000_000_000L);
-    private final LocalClientRegistry registry = new LocalClientRegistry(LimitsConfig.defaults(),
-            new RegistryConfig(Duration.ofMillis(RETENTION_MILLIS), Duration.ofSeconds(5)), "node-t", true,
+    private final LocalClientRegistry registry = new LocalClientRegistry(
+            LimitsConfig.defaults(),
+            new RegistryConfig(Duration.ofMillis(RETENTION_MILLIS), Duration.ofSeconds(5)),
+            "node-t",
+            true,
             clock::get);
     private final RecordingConnection conn = new RecordingConnection();
     private final RecordingCommands redis = new RecordingCommands();
     private final WriteQueue queue = new WriteQueue();
     private final ReplyAwaiter replies = new ReplyAwaiter(Duration.ofMillis(50));
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final RedisMetrics metrics = new RedisMetrics(meters, new RedisMetrics.Source() {
-        @Override
-        public boolean redisUp() {
-            return true;
-        }
+    private final RedisMetrics metrics = new RedisMetrics(
+            meters,
+            new RedisMetrics.Source() {
+                @Override
+                public boolean redisUp() {
+                    return true;
+                }
 
-        @Override
-        public int dirtyClients() {
-            return queue.size();
-        }
-    }, 512);
+                @Override
+                public int dirtyClients() {
+                    return queue.size();
+                }
+            },
+            512);
 
     /** One command as the burst queued it, and its reply, which the test completes. */
     record Sent(String command, String line, List<String> args, CompletableFuture<Object> reply) {
@@ -174,7 +180,8 @@ class WriteBurstTest {
         assertThat(b.flush()).isTrue();
 
         assertThat(redis.commands()).containsExactly("HSET");
-        assertThat(redis.sent.get(0).line()).startsWith("key<client:c:status> x 2 last_seen ")
+        assertThat(redis.sent.get(0).line())
+                .startsWith("key<client:c:status> x 2 last_seen ")
                 .endsWith(" gateway_version " + record.version());
         assertThat(redis.flushes).isEqualTo(2);
         redis.sent.get(0).answer(0L); // no field was new: the hash was there
@@ -221,7 +228,10 @@ class WriteBurstTest {
         assertThat(o.failed()).isEqualTo(1);
         assertThat(o.firstFailure()).hasRootCauseInstanceOf(RedisCommandTimeoutException.class);
         assertThat(o.scriptsMissing()).isFalse();
-        assertThat(meters.get(GatewayMeters.REDIS_BURSTS_FAILED.meterName()).counter().count()).isEqualTo(1);
+        assertThat(meters.get(GatewayMeters.REDIS_BURSTS_FAILED.meterName())
+                        .counter()
+                        .count())
+                .isEqualTo(1);
         assertThat(queue.drain(10)).containsExactly(record);
         StoreWrite retry = record.takeStoreWrite();
         assertThat(retry.full()).isFalse();
@@ -241,8 +251,8 @@ class WriteBurstTest {
 
         assertThat(redis.commands()).containsExactly("ZADD", "ZADD", "EVALSHA", "ZADD", "EVALSHA");
         assertThat(redis.sent.get(0).line()).isEqualTo(RedisStatusStore.INDEX_KEY + " Infinity a");
-        assertThat(redis.sent.get(2).line()).isEqualTo(RedisScripts.WRITE_SHA + " MULTI client:a:status "
-                + "client:b:status");
+        assertThat(redis.sent.get(2).line())
+                .isEqualTo(RedisScripts.WRITE_SHA + " MULTI client:a:status " + "client:b:status");
         assertThat(redis.sent.get(4).line()).isEqualTo(RedisScripts.WRITE_SHA + " MULTI client:c:status");
         ClientRecord a = records.get(0);
         assertThat(redis.sent.get(2).args()).startsWith(Long.toString(a.version()), "f", "0", "0", "6", "x", "1");
@@ -255,10 +265,13 @@ class WriteBurstTest {
         redis.sent.get(4).answer(List.of(-1L)); // c: gone (the script's -1 on a partial write)
 
         Outcome o = b.settle(replies, queue, metrics);
-        assertThat(b.pending()).extracting(p -> p.read(replies))
+        assertThat(b.pending())
+                .extracting(p -> p.read(replies))
                 .containsExactly(Result.WRITTEN, Result.STALE, Result.MISSING);
         assertThat(o).isEqualTo(new Outcome(3, 0, 1, 2, false, null, List.of(), false));
-        assertThat(queue.drain(10)).as("only the missing record is written again").containsExactly(records.get(2));
+        assertThat(queue.drain(10))
+                .as("only the missing record is written again")
+                .containsExactly(records.get(2));
     }
 
     @Test
@@ -273,7 +286,9 @@ class WriteBurstTest {
 
         assertThat(b.settle(replies, queue, metrics).failed()).isEqualTo(1);
         assertThat(queue.drain(10)).containsExactly(record);
-        assertThat(record.takeStoreWrite().full()).as("a failed full write stays full").isTrue();
+        assertThat(record.takeStoreWrite().full())
+                .as("a failed full write stays full")
+                .isTrue();
     }
 
     @Test
@@ -283,8 +298,10 @@ class WriteBurstTest {
         b.add(registry.find("c"));
         b.flush();
         redis.sent.get(0).answer(1L);
-        redis.sent.get(1).reply().completeExceptionally(
-                new RedisNoScriptException("NOSCRIPT No matching script. Please use EVAL."));
+        redis.sent
+                .get(1)
+                .reply()
+                .completeExceptionally(new RedisNoScriptException("NOSCRIPT No matching script. Please use EVAL."));
 
         Outcome o = b.settle(replies, queue, metrics);
         assertThat(o.scriptsMissing()).isTrue();
@@ -316,7 +333,8 @@ class WriteBurstTest {
 
         assertThat(redis.commands()).containsExactly("ZADD", "EVALSHA");
         assertThat(redis.sent.get(0).line()).isEqualTo(RedisStatusStore.INDEX_KEY + " " + (double) expiresAt + " c");
-        assertThat(redis.sent.get(1).args()).as("version, partial, time to live in ms")
+        assertThat(redis.sent.get(1).args())
+                .as("version, partial, time to live in ms")
                 .startsWith(Long.toString(record.version()), "p", Long.toString(RETENTION_MILLIS));
         answerAll(1L);
         assertThat(b.settle(replies, queue, metrics).failed()).isZero();

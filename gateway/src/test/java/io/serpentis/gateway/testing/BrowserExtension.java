@@ -106,15 +106,30 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
         profile = Files.createTempDirectory("serpentis-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--disable-default-apps", "--disable-dev-shm-usage", "--window-size=1440,900",
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-default-apps",
+                "--disable-dev-shm-usage",
+                "--window-size=1440,900",
                 "--user-data-dir=" + profile,
                 // Loopback is never proxied; anything else goes to a closed port on loopback and fails there.
                 "--proxy-server=http://127.0.0.1:9");
         if (!loopbackNames.isEmpty()) {
-            options.addArguments("--host-resolver-rules=" + String.join(", ", loopbackNames.stream()
-                            .map(n -> "MAP " + n + " 127.0.0.1").toList()),
+            options.addArguments(
+                    "--host-resolver-rules="
+                            + String.join(
+                                    ", ",
+                                    loopbackNames.stream()
+                                            .map(n -> "MAP " + n + " 127.0.0.1")
+                                            .toList()),
                     "--proxy-bypass-list=" + String.join(";", loopbackNames));
         }
         options.setCapability("webSocketUrl", true); // WebDriver BiDi
@@ -150,7 +165,8 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
                 }
                 if (profile != null) {
                     try (Stream<Path> files = Files.walk(profile)) {
-                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                        files.sorted(Comparator.reverseOrder())
+                                .forEach(p -> p.toFile().delete());
                     }
                 }
             } finally {
@@ -222,7 +238,8 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
     public List<String> nonLoopbackRequests() {
         List<String> out = new ArrayList<>();
         for (String url : requests) {
-            String scheme = url.contains(":") ? url.substring(0, url.indexOf(':')).toLowerCase(Locale.ROOT) : "";
+            String scheme =
+                    url.contains(":") ? url.substring(0, url.indexOf(':')).toLowerCase(Locale.ROOT) : "";
             if (scheme.equals("data") || scheme.equals("blob") || scheme.equals("about")) {
                 continue;
             }

@@ -48,8 +48,8 @@ public final class DashboardWatcher implements AutoCloseable {
 
     /** Watches the dashboard feed of the gateway at {@code http} ({@code http://host:port}); waits for its snapshot. */
     public static DashboardWatcher watch(URI http) {
-        DashboardWatcher w = new DashboardWatcher(URI.create(http.toString().replace("http://", "ws://")
-                + "/ws/dashboard"));
+        DashboardWatcher w =
+                new DashboardWatcher(URI.create(http.toString().replace("http://", "ws://") + "/ws/dashboard"));
         try {
             w.snapshot.get(15, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -146,8 +146,10 @@ public final class DashboardWatcher implements AutoCloseable {
             throw new AssertionError(e);
         } catch (ExecutionException | TimeoutException e) {
             waits.remove(w);
-            throw new AssertionError("the dashboard did not show " + id + " as expected within " + timeout
-                    + "; it shows " + clients.get(id), e);
+            throw new AssertionError(
+                    "the dashboard did not show " + id + " as expected within " + timeout + "; it shows "
+                            + clients.get(id),
+                    e);
         }
     }
 

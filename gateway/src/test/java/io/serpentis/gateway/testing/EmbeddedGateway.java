@@ -48,6 +48,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public final EmbeddedChannel channel;
     /** The dashboard feed, ticked only by {@link DashboardFeed#tick()}; extra passes run at once. */
     public final DashboardFeed feed;
+
     private final EmbeddedChannel clientEncoder = new EmbeddedChannel(new WebSocket13FrameEncoder(true));
     private final EmbeddedChannel clientDecoder =
             new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
@@ -68,18 +69,35 @@ public final class EmbeddedGateway implements AutoCloseable {
         HttpResponses responses = new HttpResponses(json);
         GatewayMetrics metrics = new GatewayMetrics(meters);
         EmbeddedStatusStore store = new EmbeddedStatusStore();
-        HttpRouter router = routes ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
-                : HttpRouter.builder().responses(responses).access(new AccessPolicy(config.security(), metrics))
+        HttpRouter router = routes
+                ? GatewayServerAccess.routes(config, responses, registry, store, metrics)
+                : HttpRouter.builder()
+                        .responses(responses)
+                        .access(new AccessPolicy(config.security(), metrics))
                         .build();
-        feed = DashboardFeed.manual(registry, () -> "embedded", config.feed(), metrics.feed(),
-                UnpooledByteBufAllocator.DEFAULT, json, Runnable::run);
+        feed = DashboardFeed.manual(
+                registry,
+                () -> "embedded",
+                config.feed(),
+                metrics.feed(),
+                UnpooledByteBufAllocator.DEFAULT,
+                json,
+                Runnable::run);
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        channel.pipeline().addLast(new GatewayChannelInitializer(config, router,
-                new ConnectionLimiter(config.security().connections()), registry, () -> store.status().redisStatus(),
-                new WsMessageCodec(config.limits(), json.tokenStreamFactory()), metrics, WsFrameHandler.Mode.STATUS,
-                new DefaultChannelGroup(GlobalEventExecutor.INSTANCE), feed));
+        channel.pipeline()
+                .addLast(new GatewayChannelInitializer(
+                        config,
+                        router,
+                        new ConnectionLimiter(config.security().connections()),
+                        registry,
+                        () -> store.status().redisStatus(),
+                        new WsMessageCodec(config.limits(), json.tokenStreamFactory()),
+                        metrics,
+                        WsFrameHandler.Mode.STATUS,
+                        new DefaultChannelGroup(GlobalEventExecutor.INSTANCE),
+                        feed));
     }
 
     /** Sends the upgrade request and returns the server's response head. */
@@ -89,9 +107,11 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     /** Sends the upgrade request for {@code path} and returns the server's response head. */
     public String handshake(String path) {
-        channel.writeInbound(Unpooled.copiedBuffer("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n", StandardCharsets.US_ASCII));
+        channel.writeInbound(Unpooled.copiedBuffer(
+                "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n",
+                StandardCharsets.US_ASCII));
         StringBuilder head = new StringBuilder();
         for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
             head.append(b.toString(StandardCharsets.US_ASCII));

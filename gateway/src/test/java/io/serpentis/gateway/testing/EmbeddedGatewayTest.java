@@ -20,7 +20,8 @@ class EmbeddedGatewayTest {
         gw.send(new TextWebSocketFrame("not json"));
         assertThat(gw.readText()).contains("message_processed");
 
-        assertThatThrownBy(gw::close).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(gw::close)
+                .isInstanceOf(AssertionError.class)
                 .hasMessage("the server wrote 1 message(s) that no test read: "
                         + "TextWebSocketFrame '{\"error\": \"Invalid JSON format\"}'");
     }
@@ -34,15 +35,16 @@ class EmbeddedGatewayTest {
         // read() decodes everything written so far and returns the first frame; the second waits in the decoder
         assertThat(gw.readText()).isEqualTo("{\"error\": \"Message must be a JSON object\"}");
 
-        assertThatThrownBy(gw::close).hasMessageContaining("1 message(s)")
+        assertThatThrownBy(gw::close)
+                .hasMessageContaining("1 message(s)")
                 .hasMessageContaining("Message must be a JSON object");
     }
 
     @Test
     void closeFailsOnAnHttpAnswerNoTestRead() {
         EmbeddedGateway gw = new EmbeddedGateway(GatewayConfig.defaults());
-        gw.channel.writeInbound(Unpooled.copiedBuffer("GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n",
-                StandardCharsets.US_ASCII));
+        gw.channel.writeInbound(
+                Unpooled.copiedBuffer("GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n", StandardCharsets.US_ASCII));
 
         assertThatThrownBy(gw::close).hasMessageContaining("HTTP/1.1 404 ");
     }

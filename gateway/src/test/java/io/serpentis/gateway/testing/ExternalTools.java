@@ -77,7 +77,8 @@ public final class ExternalTools {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("no prometheus.yml above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "no prometheus.yml above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }
@@ -99,8 +100,12 @@ public final class ExternalTools {
             in = Files.createTempFile("tool-in", ".txt");
             out = Files.createTempFile("tool-out", ".txt");
             Files.writeString(in, stdin == null ? "" : stdin, StandardCharsets.UTF_8);
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectInput(in.toFile())
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectInput(in.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 throw new AssertionError(command + " did not finish within " + timeout.toSeconds() + " s: "

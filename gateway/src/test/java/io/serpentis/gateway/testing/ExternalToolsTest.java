@@ -25,11 +25,16 @@ class ExternalToolsTest {
     @Test
     void aToolThatHangsFailsAtTheTimeoutWithWhatItPrinted() {
         // A hung tool holds its output open: reading it before the wait would block until the tool ends (30 s).
-        assertTimeoutPreemptively(Duration.ofSeconds(15), () -> assertThatThrownBy(() -> ExternalTools.run(
-                Path.of("."), null, Duration.ofSeconds(1), List.of("sh", "-c", "echo started; exec sleep 30")))
-                .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("did not finish within 1 s")
-                .hasMessageEndingWith(": started\n"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(15),
+                () -> assertThatThrownBy(() -> ExternalTools.run(
+                                Path.of("."),
+                                null,
+                                Duration.ofSeconds(1),
+                                List.of("sh", "-c", "echo started; exec sleep 30")))
+                        .isInstanceOf(AssertionError.class)
+                        .hasMessageContaining("did not finish within 1 s")
+                        .hasMessageEndingWith(": started\n"));
     }
 
     @Test

@@ -41,7 +41,8 @@ public final class FleetHarness implements AutoCloseable {
      * and waits until it listens.
      */
     public GatewayProcess startWithPrefix(List<String> prefix, String nodeId, String... extraArgs) throws Exception {
-        GatewayProcess p = GatewayProcess.startWithPrefix(prefix, args(nodeId, extraArgs).toArray(new String[0]));
+        GatewayProcess p =
+                GatewayProcess.startWithPrefix(prefix, args(nodeId, extraArgs).toArray(new String[0]));
         GatewayProcess before = nodes.put(nodeId, p);
         if (before != null) {
             before.close();

@@ -31,21 +31,23 @@ public final class GatewayProcess implements AutoCloseable {
         cmd.addAll(command(args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
-        reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    output.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        listening.complete(Integer.parseInt(m.group(1)));
+        reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            output.add(line);
+                            Matcher m = LISTENING.matcher(line);
+                            if (m.find()) {
+                                listening.complete(Integer.parseInt(m.group(1)));
+                            }
+                        }
+                        listening.completeExceptionally(new IllegalStateException("exited: " + output));
+                    } catch (IOException e) {
+                        listening.completeExceptionally(e);
                     }
-                }
-                listening.completeExceptionally(new IllegalStateException("exited: " + output));
-            } catch (IOException e) {
-                listening.completeExceptionally(e);
-            }
-        }, "gateway-output");
+                },
+                "gateway-output");
         reader.setDaemon(true);
         reader.start();
         port = listening.get(60, TimeUnit.SECONDS);
@@ -57,8 +59,10 @@ public final class GatewayProcess implements AutoCloseable {
         if (!jar.toFile().isFile()) {
             throw new IllegalStateException(jar + " is missing: run the package phase first");
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toAbsolutePath().toString()));
         cmd.addAll(args);
         return cmd;
     }
@@ -81,8 +85,8 @@ public final class GatewayProcess implements AutoCloseable {
      * JVM cannot raise it), through {@code sh -c 'ulimit -n ...; exec java ...'}, and waits until it listens.
      */
     public static GatewayProcess startWithFileLimit(int maxOpenFiles, String... args) throws Exception {
-        return new GatewayProcess(List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"),
-                List.of(args));
+        return new GatewayProcess(
+                List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "sh"), List.of(args));
     }
 
     public int port() {
@@ -128,8 +132,8 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     private void signal(String name) {
-        ExternalTools.Result r = ExternalTools.run(Path.of("."), null,
-                List.of("kill", "-" + name, Long.toString(process.pid())));
+        ExternalTools.Result r =
+                ExternalTools.run(Path.of("."), null, List.of("kill", "-" + name, Long.toString(process.pid())));
         if (r.exitCode() != 0) {
             throw new IllegalStateException("kill -" + name + " failed: " + r.output());
         }

@@ -110,7 +110,8 @@ public final class HttpTestClient {
         Map<String, String> fields = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : entry.properties()) {
             if (!e.getValue().isString()) {
-                throw new AssertionError("field " + e.getKey() + " of " + clientId + " is not a string: " + e.getValue());
+                throw new AssertionError(
+                        "field " + e.getKey() + " of " + clientId + " is not a string: " + e.getValue());
             }
             fields.put(e.getKey(), e.getValue().stringValue());
         }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class LeakDetectionExtension implements AfterAllCallback {
     /** How long open resources may take to be released once a class has closed everything it started. */
     static final Duration DRAIN = Duration.ofSeconds(5);
+
     private static final String TRACK_CREATION_STACK = "io.netty.util.LeakPresenceDetector.trackCreationStack";
 
     static {
@@ -50,7 +51,8 @@ public final class LeakDetectionExtension implements AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) {
-        boolean topLevel = context.getParent().flatMap(ExtensionContext::getParent).isEmpty();
+        boolean topLevel =
+                context.getParent().flatMap(ExtensionContext::getParent).isEmpty();
         if (topLevel) {
             assertNothingOpen(context.getDisplayName());
         }
@@ -62,7 +64,9 @@ public final class LeakDetectionExtension implements AfterAllCallback {
      */
     static void assertNothingOpen(String where) {
         try {
-            await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).atMost(DRAIN)
+            await().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(20))
+                    .atMost(DRAIN)
                     .until(() -> !SCOPE.hasOpenResources());
         } catch (ConditionTimeoutException stillOpen) {
             // reported by the check below, with the creation stacks
@@ -77,8 +81,8 @@ public final class LeakDetectionExtension implements AfterAllCallback {
     private static final class PresenceFactory extends ResourceLeakDetectorFactory {
         @Override
         @SuppressWarnings("deprecation") // the abstract method every factory implements; Netty calls it
-        public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
-                long maxActive) {
+        public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+                Class<T> resource, int samplingInterval, long maxActive) {
             return new ScopedPresenceDetector<>(resource);
         }
     }

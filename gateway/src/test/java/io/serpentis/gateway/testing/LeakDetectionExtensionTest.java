@@ -34,7 +34,8 @@ class LeakDetectionExtensionTest {
     }
 
     private static TestExecutionSummary run(Class<?> fixture) {
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture))
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectClass(fixture))
                 .build();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         launched = true;
@@ -50,11 +51,15 @@ class LeakDetectionExtensionTest {
     void aClassThatLeaksOneBufferFailsWithTheStackThatCreatedIt() {
         TestExecutionSummary summary = run(LeaksOneBuffer.class);
 
-        assertThat(summary.getTestsSucceededCount()).as("the test itself passes").isEqualTo(1);
+        assertThat(summary.getTestsSucceededCount())
+                .as("the test itself passes")
+                .isEqualTo(1);
         List<Failure> failures = summary.getFailures();
         assertThat(failures).hasSize(1);
         Failure failure = failures.get(0);
-        assertThat(failure.getTestIdentifier().isContainer()).as("the class fails, not its test").isTrue();
+        assertThat(failure.getTestIdentifier().isContainer())
+                .as("the class fails, not its test")
+                .isTrue();
         assertThat(failure.getException())
                 .hasMessageStartingWith("Netty resources left unreleased by LeakDetectionExtensionTest$LeaksOneBuffer")
                 .hasMessageContaining("Possible memory leak");
@@ -124,14 +129,17 @@ class LeakDetectionExtensionTest {
         @Test
         void handsABufferToAThreadThatReleasesItLater() {
             held = ByteBufAllocator.DEFAULT.directBuffer(16);
-            Thread loop = new Thread(() -> {
-                try {
-                    TimeUnit.MILLISECONDS.sleep(300); // as an event loop still shutting down when the class ends
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                held.release();
-            }, "late-release");
+            Thread loop = new Thread(
+                    () -> {
+                        try {
+                            TimeUnit.MILLISECONDS.sleep(
+                                    300); // as an event loop still shutting down when the class ends
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        held.release();
+                    },
+                    "late-release");
             loop.setDaemon(true);
             loop.start();
         }

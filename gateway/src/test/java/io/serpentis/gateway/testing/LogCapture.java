@@ -1,5 +1,7 @@
 package io.serpentis.gateway.testing;
 
+import static org.slf4j.Logger.ROOT_LOGGER_NAME;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -16,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogCapture implements AutoCloseable {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final Logger root = (Logger) LoggerFactory.getLogger(ROOT_LOGGER_NAME);
     private final Map<Logger, Level> previous = new HashMap<>();
 
     /** Starts capturing; {@code debugLoggers} (e.g. {@code io.serpentis}, {@code io.netty}) log at DEBUG meanwhile. */
@@ -36,7 +38,9 @@ public final class LogCapture implements AutoCloseable {
         synchronized (appender) {
             for (ILoggingEvent e : appender.list) {
                 out.add(e.getLoggerName() + " " + e.getFormattedMessage()
-                        + (e.getThrowableProxy() != null ? " " + e.getThrowableProxy().getMessage() : ""));
+                        + (e.getThrowableProxy() != null
+                                ? " " + e.getThrowableProxy().getMessage()
+                                : ""));
             }
         }
         return out;
@@ -56,7 +60,9 @@ public final class LogCapture implements AutoCloseable {
             for (ILoggingEvent e : appender.list) {
                 if (e.getLevel().isGreaterOrEqual(Level.WARN)) {
                     out.add(e.getLoggerName() + " " + e.getFormattedMessage()
-                            + (e.getThrowableProxy() != null ? " " + e.getThrowableProxy().getMessage() : ""));
+                            + (e.getThrowableProxy() != null
+                                    ? " " + e.getThrowableProxy().getMessage()
+                                    : ""));
                 }
             }
         }

@@ -79,8 +79,8 @@ public final class PrometheusText {
             }
         }
         if (found.size() != 1) {
-            throw new AssertionError(found.size() + " samples match " + name + " " + List.of(labelPairs) + ": "
-                    + found);
+            throw new AssertionError(
+                    found.size() + " samples match " + name + " " + List.of(labelPairs) + ": " + found);
         }
         return found.get(0).value();
     }

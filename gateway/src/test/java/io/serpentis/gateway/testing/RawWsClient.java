@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RawWsClient implements AutoCloseable {
     /** Opcodes (RFC 6455 section 5.2). */
     public static final int TEXT = 0x1;
+
     public static final int BINARY = 0x2;
     public static final int CLOSE = 0x8;
     public static final int PING = 0x9;
@@ -70,9 +71,15 @@ public final class RawWsClient implements AutoCloseable {
         s.connect(new InetSocketAddress(ws.getHost(), ws.getPort()), 5000);
         s.setSoTimeout(10_000);
         StringBuilder req = new StringBuilder();
-        req.append("GET ").append(ws.getRawPath()).append(ws.getRawQuery() != null ? "?" + ws.getRawQuery() : "")
+        req.append("GET ")
+                .append(ws.getRawPath())
+                .append(ws.getRawQuery() != null ? "?" + ws.getRawQuery() : "")
                 .append(" HTTP/1.1\r\n")
-                .append("Host: ").append(ws.getHost()).append(':').append(ws.getPort()).append("\r\n")
+                .append("Host: ")
+                .append(ws.getHost())
+                .append(':')
+                .append(ws.getPort())
+                .append("\r\n")
                 .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
                 .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
         for (String h : extraHeaders) {
@@ -94,7 +101,8 @@ public final class RawWsClient implements AutoCloseable {
             }
             head.write(b);
             state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
-                    ? state + 1 : 0;
+                    ? state + 1
+                    : 0;
         }
         return head.toString(StandardCharsets.ISO_8859_1);
     }
@@ -191,7 +199,7 @@ public final class RawWsClient implements AutoCloseable {
 
     /** Reads frames until one with {@code opcode}; fails on end of stream. */
     public Frame readUntil(int opcode) throws IOException {
-        for (;;) {
+        for (; ; ) {
             Frame f = read();
             if (f == null) {
                 throw new IOException("connection closed before opcode " + opcode);

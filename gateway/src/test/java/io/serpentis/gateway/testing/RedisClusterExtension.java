@@ -51,10 +51,18 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
             for (int i = 0; i < 2 * MASTERS; i++) {
                 int port = ExternalTools.freePort();
                 // The bus port is given explicitly: port + 10000, Redis's default, may be taken or out of range.
-                nodes.add(RedisProcess.server(server, port, dir.resolve(Integer.toString(port)),
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "2000",
-                        "--cluster-port", Integer.toString(ExternalTools.freePort())));
+                nodes.add(RedisProcess.server(
+                        server,
+                        port,
+                        dir.resolve(Integer.toString(port)),
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "2000",
+                        "--cluster-port",
+                        Integer.toString(ExternalTools.freePort())));
             }
             List<String> create = new ArrayList<>(List.of(cli, "--cluster", "create"));
             nodes.forEach(n -> create.add(n.address()));
@@ -226,7 +234,8 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
             client = RedisClusterClient.create(seedUrl());
             client.setOptions(ClusterClientOptions.builder()
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enablePeriodicRefresh(Duration.ofSeconds(1)).build())
+                            .enablePeriodicRefresh(Duration.ofSeconds(1))
+                            .build())
                     // A command for a dead master fails after 2 s instead of a minute: assertions retry.
                     .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
                     .build());
@@ -240,7 +249,9 @@ public final class RedisClusterExtension implements BeforeAllCallback, AfterAllC
     }
 
     private Optional<RedisProcess> byAddress(String nodeAddress) {
-        return nodes.stream().filter(n -> nodeAddress.startsWith(n.address() + "@")).findFirst();
+        return nodes.stream()
+                .filter(n -> nodeAddress.startsWith(n.address() + "@"))
+                .findFirst();
     }
 
     @Override

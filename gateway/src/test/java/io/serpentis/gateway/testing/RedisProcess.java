@@ -42,8 +42,19 @@ public final class RedisProcess implements AutoCloseable {
      * kept on disk unless {@code options} says otherwise, started and answering {@code PING}.
      */
     public static RedisProcess server(String binary, int port, Path dir, String... options) {
-        List<String> cmd = new ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile",
+        List<String> cmd = new ArrayList<>(List.of(
+                binary,
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--logfile",
                 dir.resolve("redis.log").toString()));
         cmd.addAll(List.of(options));
         RedisProcess p = new RedisProcess(cmd, port, dir);
@@ -56,8 +67,10 @@ public final class RedisProcess implements AutoCloseable {
         Path file = dir.resolve("sentinel.conf");
         try {
             Files.createDirectories(dir);
-            Files.writeString(file, "port " + port + "\nbind 127.0.0.1\ndir " + dir + "\nlogfile "
-                    + dir.resolve("sentinel.log") + "\n" + config);
+            Files.writeString(
+                    file,
+                    "port " + port + "\nbind 127.0.0.1\ndir " + dir + "\nlogfile " + dir.resolve("sentinel.log") + "\n"
+                            + config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,8 +83,10 @@ public final class RedisProcess implements AutoCloseable {
     public void start() {
         try {
             Files.createDirectories(dir);
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("stdout.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -121,8 +136,8 @@ public final class RedisProcess implements AutoCloseable {
         if (process == null) {
             throw new IllegalStateException("not started");
         }
-        ExternalTools.Result r = ExternalTools.run(dir, null,
-                List.of("kill", "-" + name, Long.toString(process.pid())));
+        ExternalTools.Result r =
+                ExternalTools.run(dir, null, List.of("kill", "-" + name, Long.toString(process.pid())));
         if (r.exitCode() != 0) {
             throw new IllegalStateException("kill -" + name + " failed: " + r.output());
         }
@@ -145,7 +160,10 @@ public final class RedisProcess implements AutoCloseable {
             OutputStream out = s.getOutputStream();
             StringBuilder req = new StringBuilder("*").append(args.length).append("\r\n");
             for (String a : args) {
-                req.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a)
+                req.append('$')
+                        .append(a.getBytes(StandardCharsets.UTF_8).length)
+                        .append("\r\n")
+                        .append(a)
                         .append("\r\n");
             }
             out.write(req.toString().getBytes(StandardCharsets.UTF_8));

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class RedisSentinelExtension implements BeforeAllCallback, AfterAllCallback {
     /** The name the sentinels know the master by, after {@code #} in the URL. */
     public static final String MASTER_NAME = "serpentis";
+
     private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(30);
 
     private final List<RedisProcess> sentinels = new ArrayList<>();
@@ -46,13 +47,23 @@ public final class RedisSentinelExtension implements BeforeAllCallback, AfterAll
         try {
             int masterPort = ExternalTools.freePort();
             master = RedisProcess.server(server, masterPort, dir.resolve("master"));
-            replica = RedisProcess.server(server, ExternalTools.freePort(), dir.resolve("replica"),
-                    "--replicaof", "127.0.0.1", Integer.toString(masterPort));
-            RedisProcess.await(FAILOVER_TIMEOUT, "the replica is in sync",
+            replica = RedisProcess.server(
+                    server,
+                    ExternalTools.freePort(),
+                    dir.resolve("replica"),
+                    "--replicaof",
+                    "127.0.0.1",
+                    Integer.toString(masterPort));
+            RedisProcess.await(
+                    FAILOVER_TIMEOUT,
+                    "the replica is in sync",
                     () -> "up".equals(replica.info("replication", "master_link_status")));
             for (int i = 0; i < 3; i++) {
                 int port = ExternalTools.freePort();
-                sentinels.add(RedisProcess.sentinel(server, port, dir.resolve("sentinel-" + port),
+                sentinels.add(RedisProcess.sentinel(
+                        server,
+                        port,
+                        dir.resolve("sentinel-" + port),
                         "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 2\n"
                                 + "sentinel down-after-milliseconds " + MASTER_NAME + " 2000\n"
                                 + "sentinel failover-timeout " + MASTER_NAME + " 6000\n"
@@ -76,8 +87,8 @@ public final class RedisSentinelExtension implements BeforeAllCallback, AfterAll
 
     /** {@code redis-sentinel://127.0.0.1:s1,127.0.0.1:s2,127.0.0.1:s3#serpentis}: Lettuce's Sentinel URL. */
     public String url() {
-        return "redis-sentinel://" + sentinels.stream().map(RedisProcess::address).collect(Collectors.joining(","))
-                + "#" + MASTER_NAME;
+        return "redis-sentinel://"
+                + sentinels.stream().map(RedisProcess::address).collect(Collectors.joining(",")) + "#" + MASTER_NAME;
     }
 
     /** The current master's process. */
@@ -138,11 +149,18 @@ public final class RedisSentinelExtension implements BeforeAllCallback, AfterAll
             throw new IllegalStateException("no master was killed");
         }
         old.close();
-        RedisProcess restarted = RedisProcess.server(server, old.port(), dir.resolve("restarted-" + old.port()),
-                "--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        RedisProcess restarted = RedisProcess.server(
+                server,
+                old.port(),
+                dir.resolve("restarted-" + old.port()),
+                "--replicaof",
+                "127.0.0.1",
+                Integer.toString(master.port()));
         replica = restarted;
         killed = null;
-        RedisProcess.await(FAILOVER_TIMEOUT, "the old master is a replica in sync",
+        RedisProcess.await(
+                FAILOVER_TIMEOUT,
+                "the old master is a replica in sync",
                 () -> "up".equals(restarted.info("replication", "master_link_status")));
     }
 

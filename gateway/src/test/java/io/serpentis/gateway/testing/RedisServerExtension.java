@@ -59,8 +59,8 @@ public final class RedisServerExtension
                 docker = false;
             }
             if (!docker) {
-                ExternalTools.skipOrFail("redis-server is not on PATH and no Docker engine runs (install Debian's "
-                        + "redis-server)");
+                ExternalTools.skipOrFail(
+                        "redis-server is not on PATH and no Docker engine runs (install Debian's " + "redis-server)");
             }
         }
         port = ExternalTools.freePort();
@@ -73,9 +73,22 @@ public final class RedisServerExtension
     }
 
     private void startProcess(String binary) throws Exception {
-        process = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", dir.toString(),
-                "--logfile", dir.resolve("redis.log").toString())
+        process = new ProcessBuilder(
+                        binary,
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--protected-mode",
+                        "no",
+                        "--dir",
+                        dir.toString(),
+                        "--logfile",
+                        dir.resolve("redis.log").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile())
                 .start();
@@ -126,8 +139,10 @@ public final class RedisServerExtension
      */
     public GatewayServer startGateway(UnaryOperator<GatewayConfig> customizer) throws InterruptedException {
         GatewayServer gateway = new GatewayServer(customizer.apply(GatewayServerExtension.testDefaults()
-                .withRedis(r -> r.withUrl(url()).withCommandTimeout(COMMAND_TIMEOUT)
-                        .withReconnectMaxDelay(RECONNECT_MAX_DELAY)))).start();
+                        .withRedis(r -> r.withUrl(url())
+                                .withCommandTimeout(COMMAND_TIMEOUT)
+                                .withReconnectMaxDelay(RECONNECT_MAX_DELAY))))
+                .start();
         gateways.add(gateway);
         return gateway;
     }

@@ -19,8 +19,15 @@ import org.jspecify.annotations.Nullable;
  * <p>Start it with the ids to watch; it runs until {@link #close}.
  */
 public final class RedisWatcher implements AutoCloseable {
-    private static final String[] FIELDS = {"gateway_epoch", "gateway_version", "gateway_node", "connected",
-        "status_detail", "disconnect_time", "gateway_incarnation"};
+    private static final String[] FIELDS = {
+        "gateway_epoch",
+        "gateway_version",
+        "gateway_node",
+        "connected",
+        "status_detail",
+        "disconnect_time",
+        "gateway_incarnation"
+    };
 
     /**
      * One look at one record.
@@ -34,8 +41,15 @@ public final class RedisWatcher implements AutoCloseable {
      * @param incarnation {@code gateway_incarnation}
      * @param atMillis when it was seen (epoch ms)
      */
-    public record Look(long epoch, long version, @Nullable String node, @Nullable String connected,
-            @Nullable String detail, @Nullable String disconnectTime, @Nullable String incarnation, long atMillis) {
+    public record Look(
+            long epoch,
+            long version,
+            @Nullable String node,
+            @Nullable String connected,
+            @Nullable String detail,
+            @Nullable String disconnectTime,
+            @Nullable String incarnation,
+            long atMillis) {
 
         /** Whether this look is older than {@code other} by (epoch, version). */
         boolean olderThan(Look other) {
@@ -86,8 +100,15 @@ public final class RedisWatcher implements AutoCloseable {
         if (v.stream().allMatch(KeyValue::isEmpty)) {
             return; // not there (yet, or expired)
         }
-        Look l = new Look(parse(v.get(0)), parse(v.get(1)), value(v.get(2)), value(v.get(3)), value(v.get(4)),
-                value(v.get(5)), value(v.get(6)), System.currentTimeMillis());
+        Look l = new Look(
+                parse(v.get(0)),
+                parse(v.get(1)),
+                value(v.get(2)),
+                value(v.get(3)),
+                value(v.get(4)),
+                value(v.get(5)),
+                value(v.get(6)),
+                System.currentTimeMillis());
         List<Look> history = looks.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
         Look newest = null;
         for (Look earlier : history) {
@@ -104,7 +125,9 @@ public final class RedisWatcher implements AutoCloseable {
     }
 
     private static boolean sameAs(Look a, Look b) {
-        return a.epoch == b.epoch && a.version == b.version && Objects.equals(a.node, b.node)
+        return a.epoch == b.epoch
+                && a.version == b.version
+                && Objects.equals(a.node, b.node)
                 && Objects.equals(a.connected, b.connected);
     }
 

@@ -7,8 +7,11 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.Date;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /** Mints client JWTs for tests: valid ones, and the hostile shapes a gateway must refuse. */
@@ -20,8 +23,8 @@ public final class TestJwts {
 
     /** An HS256 JWT for {@code sub} expiring {@code expiresInMillis} from now (negative: already expired). */
     public static String hs256(String secret, @Nullable String sub, long expiresInMillis) {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .expirationTime(new Date(System.currentTimeMillis() + expiresInMillis));
+        JWTClaimsSet.Builder claims =
+                new JWTClaimsSet.Builder().expirationTime(new Date(System.currentTimeMillis() + expiresInMillis));
         if (sub != null) {
             claims.subject(sub);
         }
@@ -43,8 +46,9 @@ public final class TestJwts {
     public static String unsecured(String sub) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = b64.encodeToString(("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000
-                + 3600) + "}").getBytes(StandardCharsets.UTF_8));
+        String payload = b64.encodeToString(
+                ("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                        .getBytes(StandardCharsets.UTF_8));
         return header + "." + payload + ".";
     }
 
@@ -56,13 +60,14 @@ public final class TestJwts {
         try {
             Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
             String header = b64.encodeToString(("{\"alg\":\"" + alg + "\"}").getBytes(StandardCharsets.UTF_8));
-            String payload = b64.encodeToString(("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis()
-                    / 1000 + 3600) + "}").getBytes(StandardCharsets.UTF_8));
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            String payload = b64.encodeToString(
+                    ("{\"sub\":\"" + sub + "\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}")
+                            .getBytes(StandardCharsets.UTF_8));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             byte[] sig = mac.doFinal((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
             return header + "." + payload + "." + b64.encodeToString(sig);
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new AssertionError(e);
         }
     }

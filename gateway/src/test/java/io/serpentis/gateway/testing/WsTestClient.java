@@ -76,7 +76,8 @@ public final class WsTestClient implements AutoCloseable {
         try {
             String m = messages.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             if (m == null) {
-                throw new AssertionError("no message within " + WAIT + (closed.isDone() ? "; closed " + closed.join() : ""));
+                throw new AssertionError(
+                        "no message within " + WAIT + (closed.isDone() ? "; closed " + closed.join() : ""));
             }
             return m;
         } catch (InterruptedException e) {

@@ -52,8 +52,8 @@ class DisconnectGraceIT {
             assertThat(ws.awaitClose(Duration.ofMillis(900)))
                     .isEqualTo(new WsTestClient.Close(1000, "Server initiated disconnect"));
         }
-        assertThat(awaitDisconnected(http, id)).contains(entry("status_detail", "Disconnected by server"),
-                entry("client_state", "offline"));
+        assertThat(awaitDisconnected(http, id))
+                .contains(entry("status_detail", "Disconnected by server"), entry("client_state", "offline"));
     }
 
     @Test
@@ -65,7 +65,9 @@ class DisconnectGraceIT {
             assertThat(http.command(id, "disconnect").statusCode()).isEqualTo(200);
             assertThat(ws.next()).isEqualTo("{\"command\": \"disconnect\"}");
             // well past the default grace of 1 s, the server has not closed
-            await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(() -> !ws.isClosed());
+            await().during(Duration.ofMillis(2500))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !ws.isClosed());
 
             // while leaving, the client still gets its acks, but no more commands
             assertThat(ws.request(ProtocolTranscriptIT.msg(id, "{\"acknowledged_command\": \"disconnect\"}")))
@@ -81,8 +83,11 @@ class DisconnectGraceIT {
             ws.close(1000, "");
             assertThat(ws.awaitClose()).isEqualTo(new WsTestClient.Close(1000, ""));
         }
-        assertThat(awaitDisconnected(http, id)).contains(entry("status_detail", "Disconnected by server"),
-                entry("client_state", "offline"), entry("acknowledged_command", "disconnect"));
+        assertThat(awaitDisconnected(http, id))
+                .contains(
+                        entry("status_detail", "Disconnected by server"),
+                        entry("client_state", "offline"),
+                        entry("acknowledged_command", "disconnect"));
     }
 
     @Test
@@ -94,7 +99,7 @@ class DisconnectGraceIT {
         assertThat(http.command(id, "disconnect").statusCode()).isEqualTo(200);
         assertThat(ws.next()).isEqualTo("{\"command\": \"disconnect\"}");
         ws.abort();
-        assertThat(awaitDisconnected(http, id)).contains(entry("status_detail", "Disconnected by server"),
-                entry("client_state", "offline"));
+        assertThat(awaitDisconnected(http, id))
+                .contains(entry("status_detail", "Disconnected by server"), entry("client_state", "offline"));
     }
 }

@@ -34,8 +34,8 @@ class LivenessHandlerTest {
     }
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final LivenessHandler liveness = new LivenessHandler(Duration.ofSeconds(60), Duration.ofSeconds(10),
-            Duration.ofSeconds(30), new GatewayMetrics(meters).ws());
+    private final LivenessHandler liveness = new LivenessHandler(
+            Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30), new GatewayMetrics(meters).ws());
     private final Recorder recorder = new Recorder();
 
     private static void advance(EmbeddedChannel ch, long seconds) {
@@ -99,6 +99,30 @@ class LivenessHandlerTest {
         assertThat(detection.count()).isEqualTo(1);
         assertThat(detection.totalTime(TimeUnit.SECONDS)).isEqualTo(30.0);
         assertThat(meters.get("gateway.ws.liveness.timeouts").counter().count()).isEqualTo(1.0);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /**
+     * While the gateway does not read a connection (auto-read off: the peer leaves its replies unread), the peer's
+     * silence is the gateway's doing: no ping, no timeout; the slow-consumer timeout decides. Once reading resumes,
+     * the liveness timeout counts from then.
+     */
+    @Test
+    void aConnectionTheGatewayStoppedReadingIsNotTimedOut() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        ch.config().setAutoRead(false);
+        advance(ch, 45);
+        assertThat(recorder.events).isEmpty();
+        // the peer reads its replies again: the WebSocket stage resumes reading as the channel turns writable
+        ch.config().setAutoRead(true);
+        ch.pipeline().fireChannelWritabilityChanged();
+        advance(ch, 29);
+        assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
+        advance(ch, 1);
+        assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 

@@ -1,7 +1,7 @@
 package io.serpentis.gateway.ws;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.serpentis.gateway.testing.PrometheusText.delta;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.serpentis.gateway.registry.ClientSnapshot;
@@ -16,9 +16,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Liveness with shortened timers: pings for quiet connections, close 4002 for silent ones. */
 class LivenessIT {
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(
-            c -> c.withWs(w -> w.toBuilder().pingInterval(Duration.ofMillis(300))
-                    .livenessTimeout(Duration.ofMillis(1500)).build()));
+    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withWs(w -> w.toBuilder()
+            .pingInterval(Duration.ofMillis(300))
+            .livenessTimeout(Duration.ofMillis(1500))
+            .build()));
 
     @Test
     void closesASilentConnectionWith4002AndRecordsTheTimeout() throws Exception {
@@ -41,8 +42,10 @@ class LivenessIT {
         // the metrics say so: one timeout, detected at least the liveness timeout after the last traffic
         PrometheusText after = PrometheusText.scrape(gw.httpUri());
         assertThat(delta(before, after, "gateway_ws_liveness_timeouts_total")).isEqualTo(1.0);
-        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_count")).isEqualTo(1.0);
-        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_sum")).isGreaterThanOrEqualTo(1.5);
+        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_count"))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "gateway_ws_liveness_detection_seconds_sum"))
+                .isGreaterThanOrEqualTo(1.5);
         assertThat(delta(before, after, "gateway_ws_connections_closed_total", "reason", "liveness_timeout"))
                 .isEqualTo(1.0);
         assertThat(after.value("gateway_ws_close_frames_total", "code", "4002", "initiator", "gateway"))
@@ -72,7 +75,8 @@ class LivenessIT {
                 assertThat(f.opcode()).as("only pings expected").isEqualTo(RawWsClient.PING);
                 raw.send(RawWsClient.PONG, f.payload());
             }
-            assertThat(gw.registry().find("ponger-1").snapshot().get("connected")).isEqualTo("true");
+            assertThat(gw.registry().find("ponger-1").snapshot().get("connected"))
+                    .isEqualTo("true");
         }
     }
 }

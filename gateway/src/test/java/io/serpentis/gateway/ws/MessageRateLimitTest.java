@@ -20,8 +20,12 @@ class MessageRateLimitTest {
     private EmbeddedGateway gw;
 
     private EmbeddedGateway gateway(Duration closeAfter) {
-        gw = new EmbeddedGateway(GatewayConfig.defaults().withSecurity(s -> s.withConnections(
-                c -> c.toBuilder().messageRate(2).messageBurst(3).rateLimitCloseAfter(closeAfter).build())));
+        gw = new EmbeddedGateway(GatewayConfig.defaults()
+                .withSecurity(s -> s.withConnections(c -> c.toBuilder()
+                        .messageRate(2)
+                        .messageBurst(3)
+                        .rateLimitCloseAfter(closeAfter)
+                        .build())));
         assertThat(gw.handshake()).startsWith("HTTP/1.1 101");
         return gw;
     }
@@ -52,7 +56,11 @@ class MessageRateLimitTest {
         assertThat(gw.readText()).isEqualTo(LIMIT_ERROR);
         assertThat(record("rl-1").get("n")).isEqualTo("3");
         assertThat(gw.channel.isOpen()).isTrue();
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "rate_limited").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "rate_limited")
+                        .counter()
+                        .count())
                 .isEqualTo(2.0);
 
         gw.advanceMillis(500); // one token back at 2 a second
@@ -100,7 +108,11 @@ class MessageRateLimitTest {
         gw.advanceSeconds(5); // the close timeout ends the connection if the peer does not answer
         assertThat(gw.channel.isOpen()).isFalse();
         assertThat(record("rl-2").get("status_detail")).isEqualTo("Policy violation: message rate limit exceeded");
-        assertThat(gw.meters.get("gateway.ws.policy.closes").tag("reason", "rate_limit").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.policy.closes")
+                        .tag("reason", "rate_limit")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
     }
 
@@ -131,7 +143,11 @@ class MessageRateLimitTest {
             send("ref-1", n);
             assertThat(gw.readText()).contains("message_processed");
         }
-        assertThat(gw.meters.get("gateway.ws.messages.rejected").tag("kind", "rate_limited").counter().count())
+        assertThat(gw.meters
+                        .get("gateway.ws.messages.rejected")
+                        .tag("kind", "rate_limited")
+                        .counter()
+                        .count())
                 .isZero();
     }
 }

@@ -49,6 +49,7 @@ class ProtocolTranscriptIT {
 
     /** ISO-8601 UTC with microseconds and {@code +00:00}, as the original writes timestamps (section 4.1). */
     static final String TS = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}\\+00:00";
+
     static final Duration WAIT = Duration.ofSeconds(10);
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final AtomicInteger SEQ = new AtomicInteger();
@@ -115,7 +116,8 @@ class ProtocolTranscriptIT {
 
     /** A status object of {@code n} attributes {@code "a0": value(0), ...}. */
     static String attributes(int n, IntFunction<String> valueJson) {
-        return IntStream.range(0, n).mapToObj(i -> "\"a" + i + "\": " + valueJson.apply(i))
+        return IntStream.range(0, n)
+                .mapToObj(i -> "\"a" + i + "\": " + valueJson.apply(i))
                 .collect(Collectors.joining(", ", "{", "}"));
     }
 
@@ -151,8 +153,12 @@ class ProtocolTranscriptIT {
                 Map<String, String> r = record(id);
                 // every record also carries the server-owned last_seen, listed last
                 assertThat(r.keySet()).containsExactly("state", "n", "f", "connected", "connect_time", "last_seen");
-                assertThat(r).contains(entry("state", "idle"), entry("n", "42"), entry("f", "3.5"),
-                        entry("connected", "true"));
+                assertThat(r)
+                        .contains(
+                                entry("state", "idle"),
+                                entry("n", "42"),
+                                entry("f", "3.5"),
+                                entry("connected", "true"));
                 assertThat(r.get("connect_time")).matches(TS);
                 assertThat(r.get("last_seen")).matches(TS);
                 String connectTime = r.get("connect_time");
@@ -162,22 +168,43 @@ class ProtocolTranscriptIT {
                 r = record(id);
                 assertThat(r.keySet())
                         .containsExactly("state", "n", "f", "connected", "connect_time", "extra", "last_seen");
-                assertThat(r).contains(entry("state", "busy"), entry("n", "42"), entry("f", "3.5"),
-                        entry("connected", "true"), entry("connect_time", connectTime), entry("extra", "x"));
+                assertThat(r)
+                        .contains(
+                                entry("state", "busy"),
+                                entry("n", "42"),
+                                entry("f", "3.5"),
+                                entry("connected", "true"),
+                                entry("connect_time", connectTime),
+                                entry("extra", "x"));
 
                 assertThat(ws.request(msg(id))).isEqualTo(ack(id));
                 assertThat(ws.request(msg(id, "{}"))).isEqualTo(ack(id));
                 // unknown top-level fields are ignored
                 assertThat(ws.request("{\"client_id\": " + py(id) + ", \"status\": {\"x\": 1}, \"type\": \"chat\","
-                        + " \"other\": [1]}")).isEqualTo(ack(id, "x"));
+                                + " \"other\": [1]}"))
+                        .isEqualTo(ack(id, "x"));
 
                 ws.close(1000, "");
                 r = awaitDisconnected(id);
-                assertThat(r.keySet()).containsExactly("state", "n", "f", "connected", "connect_time", "extra", "x",
-                        "disconnect_time", "status_detail", "last_seen");
-                assertThat(r).contains(entry("state", "busy"), entry("connected", "false"),
-                        entry("connect_time", connectTime), entry("x", "1"),
-                        entry("status_detail", "Disconnected by client"));
+                assertThat(r.keySet())
+                        .containsExactly(
+                                "state",
+                                "n",
+                                "f",
+                                "connected",
+                                "connect_time",
+                                "extra",
+                                "x",
+                                "disconnect_time",
+                                "status_detail",
+                                "last_seen");
+                assertThat(r)
+                        .contains(
+                                entry("state", "busy"),
+                                entry("connected", "false"),
+                                entry("connect_time", connectTime),
+                                entry("x", "1"),
+                                entry("status_detail", "Disconnected by client"));
                 assertThat(r.get("disconnect_time")).matches(TS);
             }
         }
@@ -194,8 +221,11 @@ class ProtocolTranscriptIT {
                 awaitDisconnected(id);
             }
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request(msg(id, "{\"disconnect_time\": \"bogus\", \"status_detail\": \"bogus\","
-                        + " \"connected\": \"false\", \"connect_time\": \"bogus\", \"last_seen\": \"bogus\"}")))
+                assertThat(ws.request(msg(
+                                id,
+                                "{\"disconnect_time\": \"bogus\", \"status_detail\": \"bogus\","
+                                        + " \"connected\": \"false\", "
+                                        + "\"connect_time\": \"bogus\", \"last_seen\": \"bogus\"}")))
                         .isEqualTo(ack(id, "connected", "connect_time"));
                 Map<String, String> r = record(id);
                 assertThat(r.keySet()).containsExactly("state", "connected", "connect_time", "last_seen");
@@ -244,7 +274,8 @@ class ProtocolTranscriptIT {
                 ws.request(msg(id));
                 String first = record(id).get("last_seen");
                 ws.request(msg(id, "{\"k\": \"v\"}"));
-                String second = awaitRecord(id, r -> r.get("last_seen").compareTo(first) > 0).get("last_seen");
+                String second = awaitRecord(id, r -> r.get("last_seen").compareTo(first) > 0)
+                        .get("last_seen");
                 // an invalid message from a registered connection still shows it is alive
                 assertThat(ws.request("not a json")).isEqualTo(error("Invalid JSON format"));
                 awaitRecord(id, r -> r.get("last_seen").compareTo(second) > 0);
@@ -259,8 +290,8 @@ class ProtocolTranscriptIT {
                 ws.request(msg(id, "{\"client_state\": \"running\"}"));
                 ws.close(code, "");
                 Map<String, String> r = awaitDisconnected(id);
-                assertThat(r).contains(entry("status_detail", "Disconnected by client"),
-                        entry("client_state", "running"));
+                assertThat(r)
+                        .contains(entry("status_detail", "Disconnected by client"), entry("client_state", "running"));
                 assertThat(r.get("disconnect_time")).matches(TS);
             }
         }
@@ -317,8 +348,7 @@ class ProtocolTranscriptIT {
     class ClientIds {
 
         @ParameterizedTest(name = "{0}")
-        @ValueSource(strings = {"{\"status\": {\"k\": \"v\"}}", "{\"client_id\": \"\"}", "{\"client_id\": null}",
-                "{}"})
+        @ValueSource(strings = {"{\"status\": {\"k\": \"v\"}}", "{\"client_id\": \"\"}", "{\"client_id\": null}", "{}"})
         void missingClientIdIsAnsweredThenClosedWith1000(String message) {
             try (WsTestClient ws = connect()) {
                 assertThat(ws.request(message)).isEqualTo(error("client_id is required"));
@@ -331,9 +361,10 @@ class ProtocolTranscriptIT {
         void clientIdWithAnUnpairedSurrogateIsAnsweredThenClosedWith1000(String clientIdJson) {
             // issue 11 point 3: not text, so such an id was stored as "v?", over another client's record
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request("{\"client_id\": " + clientIdJson + ", \"status\": {\"k\": \"v\"}}")).isEqualTo(
-                        error("client_id must be valid Unicode (an unpaired surrogate escape is not); nothing was"
-                                + " stored"));
+                assertThat(ws.request("{\"client_id\": " + clientIdJson + ", \"status\": {\"k\": \"v\"}}"))
+                        .isEqualTo(error(
+                                "client_id must be valid Unicode (an unpaired surrogate escape is not); nothing was"
+                                        + " stored"));
                 assertThat(ws.awaitClose()).isEqualTo(new WsTestClient.Close(1000, ""));
             }
         }
@@ -349,7 +380,9 @@ class ProtocolTranscriptIT {
             }
             JsonNode clients = http().statuses().get("clients");
             for (String stringified : new String[] {clientIdJson, "True", "False", "None"}) {
-                assertThat(clients.has(stringified)).as("listed as %s", stringified).isFalse();
+                assertThat(clients.has(stringified))
+                        .as("listed as %s", stringified)
+                        .isFalse();
             }
         }
 
@@ -358,7 +391,8 @@ class ProtocolTranscriptIT {
             // section 4.5 ("with:colon" was listed as "with"); table row 10: listing never parses keys
             String colon = id("with:colon");
             String blank = "  ";
-            try (WsTestClient a = connect(); WsTestClient b = connect()) {
+            try (WsTestClient a = connect();
+                    WsTestClient b = connect()) {
                 assertThat(a.request(msg(colon, "{\"k\": \"v\"}")))
                         .isEqualTo(ack(colon, "k", "connected", "connect_time"));
                 assertThat(b.request(msg(blank, "{\"k\": \"v\"}")))
@@ -400,33 +434,51 @@ class ProtocolTranscriptIT {
         void valuesAreStoredAsTheirJsonText() {
             String id = id("probe-types");
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request(msg(id, "{\"int\": 1, \"float\": 0.1, \"big\": 1e+100, \"bool\": true,"
-                        + " \"null\": null, \"list\": [1, \"a\"], \"obj\": {\"b\": 1}, \"str\": \"s\","
-                        + " \"uni\": \"\u017c\u00f3\u0142w\ud83d\udc0d\", \"empty\": \"\"}")))
-                        .isEqualTo(ack(id, "int", "float", "big", "bool", "null", "list", "obj", "str", "uni",
-                                "empty", "connected", "connect_time"));
-                assertThat(ws.request(msg(id, "{\"n42\": 42, \"f35\": 3.5, \"false\": false, \"neg\": -0.0,"
-                        + " \"exp\": 1E5, \"huge\": 1e400, \"nested\": {\"a\": [1, {\"b\": null}], \"c\": \"\u017c\"}}")))
+                assertThat(ws.request(msg(
+                                id,
+                                "{\"int\": 1, \"float\": 0.1, \"big\": 1e+100, \"bool\": true,"
+                                        + " \"null\": null, \"list\": [1, \"a\"], \"obj\": {\"b\": 1}, \"str\": \"s\","
+                                        + " \"uni\": \"\u017c\u00f3\u0142w\ud83d\udc0d\", \"empty\": \"\"}")))
+                        .isEqualTo(ack(
+                                id,
+                                "int",
+                                "float",
+                                "big",
+                                "bool",
+                                "null",
+                                "list",
+                                "obj",
+                                "str",
+                                "uni",
+                                "empty",
+                                "connected",
+                                "connect_time"));
+                assertThat(ws.request(msg(
+                                id,
+                                "{\"n42\": 42, \"f35\": 3.5, \"false\": false, \"neg\": -0.0,"
+                                        + " \"exp\": 1E5, \"huge\": 1e400, "
+                                        + "\"nested\": {\"a\": [1, {\"b\": null}], \"c\": \"\u017c\"}}")))
                         .isEqualTo(ack(id, "n42", "f35", "false", "neg", "exp", "huge", "nested"));
                 Map<String, String> r = record(id);
-                assertThat(r).contains(
-                        entry("int", "1"),
-                        entry("float", "0.1"),
-                        entry("big", "1e+100"),
-                        entry("bool", "true"),
-                        entry("null", "null"),
-                        entry("list", "[1,\"a\"]"),
-                        entry("obj", "{\"b\":1}"),
-                        entry("str", "s"),
-                        entry("uni", "\u017c\u00f3\u0142w\ud83d\udc0d"),
-                        entry("empty", ""),
-                        entry("n42", "42"),
-                        entry("f35", "3.5"),
-                        entry("false", "false"),
-                        entry("neg", "-0.0"),
-                        entry("exp", "1E5"),
-                        entry("huge", "1e400"),
-                        entry("nested", "{\"a\":[1,{\"b\":null}],\"c\":\"\u017c\"}"));
+                assertThat(r)
+                        .contains(
+                                entry("int", "1"),
+                                entry("float", "0.1"),
+                                entry("big", "1e+100"),
+                                entry("bool", "true"),
+                                entry("null", "null"),
+                                entry("list", "[1,\"a\"]"),
+                                entry("obj", "{\"b\":1}"),
+                                entry("str", "s"),
+                                entry("uni", "\u017c\u00f3\u0142w\ud83d\udc0d"),
+                                entry("empty", ""),
+                                entry("n42", "42"),
+                                entry("f35", "3.5"),
+                                entry("false", "false"),
+                                entry("neg", "-0.0"),
+                                entry("exp", "1E5"),
+                                entry("huge", "1e400"),
+                                entry("nested", "{\"a\":[1,{\"b\":null}],\"c\":\"\u017c\"}"));
             }
         }
 
@@ -435,16 +487,25 @@ class ProtocolTranscriptIT {
             // table row 8: "values are stored as their JSON text"; compaction must not reformat numbers
             String id = id("probe-nestednum");
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request(msg(id, "{\"nums\": [1e+100, 0.10, -0.0, 1E5, 12345678901234567890123],"
-                        + " \"obj\": {\"x\": 2.50}}"))).isEqualTo(ack(id, "nums", "obj", "connected", "connect_time"));
-                assertThat(record(id)).contains(entry("nums", "[1e+100,0.10,-0.0,1E5,12345678901234567890123]"),
-                        entry("obj", "{\"x\":2.50}"));
+                assertThat(ws.request(msg(
+                                id,
+                                "{\"nums\": [1e+100, 0.10, -0.0, 1E5, 12345678901234567890123],"
+                                        + " \"obj\": {\"x\": 2.50}}")))
+                        .isEqualTo(ack(id, "nums", "obj", "connected", "connect_time"));
+                assertThat(record(id))
+                        .contains(
+                                entry("nums", "[1e+100,0.10,-0.0,1E5,12345678901234567890123]"),
+                                entry("obj", "{\"x\":2.50}"));
             }
         }
 
         @ParameterizedTest(name = "{0}")
-        @ValueSource(strings = {"{\"a\": 1, \"b\": 2, \"a\": 3}", "{\"a\": {\"x\": 1, \"x\": 2}}",
-            "{\"a\": [{\"x\": 1}, {\"x\": 1, \"\\u0078\": 2}]}"})
+        @ValueSource(
+                strings = {
+                    "{\"a\": 1, \"b\": 2, \"a\": 3}",
+                    "{\"a\": {\"x\": 1, \"x\": 2}}",
+                    "{\"a\": [{\"x\": 1}, {\"x\": 1, \"\\u0078\": 2}]}"
+                })
         void repeatedNameIsRefusedAndNothingStored(String status) {
             // issue 11 point 6: json.loads let the last copy win, so a proxy reading the first saw another request
             String id = id("probe-dupkey");
@@ -463,8 +524,9 @@ class ProtocolTranscriptIT {
             String id = id("probe-dupid");
             try (WsTestClient ws = connect()) {
                 assertThat(ws.request(msg(id))).isEqualTo(ack(id, "connected", "connect_time"));
-                assertThat(ws.request("{\"client_id\": " + py(id) + ", \"status\": {\"k\": 1}, \"client_id\": "
-                        + py(id) + "}")).isEqualTo(error("Duplicate key 'client_id' in message; nothing was stored"));
+                assertThat(ws.request("{\"client_id\": " + py(id) + ", \"status\": {\"k\": 1}, \"client_id\": " + py(id)
+                                + "}"))
+                        .isEqualTo(error("Duplicate key 'client_id' in message; nothing was stored"));
                 assertThat(record(id)).doesNotContainKey("k").containsEntry("connected", "true");
                 assertThat(ws.request(msg(id, "{\"k\": 2}"))).isEqualTo(ack(id, "k"));
             }
@@ -476,11 +538,14 @@ class ProtocolTranscriptIT {
             // issue 11 point 3: such a value is not text; stored, it came back as '?' or broke JSON encoders
             String id = id("probe-surrogate-value");
             try (WsTestClient ws = connect()) {
-                assertThat(ws.request(msg(id, "{\"k\": " + value + "}"))).isEqualTo(error("attribute names and values"
-                        + " must be valid Unicode (an unpaired surrogate escape is not): the value of 'k'; nothing was"
-                        + " stored"));
-                assertThat(ws.request(msg(id, "{\"\\ud800\": 1}"))).isEqualTo(error("attribute names and values"
-                        + " must be valid Unicode (an unpaired surrogate escape is not); nothing was stored"));
+                assertThat(ws.request(msg(id, "{\"k\": " + value + "}")))
+                        .isEqualTo(error("attribute names and values"
+                                + " must be valid Unicode (an unpaired surrogate escape is not): "
+                                + "the value of 'k'; nothing was"
+                                + " stored"));
+                assertThat(ws.request(msg(id, "{\"\\ud800\": 1}")))
+                        .isEqualTo(error("attribute names and values"
+                                + " must be valid Unicode (an unpaired surrogate escape is not); nothing was stored"));
                 assertThat(record(id)).isNull();
                 assertThat(ws.request(msg(id, "{\"k\": \"\\ud83d\\udc0d\"}")))
                         .isEqualTo(ack(id, "k", "connected", "connect_time"));
@@ -511,8 +576,7 @@ class ProtocolTranscriptIT {
             try (WsTestClient ws = connect()) {
                 assertThat(ws.request(msg(id, status))).isEqualTo(error("status must be a JSON object"));
                 assertThat(record(id)).isNull();
-                assertThat(ws.request(msg(id, "{\"k\": \"v\"}")))
-                        .isEqualTo(ack(id, "k", "connected", "connect_time"));
+                assertThat(ws.request(msg(id, "{\"k\": \"v\"}"))).isEqualTo(ack(id, "k", "connected", "connect_time"));
                 assertThat(record(id)).contains(entry("k", "v"), entry("connected", "true"));
                 HttpResponse<String> pause = http().command(id, "pause");
                 assertThat(pause.statusCode()).isEqualTo(200);
@@ -542,7 +606,8 @@ class ProtocolTranscriptIT {
         @Test
         void pauseAndResumeReachTheClientAndSetClientState() {
             String id = id("probe-pr");
-            try (WsTestClient ws = connect(); WsTestClient bystander = connect()) {
+            try (WsTestClient ws = connect();
+                    WsTestClient bystander = connect()) {
                 String other = id("probe-pr-bystander");
                 bystander.request(msg(other));
                 assertThat(ws.request(msg(id, "{\"client_state\": \"running\"}")))
@@ -609,17 +674,27 @@ class ProtocolTranscriptIT {
                 // row 12: the reply does not wait for the close handshake (the grace alone is 1 s)
                 assertThat(ws.isClosed()).isFalse();
                 assertThat(r.statusCode()).isEqualTo(200);
-                assertThat(r.body()).isEqualTo("{\"message\":\"Client " + id + " disconnected successfully by server.\"}");
+                assertThat(r.body())
+                        .isEqualTo("{\"message\":\"Client " + id + " disconnected successfully by server.\"}");
                 assertThat(ws.next()).isEqualTo(command("disconnect"));
                 // row 17: the client gets a grace (default 1 s) before the server's own close frame
                 await().atLeast(Duration.ofMillis(500)).atMost(WAIT).until(ws::isClosed);
                 assertThat(ws.awaitClose()).isEqualTo(new WsTestClient.Close(1000, "Server initiated disconnect"));
 
                 Map<String, String> rec = awaitDisconnected(id);
-                assertThat(rec.keySet()).containsExactly("client_state", "connected", "connect_time",
-                        "disconnect_time", "status_detail", "last_seen");
-                assertThat(rec).contains(entry("client_state", "offline"), entry("connected", "false"),
-                        entry("status_detail", "Disconnected by server"));
+                assertThat(rec.keySet())
+                        .containsExactly(
+                                "client_state",
+                                "connected",
+                                "connect_time",
+                                "disconnect_time",
+                                "status_detail",
+                                "last_seen");
+                assertThat(rec)
+                        .contains(
+                                entry("client_state", "offline"),
+                                entry("connected", "false"),
+                                entry("status_detail", "Disconnected by server"));
                 assertThat(rec.get("disconnect_time")).matches(TS);
 
                 HttpResponse<String> again = http().command(id, "disconnect");
@@ -661,13 +736,19 @@ class ProtocolTranscriptIT {
                 assertThat(ws.awaitClose().code()).isEqualTo(1000);
 
                 Map<String, String> rec = awaitDisconnected(id);
-                assertThat(rec).contains(entry("status_detail", "Disconnected by server"),
-                        entry("client_state", "offline"), entry("acknowledged_command", "disconnect"));
+                assertThat(rec)
+                        .contains(
+                                entry("status_detail", "Disconnected by server"),
+                                entry("client_state", "offline"),
+                                entry("acknowledged_command", "disconnect"));
                 String disconnectTime = rec.get("disconnect_time");
                 // the grace timer firing later must not write a second record
-                await().during(Duration.ofMillis(1500)).atMost(WAIT)
-                        .until(() -> record(id), now -> disconnectTime.equals(now.get("disconnect_time"))
-                                && "Disconnected by server".equals(now.get("status_detail")));
+                await().during(Duration.ofMillis(1500))
+                        .atMost(WAIT)
+                        .until(
+                                () -> record(id),
+                                now -> disconnectTime.equals(now.get("disconnect_time"))
+                                        && "Disconnected by server".equals(now.get("status_detail")));
             }
         }
 
@@ -686,7 +767,8 @@ class ProtocolTranscriptIT {
                 // never answer: the server must drop TCP by itself (close timeout 3 s < read timeout 10 s)
                 assertThat(raw.awaitEof()).isTrue();
             }
-            assertThat(awaitDisconnected(id)).containsEntry("status_detail", "Disconnected by server")
+            assertThat(awaitDisconnected(id))
+                    .containsEntry("status_detail", "Disconnected by server")
                     .containsEntry("client_state", "offline");
         }
 
@@ -753,8 +835,8 @@ class ProtocolTranscriptIT {
             try (WsTestClient ws = connect()) {
                 String message = msg(id, attributes(7, i -> "\"" + fixedString(8_000, 'x') + "\""));
                 assertThat(message.length()).isBetween(56_000, 65_536);
-                assertThat(ws.request(message)).isEqualTo(
-                        ack(id, "a0", "a1", "a2", "a3", "a4", "a5", "a6", "connected", "connect_time"));
+                assertThat(ws.request(message))
+                        .isEqualTo(ack(id, "a0", "a1", "a2", "a3", "a4", "a5", "a6", "connected", "connect_time"));
                 assertThat(record(id).get("a6")).hasSize(8_000);
             }
         }
@@ -783,8 +865,10 @@ class ProtocolTranscriptIT {
         @Test
         void upgradeWithoutSecWebSocketKeyIsRejectedWith400() throws IOException {
             URI ws = gw.wsUri();
-            String response = rawHttp(ws, "GET " + ws.getPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":"
-                    + ws.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            String response = rawHttp(
+                    ws,
+                    "GET " + ws.getPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":" + ws.getPort()
+                            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
             assertThat(response).startsWith("HTTP/1.1 400 ");
             assertThat(response.toLowerCase()).contains("content-type: application/json");
             String body = response.substring(response.indexOf("\r\n\r\n") + 4);
@@ -839,7 +923,8 @@ class ProtocolTranscriptIT {
         @Test
         void newerConnectionTakesTheIdOverAndTheOlderIsClosedWith4001() throws InterruptedException {
             String id = id("probe-dup");
-            try (WsTestClient a = connect(); WsTestClient b = connect()) {
+            try (WsTestClient a = connect();
+                    WsTestClient b = connect()) {
                 assertThat(a.request(msg(id, "{\"who\": \"A\"}")))
                         .isEqualTo(ack(id, "who", "connected", "connect_time"));
                 String firstConnectTime = record(id).get("connect_time");
@@ -856,7 +941,8 @@ class ProtocolTranscriptIT {
                 assertThat(pause.statusCode()).isEqualTo(200);
                 assertThat(b.next()).isEqualTo(command("pause"));
                 Map<String, String> r = record(id);
-                assertThat(r).contains(entry("who", "B"), entry("connected", "true"), entry("client_state", "paused"))
+                assertThat(r)
+                        .contains(entry("who", "B"), entry("connected", "true"), entry("client_state", "paused"))
                         .doesNotContainKeys("disconnect_time", "status_detail");
                 assertThat(r.get("connect_time")).isGreaterThan(firstConnectTime);
                 assertThat(b.request(msg(id, "{\"still\": \"here\"}"))).isEqualTo(ack(id, "still"));
@@ -930,9 +1016,13 @@ class ProtocolTranscriptIT {
             try (WsTestClient ws = connect()) {
                 ws.request(msg(id));
                 Map<String, String> before = record(id);
-                assertThat(ws.request(msg(id, "{\"connected\": \"false\", \"disconnect_time\":"
-                        + " \"2000-01-01T00:00:00+00:00\", \"status_detail\": \"Disconnected by server\","
-                        + " \"connect_time\": \"1999\", \"last_seen\": \"1999\"}"))).isEqualTo(ack(id));
+                assertThat(ws.request(msg(
+                                id,
+                                "{\"connected\": \"false\", \"disconnect_time\":"
+                                        + " \"2000-01-01T00:00:00+00:00\", "
+                                        + "\"status_detail\": \"Disconnected by server\","
+                                        + " \"connect_time\": \"1999\", \"last_seen\": \"1999\"}")))
+                        .isEqualTo(ack(id));
                 Map<String, String> r = record(id);
                 assertThat(r.keySet()).containsExactly("connected", "connect_time", "last_seen");
                 assertThat(r).contains(entry("connected", "true"), entry("connect_time", before.get("connect_time")));
@@ -976,13 +1066,15 @@ class ProtocolTranscriptIT {
             try (WsTestClient ws = connect()) {
                 assertLimitError(ws.request(msg(id, attributes(129, Integer::toString))), "max-attributes-per-message");
                 assertThat(record(id)).isNull();
-                String[] expected = IntStream.range(0, 128).mapToObj(i -> "a" + i).toArray(String[]::new);
+                String[] expected =
+                        IntStream.range(0, 128).mapToObj(i -> "a" + i).toArray(String[]::new);
                 String[] withServer = Arrays.copyOf(expected, 130);
                 withServer[128] = "connected";
                 withServer[129] = "connect_time";
-                assertThat(ws.request(msg(id, attributes(128, Integer::toString)))).isEqualTo(ack(id, withServer));
-                assertLimitError(ws.request(msg(id, attributes(129, i -> "\"changed\""))),
-                        "max-attributes-per-message");
+                assertThat(ws.request(msg(id, attributes(128, Integer::toString))))
+                        .isEqualTo(ack(id, withServer));
+                assertLimitError(
+                        ws.request(msg(id, attributes(129, i -> "\"changed\""))), "max-attributes-per-message");
                 Map<String, String> r = record(id);
                 assertThat(r).containsEntry("a0", "0").doesNotContainKey("a128");
                 assertThat(r.keySet()).hasSize(128 + 3);
@@ -1000,7 +1092,8 @@ class ProtocolTranscriptIT {
                 assertThat(ws.request(msg(id, "{\"v\": \"" + exact + "\"}")))
                         .isEqualTo(ack(id, "v", "connected", "connect_time"));
                 // a structured value counts with its JSON text
-                String bigArray = IntStream.range(0, 3000).mapToObj(i -> "123").collect(Collectors.joining(", ", "[", "]"));
+                String bigArray =
+                        IntStream.range(0, 3000).mapToObj(i -> "123").collect(Collectors.joining(", ", "[", "]"));
                 assertLimitError(ws.request(msg(id, "{\"v\": 1, \"list\": " + bigArray + "}")), "max-value-bytes");
                 assertThat(record(id)).containsEntry("v", exact).doesNotContainKey("list");
             }
@@ -1011,8 +1104,8 @@ class ProtocolTranscriptIT {
             String id = id("probe-longname");
             try (WsTestClient ws = connect()) {
                 ws.request(msg(id));
-                assertLimitError(ws.request(msg(id, "{\"" + fixedString(129, 'n') + "\": 1}")),
-                        "max-attribute-name-bytes");
+                assertLimitError(
+                        ws.request(msg(id, "{\"" + fixedString(129, 'n') + "\": 1}")), "max-attribute-name-bytes");
                 assertThat(record(id).keySet()).containsExactly("connected", "connect_time", "last_seen");
             }
         }
@@ -1022,16 +1115,19 @@ class ProtocolTranscriptIT {
             String id = id("probe-perclient");
             try (WsTestClient ws = connect()) {
                 ws.request(msg(id, attributes(128, Integer::toString)));
-                String more = IntStream.range(0, 128).mapToObj(i -> "\"b" + i + "\": " + i)
+                String more = IntStream.range(0, 128)
+                        .mapToObj(i -> "\"b" + i + "\": " + i)
                         .collect(Collectors.joining(", ", "{", "}"));
-                assertThat(JSON.readTree(ws.request(msg(id, more))).has("result")).isTrue();
+                assertThat(JSON.readTree(ws.request(msg(id, more))).has("result"))
+                        .isTrue();
                 assertLimitError(ws.request(msg(id, "{\"one_more\": 1}")), "max-attributes-per-client");
                 assertThat(record(id)).doesNotContainKey("one_more").hasSize(256 + 3);
             }
             String big = id("probe-perclient-bytes");
             try (WsTestClient ws = connect()) {
                 ws.request(msg(big, attributes(5, i -> "\"" + fixedString(8000, 'x') + "\"")));
-                String next = IntStream.range(0, 4).mapToObj(i -> "\"b" + i + "\": \"" + fixedString(8000, 'y') + "\"")
+                String next = IntStream.range(0, 4)
+                        .mapToObj(i -> "\"b" + i + "\": \"" + fixedString(8000, 'y') + "\"")
                         .collect(Collectors.joining(", ", "{", "}"));
                 assertLimitError(ws.request(msg(big, next)), "max-client-status-bytes");
                 assertThat(record(big)).doesNotContainKeys("b0", "b1", "b2", "b3");
@@ -1060,7 +1156,8 @@ class ProtocolTranscriptIT {
                 HttpResponse<String> r = http().get("/statuses");
                 assertThat(r.statusCode()).isEqualTo(200);
                 assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
-                assertThat(r.body()).startsWith("{\"redis_status\":\"embedded\",\"clients\":{")
+                assertThat(r.body())
+                        .startsWith("{\"redis_status\":\"embedded\",\"clients\":{")
                         .endsWith("},\"data_source\":\"embedded\"}")
                         .contains("\"" + id + "\":{\"k\":\"v\",\"connected\":\"true\",\"connect_time\":\"");
                 JsonNode json = JSON.readTree(r.body());
@@ -1092,8 +1189,14 @@ class ProtocolTranscriptIT {
         @Test
         void openApiDocumentListsTheOriginalPaths() {
             JsonNode paths = JSON.readTree(http().get("/openapi.json").body()).get("paths");
-            assertThat(paths.propertyNames()).contains("/statuses", "/health", "/",
-                    "/clients/{client_id}/pause", "/clients/{client_id}/resume", "/clients/{client_id}/disconnect");
+            assertThat(paths.propertyNames())
+                    .contains(
+                            "/statuses",
+                            "/health",
+                            "/",
+                            "/clients/{client_id}/pause",
+                            "/clients/{client_id}/resume",
+                            "/clients/{client_id}/disconnect");
         }
 
         @Test
@@ -1103,7 +1206,9 @@ class ProtocolTranscriptIT {
             for (String path : new String[] {"/docs", "/redoc"}) {
                 HttpResponse<String> r = http().get(path);
                 assertThat(r.statusCode()).as(path).isEqualTo(200);
-                assertThat(r.headers().firstValue("content-type").orElse("")).as(path).startsWith("text/html");
+                assertThat(r.headers().firstValue("content-type").orElse(""))
+                        .as(path)
+                        .startsWith("text/html");
             }
         }
 
@@ -1117,7 +1222,8 @@ class ProtocolTranscriptIT {
                 HttpResponse<byte[]> head = client.sendBytes("HEAD", path);
                 assertThat(head.statusCode()).isEqualTo(200);
                 assertThat(head.body()).isEmpty();
-                assertThat(head.headers().firstValue("content-type")).isEqualTo(get.headers().firstValue("content-type"));
+                assertThat(head.headers().firstValue("content-type"))
+                        .isEqualTo(get.headers().firstValue("content-type"));
                 // /statuses may change between the two requests (other clients); retried until it holds still
                 assertThat(head.headers().firstValueAsLong("content-length")).hasValue(get.body().length);
             });
@@ -1138,7 +1244,9 @@ class ProtocolTranscriptIT {
                 HttpResponse<String> r = http().send((String) c[0], (String) c[1]);
                 assertThat(r.statusCode()).as(c[0] + " " + c[1]).isEqualTo(405);
                 assertThat(r.body()).as(c[0] + " " + c[1]).isEqualTo("{\"detail\":\"Method Not Allowed\"}");
-                assertThat(r.headers().firstValue("allow")).as(c[0] + " " + c[1]).hasValue((String) c[2]);
+                assertThat(r.headers().firstValue("allow"))
+                        .as(c[0] + " " + c[1])
+                        .hasValue((String) c[2]);
             }
         }
 
@@ -1157,7 +1265,8 @@ class ProtocolTranscriptIT {
             // table row 16: 426 Upgrade Required instead of the original's 404
             HttpResponse<String> r = http().get("/ws");
             assertThat(r.statusCode()).isEqualTo(426);
-            assertThat(r.headers().firstValue("upgrade")).hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("websocket"));
+            assertThat(r.headers().firstValue("upgrade"))
+                    .hasValueSatisfying(v -> assertThat(v).isEqualToIgnoringCase("websocket"));
             assertThat(JSON.readTree(r.body()).propertyNames()).containsExactly("detail");
         }
 
@@ -1173,7 +1282,9 @@ class ProtocolTranscriptIT {
                 }
                 JsonNode statuses = http().statuses();
                 for (int i = 0; i < ids.length; i++) {
-                    assertThat(HttpTestClient.record(statuses, ids[i])).as(ids[i]).containsEntry("connected", "true");
+                    assertThat(HttpTestClient.record(statuses, ids[i]))
+                            .as(ids[i])
+                            .containsEntry("connected", "true");
                     HttpResponse<String> r = http().command(ids[i], "pause");
                     assertThat(r.statusCode()).as(ids[i]).isEqualTo(200);
                     assertThat(JSON.readTree(r.body()).get("message").stringValue())
@@ -1181,7 +1292,8 @@ class ProtocolTranscriptIT {
                     assertThat(sockets[i].next()).isEqualTo(command("pause"));
                 }
                 assertThat(http().post("/clients/" + ids[0] + "/pause").statusCode())
-                        .as("an unencoded / splits the path").isEqualTo(404);
+                        .as("an unencoded / splits the path")
+                        .isEqualTo(404);
             } finally {
                 for (WsTestClient s : sockets) {
                     if (s != null) {
@@ -1207,8 +1319,10 @@ class ProtocolTranscriptIT {
         void malformedPercentEncodingIsAClientError() throws IOException {
             // the JDK client refuses to send such a URI, hence a raw request
             URI base = gw.httpUri();
-            String response = rawHttp(base, "POST /clients/bad%zz/pause HTTP/1.1\r\nHost: " + base.getHost() + ":"
-                    + base.getPort() + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            String response = rawHttp(
+                    base,
+                    "POST /clients/bad%zz/pause HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+                            + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             assertThat(response).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
             String body = response.substring(response.indexOf("\r\n\r\n") + 4);
             assertThat(JSON.readTree(body).has("detail")).isTrue();

@@ -25,14 +25,18 @@ class RetentionIT {
             WsTestClient leaving = WsTestClient.connect(gw.wsUri());
             leaving.request("{\"client_id\": \"with:colon\"}"); // the original never purged ids with ':'
             leaving.close(1000, "");
-            await().atMost(Duration.ofSeconds(2)).until(() -> "false".equals(
-                    gw.registry().find("with:colon").snapshot().get("connected")));
+            await().atMost(Duration.ofSeconds(2))
+                    .until(() -> "false"
+                            .equals(gw.registry().find("with:colon").snapshot().get("connected")));
             long left = System.nanoTime();
             await().atMost(Duration.ofSeconds(5)).until(() -> gw.registry().find("with:colon") == null);
             assertThat(Duration.ofNanos(System.nanoTime() - left)).isGreaterThan(Duration.ofMillis(1000));
-            assertThat(http.get("/statuses").body()).doesNotContain("with:colon").contains("keeper");
+            assertThat(http.get("/statuses").body())
+                    .doesNotContain("with:colon")
+                    .contains("keeper");
             // well past the retention, at every poll: the live client stays
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(4))
                     .until(() -> gw.registry().find("keeper") != null);
         }
     }

@@ -32,8 +32,8 @@ class SlowConsumerIT {
     private static final int CHUNK = 2000;
 
     @RegisterExtension
-    static final GatewayServerExtension gw = new GatewayServerExtension(c -> c.withSecurity(
-            s -> s.withConnections(l -> l.withSlowConsumerTimeout(TIMEOUT))));
+    static final GatewayServerExtension gw = new GatewayServerExtension(
+            c -> c.withSecurity(s -> s.withConnections(l -> l.withSlowConsumerTimeout(TIMEOUT))));
 
     /** Masked text frames (mask key 0, RFC 6455 section 5.3 allows any key) of {@code text}, back to back. */
     private static byte[] frames(String text, int count) {
@@ -51,7 +51,8 @@ class SlowConsumerIT {
     /** WebSocket messages the gateway has taken in (read, parsed and answered), on every connection. */
     private static long messagesTaken() {
         return (long) gw.server().meterRegistry().find("gateway.ws.messages.received").counters().stream()
-                .mapToDouble(Counter::count).sum();
+                .mapToDouble(Counter::count)
+                .sum();
     }
 
     private static String connected(String id) {
@@ -66,16 +67,18 @@ class SlowConsumerIT {
 
         Pusher(RawWsClient client, String id) {
             byte[] chunk = frames("{\"client_id\": \"" + id + "\"}", CHUNK);
-            thread = new Thread(() -> {
-                try {
-                    while (!stop.get() && sent.get() < 50_000_000) { // bounded: at most 50 million messages
-                        client.writeRaw(chunk);
-                        sent.addAndGet(CHUNK);
-                    }
-                } catch (IOException e) {
-                    // the gateway closed the connection: expected in one test
-                }
-            }, "slow-consumer-writer");
+            thread = new Thread(
+                    () -> {
+                        try {
+                            while (!stop.get() && sent.get() < 50_000_000) { // bounded: at most 50 million messages
+                                client.writeRaw(chunk);
+                                sent.addAndGet(CHUNK);
+                            }
+                        } catch (IOException e) {
+                            // the gateway closed the connection: expected in one test
+                        }
+                    },
+                    "slow-consumer-writer");
             thread.setDaemon(true);
             thread.start();
         }
@@ -95,7 +98,9 @@ class SlowConsumerIT {
      */
     private static long awaitNoLongerRead(Pusher pusher, Duration hold) {
         AtomicReference<List<Long>> previous = new AtomicReference<>(List.of());
-        List<Long> still = await().during(hold).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        List<Long> still = await().during(hold)
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> List.of(messagesTaken(), pusher.sent.get()), now -> now.equals(previous.getAndSet(now)));
         assertThat(pusher.thread.isAlive()).as("the client is still writing").isTrue();
         return still.get(0);
@@ -113,18 +118,30 @@ class SlowConsumerIT {
 
             pusher = new Pusher(client, "slow-1");
             taken = awaitNoLongerRead(pusher, Duration.ofSeconds(1)) - before;
-            assertThat(connected("slow-1")).as("held open while not read, within the timeout").isEqualTo("true");
-            assertThat(pusher.sent.get()).as("the client wrote more than the gateway took in").isGreaterThan(taken);
+            assertThat(connected("slow-1"))
+                    .as("held open while not read, within the timeout")
+                    .isEqualTo("true");
+            assertThat(pusher.sent.get())
+                    .as("the client wrote more than the gateway took in")
+                    .isGreaterThan(taken);
 
             await().atMost(TIMEOUT.plusSeconds(10)).until(() -> "false".equals(connected("slow-1")));
             pusher.stop(); // its blocked write fails once the connection is gone
         }
-        assertThat(messagesTaken() - before).as("nothing more taken in until the close").isEqualTo(taken);
+        assertThat(messagesTaken() - before)
+                .as("nothing more taken in until the close")
+                .isEqualTo(taken);
         HttpTestClient http = new HttpTestClient(gw.httpUri());
-        assertThat(http.record("slow-1")).containsEntry("connected", "false")
+        assertThat(http.record("slow-1"))
+                .containsEntry("connected", "false")
                 .containsEntry("status_detail", "Policy violation: replies not read for 3 s");
-        assertThat(gw.server().meterRegistry().get("gateway.ws.policy.closes").tag("reason", "slow_consumer")
-                .counter().count()).isEqualTo(1.0);
+        assertThat(gw.server()
+                        .meterRegistry()
+                        .get("gateway.ws.policy.closes")
+                        .tag("reason", "slow_consumer")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -137,13 +154,15 @@ class SlowConsumerIT {
             // not reading for a while, well within the timeout
             awaitNoLongerRead(pusher, Duration.ofMillis(500));
             // then catching up: the gateway reads again and answers every message the client wrote
-            Thread catchUp = new Thread(() -> {
-                try {
-                    pusher.stop();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "slow-consumer-stop");
+            Thread catchUp = new Thread(
+                    () -> {
+                        try {
+                            pusher.stop();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "slow-consumer-stop");
             catchUp.start();
             long replies = 0;
             while (pusher.thread.isAlive() || replies < pusher.sent.get()) {

@@ -35,8 +35,8 @@ class SubprotocolSelectionIT {
             assertThat(raw.upgraded()).as(raw.handshakeResponse()).isTrue();
             assertThat(raw.handshakeResponse().toLowerCase(Locale.ROOT)).doesNotContain("sec-websocket-protocol");
         }
-        try (WsTestClient client = WsTestClient.connectWithSubprotocols(gw.wsUri(),
-                DashboardViewerHandler.SUBPROTOCOL)) {
+        try (WsTestClient client =
+                WsTestClient.connectWithSubprotocols(gw.wsUri(), DashboardViewerHandler.SUBPROTOCOL)) {
             assertThat(client.subprotocol()).isEmpty();
             assertThat(client.request("{\"client_id\": \"subprotocol-it\"}")).contains("message_processed");
         }
@@ -46,11 +46,11 @@ class SubprotocolSelectionIT {
     void theFeedStillSelectsItsOwn() throws Exception {
         try (RawWsClient raw = RawWsClient.connect(feedUri(), offered() + ", other.v1")) {
             assertThat(raw.upgraded()).as(raw.handshakeResponse()).isTrue();
-            assertThat(raw.handshakeResponse()).containsIgnoringCase(
-                    "sec-websocket-protocol: " + DashboardViewerHandler.SUBPROTOCOL + "\r\n");
+            assertThat(raw.handshakeResponse())
+                    .containsIgnoringCase("sec-websocket-protocol: " + DashboardViewerHandler.SUBPROTOCOL + "\r\n");
         }
-        try (WsTestClient viewer = WsTestClient.connectWithSubprotocols(feedUri(),
-                DashboardViewerHandler.SUBPROTOCOL)) {
+        try (WsTestClient viewer =
+                WsTestClient.connectWithSubprotocols(feedUri(), DashboardViewerHandler.SUBPROTOCOL)) {
             assertThat(viewer.subprotocol()).isEqualTo(DashboardViewerHandler.SUBPROTOCOL);
             assertThat(viewer.next()).contains("\"type\":\"snapshot\"");
         }

@@ -55,11 +55,17 @@ class UnpairedSurrogateIdIT {
                     .contains("\"status_updated\": [\"seq\"]");
             await().atMost(WAIT).until(() -> "2".equals(r.hget("client:v?:status", "seq")));
             Map<String, String> record = r.hgetall("client:v?:status");
-            assertThat(record).containsEntry("state", "good").containsEntry("connected", "true")
-                    .containsEntry("connect_time", connectTime).doesNotContainKeys("disconnect_time", "status_detail");
-            assertThat(r.ttl("client:v?:status")).as("no expiry while the client is connected").isEqualTo(-1);
+            assertThat(record)
+                    .containsEntry("state", "good")
+                    .containsEntry("connected", "true")
+                    .containsEntry("connect_time", connectTime)
+                    .doesNotContainKeys("disconnect_time", "status_detail");
+            assertThat(r.ttl("client:v?:status"))
+                    .as("no expiry while the client is connected")
+                    .isEqualTo(-1);
             assertThat(r.keys("client:*")).containsExactly("client:v?:status");
-            assertThat(gateway.registry().find("v?").snapshot().get("connected")).isEqualTo("true");
+            assertThat(gateway.registry().find("v?").snapshot().get("connected"))
+                    .isEqualTo("true");
         }
     }
 }

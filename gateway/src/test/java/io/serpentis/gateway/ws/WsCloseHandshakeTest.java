@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.ws.WsCloseHandshake.State;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +27,8 @@ class WsCloseHandshakeTest {
     WsCloseHandshakeTest() {
         ch.freezeTime();
         ChannelHandlerContext ctx = ch.pipeline().firstContext();
-        handshake = new WsCloseHandshake(ctx, Duration.ofSeconds(5),
-                (initiator, code) -> started.add(initiator + " " + code));
+        handshake = new WsCloseHandshake(
+                ctx, Duration.ofSeconds(5), (initiator, code) -> started.add(initiator + " " + code));
     }
 
     private int nextCloseCode() {
@@ -93,6 +96,49 @@ class WsCloseHandshakeTest {
         assertThat(ch.isOpen()).isFalse();
         assertThat(started).containsExactly("GATEWAY 4002");
         assertFalse(ch.finish());
+    }
+
+    /**
+     * A silent peer whose socket takes nothing more (a frozen process that stopped reading) is closed at once, not
+     * after the close timeout: its end is recorded within the liveness timeout. The held frame is dropped.
+     */
+    @Test
+    void aSilentPeerWhoseSocketTakesNothingIsClosedAtOnce() {
+        HeldWrites held = new HeldWrites();
+        EmbeddedChannel stuck = new EmbeddedChannel(held, new ChannelInboundHandlerAdapter());
+        stuck.freezeTime();
+        WsCloseHandshake silent = new WsCloseHandshake(
+                stuck.pipeline().lastContext(),
+                Duration.ofSeconds(5),
+                (initiator, code) -> started.add(initiator + " " + code));
+
+        silent.closeSilentPeer(WsCloseCodes.LIVENESS_TIMEOUT);
+
+        assertThat(held.writes).as("the close frame was offered to the socket").isEqualTo(1);
+        assertThat(stuck.isOpen())
+                .as("closed without waiting for the close timeout")
+                .isFalse();
+        assertThat(started).containsExactly("GATEWAY 4002");
+        assertFalse(stuck.finish());
+    }
+
+    /** Holds every write as a socket that takes nothing more would; releases them when the channel closes. */
+    static final class HeldWrites extends ChannelOutboundHandlerAdapter {
+        private final List<Object> pending = new ArrayList<>();
+        int writes;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            writes++;
+            pending.add(msg);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            pending.forEach(ReferenceCountUtil::release);
+            pending.clear();
+            ctx.close(promise);
+        }
     }
 
     @Test

@@ -22,9 +22,15 @@ class WsFrameFuzzTest {
             .withWs(w -> w.withMaxFrameBytes(4096)); // small, so that the fuzzer reaches the limits
 
     @FuzzTest(maxDuration = "10m")
-    @DictionaryEntries({"\u0081\u0080\u0000\u0000\u0000\u0000", "\u0088\u0082\u0000\u0000\u0000\u0000",
-        "\u0089\u0080\u0000\u0000\u0000\u0000", "\u0001\u0080\u0000\u0000\u0000\u0000", "\"client_id\"",
-        "\"status\"", "{\"client_id\": \"f\"}"})
+    @DictionaryEntries({
+        "\u0081\u0080\u0000\u0000\u0000\u0000",
+        "\u0088\u0082\u0000\u0000\u0000\u0000",
+        "\u0089\u0080\u0000\u0000\u0000\u0000",
+        "\u0001\u0080\u0000\u0000\u0000\u0000",
+        "\"client_id\"",
+        "\"status\"",
+        "{\"client_id\": \"f\"}"
+    })
     void framesAfterHandshake(byte[] input) {
         if (input.length == 0) {
             return;
@@ -45,7 +51,8 @@ class WsFrameFuzzTest {
             if (!gw.channel.isOpen()) {
                 gw.registry.forEach(r -> {
                     ClientSnapshot s = r.snapshot();
-                    assertThat(s.get("connected")).as("client %s after the connection ended", r.id())
+                    assertThat(s.get("connected"))
+                            .as("client %s after the connection ended", r.id())
                             .isNotEqualTo("true");
                 });
             }

@@ -18,10 +18,12 @@ import tools.jackson.core.json.JsonReadFeature;
 class WsMessageCodecInjectionTest {
     /** As lenient as a factory can be made about what the protocol refuses. */
     private static final JsonFactory LENIENT = JsonFactory.builder()
-            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
+            .enable(
+                    JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_YAML_COMMENTS,
                     JsonReadFeature.ALLOW_TRAILING_COMMA, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS,
                     JsonReadFeature.ALLOW_SINGLE_QUOTES, JsonReadFeature.ALLOW_UNQUOTED_PROPERTY_NAMES)
             .build();
+
     private final WsMessageCodec codec = new WsMessageCodec(LimitsConfig.defaults(), LENIENT);
 
     private WsMessageCodec.Parsed parse(String text) {
@@ -34,32 +36,32 @@ class WsMessageCodecInjectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"client_id\": \"c\" /* comment */}",
-        "{\"client_id\": \"c\", \"status\": {\"a\": 1,}}",
-        "{\"client_id\": \"c\", \"status\": {\"a\": NaN}}",
-        "{'client_id': 'c'}",
-        "{client_id: \"c\"}"
-    })
+    @ValueSource(
+            strings = {
+                "{\"client_id\": \"c\" /* comment */}",
+                "{\"client_id\": \"c\", \"status\": {\"a\": 1,}}",
+                "{\"client_id\": \"c\", \"status\": {\"a\": NaN}}",
+                "{'client_id': 'c'}",
+                "{client_id: \"c\"}"
+            })
     void refusesWhatStrictJsonRefusesWhateverTheFactoryAllows(String text) {
         assertThat(parse(text).error()).isEqualTo(ProtocolError.INVALID_JSON);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"client_id\": \"c\", \"client_id\": \"d\"}",
-        "{\"client_id\": \"c\", \"status\": {\"a\": 1, \"a\": 2}}"
-    })
+    @ValueSource(
+            strings = {
+                "{\"client_id\": \"c\", \"client_id\": \"d\"}",
+                "{\"client_id\": \"c\", \"status\": {\"a\": 1, \"a\": 2}}"
+            })
     void refusesARepeatedKeyWithTheInjectedFactory(String text) {
-        assertThat(parse(text).error().kind()).isEqualTo(ProtocolError.duplicateKey("'x'").kind());
+        assertThat(parse(text).error().kind())
+                .isEqualTo(ProtocolError.duplicateKey("'x'").kind());
         assertThat(parse(text).error().message()).startsWith("Duplicate key ");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "{\"client_id\": \"c\", \"status\": {\"a\": 1}}",
-        "{\"client_id\": \"c\"}"
-    })
+    @ValueSource(strings = {"{\"client_id\": \"c\", \"status\": {\"a\": 1}}", "{\"client_id\": \"c\"}"})
     void acceptsPlainJson(String text) {
         assertThat(parse(text).update()).isNotNull();
     }

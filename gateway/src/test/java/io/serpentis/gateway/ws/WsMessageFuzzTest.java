@@ -34,23 +34,43 @@ import tools.jackson.databind.json.JsonMapper;
 class WsMessageFuzzTest {
     private static final LimitsConfig LIMITS = LimitsConfig.defaults();
     private static final int MAX_FRAME_BYTES = 65536;
-    private static final WsMessageCodec CODEC = new WsMessageCodec(LIMITS,
-            JsonMapper.builder().build().tokenStreamFactory());
+    private static final WsMessageCodec CODEC =
+            new WsMessageCodec(LIMITS, JsonMapper.builder().build().tokenStreamFactory());
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Builds trees with its own duplicate check, independent of the codec's streaming parser. */
-    private static final JsonMapper NO_DUPLICATES =
-            JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    private static final JsonMapper NO_DUPLICATES = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
 
     @FuzzTest(maxDuration = "10m")
-    @DictionaryEntries({"\"client_id\"", "\"status\"", "{", "}", "[", "]", ":", ",", "null", "true", "1e400",
-        "NaN", "\\u0000", "\\ud800", "\\udc00", "\\ud83d\\udc0d", "\"connected\"", "\"status_detail\"",
-        "\"k\": 1, \"k\": 2"})
+    @DictionaryEntries({
+        "\"client_id\"",
+        "\"status\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "null",
+        "true",
+        "1e400",
+        "NaN",
+        "\\u0000",
+        "\\ud800",
+        "\\udc00",
+        "\\ud83d\\udc0d",
+        "\"connected\"",
+        "\"status_detail\"",
+        "\"k\": 1, \"k\": 2"
+    })
     void parseValidateAndAck(byte[] input) {
         if (input.length > MAX_FRAME_BYTES) {
             return; // the frame stage never hands over more
         }
         check(Unpooled.wrappedBuffer(input), input);
-        ByteBuf direct = UnpooledByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
+        ByteBuf direct =
+                UnpooledByteBufAllocator.DEFAULT.directBuffer(input.length).writeBytes(input);
         try {
             check(direct, input); // the copy path for buffers without an array
         } finally {
@@ -60,7 +80,9 @@ class WsMessageFuzzTest {
 
     private static void check(ByteBuf content, byte[] input) {
         WsMessageCodec.Parsed parsed = CODEC.parse(content);
-        assertThat(parsed.update() == null).as("exactly one of update and error").isNotEqualTo(parsed.error() == null);
+        assertThat(parsed.update() == null)
+                .as("exactly one of update and error")
+                .isNotEqualTo(parsed.error() == null);
         if (parsed.error() != null) {
             assertThat(parsed.error().message()).isNotBlank();
             if (parsed.error().kind() == RejectKind.DUPLICATE_KEY) {
@@ -70,19 +92,25 @@ class WsMessageFuzzTest {
             }
             return;
         }
-        assertThat(NO_DUPLICATES.readTree(input)).as("an accepted message repeats no key").isNotNull();
+        assertThat(NO_DUPLICATES.readTree(input))
+                .as("an accepted message repeats no key")
+                .isNotNull();
         StatusUpdate update = parsed.update();
         assertThat(update.clientId()).isNotEmpty();
-        assertThat(Utf8.isWellFormed(update.clientId())).as("the id is Unicode text").isTrue();
+        assertThat(Utf8.isWellFormed(update.clientId()))
+                .as("the id is Unicode text")
+                .isTrue();
         assertThat(Utf8.exceeds(update.clientId(), LIMITS.maxClientIdBytes())).isFalse();
         assertThat(update.size()).isLessThanOrEqualTo(LIMITS.maxAttributesPerMessage());
         Set<String> names = new HashSet<>();
         for (int i = 0; i < update.size(); i++) {
             assertThat(names.add(update.names()[i])).as("names are distinct").isTrue();
-            assertThat(Utf8.exceeds(update.names()[i], LIMITS.maxAttributeNameBytes())).isFalse();
+            assertThat(Utf8.exceeds(update.names()[i], LIMITS.maxAttributeNameBytes()))
+                    .isFalse();
             assertThat(Utf8.exceeds(update.values()[i], LIMITS.maxValueBytes())).isFalse();
             assertThat(Utf8.isWellFormed(update.names()[i]) && Utf8.isWellFormed(update.values()[i]))
-                    .as("names and values are Unicode text").isTrue();
+                    .as("names and values are Unicode text")
+                    .isTrue();
         }
         LocalClientRegistry registry = new LocalClientRegistry(LIMITS, RegistryConfig.defaults(), "fuzz");
         UpdateOutcome outcome = registry.apply(new RecordingConnection(), update);
