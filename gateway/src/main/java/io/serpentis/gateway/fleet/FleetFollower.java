@@ -225,7 +225,7 @@ final class FleetFollower implements AutoCloseable {
             p.lastSeq = Math.max(p.lastSeq, m.seq());
         }
         for (FleetFeedCodec.Entry e : m.clients()) {
-            apply.test(e.id(), e.fields());
+            var unused = apply.test(e.id(), e.fields()); // false: older than what is held, dropped
         }
         metrics.received(in.message().length(), m.clients().size());
         if (FleetFeedCodec.FEED.equals(m.type()) && m.sentMillis() > 0) {

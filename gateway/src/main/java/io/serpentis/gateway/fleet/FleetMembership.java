@@ -577,7 +577,8 @@ final class FleetMembership implements FleetMembers {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause().toString(), e.getCause());
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException(cause.toString(), cause);
         } catch (TimeoutException e) {
             throw new IllegalStateException("Redis did not answer within " + timeout, e);
         }

@@ -17,6 +17,7 @@ import java.util.function.ToDoubleFunction;
  * subscriptions. Registered only for a fleet member. Gauges and function counters read the {@link Source}, held
  * strongly; the counters are counted here. Thread-safe.
  */
+@SuppressWarnings("NullAway.Init") // bindTo resolves every meter before the first event
 public final class FleetMetrics implements MeterBinder {
 
     /** What the gauges and function counters read (the fleet). */
