@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * heartbeat intervals. If no peer answers so, Redis is down for everyone: the node keeps serving.
  * {@link FleetConfig.Isolation#KEEP} keeps the clients in every case.
  *
+ * <p>A node that slept (stopped with {@code SIGSTOP}, a long GC pause) renewed nothing meanwhile, but not because
+ * Redis was out of reach: when a check comes more than {@link #STALL_NANOS} (or a heartbeat interval) after the
+ * previous one, the node is judged afresh, isolated only after the isolation delay awake without a renewed lease.
+ * Its heartbeat gets to run first; if the fleet declared it lost meanwhile, it joins again and takes its clients
+ * back instead of closing them.
+ *
  * <p>Runs on the fleet's watchdog thread ({@link #check}, four times a heartbeat interval); peers are asked
  * asynchronously.
  */
@@ -40,6 +46,8 @@ final class FleetIsolation {
     private static final Pattern HEARTBEAT_AGE = Pattern.compile("\"fleet_heartbeat_age_ms\"\\s*:\\s*\"(\\d+)\"");
     /** How long a peer's 200 is taken as proof that the fleet is fine. */
     private static final long PEER_PROOF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A gap this long between two checks (four a heartbeat) means the node itself stalled. */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final FleetConfig config;
     private final FleetMembership membership;
@@ -51,6 +59,8 @@ final class FleetIsolation {
     private final AtomicBoolean asking = new AtomicBoolean();
     private volatile boolean isolated;
     private volatile long peerHealthyUntilNanos;
+    private long lastCheckNanos = System.nanoTime();
+    private long awakeSinceNanos = lastCheckNanos;
 
     FleetIsolation(FleetConfig config, FleetMembership membership, LocalClientRegistry registry) {
         this.config = config;
@@ -65,12 +75,22 @@ final class FleetIsolation {
 
     /** One look: isolated or not, and what the policy says to do about it. */
     void check() {
+        long now = System.nanoTime();
+        long gap = now - lastCheckNanos;
+        lastCheckNanos = now;
+        if (gap > Math.max(STALL_NANOS, config.heartbeatInterval().toNanos())) {
+            awakeSinceNanos = now;
+            peerHealthyUntilNanos = now;
+            log.info(
+                    "This node stalled for {} ms (a process pause?): judging its isolation afresh",
+                    TimeUnit.NANOSECONDS.toMillis(gap));
+        }
         long renewed = membership.renewedNanos();
         if (renewed == 0) {
             return; // never held a lease: the store's readiness covers an unreachable Redis
         }
-        long now = System.nanoTime();
-        boolean cutOff = now - renewed > config.isolationAfter().toNanos();
+        long after = config.isolationAfter().toNanos();
+        boolean cutOff = now - renewed > after && now - awakeSinceNanos > after;
         if (cutOff != isolated) {
             isolated = cutOff;
             if (cutOff) {
