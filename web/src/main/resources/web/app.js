@@ -5,14 +5,18 @@
 // poll() fetches GET /statuses every 5 s and render(snapshot) draws it; it keeps trying the feed and stops polling
 // once the feed is back.
 //
+// In a fleet every node's dashboard shows every client of the fleet with the node that holds it (the Node column
+// and filter), and the gateway nodes panel (nodes.js) lists the nodes, live, stale or lost.
+//
 // Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML, and always through
 // visible.js: isolated from the text around it, with invisible and bidi-control characters shown as markers.
 
 import { COMMANDS, adminFetch, asRecord, replyText, sendCommand } from './api.js';
 import { DashboardFeed } from './feed.js';
+import { NodesPanel } from './nodes.js';
 import { ClientStore } from './store.js';
 import { ClientTable, renderDetails } from './table.js';
-import { isolated } from './visible.js';
+import { isolated, isolatedText } from './visible.js';
 
 const POLL_INTERVAL_MS = 5000;
 const POLL_INTERVAL_TEXT = `${POLL_INTERVAL_MS / 1000} s`;
@@ -33,7 +37,9 @@ const FEED_LABELS = new Map([
 const byId = (id) => document.getElementById(id);
 
 const store = new ClientStore();
-const filter = { query: '', state: 'all', sort: 'id', descending: false };
+const filter = { query: '', state: 'all', node: 'all', sort: 'id', descending: false };
+/** Node ids from the nodes panel (members and recently lost ones). */
+let panelNodes = [];
 let selected = null;
 const updates = [];
 
@@ -73,11 +79,30 @@ function draw() {
   byId('count-disconnected').textContent = String(store.size - store.connected);
   byId('count-total').textContent = String(store.size);
 
+  drawNodeFilter();
   const rows = store.view(filter);
-  const filtered = filter.query.trim() !== '' || filter.state !== 'all';
+  const filtered = filter.query.trim() !== '' || filter.state !== 'all' || filter.node !== 'all';
   byId('shown').textContent = filtered ? `${rows.length} of ${store.size} shown` : `${store.size} clients`;
   table.setRows(rows, store.size === 0 ? 'No clients yet.' : 'No client matches the filter.');
   drawDetails();
+}
+
+/** The node filter offers every node the panel lists and every node a record names. */
+function drawNodeFilter() {
+  const select = byId('node-filter');
+  const ids = [...new Set([...panelNodes, ...store.nodes()])].sort();
+  const current = [...select.options].slice(1).map((o) => o.value);
+  if (ids.length === current.length && ids.every((id, i) => id === current[i])) return;
+  const options = [select.options[0]];
+  for (const id of ids) {
+    const option = document.createElement('option');
+    option.value = id;
+    option.textContent = isolatedText(id);
+    options.push(option);
+  }
+  select.replaceChildren(...options);
+  select.value = ids.includes(filter.node) ? filter.node : 'all';
+  filter.node = select.value;
 }
 
 function drawDetails() {
@@ -227,6 +252,11 @@ function wireControls() {
     byId('viewport').scrollTop = 0;
     refresh();
   });
+  byId('node-filter').addEventListener('change', (e) => {
+    filter.node = e.target.value;
+    byId('viewport').scrollTop = 0;
+    refresh();
+  });
   for (const button of document.querySelectorAll('button.sort')) {
     button.addEventListener('click', () => {
       const key = button.dataset.sort;
@@ -256,5 +286,15 @@ async function checkAccess() {
   }
 }
 
+const nodes = new NodesPanel(byId('nodes'), byId('node-rows'), byId('nodes-summary'), {
+  onNodes: (ids) => {
+    panelNodes = ids;
+    refresh();
+  },
+});
+
 wireControls();
-checkAccess().then(() => feed.start());
+checkAccess().then(() => {
+  feed.start();
+  nodes.start();
+});

@@ -17,6 +17,7 @@ function when(fields) {
 
 const COMPARATORS = {
   id: (a, b) => collator.compare(a.id, b.id),
+  node: (a, b) => collator.compare(a.node, b.node) || collator.compare(a.id, b.id),
   state: (a, b) => (b.connected - a.connected) || collator.compare(a.id, b.id),
   when: (a, b) => (a.when - b.when) || collator.compare(a.id, b.id),
 };
@@ -60,6 +61,7 @@ export class ClientStore {
       lowerId: id.toLowerCase(),
       fields,
       connected: fields.connected === 'true',
+      node: typeof fields.gateway_node === 'string' ? fields.gateway_node : '',
       when: when(fields),
     };
     const old = this.clients.get(id);
@@ -76,13 +78,23 @@ export class ClientStore {
     return this.clients.size;
   }
 
+  /** The node ids the records name (gateway_node), sorted. */
+  nodes() {
+    const ids = new Set();
+    for (const entry of this.clients.values()) {
+      if (entry.node) ids.add(entry.node);
+    }
+    return [...ids].sort(collator.compare);
+  }
+
   /** The clients matching the filter, sorted: an array of entries. */
-  view({ query = '', state = 'all', sort = 'id', descending = false } = {}) {
+  view({ query = '', state = 'all', node = 'all', sort = 'id', descending = false } = {}) {
     const q = query.trim().toLowerCase();
     const out = [];
     for (const entry of this.clients.values()) {
       if (state === 'connected' && !entry.connected) continue;
       if (state === 'disconnected' && entry.connected) continue;
+      if (node !== 'all' && entry.node !== node) continue;
       if (q && !entry.lowerId.includes(q)) continue;
       out.push(entry);
     }

@@ -9,8 +9,9 @@ import { COMMANDS } from './api.js';
 import { isolated, isolatedText } from './visible.js';
 
 const OVERSCAN = 8;
+const COLUMNS = 6;
 const BAR_FIELDS = new Set(['cpu_usage', 'memory_usage']);
-const SHOWN_ELSEWHERE = new Set(['connected', 'last_seen', 'disconnect_time', 'status_detail']);
+const SHOWN_ELSEWHERE = new Set(['connected', 'last_seen', 'disconnect_time', 'status_detail', 'gateway_node']);
 
 /** An element with a class and children; strings become Text nodes. */
 export function el(tag, className, ...children) {
@@ -109,7 +110,7 @@ export class ClientTable {
     const rows = this.rows;
     if (rows.length === 0) {
       const cell = el('td', 'empty', this.empty);
-      cell.colSpan = 5;
+      cell.colSpan = COLUMNS;
       this.body.replaceChildren(el('tr', null, cell));
       this.cache.clear();
       return;
@@ -151,7 +152,7 @@ export class ClientTable {
 
   spacer() {
     const cell = el('td', null);
-    cell.colSpan = 5;
+    cell.colSpan = COLUMNS;
     const row = el('tr', 'spacer', cell);
     row.setAttribute('aria-hidden', 'true');
     return row;
@@ -168,6 +169,9 @@ export class ClientTable {
 
     const status = el('td', connected ? 'state on' : 'state off',
       el('span', 'dot', '●'), connected ? ' Connected' : ' Disconnected');
+
+    // The node that holds the client (or held it last); in a fleet every node shows every node's clients.
+    const node = el('td', 'node', typeof fields.gateway_node === 'string' ? isolated(fields.gateway_node) : '–');
 
     const when = el('td', 'when');
     if (connected) {
@@ -197,7 +201,7 @@ export class ClientTable {
       actions.append(button);
     }
 
-    const row = el('tr', connected ? 'client' : 'client gone', idCell, status, when,
+    const row = el('tr', connected ? 'client' : 'client gone', idCell, status, node, when,
       el('td', 'details-cell', details.childElementCount ? details : '–'), actions);
     row.dataset.id = id;
     return row;

@@ -17,6 +17,9 @@ public record NoopConnection(String connectionId) implements ClientConnection {
     }
 
     @Override
+    public void isolated() {}
+
+    @Override
     public CompletionStage<CommandResult> deliver(ClientCommand command) {
         return CompletableFuture.completedFuture(CommandResult.SENT);
     }

@@ -7,6 +7,7 @@ import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.EnvironmentDefaults;
 import io.serpentis.gateway.config.FeedConfig;
+import io.serpentis.gateway.config.FleetConfig;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
@@ -16,6 +17,7 @@ import io.serpentis.gateway.config.RegistryConfig;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.config.WsConfig;
+import io.serpentis.gateway.fleet.FleetJoinException;
 import io.serpentis.gateway.logging.LogFormatOption;
 import io.serpentis.gateway.simulate.SimulateCommand;
 import java.net.InetAddress;
@@ -229,6 +231,57 @@ public final class GatewayCommand implements Callable<Integer> {
             names = "--redis-request-queue-size",
             description = "Most commands queued per Redis connection; beyond it commands fail fast.")
     int redisRequestQueueSize = DEFAULTS.redis().requestQueueSize();
+
+    // ---- fleet
+    @Option(
+            names = "--fleet",
+            arity = "0..1",
+            fallbackValue = "true",
+            description = "With --redis-url, join the fleet of every gateway on that Redis: leases, one owner per "
+                    + "client (fenced writes), lost nodes' clients marked offline. false keeps the single-node Redis "
+                    + "behaviour.")
+    boolean fleet = DEFAULTS.fleet().enabled();
+
+    @Option(
+            names = "--fleet-heartbeat-interval",
+            converter = DurationConverter.class,
+            description = "How often this node renews its lease in Redis.")
+    Duration fleetHeartbeatInterval = DEFAULTS.fleet().heartbeatInterval();
+
+    @Option(
+            names = "--fleet-lease",
+            converter = DurationConverter.class,
+            description = "How long a renewal holds; a node silent this long (plus the grace) is declared lost "
+                    + "(at least three heartbeat intervals).")
+    Duration fleetLease = DEFAULTS.fleet().lease();
+
+    @Option(
+            names = "--fleet-reap-grace",
+            converter = DurationConverter.class,
+            description = "How long after a node's lease ended a survivor declares it lost and marks its clients "
+                    + "offline.")
+    Duration fleetReapGrace = DEFAULTS.fleet().reapGrace();
+
+    @Option(
+            names = "--fleet-publish-interval",
+            converter = DurationConverter.class,
+            description = "How often a node publishes its changed clients to its peers.")
+    Duration fleetPublishInterval = DEFAULTS.fleet().publishInterval();
+
+    @Option(
+            names = "--fleet-isolation",
+            converter = IsolationConverter.class,
+            description = "A node cut off from Redis while a peer is healthy: close (every client socket closed "
+                    + "with 1012, clients reconnect elsewhere) or keep (serve on; the fleet shows them lost until "
+                    + "Redis returns).")
+    FleetConfig.Isolation fleetIsolation = DEFAULTS.fleet().isolation();
+
+    @Option(
+            names = "--fleet-advertise-url",
+            description = "This node's HTTP address as its peers reach it (http://host:port); default "
+                    + "http://<host>:<port>, with the machine's host name when binding every interface.")
+    @Nullable
+    String fleetAdvertiseUrl = DEFAULTS.fleet().advertiseUrl();
 
     // ---- security
     @Option(
@@ -463,7 +516,16 @@ public final class GatewayCommand implements Callable<Integer> {
                         .build(),
                 new FeedConfig(
                         DEFAULTS.feed().path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout, feedHistoryBytes),
-                new MetricsConfig(metricsPort));
+                new MetricsConfig(metricsPort),
+                FleetConfig.builder()
+                        .enabled(fleet)
+                        .heartbeatInterval(fleetHeartbeatInterval)
+                        .lease(fleetLease)
+                        .reapGrace(fleetReapGrace)
+                        .publishInterval(fleetPublishInterval)
+                        .isolation(fleetIsolation)
+                        .advertiseUrl(fleetAdvertiseUrl)
+                        .build());
     }
 
     /** This machine's name: {@code HOSTNAME} (set in containers), else the name the resolver gives it. */
@@ -503,12 +565,25 @@ public final class GatewayCommand implements Callable<Integer> {
         try {
             server.start();
         } catch (Exception e) {
-            log.error("Cannot start: {}", e.toString());
+            // A refused join says what to do in its message; anything else is shown with its type.
+            log.error("Cannot start: {}", e instanceof FleetJoinException ? e.getMessage() : e.toString());
             server.close();
             return 1;
         }
         stopped.await();
         return 0;
+    }
+
+    /** Reads {@code --fleet-isolation} as {@code close} or {@code keep}. */
+    static final class IsolationConverter implements CommandLine.ITypeConverter<FleetConfig.Isolation> {
+        @Override
+        public FleetConfig.Isolation convert(String value) {
+            try {
+                return FleetConfig.Isolation.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Reads {@code --client-auth} as {@code none}, {@code shared-secret} or {@code jwt}. */

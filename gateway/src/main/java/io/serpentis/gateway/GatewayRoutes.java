@@ -2,6 +2,7 @@ package io.serpentis.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.fleet.Fleet;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
@@ -12,6 +13,7 @@ import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
 import io.serpentis.gateway.http.LegacyCommandRoute;
 import io.serpentis.gateway.http.MetricsRoute;
+import io.serpentis.gateway.http.NodesRoute;
 import io.serpentis.gateway.http.StaticAssets;
 import io.serpentis.gateway.http.StaticContentRoute;
 import io.serpentis.gateway.http.StatusesRoute;
@@ -19,8 +21,11 @@ import io.serpentis.gateway.http.UpgradeRequiredRoute;
 import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's route and asset catalogue: what each listener serves, who may call each route (its
@@ -37,6 +42,7 @@ final class GatewayRoutes {
     private final PrometheusMeterRegistry meterRegistry;
     private final Executor blockingTasks;
     private final BooleanSupplier draining;
+    private final @Nullable Fleet fleet;
 
     /**
      * @param access the policy of every listener (one instance: one set of connection counters)
@@ -53,6 +59,21 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining) {
+        this(config, responses, access, registry, store, meterRegistry, blockingTasks, draining, null);
+    }
+
+    /** The routes of a fleet member: {@code /readyz} and {@code /api/v1/nodes} include {@code fleet}'s view. */
+    GatewayRoutes(
+            GatewayConfig config,
+            HttpResponses responses,
+            AccessPolicy access,
+            ClientRegistry registry,
+            StatusStore store,
+            PrometheusMeterRegistry meterRegistry,
+            Executor blockingTasks,
+            BooleanSupplier draining,
+            @Nullable Fleet fleet) {
+        this.fleet = fleet;
         this.config = config;
         this.responses = responses;
         this.access = access;
@@ -111,7 +132,7 @@ final class GatewayRoutes {
                 .to(HealthRoutes.live(responses))
                 .route("/readyz")
                 .get()
-                .to(HealthRoutes.ready(store, responses, draining))
+                .to(HealthRoutes.ready(this::readiness, responses, draining))
                 .route(config.ws().path())
                 .get()
                 .to(new UpgradeRequiredRoute(responses))
@@ -142,7 +163,15 @@ final class GatewayRoutes {
                 .route("/api/v1/clients/{client_id}/commands")
                 .post()
                 .admin()
-                .to(new CommandApiRoute(registry, responses));
+                .to(new CommandApiRoute(registry, responses))
+                .route("/api/v1/nodes")
+                .get()
+                .admin()
+                .to(new NodesRoute(
+                        fleet != null ? fleet.members() : null,
+                        config.server().effectiveNodeId(),
+                        registry,
+                        responses));
         for (ClientCommand c : ClientCommand.values()) {
             b.route("/clients/{client_id}/" + c.wireName())
                     .post()
@@ -173,6 +202,18 @@ final class GatewayRoutes {
                 .get()
                 .to(HealthRoutes.live(responses))
                 .build();
+    }
+
+    /** The store's readiness, and the fleet's for a member (isolated from Redis, joining: 503). */
+    private StatusStore.Readiness readiness() {
+        StatusStore.Readiness r = store.readiness();
+        if (fleet == null) {
+            return r;
+        }
+        StatusStore.Readiness f = fleet.readiness();
+        Map<String, String> checks = new LinkedHashMap<>(r.checks());
+        checks.putAll(f.checks());
+        return new StatusStore.Readiness(r.ready() && f.ready(), checks);
     }
 
     private HttpRouter.Builder router() {

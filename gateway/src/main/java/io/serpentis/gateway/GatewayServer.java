@@ -24,6 +24,8 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewer;
+import io.serpentis.gateway.fleet.Fleet;
+import io.serpentis.gateway.fleet.FleetView;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -35,17 +37,21 @@ import io.serpentis.gateway.pipeline.AcceptErrorHandler;
 import io.serpentis.gateway.pipeline.GatewayChannelInitializer;
 import io.serpentis.gateway.pipeline.MetricsChannelInitializer;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.registry.NodeIdentity;
 import io.serpentis.gateway.security.ClientAuthenticator;
 import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.store.EmbeddedStatusStore;
+import io.serpentis.gateway.store.FleetFencing;
 import io.serpentis.gateway.store.RedisStatusStore;
 import io.serpentis.gateway.store.StatusStore;
 import io.serpentis.gateway.store.StoreStatus;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import io.serpentis.gateway.ws.WsSession;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
@@ -74,6 +80,13 @@ public final class GatewayServer implements AutoCloseable {
     private final String nodeId;
     private volatile boolean draining;
     private final StatusStore store;
+    /** The Redis store when there is one (it drains before the fleet leaves). */
+    private final @Nullable RedisStatusStore redisStore;
+    /** This node's part in the fleet, when it is a member ({@code --redis-url}, {@code --fleet}). */
+    private final @Nullable Fleet fleet;
+    /** The fleet's live view and cross-node commands, when this node is a member. */
+    private final @Nullable FleetView fleetView;
+
     private final PrometheusMeterRegistry meterRegistry;
     /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
     private final JsonMapper json = JsonMapper.builder().build();
@@ -108,15 +121,32 @@ public final class GatewayServer implements AutoCloseable {
         MeterFilters.configure(meterRegistry);
         this.metrics = new GatewayMetrics(meterRegistry, config.ws().livenessTimeout());
         this.standardMetrics = new StandardMetrics(meterRegistry);
-        if (config.redis().enabled()) {
+        if (config.fleetMember()) {
+            FleetFencing fencing = new FleetFencing(nodeId);
+            this.registry = new LocalClientRegistry(
+                    config.limits(), config.registry(), nodeId, true, true, Timestamps::nowMicros);
+            RedisStatusStore redis =
+                    new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry, fencing);
+            registry.addListener(redis);
+            this.store = redis;
+            this.redisStore = redis;
+            this.fleet = new Fleet(config, registry, redis, fencing, json, meterRegistry);
+            this.fleetView = new FleetView(config, fleet, registry, redis.deployment(), json, meterRegistry);
+        } else if (config.redis().enabled()) {
             this.registry =
                     new LocalClientRegistry(config.limits(), config.registry(), nodeId, true, Timestamps::nowMicros);
             RedisStatusStore redis = new RedisStatusStore(config.redis(), config.registry(), registry, meterRegistry);
             registry.addListener(redis);
             this.store = redis;
+            this.redisStore = redis;
+            this.fleet = null;
+            this.fleetView = null;
         } else {
             this.registry = new LocalClientRegistry(config.limits(), config.registry(), nodeId);
             this.store = new EmbeddedStatusStore();
+            this.redisStore = null;
+            this.fleet = null;
+            this.fleetView = null;
         }
         metrics.bindClients(registry);
         // Listens from the start, so that records restored from the store count too.
@@ -172,8 +202,17 @@ public final class GatewayServer implements AutoCloseable {
         ConnectionLimiter connections = new ConnectionLimiter(config.security().connections());
         AccessPolicy access = new AccessPolicy(
                 config.security(), new ClientAuthenticator(config.security().clientAuth()), connections, metrics);
+        // In a fleet, commands for clients held by another node go to that node.
         GatewayRoutes routes = new GatewayRoutes(
-                config, responses, access, registry, store, meterRegistry, blockingTasks, () -> draining);
+                config,
+                responses,
+                access,
+                fleetView != null ? fleetView.routing() : registry,
+                store,
+                meterRegistry,
+                blockingTasks,
+                () -> draining,
+                fleet);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
@@ -212,6 +251,14 @@ public final class GatewayServer implements AutoCloseable {
                     .channel();
         }
 
+        if (fleet != null) {
+            // Before the first client is answered when Redis answers: the clients a previous life of this node left
+            // connected are offline now (their claims, and every write, wait for the join).
+            fleet.start(NodeIdentity.create(nodeId, advertisedAddress()));
+            if (fleetView != null) {
+                fleetView.start();
+            }
+        }
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
         feed.start();
@@ -242,6 +289,35 @@ public final class GatewayServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("purge failed", e);
         }
+    }
+
+    /**
+     * This node's HTTP address as its fleet peers reach it: {@code --fleet-advertise-url}, else
+     * {@code http://<host>:<port>} with the bound host and port, or the machine's host name when the gateway binds
+     * every interface.
+     */
+    private String advertisedAddress() {
+        String configured = config.fleet().advertiseUrl();
+        if (configured != null) {
+            return configured;
+        }
+        InetSocketAddress bound = localAddress();
+        String host;
+        if (bound.getAddress().isAnyLocalAddress()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "127.0.0.1";
+            }
+        } else {
+            host = bound.getAddress().getHostAddress();
+        }
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
+    }
+
+    /** This node's part in the fleet, or {@code null} when it is not a member. */
+    public @Nullable Fleet fleet() {
+        return fleet;
     }
 
     /** The bound address (port resolved when 0 was asked for). */
@@ -352,6 +428,18 @@ public final class GatewayServer implements AutoCloseable {
             maintenance.shutdownNow();
             feed.close();
             stopBlockingTasks(Math.min(1000, remainingMillis(deadline)));
+            if (redisStore != null) {
+                // The clients' ends reach Redis first; then the node leaves the fleet, then the connections close.
+                redisStore.drain(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 500)));
+            }
+            if (fleetView != null) {
+                // The clients' ends reach the peers' views before this node leaves the fleet.
+                fleetView.flush(Duration.ofMillis(Math.min(1000, Math.max(100, remainingMillis(deadline) - 500))));
+                fleetView.close();
+            }
+            if (fleet != null) {
+                fleet.close();
+            }
             store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
             standardMetrics.close();
             meterRegistry.close();

@@ -130,6 +130,18 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
         }
 
         @Override
+        public CompletableFuture<Long> sadd(String key, String member) {
+            sent++;
+            return ONE;
+        }
+
+        @Override
+        public CompletableFuture<Long> srem(String key, String member) {
+            sent++;
+            return ONE;
+        }
+
+        @Override
         @SuppressWarnings("unchecked")
         public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
             sent += args.length;

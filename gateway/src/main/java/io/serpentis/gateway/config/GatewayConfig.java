@@ -16,6 +16,7 @@ import java.util.function.UnaryOperator;
  * @param redis Redis persistence (absent: the embedded store)
  * @param feed the live dashboard feed
  * @param metrics where {@code /metrics} is served
+ * @param fleet membership of the fleet of gateways on one Redis deployment (with {@code redis} only)
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -26,7 +27,8 @@ public record GatewayConfig(
         SecurityConfig security,
         RedisConfig redis,
         FeedConfig feed,
-        MetricsConfig metrics) {
+        MetricsConfig metrics,
+        FleetConfig fleet) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -41,6 +43,7 @@ public record GatewayConfig(
             throw new IllegalArgumentException("feed-path must differ from ws-path, both were " + ws.path());
         }
         Checks.notNull(metrics, "metrics");
+        Checks.notNull(fleet, "fleet");
         if (metrics.separatePort() && metrics.port() == server.port()) {
             throw new IllegalArgumentException("metrics-port (" + metrics.port() + ") must differ from port ("
                     + server.port() + "); 0 serves /metrics on the main port");
@@ -62,42 +65,62 @@ public record GatewayConfig(
                 SecurityConfig.defaults(),
                 RedisConfig.defaults(),
                 FeedConfig.defaults(),
-                MetricsConfig.defaults());
+                MetricsConfig.defaults(),
+                FleetConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
-        return new GatewayConfig(change.apply(server), http, ws, limits, registry, security, redis, feed, metrics);
+        return new GatewayConfig(
+                change.apply(server), http, ws, limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
-        return new GatewayConfig(server, change.apply(http), ws, limits, registry, security, redis, feed, metrics);
+        return new GatewayConfig(
+                server, change.apply(http), ws, limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
-        return new GatewayConfig(server, http, change.apply(ws), limits, registry, security, redis, feed, metrics);
+        return new GatewayConfig(
+                server, http, change.apply(ws), limits, registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
-        return new GatewayConfig(server, http, ws, change.apply(limits), registry, security, redis, feed, metrics);
+        return new GatewayConfig(
+                server, http, ws, change.apply(limits), registry, security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, change.apply(registry), security, redis, feed, metrics);
+        return new GatewayConfig(
+                server, http, ws, limits, change.apply(registry), security, redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, change.apply(security), redis, feed, metrics);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, change.apply(security), redis, feed, metrics, fleet);
     }
 
     public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, change.apply(redis), feed, metrics);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, change.apply(redis), feed, metrics, fleet);
     }
 
     public GatewayConfig withFeed(UnaryOperator<FeedConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis, change.apply(feed), metrics);
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, change.apply(feed), metrics, fleet);
+    }
+
+    public GatewayConfig withFleet(UnaryOperator<FleetConfig> change) {
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, feed, metrics, change.apply(fleet));
+    }
+
+    /** Whether this node is a fleet member: Redis configured and {@code --fleet} on. */
+    public boolean fleetMember() {
+        return redis.enabled() && fleet.enabled();
     }
 
     public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {
-        return new GatewayConfig(server, http, ws, limits, registry, security, redis, feed, change.apply(metrics));
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, feed, change.apply(metrics), fleet);
     }
 }

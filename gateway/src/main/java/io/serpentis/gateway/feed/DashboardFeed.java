@@ -317,7 +317,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
 
     /** Connected and total clients, from the counters the registry keeps (no scan). */
     private FeedEncoder.Counts counts() {
-        return new FeedEncoder.Counts(registry.connectedCount(), registry.size());
+        return new FeedEncoder.Counts(registry.fleetConnectedCount(), registry.size());
     }
 
     private void remember(Delta delta) {

@@ -173,7 +173,7 @@ public final class ClientListRoute implements HttpRoute {
 
         @Override
         public void accept(ClientRecord record) {
-            boolean isConnected = record.owner() != null;
+            boolean isConnected = record.connected();
             connected += isConnected ? 1 : 0;
             total++;
             if (!matches(record, isConnected, query)) {

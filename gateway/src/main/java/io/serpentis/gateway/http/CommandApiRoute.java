@@ -1,12 +1,15 @@
 package io.serpentis.gateway.http;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.serpentis.gateway.logging.LogText;
 import io.serpentis.gateway.registry.ClientCommand;
+import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.registry.CommandResult;
+import io.serpentis.gateway.registry.ServerFields;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
@@ -102,7 +105,22 @@ public final class CommandApiRoute implements HttpRoute {
                         alloc,
                         HttpResponseStatus.CONFLICT,
                         "Client " + id + " disconnected while the command was being sent.");
+            case NO_ANSWER -> noAnswer(responses, alloc, registry, id);
         };
+    }
+
+    /**
+     * {@code 503 {"detail": "Node <node> did not answer; retry"}}: in a fleet, the node that holds the client did not
+     * answer within the deadline, so whether the command reached the client is unknown.
+     */
+    static FullHttpResponse noAnswer(
+            HttpResponses responses, ByteBufAllocator alloc, ClientRegistry registry, String id) {
+        ClientRecord record = registry.find(id);
+        String node = record == null ? null : record.snapshot().get(ServerFields.GATEWAY_NODE);
+        return responses.detail(
+                alloc,
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
+                (node == null ? "The node holding client " + id : "Node " + node) + " did not answer; retry");
     }
 
     /**

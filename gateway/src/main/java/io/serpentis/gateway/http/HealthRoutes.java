@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The health endpoints, each a small route: {@code GET /health} in the original's shape
@@ -41,8 +42,17 @@ public final class HealthRoutes {
 
     /** {@code GET /readyz}: 200 when the store is ready and the gateway is not {@code draining}, else 503. */
     public static HttpRoute ready(StatusStore store, HttpResponses responses, BooleanSupplier draining) {
+        return ready(store::readiness, responses, draining);
+    }
+
+    /**
+     * {@code GET /readyz}: 200 when {@code readiness} (the store's, and a fleet member's own) says ready and the
+     * gateway is not {@code draining}, else 503; the body lists every check.
+     */
+    public static HttpRoute ready(
+            Supplier<StatusStore.Readiness> readiness, HttpResponses responses, BooleanSupplier draining) {
         return exchange -> {
-            StatusStore.Readiness r = store.readiness();
+            StatusStore.Readiness r = readiness.get();
             Map<String, String> checks = new LinkedHashMap<>(r.checks());
             boolean drain = draining.getAsBoolean();
             checks.put("accepting", drain ? "draining" : "yes");

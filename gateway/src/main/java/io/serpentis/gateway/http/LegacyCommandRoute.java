@@ -9,7 +9,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * {@code POST /clients/{client_id}/pause|resume|disconnect}, with the original's replies. Answers as soon as the
- * command frame is written (PROTOCOL.md section 7, row 12); a disconnect's close follows after the grace.
+ * command frame is written (PROTOCOL.md section 7, row 12); a disconnect's close follows after the grace. In a fleet
+ * the command reaches the client on whichever node holds it, with the same replies, and {@code 503} when that node
+ * does not answer in time.
  */
 public final class LegacyCommandRoute implements HttpRoute {
     private final ClientRegistry registry;
@@ -45,6 +47,7 @@ public final class LegacyCommandRoute implements HttpRoute {
                             alloc,
                             HttpResponseStatus.INTERNAL_SERVER_ERROR,
                             "Failed to send disconnect command to client " + id + " due to connection state.");
+                case NO_ANSWER -> CommandApiRoute.noAnswer(responses, alloc, registry, id);
             };
         }
         String verb = command == ClientCommand.PAUSE ? "Pause" : "Resume";
@@ -58,6 +61,7 @@ public final class LegacyCommandRoute implements HttpRoute {
                         HttpResponseStatus.INTERNAL_SERVER_ERROR,
                         "Failed to send " + command.wireName() + " command to client " + id
                                 + " due to connection state.");
+            case NO_ANSWER -> CommandApiRoute.noAnswer(responses, alloc, registry, id);
         };
     }
 }

@@ -61,7 +61,10 @@ public enum GatewayMeters {
     NETWORK_SENT("gateway.network.sent", "bytes", "Bytes sent on every connection"),
 
     // ---- registry
-    /** Client records by {@code state}: {@code connected}, or {@code disconnected} (kept until purged). */
+    /**
+     * Client records by {@code state}: {@code connected} to this node, {@code remote} (fleet mode: connected to
+     * another node), or {@code disconnected} (kept until purged).
+     */
     CLIENTS("gateway.clients", "clients", "Client records held by this node, by state"),
 
     // ---- Redis write-behind (registered only with --redis-url)
@@ -83,6 +86,69 @@ public enum GatewayMeters {
     /** From a client's first unwritten change (acknowledged) to its write reaching Redis. */
     REDIS_WRITE_LAG(
             "gateway.redis.write.lag", null, "Time from a client's first unwritten change to its write reaching Redis"),
+
+    // ---- fleet (registered only for a fleet member: --redis-url and --fleet)
+    /** Members of the fleet as this node's member table has them, tagged {@code state}: {@code live}, {@code stale}. */
+    FLEET_MEMBERS("gateway.fleet.members", null, "Fleet members in this node's member table, by state"),
+    /** Time since this node last renewed its lease in Redis. */
+    FLEET_HEARTBEAT_AGE("gateway.fleet.heartbeat.age", "seconds", "Time since this node last renewed its lease"),
+    /**
+     * Nodes declared lost, tagged {@code reason}: {@code lease_expired}, {@code left}, {@code restarted}; counted
+     * once in the fleet, by the node that recorded the loss.
+     */
+    FLEET_NODES_LOST("gateway.fleet.nodes.lost", null, "Fleet nodes declared lost by this node, by reason"),
+    /** Clients of lost nodes this node marked offline. */
+    FLEET_CLIENTS_REAPED("gateway.fleet.clients.reaped", null, "Clients of lost nodes this node marked offline"),
+    /** Writes Redis refused because another node owns their client now (fencing). */
+    FLEET_FENCED_WRITES(
+            "gateway.fleet.fenced.writes",
+            null,
+            "Writes refused by Redis because another node owns the client (fenced)"),
+    /** Kicks: a node that claimed a client tells its previous owner to let go; tagged {@code direction}. */
+    FLEET_KICKS("gateway.fleet.kicks", null, "Kicks sent to and received from other nodes, by direction"),
+    /** From a lost node's last heartbeat to its clients' offline records (each client reaped). */
+    FLEET_DETECTION(
+            "gateway.fleet.detection", null, "Time from a lost node's last heartbeat to its clients' offline records"),
+    /** Fleet channels, tagged {@code state}: {@code wanted}, or {@code confirmed} by Redis. */
+    FLEET_SUBSCRIPTIONS("gateway.fleet.subscriptions", null, "Fleet channels wanted and confirmed by Redis"),
+    /** Fleet subscriptions made again (a channel whose slot moved to another master, or a lost probe). */
+    FLEET_RESUBSCRIBES("gateway.fleet.resubscribes", null, "Fleet subscriptions made again"),
+    /** Fleet messages dropped because the bus's queue was full (their channels are resynced). */
+    FLEET_MESSAGES_DROPPED(
+            "gateway.fleet.messages.dropped", null, "Fleet messages dropped because the bus queue was full"),
+    /** 1 while this node holds no lease (cut off from Redis for the isolation delay), else 0. */
+    FLEET_ISOLATED("gateway.fleet.isolated", null, "Whether this node is cut off from Redis (1) or not (0)"),
+
+    // ---- fleet view (registered only for a fleet member)
+    /**
+     * Peers whose clients this node read again from Redis, tagged {@code reason}: {@code new_peer},
+     * {@code subscribed} (a subscription made again), {@code seq_gap}, {@code incarnation}, {@code feed_seq} (the
+     * peer's heartbeat reports messages that never came), {@code silent} (no message for three heartbeats),
+     * {@code overflow} (messages dropped on a full queue).
+     */
+    FLEET_RESYNCS("gateway.fleet.resyncs", null, "Peers whose clients this node read again from Redis, by reason"),
+    /** Feed messages, tagged {@code direction}: {@code published} by this node, {@code received} from peers. */
+    FLEET_FEED_MESSAGES(
+            "gateway.fleet.feed.messages", null, "Fleet feed messages published and received, by direction"),
+    /** Bytes of feed messages, tagged {@code direction}. */
+    FLEET_FEED_BYTES("gateway.fleet.feed.bytes", "bytes", "Bytes of fleet feed messages, by direction"),
+    /** Client records in feed messages, tagged {@code direction}. */
+    FLEET_FEED_RECORDS(
+            "gateway.fleet.feed.records", null, "Client records carried by fleet feed messages, by direction"),
+    /** From a peer's publish of a feed message to this node's view holding it (wall clocks of both nodes). */
+    FLEET_VIEW_LAG(
+            "gateway.fleet.view.lag", null, "Time from a peer's publish of a feed message to this node applying it"),
+    /**
+     * Commands for clients held by another node, tagged {@code result}: {@code sent}, {@code not_connected},
+     * {@code unknown_client}, {@code send_failed}, {@code no_answer} (the owner did not answer in time).
+     */
+    FLEET_COMMANDS("gateway.fleet.commands", null, "Commands sent to clients held by other nodes, by result"),
+    /** From a cross-node command's request to its owner's answer (the frame written at the client's node). */
+    FLEET_COMMAND_DURATION(
+            "gateway.fleet.command", null, "Time from a cross-node command's request to the owner's answer"),
+    /** Commands other nodes asked this node to deliver to its clients. */
+    FLEET_COMMANDS_SERVED(
+            "gateway.fleet.commands.served", null, "Commands this node delivered for other nodes, by result"),
 
     // ---- dashboard feed
     /** Dashboard viewers connected to the live feed (gauge). */

@@ -34,7 +34,7 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
 
     /** The close codes counted one by one; any other code counts as {@code other}. */
     private static final int[] KNOWN_CLOSE_CODES = {
-        1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1010, 1011, 4001, 4002
+        1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1010, 1011, 1012, 4001, 4002
     };
 
     /** The {@code reason} tag of a connection replaced by a newer one (a takeover, close 4001). */

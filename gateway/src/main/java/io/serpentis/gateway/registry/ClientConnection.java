@@ -23,6 +23,13 @@ public interface ClientConnection {
     boolean isSuperseded();
 
     /**
+     * The gateway is cut off from Redis while a peer of its fleet is not: the connection closes (1012) so that its
+     * client reconnects to a healthy node, and the client is recorded as disconnected
+     * ({@link DisconnectReason#ISOLATED}). Returns at once; implementations hop to their event loop.
+     */
+    void isolated();
+
+    /**
      * Writes {@code command} to the client.
      *
      * @return completes with {@link CommandResult#SENT} once the frame is written, or says why it was not

@@ -48,6 +48,15 @@ public interface ClientRegistry {
     /** The number of records whose client is connected to this node now; cheap (no scan). */
     int connectedCount();
 
+    /**
+     * The number of records whose client is connected to any node of the fleet, as this node's view of the fleet
+     * has it (its own clients and the remote records that say connected); cheap (no scan). Outside a fleet, the
+     * same as {@link #connectedCount()}.
+     */
+    default int fleetConnectedCount() {
+        return connectedCount();
+    }
+
     /** Removes the records of clients disconnected for longer than the retention; returns how many. */
     int purgeExpired();
 }

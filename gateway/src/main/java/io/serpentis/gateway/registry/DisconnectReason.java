@@ -29,7 +29,9 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
         /** The gateway stopped. */
         SHUTDOWN,
         /** The gateway restarted while the client was connected to it. */
-        RESTARTED
+        RESTARTED,
+        /** The gateway was cut off from Redis while its fleet was not (close 1012). */
+        ISOLATED
     }
 
     /** The client sent a close frame. The original's text. */
@@ -45,6 +47,15 @@ public record DisconnectReason(String detail, @Nullable String clientState, Kind
     public static final DisconnectReason SHUTDOWN = new DisconnectReason("Gateway shutting down", null, Kind.SHUTDOWN);
     /** The gateway restarted while the client was connected to it (found at start-up). */
     public static final DisconnectReason RESTARTED = new DisconnectReason("Gateway restarted", null, Kind.RESTARTED);
+
+    /** The gateway was cut off from Redis while a peer was not, and closed its clients (close 1012). */
+    public static final DisconnectReason ISOLATED =
+            new DisconnectReason("Gateway isolated from Redis", null, Kind.ISOLATED);
+    /**
+     * The fleet declared the node that held the client lost (its lease ran out) and a survivor recorded the end, at
+     * the client's last sign of life. Written by the survivor's reap script, never by a connection.
+     */
+    public static final String NODE_LOST_DETAIL = "Gateway node lost";
 
     /** The connection sent nothing, not even a pong, for {@code seconds}. */
     public static DisconnectReason timedOut(long seconds) {

@@ -25,9 +25,12 @@ public final class LocalClientRegistry implements ClientRegistry {
     private final LongSupplier clock;
     private final String nodeId;
     private final boolean trackStoreChanges;
+    private final boolean fenced;
     private final List<RegistryListener> listeners = new CopyOnWriteArrayList<>();
     /** Records whose client is connected; kept by the records' owner transitions, so reading it scans nothing. */
     private final AtomicInteger connected = new AtomicInteger();
+    /** Remote records whose client is connected to another node (fleet mode), kept by the records likewise. */
+    private final AtomicInteger remoteConnected = new AtomicInteger();
 
     /**
      * @param limits what a client may store
@@ -38,10 +41,30 @@ public final class LocalClientRegistry implements ClientRegistry {
      */
     public LocalClientRegistry(
             LimitsConfig limits, RegistryConfig config, String nodeId, boolean trackStoreChanges, LongSupplier clock) {
+        this(limits, config, nodeId, trackStoreChanges, false, clock);
+    }
+
+    /**
+     * @param limits what a client may store
+     * @param config retention of departed clients
+     * @param nodeId this gateway node's id, kept in each record it registers
+     * @param trackStoreChanges whether records remember what changed for a write-behind store
+     * @param fenced whether the node is a fleet member: records keep their ownership (epoch, claims, remote
+     *     records), see {@link ClientRecord}; only with {@code trackStoreChanges}
+     * @param clock wall-clock time in epoch microseconds (tests pass their own)
+     */
+    public LocalClientRegistry(
+            LimitsConfig limits,
+            RegistryConfig config,
+            String nodeId,
+            boolean trackStoreChanges,
+            boolean fenced,
+            LongSupplier clock) {
         this.limits = limits;
         this.config = config;
         this.nodeId = nodeId;
         this.trackStoreChanges = trackStoreChanges;
+        this.fenced = fenced && trackStoreChanges;
         this.clock = clock;
     }
 
@@ -53,6 +76,11 @@ public final class LocalClientRegistry implements ClientRegistry {
     /** This node's id. */
     public String nodeId() {
         return nodeId;
+    }
+
+    /** Whether the node is a fleet member (records keep their ownership). */
+    public boolean fenced() {
+        return fenced;
     }
 
     /** Adds a listener told about every change from now on. */
@@ -147,7 +175,93 @@ public final class LocalClientRegistry implements ClientRegistry {
     }
 
     private ClientRecord newRecord(String clientId) {
-        return new ClientRecord(clientId, trackStoreChanges, connected);
+        return new ClientRecord(clientId, trackStoreChanges, fenced, connected, remoteConnected);
+    }
+
+    // ---- fleet ownership
+
+    /**
+     * Another node owns {@code record}'s client now (Redis refused this node's write): its local connection, if
+     * any, is superseded (close 4001, no disconnect recorded) and the record is no longer written by this node.
+     *
+     * @return whether the record changed
+     */
+    public boolean fenced(ClientRecord record) {
+        if (record.fence()) {
+            notifyChanged(record);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The node that claimed {@code clientId} with {@code claimEpoch} tells this one to let go: the local connection
+     * is superseded if this node's hold is older (see {@link ClientRecord#kicked}).
+     *
+     * @return whether a local connection was superseded
+     */
+    public boolean kicked(String clientId, long claimEpoch) {
+        ClientRecord record = clients.get(clientId);
+        if (record != null && record.kicked(claimEpoch)) {
+            notifyChanged(record);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Takes {@code stored}, the client's record as another node wrote it (a hash as Redis keeps it), if it is newer
+     * by (epoch, version) than what this node holds and no local connection holds the client; a record for an id
+     * this node did not know is added (remote). Fleet mode only.
+     *
+     * @return whether the registry changed
+     */
+    public boolean applyRemote(String clientId, Map<String, String> stored) {
+        if (!fenced || stored.isEmpty()) {
+            return false;
+        }
+        long now = clock.getAsLong();
+        for (; ; ) {
+            ClientRecord record = clients.get(clientId);
+            if (record == null) {
+                ClientRecord fresh = newRecord(clientId);
+                if (!fresh.applyRemote(stored, now)) {
+                    return false;
+                }
+                if (clients.putIfAbsent(clientId, fresh) == null) {
+                    notifyChanged(fresh);
+                    return true;
+                }
+                continue; // registered meanwhile: apply to that one
+            }
+            if (record.isRemoved()) {
+                clients.remove(clientId, record);
+                continue;
+            }
+            if (record.applyRemote(stored, now)) {
+                notifyChanged(record);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * This node starts a new life after the fleet declared it lost: every client whose connection is still open
+     * here is taken back under the new incarnation ({@link ClientRecord#reclaimForNewLife}); {@code queue} gets each
+     * record to write. The others are left to what the fleet recorded.
+     *
+     * @return how many records were queued
+     */
+    public int reclaimForNewLife(Consumer<ClientRecord> queue) {
+        int n = 0;
+        for (ClientRecord record : clients.values()) {
+            if (record.reclaimForNewLife()) {
+                queue.accept(record);
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -168,6 +282,11 @@ public final class LocalClientRegistry implements ClientRegistry {
     @Override
     public int connectedCount() {
         return connected.get();
+    }
+
+    @Override
+    public int fleetConnectedCount() {
+        return connected.get() + remoteConnected.get();
     }
 
     @Override

@@ -22,6 +22,14 @@ public final class ServerFields {
      * replays after a reconnect cannot regress a client's state.
      */
     public static final String GATEWAY_VERSION = "gateway_version";
+    /**
+     * The client's fencing token, in Redis only (fleet mode): a decimal number that only grows. Each claim of the
+     * client by a node sets a new one, and Redis refuses every write that does not carry the current one, so a node
+     * that lost the client can never write its record again.
+     */
+    public static final String GATEWAY_EPOCH = "gateway_epoch";
+    /** The incarnation (one life) of the node that holds (or last held) the client, in Redis only (fleet mode). */
+    public static final String GATEWAY_INCARNATION = "gateway_incarnation";
     /** Written by the server on pause, resume and disconnect, and by clients too (not server-owned). */
     public static final String CLIENT_STATE = "client_state";
 
@@ -30,8 +38,15 @@ public final class ServerFields {
     /** Whether a client may not set {@code name}. */
     public static boolean isServerOwned(String name) {
         return switch (name) {
-            case CONNECTED, CONNECT_TIME, DISCONNECT_TIME, STATUS_DETAIL, LAST_SEEN, GATEWAY_NODE, GATEWAY_VERSION ->
-                true;
+            case CONNECTED,
+                    CONNECT_TIME,
+                    DISCONNECT_TIME,
+                    STATUS_DETAIL,
+                    LAST_SEEN,
+                    GATEWAY_NODE,
+                    GATEWAY_VERSION,
+                    GATEWAY_EPOCH,
+                    GATEWAY_INCARNATION -> true;
             default -> false;
         };
     }

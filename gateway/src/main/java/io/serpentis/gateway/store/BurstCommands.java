@@ -28,6 +28,12 @@ interface BurstCommands {
     /** {@code ZREM key member}. */
     CompletableFuture<Long> zrem(String key, String member);
 
+    /** {@code SADD key member}: a fleet node's claimed client (its client set). */
+    CompletableFuture<Long> sadd(String key, String member);
+
+    /** {@code SREM key member}. */
+    CompletableFuture<Long> srem(String key, String member);
+
     /** {@code EVALSHA sha numkeys key... arg...}, its reply read as {@code type}. */
     <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args);
 
@@ -61,6 +67,16 @@ interface BurstCommands {
             @Override
             public CompletableFuture<Long> zrem(String key, String member) {
                 return c.zrem(key, member).toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Long> sadd(String key, String member) {
+                return c.sadd(key, member).toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Long> srem(String key, String member) {
+                return c.srem(key, member).toCompletableFuture();
             }
 
             @Override

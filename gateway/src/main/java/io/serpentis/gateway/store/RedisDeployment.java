@@ -141,6 +141,7 @@ public final class RedisDeployment implements AutoCloseable {
 
     private final Disposable events;
     private @Nullable AbstractRedisClient pubSubClient;
+    private @Nullable AbstractRedisClient fleetClient;
     /** Cluster: the masters and their slots, as last reported; a topology change is reported when it differs. */
     private volatile String slotOwners = "";
 
@@ -275,6 +276,27 @@ public final class RedisDeployment implements AutoCloseable {
     }
 
     /**
+     * A new data connection for the fleet's own traffic (heartbeats, reaping, publishing), like {@link #connect()}
+     * but never reported to the {@link Listener}s: the store does not write every record back because a fleet
+     * connection reconnected. The caller closes it.
+     */
+    public Connection connectUnreported() {
+        AbstractRedisClient c;
+        synchronized (this) {
+            if (fleetClient == null) {
+                fleetClient = newClient(options); // no state listener: its connections' events are not reported
+            }
+            c = fleetClient;
+        }
+        if (c instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<String, String> cc = cluster.connect();
+            return new Connection(cc, cc.async());
+        }
+        StatefulRedisConnection<String, String> sc = ((RedisClient) c).connect();
+        return new Connection(sc, sc.async());
+    }
+
+    /**
      * A new pub/sub connection, from a client of its own: on Cluster a {@code StatefulRedisClusterPubSubConnection}
      * (shard channels with {@code SSUBSCRIBE}, routed by slot); else a plain one. Its reconnects are not reported to
      * the {@link Listener}s. Unlike the data connections, its commands wait (in the bounded queue) while their
@@ -378,17 +400,42 @@ public final class RedisDeployment implements AutoCloseable {
         }
     }
 
+    /**
+     * Redis Cluster: reads the topology again on the fleet's own clients (pub/sub, and the unreported data
+     * connections), whose periodic refresh may lag the data connections' by up to {@link #TOPOLOGY_REFRESH_PERIOD}:
+     * a channel whose slot moved to another master is reachable at once. Nothing elsewhere. Any thread; does not
+     * wait.
+     */
+    public void refreshFleetTopology() {
+        AbstractRedisClient p;
+        AbstractRedisClient f;
+        synchronized (this) {
+            p = pubSubClient;
+            f = fleetClient;
+        }
+        for (AbstractRedisClient c : new AbstractRedisClient[] {p, f}) {
+            if (c instanceof RedisClusterClient cluster && !closing) {
+                cluster.refreshPartitionsAsync();
+            }
+        }
+    }
+
     /** Shuts the clients and the resources down; the caller closed its connections first. */
     @Override
     public void close() {
         closing = true;
         events.dispose();
         AbstractRedisClient p;
+        AbstractRedisClient f;
         synchronized (this) {
             p = pubSubClient;
+            f = fleetClient;
         }
         if (p != null) {
             p.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (f != null) {
+            f.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -439,6 +486,7 @@ public final class RedisDeployment implements AutoCloseable {
             slotOwners = now;
             log.info("Redis Cluster topology changed: {}", now);
             listeners.forEach(Listener::topologyChanged);
+            refreshFleetTopology(); // the fleet's own clients would see it only at their next periodic refresh
         }
     }
 

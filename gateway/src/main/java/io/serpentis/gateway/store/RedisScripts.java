@@ -7,6 +7,7 @@ import io.serpentis.gateway.registry.StoreWrite;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -74,11 +75,136 @@ final class RedisScripts {
             return 1
             """;
 
+    /**
+     * Fleet mode: takes a client for this node (a registration here: {@code c}) or back for a new life of this node
+     * ({@code r}), writing the whole record. KEYS[1] the hash; ARGV: node, incarnation, the record's
+     * {@code connect_time}, mode ({@code c}/{@code r}), the epoch this node held (reclaim), time to live in ms
+     * (0 = none), the number M of fields, then M field/value pairs ending with {@code gateway_version} (see
+     * {@link #claimArgs}).
+     *
+     * <p>A claim sets {@code epoch = max(current + 1, TIME in us)}, so epochs only grow, also across an expired
+     * record. It is refused when another node's connection holds the client and registered later than this one (a
+     * claim delayed by a pause must not take the client from a newer connection). A reclaim succeeds only while the
+     * record still names this node with the epoch it held (or that plus one: the fleet reaped it meanwhile), and
+     * sets that plus one. Returns {@code {1, previous node, previous incarnation, previous epoch, previous connected,
+     * new epoch}}, {@code {-2, node, incarnation, epoch, connected}} when refused (another node owns the client),
+     * or {@code {-1}} when a reclaim finds no record (the caller claims).
+     */
+    static final String CLAIM_SCRIPT = """
+            local key = KEYS[1]
+            local node, inc, ct, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+            local cur = redis.call('HMGET', key, 'gateway_epoch', 'gateway_node', 'gateway_incarnation',
+              'connected', 'connect_time')
+            local e = tonumber(cur[1]) or 0
+            local pnode, pinc, pconn = cur[2] or '', cur[3] or '', cur[4] or ''
+            local pe = string.format('%.0f', e)
+            if mode == 'r' then
+              if redis.call('EXISTS', key) == 0 then return {-1} end
+              local mine = tonumber(ARGV[5])
+              if pnode ~= node or (e ~= mine and e ~= mine + 1) then return {-2, pnode, pinc, pe, pconn} end
+            elseif pconn == 'true' and (pnode ~= node or pinc ~= inc) and cur[5] and ct ~= '' and cur[5] > ct then
+              return {-2, pnode, pinc, pe, pconn}
+            end
+            local epoch = e + 1
+            if mode ~= 'r' then
+              local t = redis.call('TIME')
+              epoch = math.max(epoch, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+            end
+            local n = tonumber(ARGV[7])
+            redis.call('DEL', key)
+            redis.call('HSET', key, unpack(ARGV, 8, 7 + 2 * n))
+            local ne = string.format('%.0f', epoch)
+            redis.call('HSET', key, 'gateway_node', node, 'gateway_epoch', ne, 'gateway_incarnation', inc)
+            local ttl = tonumber(ARGV[6])
+            if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+            return {1, pnode, pinc, pe, pconn, ne}
+            """;
+
+    /**
+     * Fleet mode: writes a chunk of records under their owner's epoch (the hot path included). KEYS: their hashes.
+     * ARGV, for each key in turn: the epoch the writer holds, version, mode ({@code f} full, {@code p} partial), time
+     * to live in ms (-1 = leave it, 0 = none), node, incarnation, the number N of fields to delete, N names, the
+     * number M of fields to set, then M field/value pairs ending with {@code gateway_version} (see
+     * {@link #appendFencedWriteArgs}). Returns one integer per key: 1 written; 0 when Redis holds a newer version
+     * (or, partial, the same one: a replay); -1 when the record is missing or carries an older epoch than the
+     * writer's (Redis lost the claim: the caller claims again); -2 fenced: another epoch holds the client; -3 when
+     * the fleet declared this node's life lost and marked the client offline (the caller takes it back once it
+     * lives again). A live client's update costs one HMGET and one HSET.
+     */
+    static final String FENCED_WRITE_SCRIPT = """
+            local out = {}
+            local a = 1
+            for k = 1, #KEYS do
+              local key = KEYS[k]
+              local epoch = ARGV[a]
+              local v = tonumber(ARGV[a + 1])
+              local full = ARGV[a + 2] == 'f'
+              local ttl = tonumber(ARGV[a + 3])
+              local node, inc = ARGV[a + 4], ARGV[a + 5]
+              local ndel = tonumber(ARGV[a + 6])
+              local dels = a + 7
+              local nset = tonumber(ARGV[dels + ndel])
+              local sets = dels + ndel + 1
+              a = sets + 2 * nset
+              local cur = redis.call('HMGET', key, 'gateway_epoch', 'gateway_version', 'gateway_node',
+                'gateway_incarnation', 'connected')
+              local e = tonumber(cur[1])
+              local mine = tonumber(epoch)
+              if not e or e < mine then
+                out[k] = -1
+              elseif e ~= mine then
+                if e == mine + 1 and cur[3] == node and cur[4] == inc and cur[5] == 'false' then
+                  out[k] = -3
+                else
+                  out[k] = -2
+                end
+              else
+                local cv = tonumber(cur[2]) or 0
+                if cv > v or (cv == v and not full) then
+                  out[k] = 0
+                else
+                  if full then
+                    redis.call('DEL', key)
+                  elseif ndel > 0 then
+                    redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
+                  end
+                  redis.call('HSET', key, unpack(ARGV, sets, a - 1))
+                  if full then
+                    redis.call('HSET', key, 'gateway_node', node, 'gateway_epoch', epoch, 'gateway_incarnation', inc)
+                  end
+                  if ttl > 0 then redis.call('PEXPIRE', key, ttl) elseif ttl == 0 then redis.call('PERSIST', key) end
+                  out[k] = 1
+                end
+              end
+            end
+            return out
+            """;
+
+    /**
+     * Fleet mode: deletes a purged record while it still carries the writer's epoch and no newer version. KEYS[1]
+     * the hash; ARGV[1] the epoch, ARGV[2] the version. Returns 1 deleted, 0 left alone.
+     */
+    static final String FENCED_DELETE_SCRIPT = """
+            local cur = redis.call('HMGET', KEYS[1], 'gateway_epoch', 'gateway_version')
+            if cur[1] ~= ARGV[1] or (tonumber(cur[2]) or 0) > tonumber(ARGV[2]) then return 0 end
+            redis.call('DEL', KEYS[1])
+            return 1
+            """;
+
     /** The digest {@code EVALSHA} names for {@link #WRITE_SCRIPT}. */
     static final String WRITE_SHA = sha1(WRITE_SCRIPT);
 
     /** The digest {@code EVALSHA} names for {@link #DELETE_SCRIPT}. */
     static final String DELETE_SHA = sha1(DELETE_SCRIPT);
+
+    /** The digest {@code EVALSHA} names for {@link #CLAIM_SCRIPT}. */
+    static final String CLAIM_SHA = sha1(CLAIM_SCRIPT);
+
+    /** The digest {@code EVALSHA} names for {@link #FENCED_WRITE_SCRIPT}. */
+    static final String FENCED_WRITE_SHA = sha1(FENCED_WRITE_SCRIPT);
+
+    /** The digest {@code EVALSHA} names for {@link #FENCED_DELETE_SCRIPT}. */
+    static final String FENCED_DELETE_SHA = sha1(FENCED_DELETE_SCRIPT);
 
     /**
      * Clients per write-script call on one Redis: long enough to amortise a call, short enough not to stall Redis
@@ -86,16 +212,27 @@ final class RedisScripts {
      */
     static final int CLIENTS_PER_CALL = 128;
 
+    private final boolean fleet;
     private boolean missing;
 
+    /** @param fleet whether the fleet's fenced scripts are loaded too */
+    RedisScripts(boolean fleet) {
+        this.fleet = fleet;
+    }
+
     /**
-     * Loads both scripts into the script cache of every node that runs them; throws when Redis did not take them
+     * Loads the scripts into the script cache of every node that runs them; throws when Redis did not take them
      * (on Cluster: when no master did, see {@link RedisDeployment#scriptLoad}).
      */
     void load(RedisDeployment deployment, RedisDeployment.Connection control, ReplyAwaiter replies) {
         missing = true;
         expect(replies.await(deployment.scriptLoad(control, WRITE_SCRIPT)), WRITE_SHA);
         expect(replies.await(deployment.scriptLoad(control, DELETE_SCRIPT)), DELETE_SHA);
+        if (fleet) {
+            expect(replies.await(deployment.scriptLoad(control, CLAIM_SCRIPT)), CLAIM_SHA);
+            expect(replies.await(deployment.scriptLoad(control, FENCED_WRITE_SCRIPT)), FENCED_WRITE_SHA);
+            expect(replies.await(deployment.scriptLoad(control, FENCED_DELETE_SCRIPT)), FENCED_DELETE_SHA);
+        }
         missing = false;
     }
 
@@ -142,6 +279,58 @@ final class RedisScripts {
         }
         args.add(ServerFields.GATEWAY_VERSION);
         args.add(version);
+    }
+
+    /**
+     * Appends {@code w}'s part of the fenced write script's arguments (see {@link #FENCED_WRITE_SCRIPT});
+     * {@code ttlMillis} -1 leaves the time to live alone.
+     */
+    static void appendFencedWriteArgs(
+            List<String> args, StoreWrite w, long ttlMillis, String node, String incarnation) {
+        args.add(Long.toString(w.epoch()));
+        args.add(Long.toString(w.version()));
+        args.add(w.full() ? "f" : "p");
+        args.add(Long.toString(ttlMillis));
+        args.add(node);
+        args.add(incarnation);
+        String[] deleted = w.deleted();
+        args.add(Integer.toString(deleted.length));
+        for (String d : deleted) {
+            args.add(d);
+        }
+        appendFields(args, w);
+    }
+
+    /** The claim script's arguments for {@code w} (a claim or a reclaim, always a full write). */
+    static String[] claimArgs(StoreWrite w, long ttlMillis, String node, String incarnation) {
+        List<String> args = new ArrayList<>(8 + 2 * w.names().length + 2);
+        String connectTime = w.value(ServerFields.CONNECT_TIME);
+        args.add(node);
+        args.add(incarnation);
+        args.add(connectTime == null ? "" : connectTime);
+        args.add(w.ownership() == StoreWrite.Ownership.RECLAIM ? "r" : "c");
+        args.add(Long.toString(w.epoch()));
+        args.add(Long.toString(ttlMillis));
+        appendFields(args, w);
+        return args.toArray(new String[0]);
+    }
+
+    /** M, then M field/value pairs: {@code w}'s fields, then {@code gateway_version}. */
+    private static void appendFields(List<String> args, StoreWrite w) {
+        String[] names = w.names();
+        String[] values = w.values();
+        args.add(Integer.toString(names.length + 1));
+        for (int i = 0; i < names.length; i++) {
+            args.add(names[i]);
+            args.add(values[i]);
+        }
+        args.add(ServerFields.GATEWAY_VERSION);
+        args.add(Long.toString(w.version()));
+    }
+
+    /** The fenced delete script's arguments: the epoch and version of the purged record. */
+    static String[] fencedDeleteArgs(StoreWrite w) {
+        return new String[] {Long.toString(w.epoch()), Long.toString(w.version())};
     }
 
     /** The delete script's arguments: the version of the purged record. */

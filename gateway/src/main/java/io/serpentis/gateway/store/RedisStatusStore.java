@@ -10,6 +10,7 @@ import io.serpentis.gateway.registry.RegistryListener;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * names one key, the index updates are separate commands, and {@code client:<id>:status} keeps its name, so the
  * tools that read it read it as before.
  *
+ * <p>A fleet member's store ({@link FleetFencing}) fences every write instead: a registration claims the client
+ * (a new epoch), every later write carries that epoch and Redis refuses it once another node claimed the client
+ * (see {@link WriteBurst}); the store writes nothing before the node joined the fleet, nor while its life is found
+ * lost. Outside a fleet ({@code --fleet=false}) everything above holds as described.
+ *
  * <p>This class is the facade: lifecycle, the store's status and readiness, the registry's hand-off and the
  * write-behind's gauges. Threading: {@link #changed} and {@link #removed} are called on any thread and only enqueue;
  * the writer thread owns both connections; Lettuce's event callbacks only set flags and wake the writer.
@@ -55,6 +61,7 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     private final WriteQueue queue = new WriteQueue();
     private final RedisDeployment deployment;
     private final RedisWriter writer;
+    private boolean closed;
 
     /**
      * Creates the Lettuce resources and client for the deployment {@code config} names; {@link #start} connects.
@@ -70,12 +77,29 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
             RegistryConfig registryConfig,
             LocalClientRegistry registry,
             MeterRegistry meterRegistry) {
+        this(config, registryConfig, registry, meterRegistry, null);
+    }
+
+    /**
+     * A store whose writes are fenced by {@code fleet} (a fleet member's), or plain when it is {@code null}; see
+     * {@link #RedisStatusStore(RedisConfig, RegistryConfig, LocalClientRegistry, MeterRegistry)}. A fleet member's
+     * registry keeps ownership ({@link LocalClientRegistry#fenced()}).
+     */
+    public RedisStatusStore(
+            RedisConfig config,
+            RegistryConfig registryConfig,
+            LocalClientRegistry registry,
+            MeterRegistry meterRegistry,
+            @Nullable FleetFencing fleet) {
+        if (fleet != null && !registry.fenced()) {
+            throw new IllegalArgumentException("a fleet member's registry keeps ownership: create it fenced");
+        }
         this.config = config;
         RedisMetrics metrics = new RedisMetrics(meterRegistry, this, config.batchSize());
         RedisReconnectPolicy reconnect = new RedisReconnectPolicy(config.reconnectMaxDelay());
         // One ClientResources for the process: its event loops, its reconnect delay, command latencies.
         this.deployment = new RedisDeployment(config, reconnect.delay(), metrics.commandLatencyRecorder());
-        this.writer = new RedisWriter(config, registryConfig, registry, deployment, reconnect, queue, metrics);
+        this.writer = new RedisWriter(config, registryConfig, registry, deployment, reconnect, queue, metrics, fleet);
         deployment.addListener(new RedisDeployment.Listener() {
             @Override
             public void reconnected() {
@@ -159,15 +183,26 @@ public final class RedisStatusStore implements StatusStore, RegistryListener, Re
     }
 
     /**
+     * Writes what is pending (at most {@code budget}) and stops the writer; the connections stay open for what
+     * must still be said before they close (a fleet member leaving). {@link #close} does both.
+     */
+    public void drain(Duration budget) {
+        if (writer.stop(budget) && queue.size() > 0) {
+            log.warn("{} client records could not be written to Redis before shutdown", queue.size());
+        }
+    }
+
+    /**
      * Writes what is pending (at most {@code budget}), then closes the connections and the client resources.
      */
     @Override
     public void close(Duration budget) {
-        if (!writer.stop(budget)) {
-            return;
-        }
-        if (queue.size() > 0) {
-            log.warn("{} client records could not be written to Redis before shutdown", queue.size());
+        drain(budget);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
         writer.closeConnections();
         deployment.close();

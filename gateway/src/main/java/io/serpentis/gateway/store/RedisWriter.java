@@ -1,6 +1,8 @@
 package io.serpentis.gateway.store;
 
+import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
@@ -8,8 +10,12 @@ import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.RedisMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.registry.NodeIdentity;
+import io.serpentis.gateway.registry.ServerFields;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -43,6 +49,8 @@ final class RedisWriter {
     private static final long FAILED_BURST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** After an unexpected failure of the loop itself. */
     private static final long LOOP_FAILURE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Fleet mode: expired index entries checked against their records per clean-up. */
+    private static final int INDEX_CLEANUP_PAGE = 1000;
     /** Without a write for this long, the writer pings to learn whether Redis still answers. */
     private static final long IDLE_PING_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -55,7 +63,10 @@ final class RedisWriter {
     private final RedisMetrics metrics;
     private final ReplyAwaiter replies;
     private final RedisIndexLoader loader;
-    private final RedisScripts scripts = new RedisScripts();
+    private final RedisScripts scripts;
+    /** The fleet this node is a member of, or {@code null} (no fleet: unfenced writes). */
+    private final @Nullable FleetFencing fleet;
+
     private final Thread thread;
     /** Redis trouble repeats until Redis is back: one WARN per 5 s, the rest DEBUG (as Lettuce's reconnect log). */
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
@@ -86,8 +97,11 @@ final class RedisWriter {
             RedisDeployment deployment,
             RedisReconnectPolicy reconnect,
             WriteQueue queue,
-            RedisMetrics metrics) {
+            RedisMetrics metrics,
+            @Nullable FleetFencing fleet) {
         this.config = config;
+        this.fleet = fleet;
+        this.scripts = new RedisScripts(fleet != null);
         this.registryConfig = registryConfig;
         this.registry = registry;
         this.deployment = deployment;
@@ -98,6 +112,9 @@ final class RedisWriter {
         this.loader = new RedisIndexLoader(registry, replies);
         this.thread = new Thread(this::run, "redis-writer");
         this.thread.setDaemon(true);
+        if (fleet != null) {
+            fleet.onWritable(this::wake);
+        }
     }
 
     /**
@@ -204,6 +221,13 @@ final class RedisWriter {
                     resync(resync);
                 }
                 cleanupIndexIfDue();
+                if (fleet != null && !fleet.writable() && running) {
+                    // Not a member in good standing (not joined yet, or found lost): nothing may be written
+                    // under this life. The records stay queued; joining wakes the writer.
+                    pingIfIdle();
+                    LockSupport.parkNanos(this, RECONNECTING_POLL_NANOS);
+                    continue;
+                }
                 List<ClientRecord> batch = queue.drain(config.batchSize());
                 if (batch.isEmpty()) {
                     resyncInProgress = false;
@@ -300,7 +324,9 @@ final class RedisWriter {
                 Objects.requireNonNull(burstCommands, "not connected"),
                 deployment.clientsPerScriptCall(),
                 registryConfig.retention().toMillis(),
-                System.currentTimeMillis());
+                System.currentTimeMillis(),
+                fleet); // a member's writes are always fenced: the loop drains only once it joined
+        NodeIdentity life = fleet != null ? fleet.identity() : null;
         for (ClientRecord record : batch) {
             burst.add(record);
         }
@@ -331,6 +357,41 @@ final class RedisWriter {
         if (outcome.missing() > 0) {
             log.debug("{} records were missing in Redis and are written in full", outcome.missing());
         }
+        if (!outcome.fenced().isEmpty()) {
+            fenced(outcome.fenced());
+        }
+        if (outcome.lifeLost() && fleet != null && life != null) {
+            log.warn("Redis says the fleet declared this node ({}) lost: writes wait until it joins again", life);
+            fleet.lifeLost(life.incarnation());
+        }
+    }
+
+    /**
+     * Another node owns these clients now: their local connections are superseded, and each record takes what
+     * Redis holds (read back in one pipelined round trip), so that this node shows the client as its owner wrote it.
+     */
+    private void fenced(List<ClientRecord> records) {
+        List<String> ids = new ArrayList<>(records.size());
+        for (ClientRecord r : records) {
+            if (registry.fenced(r)) {
+                log.debug("client {} belongs to another node now; its connection here is closed", r.id());
+            }
+            ids.add(r.id());
+        }
+        try {
+            List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                hashes.add(control().hgetall(RedisStatusStore.key(id)));
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                Map<String, String> hash = replies.await(hashes.get(i));
+                if (hash != null && !hash.isEmpty()) {
+                    registry.applyRemote(ids.get(i), hash);
+                }
+            }
+        } catch (RuntimeException e) {
+            warn("Reading back fenced clients failed: {}", e);
+        }
     }
 
     private void pingIfIdle() {
@@ -356,11 +417,54 @@ final class RedisWriter {
         }
         nextIndexCleanupNanos = now + registryConfig.purgeInterval().toNanos();
         try {
+            if (fleet != null) {
+                cleanupFleetIndex();
+                return;
+            }
             replies.await(control()
                     .zremrangebyscore(RedisStatusStore.INDEX_KEY, Range.create(Double.NEGATIVE_INFINITY, (double)
                             System.currentTimeMillis())));
         } catch (RuntimeException e) {
             warn("Redis index clean-up failed: {}", e);
+        }
+    }
+
+    /**
+     * Fleet mode: several nodes score one client's index entry (the index is another key than the record, another
+     * slot on Cluster, so no script updates both), and a late score from a node that lost the client may say a live
+     * client's record expired. So an entry is removed only once its record is gone; an entry whose record is
+     * connected is scored {@code +inf} again, and one whose record still waits for its expiry gets that expiry.
+     */
+    private void cleanupFleetIndex() {
+        long nowMillis = System.currentTimeMillis();
+        List<String> due = replies.await(control()
+                .zrangebyscore(
+                        RedisStatusStore.INDEX_KEY,
+                        Range.create(Double.NEGATIVE_INFINITY, (double) nowMillis),
+                        Limit.create(0, INDEX_CLEANUP_PAGE)));
+        if (due.isEmpty()) {
+            return;
+        }
+        List<RedisFuture<String>> connected = new ArrayList<>(due.size());
+        List<RedisFuture<Long>> ttls = new ArrayList<>(due.size());
+        for (String id : due) {
+            connected.add(control().hget(RedisStatusStore.key(id), ServerFields.CONNECTED));
+            ttls.add(control().pttl(RedisStatusStore.key(id)));
+        }
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < due.size(); i++) {
+            String c = replies.await(connected.get(i));
+            long ttl = replies.await(ttls.get(i));
+            if (c == null || ttl == -2) {
+                gone.add(due.get(i));
+            } else if ("true".equals(c) || ttl == -1) {
+                replies.await(control().zadd(RedisStatusStore.INDEX_KEY, Double.POSITIVE_INFINITY, due.get(i)));
+            } else {
+                replies.await(control().zadd(RedisStatusStore.INDEX_KEY, (double) (nowMillis + ttl), due.get(i)));
+            }
+        }
+        if (!gone.isEmpty()) {
+            replies.await(control().zrem(RedisStatusStore.INDEX_KEY, gone.toArray(new String[0])));
         }
     }
 

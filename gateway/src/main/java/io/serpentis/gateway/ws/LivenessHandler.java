@@ -17,7 +17,10 @@ import org.jspecify.annotations.Nullable;
  * the ping interval and {@link Event#TIMED_OUT} once nothing arrived for the liveness timeout (recording how long
  * after the last traffic that was); the WebSocket stage acts on them. While the gateway itself does not read the
  * connection (auto-read off: the peer leaves its replies unread, and the slow-consumer timeout is running), its
- * silence is not the peer's: the clock is held. Not sharable.
+ * silence is not the peer's: the clock is held. Nor is a silence the gateway slept through: when a check runs
+ * {@link #STALL_NANOS} or more after it was due (the process was stopped, {@code SIGSTOP} or a long GC pause, or
+ * the event loop blocked), nothing could be read or pinged meanwhile, so the peer is pinged now and gets the whole
+ * liveness timeout to answer; a client is never timed out for the gateway's own pause. Not sharable.
  */
 public final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
@@ -28,6 +31,9 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
         /** Nothing received for the liveness timeout: close the connection. */
         TIMED_OUT
     }
+
+    /** A check this late (or later) means the gateway itself stalled: the silence before it is not the peer's. */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final long httpIdleNanos;
     private final long pingNanos;
@@ -40,6 +46,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private boolean reading;
     private long lastReadNanos;
     private long lastPingNanos;
+    private long dueNanos;
 
     public LivenessHandler(
             Duration httpIdle, Duration pingInterval, Duration livenessTimeout, WsMetricsRecorder metrics) {
@@ -127,6 +134,15 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = ticker.nanoTime();
+        if (webSocket && now - dueNanos >= STALL_NANOS) {
+            // The gateway slept through the deadline: whatever the peer sent meanwhile is still unread, and no
+            // ping went out. Ping now and count the liveness timeout from here.
+            lastReadNanos = now;
+            lastPingNanos = now;
+            c.fireUserEventTriggered(Event.PING_DUE);
+            schedule(Math.min(pingNanos, timeoutNanos));
+            return;
+        }
         long idle = reading ? 0 : now - lastReadNanos;
         if (!webSocket) {
             if (idle >= httpIdleNanos) {
@@ -161,6 +177,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private void schedule(long delayNanos) {
         ChannelHandlerContext c = ctx;
         if (c != null) {
+            dueNanos = ticker.nanoTime() + delayNanos;
             check = c.executor().schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
         }
     }

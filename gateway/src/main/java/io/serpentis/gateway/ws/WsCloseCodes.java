@@ -28,6 +28,11 @@ public final class WsCloseCodes {
     public static final WebSocketCloseStatus TOKEN_EXPIRED = new WebSocketCloseStatus(1008, "Token expired");
     /** 1011: an unexpected server error. */
     public static final WebSocketCloseStatus INTERNAL_ERROR = WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
+    /**
+     * 1012 (Service Restart): the gateway is cut off from Redis while a peer of its fleet is healthy; reconnect (to
+     * a healthy node).
+     */
+    public static final WebSocketCloseStatus ISOLATED = new WebSocketCloseStatus(1012, "Gateway isolated from Redis");
     /** 1013: a dashboard viewer beyond {@code --feed-max-viewers}; try again later. */
     public static final WebSocketCloseStatus TRY_AGAIN_LATER =
             new WebSocketCloseStatus(1013, "Too many dashboard viewers");

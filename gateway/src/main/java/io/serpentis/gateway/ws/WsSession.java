@@ -405,6 +405,18 @@ public final class WsSession implements WsConnection, ClientConnection {
         });
     }
 
+    /**
+     * The gateway is cut off from Redis while a peer is healthy: close with 1012 so that the client reconnects
+     * elsewhere; its end is recorded as {@link DisconnectReason#ISOLATED}. Any thread.
+     */
+    @Override
+    public void isolated() {
+        execute(() -> {
+            setReason(DisconnectReason.ISOLATED);
+            handshake.sendClose(WsCloseCodes.ISOLATED);
+        });
+    }
+
     /** Starts a graceful close because the gateway is stopping. Any thread. */
     public void shutdown() {
         execute(() -> {

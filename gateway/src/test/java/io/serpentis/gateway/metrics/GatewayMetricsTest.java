@@ -31,13 +31,14 @@ class GatewayMetricsTest {
     }
 
     @Test
-    void everyGatewayMeterButTheRedisOnesIsRegisteredAtStart() {
+    void everyGatewayMeterButTheRedisAndFleetOnesIsRegisteredAtStart() {
         Set<String> registered =
                 registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());
         for (GatewayMeters m : GatewayMeters.values()) {
             boolean lazy = m == GatewayMeters.WS_CLOSE_FRAMES // per close code, on first use
                     || m == GatewayMeters.CLIENTS // bound to a registry by bindClients
-                    || m.name().startsWith("REDIS_"); // only with Redis configured
+                    || m.name().startsWith("REDIS_") // only with Redis configured
+                    || m.name().startsWith("FLEET_"); // only for a fleet member
             assertThat(registered.contains(m.meterName())).as(m.meterName()).isEqualTo(!lazy);
         }
     }

@@ -280,4 +280,126 @@ class LocalClientRegistryTest {
         assertThat(tracked.restore("live", Map.of("connected", "false"), 1, DisconnectReason.RESTARTED))
                 .isFalse();
     }
+
+    @Test
+    void aRestartOutsideAFleetRecordsTheClientsLastSignOfLifeNotTheTimeOfTheRestart() {
+        LocalClientRegistry tracked =
+                new LocalClientRegistry(LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, clock::get);
+        String lastSeen = "2026-11-28T17:45:20.001234+00:00";
+        tracked.restore(
+                "mine",
+                Map.of("connected", "true", "gateway_node", "node-a", "last_seen", lastSeen),
+                7,
+                DisconnectReason.RESTARTED);
+        ClientSnapshot mine = tracked.find("mine").snapshot();
+        assertThat(mine.get("status_detail")).isEqualTo("Gateway restarted");
+        assertThat(mine.get("disconnect_time")).isEqualTo(lastSeen);
+    }
+
+    private LocalClientRegistry fleetMember() {
+        return new LocalClientRegistry(
+                LimitsConfig.defaults(), RegistryConfig.defaults(), "node-a", true, true, clock::get);
+    }
+
+    @Test
+    void aFleetMemberKeepsStoredRecordsAsTheFleetsAndTakesOnlyNewerOnes() {
+        LocalClientRegistry fleet = fleetMember();
+        fleet.restore(
+                "c",
+                Map.of(
+                        "connected",
+                        "true",
+                        "gateway_node",
+                        "node-a",
+                        "gateway_epoch",
+                        "5",
+                        "gateway_version",
+                        "7",
+                        "k",
+                        "v"),
+                7,
+                DisconnectReason.RESTARTED);
+        ClientRecord c = fleet.find("c");
+        assertThat(c.isRemote()).as("a previous life's: the fleet marks it").isTrue();
+        assertThat(c.snapshot().get("connected")).isEqualTo("true");
+        assertThat(c.epoch()).isEqualTo(5);
+        c.markFullWrite();
+        assertThat(c.takeStoreWrite()).as("never written by this node").isNull();
+
+        assertThat(fleet.applyRemote("c", Map.of("connected", "false", "gateway_epoch", "5", "gateway_version", "6")))
+                .as("older")
+                .isFalse();
+        assertThat(fleet.applyRemote(
+                        "c",
+                        Map.of(
+                                "connected",
+                                "false",
+                                "status_detail",
+                                "Gateway node lost",
+                                "gateway_epoch",
+                                "6",
+                                "gateway_version",
+                                "8",
+                                "k",
+                                "v")))
+                .isTrue();
+        assertThat(c.snapshot().get("status_detail")).isEqualTo("Gateway node lost");
+        assertThat(c.snapshot().get("gateway_epoch")).as("Redis only").isNull();
+
+        RecordingConnection here = new RecordingConnection();
+        fleet.apply(here, update("c", "k", "w"));
+        assertThat(c.isRemote()).as("registered here: this node's").isFalse();
+        StoreWrite claim = c.takeStoreWrite();
+        assertThat(claim.ownership()).isEqualTo(StoreWrite.Ownership.CLAIM);
+        assertThat(claim.full()).isTrue();
+        assertThat(fleet.applyRemote("c", Map.of("gateway_epoch", "99", "gateway_version", "99")))
+                .as("a local connection holds it")
+                .isFalse();
+    }
+
+    @Test
+    void aKickLetsGoOnlyOfAnOlderHoldAndNeverOfAClaimStillInFlight() {
+        LocalClientRegistry fleet = fleetMember();
+        RecordingConnection here = new RecordingConnection();
+        fleet.apply(here, update("c", "k", "v"));
+        ClientRecord c = fleet.find("c");
+        StoreWrite claim = c.takeStoreWrite();
+        assertThat(fleet.kicked("c", 999)).as("the claim's answer decides").isFalse();
+        c.claimed(100);
+        assertThat(c.epoch()).isEqualTo(100);
+        assertThat(fleet.kicked("c", 50))
+                .as("an older claim cannot kick a newer one")
+                .isFalse();
+        assertThat(here.isSuperseded()).isFalse();
+        assertThat(fleet.kicked("c", 200)).isTrue();
+        assertThat(here.isSuperseded()).isTrue();
+        assertThat(c.isRemote()).isTrue();
+        assertThat(fleet.connectedCount()).isZero();
+        assertThat(fleet.release(here, "c", DisconnectReason.CONNECTION_LOST))
+                .as("no disconnect recorded")
+                .isFalse();
+        assertThat(claim.ownership()).isEqualTo(StoreWrite.Ownership.CLAIM);
+    }
+
+    @Test
+    void aNewLifeTakesBackOpenConnectionsAndLeavesEndedOnesToTheFleet() {
+        LocalClientRegistry fleet = fleetMember();
+        RecordingConnection open = new RecordingConnection();
+        RecordingConnection ended = new RecordingConnection();
+        fleet.apply(open, update("open", "k", "v"));
+        fleet.apply(ended, update("ended", "k", "v"));
+        for (String id : List.of("open", "ended")) {
+            fleet.find(id).takeStoreWrite();
+            fleet.find(id).claimed(10);
+        }
+        fleet.release(ended, "ended", DisconnectReason.CONNECTION_LOST);
+        List<ClientRecord> queued = new ArrayList<>();
+        assertThat(fleet.reclaimForNewLife(queued::add)).isEqualTo(1);
+        assertThat(queued).extracting(ClientRecord::id).containsExactly("open");
+        StoreWrite reclaim = fleet.find("open").takeStoreWrite();
+        assertThat(reclaim.ownership()).isEqualTo(StoreWrite.Ownership.RECLAIM);
+        assertThat(reclaim.epoch()).isEqualTo(10);
+        assertThat(fleet.find("ended").isRemote()).isTrue();
+        assertThat(fleet.find("ended").takeStoreWrite()).isNull();
+    }
 }

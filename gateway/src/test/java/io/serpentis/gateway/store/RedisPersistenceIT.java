@@ -56,6 +56,8 @@ class RedisPersistenceIT {
         Map<String, String> all = redis.hgetall(RedisStatusStore.key(id));
         Map<String, String> original = new LinkedHashMap<>(all);
         original.remove("gateway_version");
+        original.remove("gateway_epoch");
+        original.remove("gateway_incarnation");
         original.remove("gateway_node");
         original.remove("last_seen");
         return original;
@@ -310,5 +312,34 @@ class RedisPersistenceIT {
                 .isEqualTo("true");
         assertThat(redis.commands().hget("client:elsewhere:status", "status_detail"))
                 .isNull();
+    }
+
+    /**
+     * {@code --fleet=false}: the single-node Redis behaviour, byte for byte as before the fleet: no epoch, no
+     * incarnation, no membership keys, no client set; {@code /api/v1/nodes} lists this node alone.
+     */
+    @Test
+    void outsideTheFleetTheGatewayWritesAsASingleNodeDoes() throws Exception {
+        gateway.close();
+        gateway = redis.startGateway(
+                c -> c.withServer(s -> s.withNodeId("node-solo")).withFleet(f -> f.withEnabled(false)));
+        try (WsTestClient c = WsTestClient.connect(gateway.wsUri())) {
+            c.request("{\"client_id\": \"solo\", \"status\": {\"seq\": 1}}");
+            c.request("{\"client_id\": \"solo\", \"status\": {\"seq\": 2}}");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> "2".equals(redis.commands().hget("client:solo:status", "seq")));
+        }
+        assertThat(redis.commands().hgetall("client:solo:status"))
+                .containsEntry("gateway_node", "node-solo")
+                .doesNotContainKeys("gateway_epoch", "gateway_incarnation");
+        assertThat(redis.commands()
+                        .exists(FleetKeys.NODES, FleetKeys.node("node-solo"), FleetKeys.clients("node-solo")))
+                .isZero();
+        JsonNode nodes = JSON.readTree(
+                new HttpTestClient(gateway.httpUri()).get("/api/v1/nodes").body());
+        assertThat(nodes.path("nodes")).hasSize(1);
+        assertThat(nodes.path("nodes").get(0).path("node_id").asString()).isEqualTo("node-solo");
+        assertThat(nodes.path("nodes").get(0).path("incarnation").isNull()).isTrue();
+        assertThat(nodes.path("lost")).isEmpty();
     }
 }

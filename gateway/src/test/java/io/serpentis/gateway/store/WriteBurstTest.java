@@ -74,9 +74,14 @@ class WriteBurstTest {
     static final class RecordingCommands implements BurstCommands {
         final List<Sent> sent = new ArrayList<>();
         int flushes;
+        /** Answers every command with 1 as it is sent (for a burst's second round trip). */
+        boolean autoAnswer;
 
         private <T> CompletableFuture<T> record(String command, String line, List<String> args) {
             CompletableFuture<Object> reply = new CompletableFuture<>();
+            if (autoAnswer) {
+                reply.complete(1L);
+            }
             sent.add(new Sent(command, line, args, reply));
             @SuppressWarnings("unchecked")
             CompletableFuture<T> typed = (CompletableFuture<T>) (CompletableFuture<?>) reply;
@@ -101,6 +106,16 @@ class WriteBurstTest {
         @Override
         public CompletableFuture<Long> zrem(String key, String member) {
             return record("ZREM", key + " " + member, List.of());
+        }
+
+        @Override
+        public CompletableFuture<Long> sadd(String key, String member) {
+            return record("SADD", key + " " + member, List.of());
+        }
+
+        @Override
+        public CompletableFuture<Long> srem(String key, String member) {
+            return record("SREM", key + " " + member, List.of());
         }
 
         @Override
@@ -174,7 +189,7 @@ class WriteBurstTest {
         double lagBefore = lagCount();
         Outcome o = b.settle(replies, queue, metrics);
         assertThat(b.pending()).extracting(p -> p.read(replies)).containsExactly(Result.WRITTEN);
-        assertThat(o).isEqualTo(new Outcome(1, 0, 0, 0, false, null));
+        assertThat(o).isEqualTo(new Outcome(1, 0, 0, 0, false, null, List.of(), false));
         assertThat(queue.size()).isZero();
         assertThat(record.takeStoreWrite()).as("nothing left to write").isNull();
         assertThat(lagCount()).isEqualTo(lagBefore + 1);
@@ -253,7 +268,7 @@ class WriteBurstTest {
         assertThat(b.pending())
                 .extracting(p -> p.read(replies))
                 .containsExactly(Result.WRITTEN, Result.STALE, Result.MISSING);
-        assertThat(o).isEqualTo(new Outcome(3, 0, 1, 2, false, null));
+        assertThat(o).isEqualTo(new Outcome(3, 0, 1, 2, false, null, List.of(), false));
         assertThat(queue.drain(10))
                 .as("only the missing record is written again")
                 .containsExactly(records.get(2));
@@ -342,7 +357,7 @@ class WriteBurstTest {
         redis.sent.get(0).answer(0L); // Redis holds a newer record (another node's): left alone
         redis.sent.get(1).answer(1L);
 
-        assertThat(b.settle(replies, queue, metrics)).isEqualTo(new Outcome(1, 0, 0, 0, false, null));
+        assertThat(b.settle(replies, queue, metrics)).isEqualTo(new Outcome(1, 0, 0, 0, false, null, List.of(), false));
         assertThat(b.pending().get(0).read(replies)).isEqualTo(Result.STALE);
         assertThat(queue.size()).isZero();
     }

@@ -79,6 +79,11 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
         return new BrowserExtension(List.of(), new GatewayServerExtension(customizer));
     }
 
+    /** A browser alone, for gateways the test runs itself (processes of a fleet): see {@link #openDashboard(URI)}. */
+    public static BrowserExtension browserOnly() {
+        return new BrowserExtension(List.of(), null);
+    }
+
     /**
      * A browser without a gateway that resolves each of {@code names} to 127.0.0.1 ({@code --host-resolver-rules})
      * and connects to them without the dead proxy: what a browser does once a hostile name has been rebound to
@@ -191,7 +196,12 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
 
     /** Loads the dashboard, waits until its live feed is up, and forgets the requests and errors until then. */
     public void openDashboard() {
-        open("/");
+        openDashboard(gateway().httpUri());
+    }
+
+    /** Loads the dashboard of the gateway at {@code http} ({@code http://host:port}), as {@link #openDashboard()}. */
+    public void openDashboard(URI http) {
+        driver.get(http + "/");
         waitAtMost(Duration.ofSeconds(15)).until(ExpectedConditions.textToBe(By.id("feed-state"), "Live"));
         clearRecorded();
     }

@@ -27,14 +27,8 @@ public final class GatewayProcess implements AutoCloseable {
     private final int port;
 
     private GatewayProcess(List<String> prefix, List<String> args) throws Exception {
-        Path jar = Path.of("target", "serpentis-gateway.jar");
-        if (!jar.toFile().isFile()) {
-            throw new IllegalStateException(jar + " is missing: run the package phase first");
-        }
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        cmd.addAll(args);
+        cmd.addAll(command(args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> listening = new CompletableFuture<>();
         reader = new Thread(
@@ -59,9 +53,31 @@ public final class GatewayProcess implements AutoCloseable {
         port = listening.get(60, TimeUnit.SECONDS);
     }
 
+    /** {@code java -jar target/serpentis-gateway.jar args...}, with this JVM's {@code java}. */
+    public static List<String> command(List<String> args) {
+        Path jar = Path.of("target", "serpentis-gateway.jar");
+        if (!jar.toFile().isFile()) {
+            throw new IllegalStateException(jar + " is missing: run the package phase first");
+        }
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toAbsolutePath().toString()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
     /** Starts the jar with {@code args} and waits until it listens. */
     public static GatewayProcess start(String... args) throws Exception {
         return new GatewayProcess(List.of(), List.of(args));
+    }
+
+    /**
+     * Starts the jar with {@code args} behind {@code prefix} (a command that execs the rest, such as
+     * {@code setpriv --reuid=2001 ...}) and waits until it listens.
+     */
+    public static GatewayProcess startWithPrefix(List<String> prefix, String... args) throws Exception {
+        return new GatewayProcess(prefix, List.of(args));
     }
 
     /**
@@ -90,6 +106,39 @@ public final class GatewayProcess implements AutoCloseable {
         return output;
     }
 
+    /** The process's id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process still runs. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The exit code, once the process exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
+    /** {@code kill -STOP}: the process holds its sockets open and does nothing at all. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** {@code kill -CONT}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        ExternalTools.Result r =
+                ExternalTools.run(Path.of("."), null, List.of("kill", "-" + name, Long.toString(process.pid())));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("kill -" + name + " failed: " + r.output());
+        }
+    }
+
     /** SIGTERM, keeping our end of the output pipe open (unlike {@link Process#destroy()}). */
     public void terminate() {
         process.toHandle().destroy();
@@ -112,6 +161,6 @@ public final class GatewayProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroyForcibly();
+        process.destroyForcibly(); // SIGKILL ends a stopped process too
     }
 }

@@ -10,13 +10,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link ClientConnection} with no network behind it, for driving the registry through its own API: records
- * the commands delivered to it and whether it was superseded. Not a fake of the gateway: the registry under test
- * is the real one.
+ * the commands delivered to it and whether it was superseded or isolated. Not a fake of the gateway: the registry
+ * under test is the real one.
  */
 public final class RecordingConnection implements ClientConnection {
     private final String id;
     private final List<ClientCommand> delivered = new CopyOnWriteArrayList<>();
     private volatile boolean superseded;
+    private volatile boolean isolated;
 
     public RecordingConnection(String id) {
         this.id = id;
@@ -44,6 +45,16 @@ public final class RecordingConnection implements ClientConnection {
     @Override
     public boolean isSuperseded() {
         return superseded;
+    }
+
+    @Override
+    public void isolated() {
+        isolated = true;
+    }
+
+    /** Whether {@link #isolated()} was called. */
+    public boolean wasIsolated() {
+        return isolated;
     }
 
     @Override

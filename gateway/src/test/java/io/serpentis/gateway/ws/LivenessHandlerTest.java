@@ -38,7 +38,16 @@ class LivenessHandlerTest {
             Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(30), new GatewayMetrics(meters).ws());
     private final Recorder recorder = new Recorder();
 
+    /** Time passes with the event loop running: every check runs when it is due. */
     private static void advance(EmbeddedChannel ch, long seconds) {
+        for (long i = 0; i < seconds * 10; i++) {
+            ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }
+    }
+
+    /** The gateway stalls (a process pause, a blocked loop) for {@code seconds}: the checks run late, at once. */
+    private static void stall(EmbeddedChannel ch, long seconds) {
         ch.advanceTimeBy(seconds, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
     }
@@ -122,6 +131,28 @@ class LivenessHandlerTest {
         advance(ch, 29);
         assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
         advance(ch, 1);
+        assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /**
+     * A gateway paused for longer than the liveness timeout (SIGSTOP, a long GC) read nothing meanwhile: the peer's
+     * pongs wait unread in the socket. The peer is pinged at once and gets the whole timeout from then; a peer that
+     * stays silent is timed out one timeout after the stall.
+     */
+    @Test
+    void theGatewaysOwnStallIsNotThePeersSilence() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        advance(ch, 3);
+        stall(ch, 40);
+        assertThat(recorder.events).containsExactly(LivenessHandler.Event.PING_DUE);
+        read(ch); // the pong that waited in the socket
+        advance(ch, 29);
+        assertThat(recorder.events).doesNotContain(LivenessHandler.Event.TIMED_OUT);
+        stall(ch, 1); // a check late by less than a stall is an ordinary one: 30 s after the pong, timed out
         assertThat(recorder.events).endsWith(LivenessHandler.Event.TIMED_OUT);
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }

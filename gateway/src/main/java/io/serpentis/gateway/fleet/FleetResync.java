@@ -1,0 +1,254 @@
+package io.serpentis.gateway.fleet;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.serpentis.gateway.logging.RateLimitedLog;
+import io.serpentis.gateway.registry.ClientRecord;
+import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.registry.ServerFields;
+import io.serpentis.gateway.store.FleetKeys;
+import io.serpentis.gateway.store.RedisDeployment;
+import io.serpentis.gateway.store.RedisStatusStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiPredicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a peer's clients again from Redis when the view may have missed some of its feed (a gap, a new life, a
+ * subscription made again, a new peer): its client set a page at a time ({@code SSCAN}), each page's records in one
+ * pipelined round trip ({@code HGETALL} each, one key per command, so pages span Cluster slots), applied by (epoch,
+ * version) like any feed message. Records the view holds as connected on that peer but missing from its set (they
+ * moved, or were marked offline and left the set) are read again one by one, too. Deltas that arrive meanwhile are
+ * applied anyway: whatever arrives last, the newer record wins.
+ *
+ * <p>Requests are coalesced per peer: while one waits, asking again adds nothing; one asked during a read runs
+ * again after it. A read that fails (Redis down) is retried after the retry delay.
+ *
+ * <p>Threading: {@link #request} from any thread; the reads run on the {@code fleet-resync} thread, on a connection
+ * of their own, and block on Redis (never an event loop's thread).
+ */
+final class FleetResync implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FleetResync.class);
+
+    /** Client ids per {@code SSCAN} page, and so records per pipelined round trip. */
+    static final int PAGE = 500;
+
+    private final RedisDeployment deployment;
+    private final LocalClientRegistry registry;
+    private final BiPredicate<String, Map<String, String>> apply;
+    private final Duration timeout;
+    private final Duration retry;
+    private final ScheduledExecutorService executor;
+    private final Set<String> waiting = ConcurrentHashMap.newKeySet();
+    private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
+    private RedisDeployment.@Nullable Connection connection;
+    private volatile boolean closed;
+
+    /**
+     * @param apply applies one record as Redis holds it (any thread); true when the view changed
+     * @param timeout how long one round trip may take
+     * @param retry how long after a failed read it is tried again
+     */
+    FleetResync(
+            RedisDeployment deployment,
+            LocalClientRegistry registry,
+            BiPredicate<String, Map<String, String>> apply,
+            Duration timeout,
+            Duration retry) {
+        this.deployment = deployment;
+        this.registry = registry;
+        this.apply = apply;
+        this.timeout = timeout;
+        this.retry = retry;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fleet-resync");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Reads node {@code nodeId}'s clients again, soon.
+     *
+     * @return false when a read of that node was waiting already (this request adds nothing)
+     */
+    boolean request(String nodeId) {
+        if (closed || !waiting.add(nodeId)) {
+            return false;
+        }
+        submit(() -> resync(nodeId), 0);
+        return true;
+    }
+
+    /**
+     * Reads again, {@code after} from now, the records the view holds as connected on {@code nodeId}, a node that
+     * is no longer a member (its reaper marks them offline; this catches what its feed did not bring).
+     */
+    void orphans(String nodeId, Duration after) {
+        submit(
+                () -> {
+                    try {
+                        int n = readAgain(connection(), nodeId, Set.of());
+                        if (n > 0) {
+                            log.debug("{} records of former member {} read again", n, nodeId);
+                        }
+                    } catch (RuntimeException e) {
+                        warnings.warn("Reading the clients of former member {} failed: {}", nodeId, e.toString());
+                    }
+                },
+                after.toMillis());
+    }
+
+    /** Reads still waiting or running (tests). */
+    boolean idle() {
+        return waiting.isEmpty();
+    }
+
+    private void submit(Runnable task, long delayMillis) {
+        try {
+            executor.schedule(
+                    () -> {
+                        if (!closed) {
+                            task.run();
+                        }
+                    },
+                    delayMillis,
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void resync(String nodeId) {
+        waiting.remove(nodeId); // a request from now on reads again after this one
+        long started = System.nanoTime();
+        try {
+            RedisClusterAsyncCommands<String, String> c = connection();
+            Set<String> listed = new HashSet<>();
+            int applied = 0;
+            String set = FleetKeys.clients(nodeId);
+            ValueScanCursor<String> page = null;
+            do {
+                page = await(
+                        page == null
+                                ? c.sscan(set, ScanArgs.Builder.limit(PAGE))
+                                : c.sscan(set, page, ScanArgs.Builder.limit(PAGE)));
+                listed.addAll(page.getValues());
+                applied += readAll(c, page.getValues());
+            } while (!page.isFinished());
+            applied += readAgain(c, nodeId, listed);
+            log.debug(
+                    "Read {} clients of {} again from Redis in {} ms ({} changed the view)",
+                    listed.size(),
+                    nodeId,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                    applied);
+        } catch (RuntimeException e) {
+            warnings.warn(
+                    "Reading {}'s clients from Redis failed ({}); trying again in {} ms",
+                    nodeId,
+                    e.toString(),
+                    retry.toMillis());
+            if (waiting.add(nodeId)) {
+                submit(() -> resync(nodeId), retry.toMillis());
+            }
+        }
+    }
+
+    /**
+     * Reads the records the view holds as connected on {@code nodeId} that {@code listed} does not name.
+     *
+     * @return how many changed the view
+     */
+    private int readAgain(RedisClusterAsyncCommands<String, String> c, String nodeId, Set<String> listed) {
+        List<String> missing = new ArrayList<>();
+        registry.forEach(r -> {
+            if (!listed.contains(r.id()) && heldOn(r, nodeId)) {
+                missing.add(r.id());
+            }
+        });
+        int applied = 0;
+        for (int from = 0; from < missing.size(); from += PAGE) {
+            applied += readAll(c, missing.subList(from, Math.min(missing.size(), from + PAGE)));
+        }
+        return applied;
+    }
+
+    private static boolean heldOn(ClientRecord r, String nodeId) {
+        return r.isRemote() && r.connected() && nodeId.equals(r.field(ServerFields.GATEWAY_NODE));
+    }
+
+    /** One pipelined round trip: every record of {@code ids}, applied. */
+    private int readAll(RedisClusterAsyncCommands<String, String> c, List<String> ids) {
+        List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            hashes.add(c.hgetall(RedisStatusStore.key(id)));
+        }
+        int applied = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            Map<String, String> hash = await(hashes.get(i));
+            if (hash != null && !hash.isEmpty() && apply.test(ids.get(i), hash)) {
+                applied++;
+            }
+        }
+        return applied;
+    }
+
+    private RedisClusterAsyncCommands<String, String> connection() {
+        RedisDeployment.Connection c = connection;
+        if (c == null) {
+            c = deployment.connectUnreported();
+            deployment.warmUp(c, timeout); // Cluster: every master's connection open before the first command
+            connection = c;
+        }
+        return c.commands();
+    }
+
+    private <T> T await(Future<T> f) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException(cause.toString(), cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Redis did not answer within " + timeout, e);
+        }
+    }
+
+    /** Stops the thread (a read in progress ends at its next round trip) and closes the connection. */
+    @Override
+    public void close() {
+        closed = true;
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RedisDeployment.Connection c = connection;
+        if (c != null) {
+            c.stateful().close();
+        }
+    }
+}
