@@ -105,8 +105,71 @@ class ComposeFileTest {
     }
 
     @Test
-    void hasTheFourServices() {
-        assertThat(services.propertyNames()).containsExactlyInAnyOrder("redis", "gateway", "prometheus", "clients");
+    void hasTheFourServicesAndAFleetProfileWithASecondNode() {
+        assertThat(services.propertyNames())
+                .containsExactlyInAnyOrder("redis", "gateway", "prometheus", "clients", "gateway-2", "clients-2");
+        for (String service : List.of("redis", "gateway", "prometheus", "clients")) {
+            assertThat(services.get(service).has("profiles"))
+                    .as(service + " runs by default")
+                    .isFalse();
+        }
+        for (String service : List.of("gateway-2", "clients-2")) {
+            assertThat(strings(services.get(service).path("profiles")))
+                    .as(service + " runs with --profile fleet")
+                    .containsExactly("fleet");
+        }
+    }
+
+    /**
+     * The fleet profile's second node is the first one's twin on the same Redis (so they form one fleet), with its
+     * own node id, advertised address and published port; each node's advertised address names its own service,
+     * a host name it serves (its peers ask its {@code /readyz} there); its clients connect to it.
+     */
+    @Test
+    void theFleetProfilesSecondNodeJoinsTheFirstOnTheSameRedis() throws Exception {
+        Map<String, String> first = environment(services.get("gateway"));
+        Map<String, String> second = environment(services.get("gateway-2"));
+        assertThat(second.keySet()).isEqualTo(first.keySet());
+        for (String name : first.keySet()) {
+            if (!Set.of("GATEWAY_NODE_ID", "GATEWAY_FLEET_ADVERTISE_URL", "GATEWAY_ALLOWED_HOSTS")
+                    .contains(name)) {
+                assertThat(second.get(name)).as(name).isEqualTo(first.get(name));
+            }
+        }
+        assertThat(second.get("GATEWAY_NODE_ID")).isNotEqualTo(first.get("GATEWAY_NODE_ID"));
+        assertThat(services.get("gateway-2").get("build"))
+                .isEqualTo(services.get("gateway").get("build"));
+        assertThat(services.get("gateway-2").get("ulimits"))
+                .isEqualTo(services.get("gateway").get("ulimits"));
+        Set<String> published = new HashSet<>();
+        for (String service : List.of("gateway", "gateway-2")) {
+            Map<String, String> env = environment(services.get(service));
+            CommandLine command = GatewayCommand.commandLine(env);
+            command.parseArgs();
+            GatewayConfig config = command.<GatewayCommand>getCommand().toConfig();
+            assertThat(config.fleet().enabled())
+                    .as(service + " is a fleet member")
+                    .isTrue();
+            URI advertised = URI.create(env.get("GATEWAY_FLEET_ADVERTISE_URL"));
+            assertThat(advertised.getHost())
+                    .as(service + " advertises its service name")
+                    .isEqualTo(service);
+            assertThat(advertised.getPort()).isEqualTo(config.server().port());
+            HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/readyz");
+            request.headers().set(HttpHeaderNames.HOST, advertised.getHost() + ":" + advertised.getPort());
+            assertThat(new AccessPolicy(config.security()).checkHost(request))
+                    .as(service + " serves the name its peers use")
+                    .isNull();
+            List<String> ports = strings(services.get(service).get("ports"));
+            assertThat(ports)
+                    .hasSize(1)
+                    .allMatch(p -> p.endsWith(":" + config.server().port()));
+            published.add(ports.get(0).split(":")[0]);
+        }
+        assertThat(published).as("each node on its own host port").hasSize(2);
+        assertThat(environment(services.get("clients-2")).get("SIMULATE_URL")).startsWith("ws://gateway-2:");
+        assertThat(services.get("clients-2").path("depends_on").has("gateway-2"))
+                .isTrue();
     }
 
     @Test
@@ -340,5 +403,11 @@ class ComposeFileTest {
         String dockerCompose = ExternalTools.require("docker-compose", "docker-compose");
         ExternalTools.Result r = ExternalTools.run(root, null, List.of(dockerCompose, "config", "-q"));
         assertThat(r.exitCode()).as(r.output()).isZero();
+        ExternalTools.Result fleet =
+                ExternalTools.run(root, null, List.of(dockerCompose, "--profile", "fleet", "config", "--services"));
+        assertThat(fleet.exitCode()).as(fleet.output()).isZero();
+        assertThat(fleet.output().lines().map(String::strip).toList())
+                .as("the fleet profile adds the second node and its clients")
+                .contains("gateway", "gateway-2", "clients", "clients-2");
     }
 }

@@ -96,6 +96,19 @@ class FleetLifecycleIT {
         }
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> ids(nodes(peer).path("nodes")).contains("leave-e"));
+        // What an operator's Prometheus sees on a healthy member: both nodes live, a fresh lease, every fleet
+        // channel confirmed by Redis, not isolated.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            PrometheusText m = PrometheusText.scrape(peer.httpUri());
+            assertThat(m.value("gateway_fleet_members", "state", "live")).isEqualTo(2.0);
+            assertThat(m.value("gateway_fleet_members", "state", "stale")).isZero();
+            assertThat(m.value("gateway_fleet_heartbeat_age_seconds")).isBetween(0.0, 2.0);
+            assertThat(m.value("gateway_fleet_isolated")).isZero();
+            assertThat(m.value("gateway_fleet_subscriptions", "state", "wanted"))
+                    .isPositive();
+            assertThat(m.value("gateway_fleet_subscriptions", "state", "confirmed"))
+                    .isEqualTo(m.value("gateway_fleet_subscriptions", "state", "wanted"));
+        });
 
         fleet.terminate("leave-e");
         for (WsTestClient c : sockets) {
@@ -123,5 +136,8 @@ class FleetLifecycleIT {
                         .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
                 .as("nobody declared it lost")
                 .isZero();
+        assertThat(PrometheusText.scrape(peer.httpUri()).value("gateway_fleet_members", "state", "live"))
+                .as("the peer's member table without it")
+                .isEqualTo(1.0);
     }
 }
