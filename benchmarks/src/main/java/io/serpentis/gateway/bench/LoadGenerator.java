@@ -1,31 +1,17 @@
 package io.serpentis.gateway.bench;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.serpentis.gateway.config.DurationConverter;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -35,10 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -49,7 +32,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -61,9 +43,6 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -88,22 +67,25 @@ import tools.jackson.databind.json.JsonMapper;
  * and when holding starts ({@code hold}), for a driving script; one JSON result line on stdout. With
  * {@code --control-stdin}, a line {@code stop} on stdin ends the measurement early, {@code release} ends the hold,
  * and the end of stdin (the driving script is gone) ends the run.
+ *
+ * <p>This class holds the options and the run; a client is a {@link LoadClient}, a dashboard viewer a
+ * {@link ViewerClient}, the once-a-second line {@link LoadProgress}, and {@code loadgen merge} {@link LoadMerge}.
  */
 @Command(
         name = "loadgen",
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         sortOptions = false,
-        subcommands = LoadGenerator.Merge.class,
+        subcommands = LoadMerge.class,
         description = "Drives the gateway with N WebSocket clients and reports ack throughput and latency.")
 public final class LoadGenerator implements Callable<Integer> {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final byte[] ACK_PREFIX = "{\"result\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ERROR_PREFIX = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
-    private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
-    private static final int MAX_TIMELINE_SECONDS = 3600;
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final byte[] ACK_PREFIX = "{\"result\"".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ERROR_PREFIX = "{\"error\"".getBytes(StandardCharsets.US_ASCII);
+    static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
+    static final int MAX_TIMELINE_SECONDS = 3600;
     /** The timeline's trailing window, in seconds, for a p99 steadier than one second's. */
-    private static final int TRAILING_SECONDS = 5;
+    static final int TRAILING_SECONDS = 5;
 
     @Option(
             names = "--url",
@@ -219,38 +201,41 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "After measuring, keep the connections open this long (at most, with --control-stdin).")
     Duration hold;
 
+    // The run's measurements and shared state: package-private for the parts of the run in their own classes
+    // (LoadClient, ViewerClient, LoadProgress). Written from the clients' event loops; read by the progress thread
+    // and at the end of run().
     /** Ack latency: from the intended send time (rate mode) or the send time (window mode). */
-    private final Recorder latency = new Recorder(MAX_MICROS, 3);
+    final Recorder latency = new Recorder(MAX_MICROS, 3);
     /** Rate mode: from the actual send time, as a sender that only counts what it managed to send would see. */
-    private final Recorder fromSend = new Recorder(MAX_MICROS, 3);
+    final Recorder fromSend = new Recorder(MAX_MICROS, 3);
     /** Rate mode: how late this process sent each message. */
-    private final Recorder sendLag = new Recorder(MAX_MICROS, 3);
+    final Recorder sendLag = new Recorder(MAX_MICROS, 3);
 
-    private final Recorder perSecond = new Recorder(MAX_MICROS, 2);
-    private final Recorder freshness = new Recorder(MAX_MICROS, 3);
-    private final LongAdder deltas = new LongAdder();
-    private final AtomicInteger viewersOpen = new AtomicInteger();
-    private final LongAdder acks = new LongAdder();
-    private final LongAdder errors = new LongAdder();
-    private final LongAdder connectFailures = new LongAdder();
-    private final LongAdder registrations = new LongAdder();
-    private final LongAdder reconnects = new LongAdder();
-    private final LongAdder skippedSends = new LongAdder();
-    private final LongAdder missedWhileDisconnected = new LongAdder();
-    private final LongAdder unackedAtClose = new LongAdder();
-    private final AtomicInteger registered = new AtomicInteger();
-    private final AtomicInteger open = new AtomicInteger();
-    private final List<Map<String, Object>> timelineEntries = Collections.synchronizedList(new ArrayList<>());
-    private final CountDownLatch aborted = new CountDownLatch(1);
-    private final CountDownLatch stopMeasuring = new CountDownLatch(1);
-    private final CountDownLatch release = new CountDownLatch(1);
-    private AtomicLongArray lastAckNanos;
-    private AtomicLongArray lastAckSeq;
-    private volatile boolean sending = true;
-    private volatile boolean measuring;
-    private volatile EventLoopGroup group;
-    private long periodNanos;
-    private byte[] filler = new byte[0];
+    final Recorder perSecond = new Recorder(MAX_MICROS, 2);
+    final Recorder freshness = new Recorder(MAX_MICROS, 3);
+    final LongAdder deltas = new LongAdder();
+    final AtomicInteger viewersOpen = new AtomicInteger();
+    final LongAdder acks = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder connectFailures = new LongAdder();
+    final LongAdder registrations = new LongAdder();
+    final LongAdder reconnects = new LongAdder();
+    final LongAdder skippedSends = new LongAdder();
+    final LongAdder missedWhileDisconnected = new LongAdder();
+    final LongAdder unackedAtClose = new LongAdder();
+    final AtomicInteger registered = new AtomicInteger();
+    final AtomicInteger open = new AtomicInteger();
+    final List<Map<String, Object>> timelineEntries = Collections.synchronizedList(new ArrayList<>());
+    final CountDownLatch aborted = new CountDownLatch(1);
+    final CountDownLatch stopMeasuring = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    AtomicLongArray lastAckNanos;
+    AtomicLongArray lastAckSeq;
+    volatile boolean sending = true;
+    volatile boolean measuring;
+    volatile EventLoopGroup group;
+    long periodNanos;
+    byte[] filler = new byte[0];
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadGenerator()).execute(args));
@@ -285,7 +270,7 @@ public final class LoadGenerator implements Callable<Integer> {
             control.setDaemon(true);
             control.start();
         }
-        Progress progress = null;
+        LoadProgress progress = null;
         try {
             Bootstrap b = new Bootstrap()
                     .group(group)
@@ -294,17 +279,18 @@ public final class LoadGenerator implements Callable<Integer> {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .option(ChannelOption.SO_REUSEADDR, true);
             List<Channel> viewerChannels = new ArrayList<>(viewers);
-            List<Client> clients = new ArrayList<>(connections);
+            List<LoadClient> clients = new ArrayList<>(connections);
             Semaphore pending = new Semaphore(maxPendingConnects);
             long start = System.nanoTime();
             long rampNanos = rampUp.toNanos();
-            progress = new Progress(start);
+            progress = new LoadProgress(this, start);
             Thread progressThread = new Thread(progress, "loadgen-progress");
             progressThread.setDaemon(true);
             progressThread.start();
             for (int v = 0; v < viewers; v++) {
                 URI url = urls.get(v % urls.size());
-                viewerChannels.add(connectViewer(b, url, sources.get(v % sources.size()), v < measuringViewers));
+                viewerChannels.add(
+                        ViewerClient.connect(this, b, url, sources.get(v % sources.size()), v < measuringViewers));
             }
             for (int i = 0; i < connections && aborted.getCount() > 0; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
@@ -314,7 +300,8 @@ public final class LoadGenerator implements Callable<Integer> {
                 }
                 pending.acquire();
                 URI url = urls.get(i % urls.size());
-                Client c = new Client(
+                LoadClient c = new LoadClient(
+                        this,
                         idPrefix + "-" + i,
                         i,
                         (EventLoop) group.next(),
@@ -371,23 +358,23 @@ public final class LoadGenerator implements Callable<Integer> {
             m.put("reconnects", reconnects.sum());
             m.put("window", window);
             m.put("rate", rate);
-            m.put("seconds", round(measured / 1e9));
+            m.put("seconds", Histograms.round(measured / 1e9));
             m.put("measure_start_ms", measureStartMs);
             m.put("measure_end_ms", measureEndMs);
             m.put("acks", acked);
-            m.put("acks_per_s", round(acked / Math.max(measured / 1e9, 1e-9)));
+            m.put("acks_per_s", Histograms.round(acked / Math.max(measured / 1e9, 1e-9)));
             m.put("errors", errs);
             m.put("acks_total", acks.sum());
             m.put("skipped_sends", skipped);
             m.put("missed_while_disconnected", missedWhileDisconnected.sum());
             m.put("unacked_at_close", unackedAtClose.sum());
-            m.put("latency_us", summary(h));
+            m.put("latency_us", Histograms.summary(h));
             if (rate > 0) {
-                m.put("latency_from_send_us", summary(sent));
-                m.put("send_lag_us", summary(lag));
+                m.put("latency_from_send_us", Histograms.summary(sent));
+                m.put("send_lag_us", Histograms.summary(lag));
             }
             if (viewers > 0) {
-                Map<String, Object> f = summary(fresh);
+                Map<String, Object> f = Histograms.summary(fresh);
                 f.put("samples", fresh.getTotalCount());
                 m.put("viewers_held", viewersOpen.get());
                 m.put("deltas", deltasSeen);
@@ -398,7 +385,7 @@ public final class LoadGenerator implements Callable<Integer> {
                     m.put("timeline", new ArrayList<>(timelineEntries));
                 }
             }
-            for (Client c : clients) {
+            for (LoadClient c : clients) {
                 c.close();
             }
             for (Channel ch : viewerChannels) {
@@ -425,32 +412,6 @@ public final class LoadGenerator implements Callable<Integer> {
         return group;
     }
 
-    private Channel connectViewer(Bootstrap b, URI url, InetAddress source, boolean measuring) {
-        URI feedUri = url.resolve("/ws/dashboard");
-        InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
-        return b.clone()
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast(
-                                        new HttpClientCodec(),
-                                        new HttpObjectAggregator(65536),
-                                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                                                .webSocketUri(feedUri)
-                                                .version(WebSocketVersion.V13)
-                                                .subprotocol("serpentis.dashboard.v1")
-                                                .maxFramePayloadLength(64 << 20)
-                                                .handshakeTimeoutMillis(30_000)
-                                                .build()),
-                                        new WebSocketFrameAggregator(64 << 20),
-                                        new ViewerHandler(measuring));
-                    }
-                })
-                .connect(remote, new InetSocketAddress(source, 0))
-                .channel();
-    }
-
     private void readControl() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -468,410 +429,10 @@ public final class LoadGenerator implements Callable<Integer> {
         release.countDown();
     }
 
-    private static long mark(String name) {
+    static long mark(String name) {
         long now = System.currentTimeMillis();
         System.err.println("#mark " + name + " " + now);
         return now;
-    }
-
-    /**
-     * One simulated client, across its connections. Its state is confined to one event loop: every connection it
-     * opens is registered there, and its timers run there.
-     */
-    private final class Client {
-        private final String id;
-        private final int index;
-        private final EventLoop loop;
-        private final Bootstrap bootstrap;
-        private final URI url;
-        private final InetSocketAddress remote;
-        private final InetSocketAddress local;
-        private final byte[] head;
-        /** Per message in flight, in order: intended (rate) or actual (window) send time; registration included. */
-        private final LongRing due = new LongRing(Math.max(4, window + 2));
-        /** Rate mode: actual send time per message in flight. */
-        private final LongRing sent = new LongRing(4);
-
-        private volatile Channel channel;
-        private ChannelHandlerContext ctx;
-        private int generation;
-        private long seq;
-        private long ackedSeq;
-        private boolean awaitingRegistration;
-        private boolean registeredNow;
-        private long nextDue;
-        private long disconnectedAt;
-        private int attempts;
-        private ScheduledFuture<?> timer;
-
-        Client(String id, int index, EventLoop loop, Bootstrap bootstrap, URI url, InetSocketAddress local) {
-            this.id = id;
-            this.index = index;
-            this.loop = loop;
-            this.bootstrap = bootstrap;
-            this.url = url;
-            this.remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
-            this.local = local;
-            this.head = ("{\"client_id\": \"" + id + "\", \"status\": {\"cpu_usage\": 42.5, \"memory_usage\": 17.25, "
-                            + "\"client_state\": \"running\", \"seq\": ")
-                    .getBytes(StandardCharsets.US_ASCII);
-        }
-
-        /** Opens a connection on this client's loop; releases {@code pending} (if any) once the attempt ends. */
-        void connect(Semaphore pending) {
-            ChannelFuture f = bootstrap
-                    .clone(loop)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline()
-                                    .addLast(
-                                            new HttpClientCodec(),
-                                            new HttpObjectAggregator(65536),
-                                            new WebSocketClientProtocolHandler(
-                                                    WebSocketClientProtocolConfig.newBuilder()
-                                                            .webSocketUri(url)
-                                                            .version(WebSocketVersion.V13)
-                                                            .maxFramePayloadLength(1 << 20)
-                                                            .handshakeTimeoutMillis(30_000)
-                                                            .build()),
-                                            new ClientHandler(Client.this));
-                        }
-                    })
-                    .connect(remote, local);
-            channel = f.channel();
-            f.addListener(done -> {
-                if (pending != null) {
-                    pending.release();
-                }
-                if (!done.isSuccess()) {
-                    connectFailures.increment();
-                    if (loop.inEventLoop()) {
-                        retryLater();
-                    } else {
-                        loop.execute(this::retryLater);
-                    }
-                }
-            });
-        }
-
-        void close() {
-            Channel ch = channel;
-            if (ch != null) {
-                ch.close();
-            }
-        }
-
-        private void retryLater() {
-            if (!reconnect || !sending || aborted.getCount() == 0) {
-                return;
-            }
-            int delayMs = Math.min(1000, 100 << Math.min(attempts++, 4));
-            long jittered = delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1);
-            loop.schedule(
-                    () -> {
-                        if (sending && aborted.getCount() > 0) {
-                            reconnects.increment();
-                            connect(null);
-                        }
-                    },
-                    jittered,
-                    TimeUnit.MILLISECONDS);
-        }
-
-        void handshakeDone(ChannelHandlerContext context) {
-            ctx = context;
-            generation++;
-            ackedSeq = seq; // messages lost with an earlier connection are never acknowledged
-            awaitingRegistration = true;
-            long now = System.nanoTime();
-            send(now, now);
-            ctx.flush();
-        }
-
-        void closed() {
-            generation++;
-            ctx = null;
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
-            if (registeredNow) {
-                registeredNow = false;
-                registered.decrementAndGet();
-            }
-            if (sending) {
-                unackedAtClose.add(due.size());
-                disconnectedAt = System.nanoTime();
-            }
-            due.clear();
-            sent.clear();
-            retryLater();
-        }
-
-        void reply(ChannelHandlerContext context, ByteBuf c) {
-            boolean ack = startsWith(c, ACK_PREFIX);
-            if (!ack && !startsWith(c, ERROR_PREFIX)) {
-                return; // a command or another unsolicited frame, not a reply
-            }
-            if (due.isEmpty()) {
-                errors.increment(); // a reply to nothing sent
-                return;
-            }
-            long now = System.nanoTime();
-            long intended = due.poll();
-            long sentAt = rate > 0 ? sent.poll() : intended;
-            if (awaitingRegistration) {
-                awaitingRegistration = false;
-                ackedSeq++;
-                if (!ack) {
-                    errors.increment();
-                    context.close();
-                    return;
-                }
-                registrations.increment();
-                registered.incrementAndGet();
-                registeredNow = true;
-                attempts = 0;
-                startSending(now);
-                return;
-            }
-            if (ack) {
-                acks.increment();
-                long micros = Math.min(MAX_MICROS, (now - intended) / 1000);
-                latency.recordValue(micros);
-                if (timeline) {
-                    perSecond.recordValue(micros);
-                }
-                if (rate > 0) {
-                    fromSend.recordValue(Math.min(MAX_MICROS, (now - sentAt) / 1000));
-                }
-                if (viewers > 0) {
-                    lastAckSeq.set(index, ackedSeq);
-                    lastAckNanos.set(index, now);
-                }
-            } else {
-                errors.increment();
-            }
-            ackedSeq++;
-            if (!idle && rate <= 0 && sending) {
-                send(now, now);
-            }
-        }
-
-        private void startSending(long now) {
-            if (idle || !sending) {
-                return;
-            }
-            if (rate > 0) {
-                if (disconnectedAt != 0) {
-                    missedWhileDisconnected.add((now - disconnectedAt) / periodNanos);
-                    disconnectedAt = 0;
-                }
-                nextDue = now + ThreadLocalRandom.current().nextLong(periodNanos);
-                schedule(now);
-            } else {
-                for (int i = 0; i < window; i++) {
-                    send(now, now);
-                }
-            }
-        }
-
-        private void schedule(long now) {
-            int gen = generation;
-            timer = loop.schedule(() -> tick(gen), Math.max(0, nextDue - now), TimeUnit.NANOSECONDS);
-        }
-
-        /** Rate mode: sends every message due by now, each stamped with when it was due. */
-        private void tick(int gen) {
-            timer = null;
-            if (gen != generation || ctx == null || !sending) {
-                return;
-            }
-            long now = System.nanoTime();
-            boolean wrote = false;
-            while (nextDue <= now) {
-                if (due.size() >= maxInFlight) {
-                    skippedSends.increment();
-                } else {
-                    sendLag.recordValue(Math.min(MAX_MICROS, (now - nextDue) / 1000));
-                    send(nextDue, now);
-                    wrote = true;
-                }
-                nextDue += periodNanos;
-            }
-            if (wrote) {
-                ctx.flush();
-            }
-            schedule(now);
-        }
-
-        private void send(long intended, long now) {
-            ByteBuf buf = ctx.alloc().ioBuffer(head.length + 32 + filler.length);
-            buf.writeBytes(head);
-            writeLong(buf, seq++);
-            if (filler.length > 0) {
-                buf.writeBytes(", \"filler\": ".getBytes(StandardCharsets.US_ASCII));
-                buf.writeBytes(filler);
-            }
-            buf.writeByte('}').writeByte('}');
-            due.add(intended);
-            if (rate > 0) {
-                sent.add(now);
-            }
-            ctx.write(new TextWebSocketFrame(buf));
-        }
-    }
-
-    /** One client connection's handler: hands events to its {@link Client}. */
-    private final class ClientHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
-        private final Client client;
-
-        ClientHandler(Client client) {
-            this.client = client;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            open.incrementAndGet();
-            super.channelActive(ctx);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            open.decrementAndGet();
-            client.closed();
-            super.channelInactive(ctx);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                client.handshakeDone(ctx);
-            } else {
-                super.userEventTriggered(ctx, evt);
-            }
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            if (frame instanceof TextWebSocketFrame) {
-                client.reply(ctx, frame.content());
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            errors.increment();
-            ctx.close();
-        }
-    }
-
-    /**
-     * A dashboard viewer. A measuring viewer reads every delta and, for each client in it whose {@code seq} is the
-     * one this process last saw acknowledged, records the time from that ack to now: how fresh the dashboard is.
-     */
-    private final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
-        private final boolean measuring;
-        private final String prefix = idPrefix + "-";
-
-        ViewerHandler(boolean measuring) {
-            this.measuring = measuring;
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            viewersOpen.incrementAndGet();
-            super.channelActive(ctx);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            viewersOpen.decrementAndGet();
-            super.channelInactive(ctx);
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            if (!(frame instanceof TextWebSocketFrame) || !measuring) {
-                return;
-            }
-            long now = System.nanoTime();
-            ByteBuf c = frame.content();
-            byte[] bytes = new byte[c.readableBytes()];
-            c.getBytes(c.readerIndex(), bytes);
-            try (JsonParser p = JSON.createParser(bytes)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
-                    return;
-                }
-                boolean delta = false;
-                for (String name = p.nextName(); name != null; name = p.nextName()) {
-                    JsonToken t = p.nextToken();
-                    if (name.equals("type")) {
-                        delta = "delta".equals(p.getString());
-                    } else if (name.equals("clients") && t == JsonToken.START_OBJECT) {
-                        for (String id = p.nextName(); id != null; id = p.nextName()) {
-                            p.nextToken();
-                            long seq = -1;
-                            for (String f = p.nextName(); f != null; f = p.nextName()) {
-                                p.nextToken();
-                                if (f.equals("seq")) {
-                                    seq = Long.parseLong(p.getString());
-                                }
-                            }
-                            if (delta && seq >= 0 && id.startsWith(prefix)) {
-                                int i = Integer.parseInt(id.substring(prefix.length()));
-                                if (i < lastAckSeq.length() && lastAckSeq.get(i) == seq) {
-                                    long acked = lastAckNanos.get(i);
-                                    freshness.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - acked) / 1000)));
-                                }
-                            }
-                        }
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                if (delta) {
-                    deltas.increment();
-                }
-            } catch (RuntimeException e) {
-                errors.increment();
-            }
-        }
-    }
-
-    private static void writeLong(ByteBuf buf, long v) {
-        if (v == 0) {
-            buf.writeByte('0');
-            return;
-        }
-        int start = buf.writerIndex();
-        while (v > 0) {
-            buf.writeByte((int) ('0' + v % 10));
-            v /= 10;
-        }
-        for (int i = start, j = buf.writerIndex() - 1; i < j; i++, j--) {
-            byte a = buf.getByte(i);
-            buf.setByte(i, buf.getByte(j));
-            buf.setByte(j, a);
-        }
-    }
-
-    private static boolean startsWith(ByteBuf c, byte[] prefix) {
-        if (c.readableBytes() < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (c.getByte(c.readerIndex() + i) != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static List<InetAddress> parseAddresses(String spec) throws Exception {
@@ -896,92 +457,6 @@ public final class LoadGenerator implements Callable<Integer> {
         return out;
     }
 
-    private static Map<String, Object> summary(Histogram h) {
-        Map<String, Object> lat = new LinkedHashMap<>();
-        lat.put("p50", h.getValueAtPercentile(50));
-        lat.put("p90", h.getValueAtPercentile(90));
-        lat.put("p99", h.getValueAtPercentile(99));
-        lat.put("p999", h.getValueAtPercentile(99.9));
-        lat.put("max", h.getMaxValue());
-        lat.put("mean", round(h.getMean()));
-        return lat;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    /**
-     * Once a second, on its own schedule: a progress line on stderr, the timeline's entry (acks that arrived in
-     * that second and their latency, and the p99 of the last 5 s together), and the {@code all-registered} mark when
-     * every client is registered.
-     */
-    private final class Progress implements Runnable {
-        private final long start;
-        volatile boolean measuring;
-        volatile boolean stop;
-
-        Progress(long start) {
-            this.start = start;
-        }
-
-        @Override
-        public void run() {
-            long lastAcks = 0;
-            long last = start;
-            boolean allRegistered = false;
-            Histogram interval = null;
-            ArrayDeque<Histogram> recent = new ArrayDeque<>(TRAILING_SECONDS);
-            for (long tick = 1; !stop; tick++) {
-                long next = start + TimeUnit.SECONDS.toNanos(tick);
-                try {
-                    TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
-                } catch (InterruptedException e) {
-                    return;
-                }
-                long now = System.nanoTime();
-                long a = acks.sum();
-                double perSec = (a - lastAcks) * 1e9 / Math.max(1, now - last);
-                int reg = registered.get();
-                System.err.printf(
-                        "t=%5.1fs %s open=%d registered=%d acks/s=%.0f errors=%d connect_failures=%d%n",
-                        (now - start) / 1e9,
-                        measuring ? "measure" : "ramp/warm",
-                        open.get(),
-                        reg,
-                        perSec,
-                        errors.sum(),
-                        connectFailures.sum());
-                if (!allRegistered && reg >= connections) {
-                    allRegistered = true;
-                    mark("all-registered");
-                }
-                if (timeline && tick <= MAX_TIMELINE_SECONDS) {
-                    interval = perSecond.getIntervalHistogram(interval);
-                    Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("end_ms", System.currentTimeMillis());
-                    e.put("acks", interval.getTotalCount());
-                    e.put("p50", interval.getValueAtPercentile(50));
-                    e.put("p99", interval.getValueAtPercentile(99));
-                    e.put("p999", interval.getValueAtPercentile(99.9));
-                    e.put("max", interval.getMaxValue());
-                    if (recent.size() == TRAILING_SECONDS) {
-                        recent.removeFirst();
-                    }
-                    recent.addLast(interval.copy());
-                    Histogram trailing = new Histogram(MAX_MICROS, 2);
-                    recent.forEach(trailing::add);
-                    e.put("p99_trailing", trailing.getValueAtPercentile(99));
-                    e.put("open", open.get());
-                    e.put("registered", reg);
-                    timelineEntries.add(e);
-                }
-                lastAcks = a;
-                last = now;
-            }
-        }
-    }
-
     /**
      * One run's result: its fields as they appear in the JSON result line, and the latency histogram (encoded into
      * the line, compressed, for merging).
@@ -1004,80 +479,6 @@ public final class LoadGenerator implements Callable<Integer> {
         static Histogram decode(String s) throws Exception {
             return Histogram.decodeFromCompressedByteBuffer(
                     ByteBuffer.wrap(Base64.getDecoder().decode(s)), 0);
-        }
-    }
-
-    /** Merges the JSON result lines of several processes (one scenario split over processes) into one. */
-    @Command(
-            name = "merge",
-            mixinStandardHelpOptions = true,
-            description = "Merges result lines (files, or stdin) of processes that ran one scenario together.")
-    static final class Merge implements Callable<Integer> {
-        private static final List<String> SUMMED = List.of(
-                "connections_target",
-                "connections_held",
-                "registered",
-                "registrations",
-                "connect_failures",
-                "reconnects",
-                "acks",
-                "errors",
-                "acks_total",
-                "skipped_sends",
-                "missed_while_disconnected",
-                "unacked_at_close");
-
-        @CommandLine.Parameters(arity = "0..*", description = "Files holding result lines; stdin when none.")
-        List<Path> files = new ArrayList<>();
-
-        @Override
-        public Integer call() throws Exception {
-            List<String> lines = new ArrayList<>();
-            if (files.isEmpty()) {
-                lines.addAll(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        .lines()
-                        .toList());
-            } else {
-                for (Path f : files) {
-                    lines.addAll(Files.readAllLines(f));
-                }
-            }
-            Histogram merged = null;
-            Map<String, Object> m = new LinkedHashMap<>();
-            Map<String, Long> sums = new LinkedHashMap<>();
-            double seconds = 0;
-            double rate = 0;
-            for (String line : lines) {
-                if (!line.startsWith("{")) {
-                    continue;
-                }
-                JsonNode n = JSON.readTree(line);
-                Histogram h = Result.decode(n.get("histogram").asString());
-                if (merged == null) {
-                    merged = h.copy();
-                } else {
-                    merged.add(h);
-                }
-                m.put("mode", n.get("mode").asString());
-                m.put("latency_basis", n.path("latency_basis").asString("send time"));
-                m.put("window", n.get("window").asInt());
-                for (String k : SUMMED) {
-                    sums.merge(k, n.path(k).asLong(0), Long::sum);
-                }
-                seconds = Math.max(seconds, n.get("seconds").asDouble());
-                rate += n.get("rate").asDouble();
-            }
-            if (merged == null) {
-                System.err.println("no result lines");
-                return 1;
-            }
-            m.putAll(sums);
-            m.put("rate", rate);
-            m.put("seconds", seconds);
-            m.put("acks_per_s", round(sums.get("acks") / Math.max(seconds, 1e-9)));
-            m.put("latency_us", summary(merged));
-            System.out.println(new Result(m, merged).toJson());
-            return 0;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.serpentis.gateway.fleet;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.FleetConfig;
+import io.serpentis.gateway.internal.RedisReplies;
 import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.DisconnectReason;
@@ -20,10 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -571,16 +570,6 @@ final class FleetMembership implements FleetMembers {
     }
 
     private <T> T await(Future<T> f) {
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
-            throw new IllegalStateException(cause.toString(), cause);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Redis did not answer within " + timeout, e);
-        }
+        return RedisReplies.await(f, timeout.toMillis(), timeout);
     }
 }

@@ -4,6 +4,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.serpentis.gateway.internal.RedisReplies;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.store.FleetKeys;
 import io.serpentis.gateway.store.RedisStatusStore;
@@ -12,12 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,16 +155,6 @@ final class FleetReaper {
     }
 
     private <T> T await(Future<T> f) {
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
-            throw new IllegalStateException(cause.toString(), cause);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Redis did not answer within " + timeout, e);
-        }
+        return RedisReplies.await(f, timeout.toMillis(), timeout);
     }
 }

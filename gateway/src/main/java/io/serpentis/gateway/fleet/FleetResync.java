@@ -4,6 +4,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.serpentis.gateway.internal.RedisReplies;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.LocalClientRegistry;
@@ -16,16 +17,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -223,17 +221,7 @@ final class FleetResync implements AutoCloseable {
     }
 
     private <T> T await(Future<T> f) {
-        try {
-            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
-            throw new IllegalStateException(cause.toString(), cause);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Redis did not answer within " + timeout, e);
-        }
+        return RedisReplies.await(f, timeout.toMillis(), timeout);
     }
 
     /** Stops the thread (a read in progress ends at its next round trip) and closes the connection. */

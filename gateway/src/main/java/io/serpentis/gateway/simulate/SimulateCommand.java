@@ -1,5 +1,6 @@
 package io.serpentis.gateway.simulate;
 
+import io.serpentis.gateway.config.CommandConfigs;
 import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.EnvironmentDefaults;
 import io.serpentis.gateway.logging.LogFormatOption;
@@ -109,21 +110,18 @@ public final class SimulateCommand implements Callable<Integer> {
         if (idPrefix != null && !idPrefix.isBlank()) {
             settings.idPrefix(idPrefix);
         }
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("duration must not be negative, was " + duration);
+        }
         return settings.build();
     }
 
     @Override
     public Integer call() throws Exception {
         logFormat.apply();
-        SimulatorSettings settings;
-        try {
-            settings = toSettings();
-            if (duration.isNegative()) {
-                throw new IllegalArgumentException("duration must not be negative, was " + duration);
-            }
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("Invalid configuration: " + e.getMessage());
-            return 2;
+        SimulatorSettings settings = CommandConfigs.validated(spec, this::toSettings);
+        if (settings == null) {
+            return CommandConfigs.INVALID;
         }
         Simulator simulator = new Simulator(settings);
         Thread hook = new Thread(simulator::close, "simulate-shutdown");

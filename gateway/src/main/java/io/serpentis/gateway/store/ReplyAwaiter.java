@@ -1,11 +1,8 @@
 package io.serpentis.gateway.store;
 
+import io.serpentis.gateway.internal.RedisReplies;
 import java.time.Duration;
-import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The writer thread's wait for a Redis reply. Lettuce fails a command after the command timeout by itself; the
@@ -28,17 +25,7 @@ final class ReplyAwaiter {
 
     /** Waits for {@code reply} and returns its value. */
     <T> T await(Future<T> reply) {
-        try {
-            return reply.get(waitMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
-            throw new IllegalStateException(cause.toString(), cause);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Redis did not answer within " + commandTimeout, e);
-        }
+        return RedisReplies.await(reply, waitMillis, commandTimeout);
     }
 
     /** Waits for {@code reply} like {@link #await}, ignoring how it ends (the caller checks each result). */
