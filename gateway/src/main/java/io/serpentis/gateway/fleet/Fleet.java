@@ -181,9 +181,11 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
         if (renewed != 0) {
             // Peers that find themselves cut off ask for this: a 200 from a node that renewed long ago proves
             // nothing about Redis now.
+            long now = System.nanoTime();
+            checks.put("fleet_heartbeat_age_ms", Long.toString(TimeUnit.NANOSECONDS.toMillis(now - renewed)));
             checks.put(
-                    "fleet_heartbeat_age_ms",
-                    Long.toString(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - renewed)));
+                    "fleet_lease_held_ms",
+                    Long.toString(TimeUnit.NANOSECONDS.toMillis(now - membership.heldSinceNanos())));
         }
         return new StatusStore.Readiness(state.equals("member"), checks);
     }

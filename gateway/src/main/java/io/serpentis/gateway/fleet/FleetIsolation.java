@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@link FleetConfig.Isolation#CLOSE} it closes every client connection with 1012 so that the clients reconnect to
  * a healthy node (the fleet's reaper then records them offline at their true last sign of life, and they come
  * back online where they reconnect). A peer counts only when its answer says it renewed its own lease within two
- * heartbeat intervals. If no peer answers so, Redis is down for everyone: the node keeps serving.
+ * heartbeat intervals, and held it without a gap for longer than this node has gone without renewing (a peer
+ * that is merely the first back after an outage of everyone's proves nothing). If no peer answers so, Redis is
+ * down for everyone: the node keeps serving.
  * {@link FleetConfig.Isolation#KEEP} keeps the clients in every case.
  *
  * <p>A node that slept (stopped with {@code SIGSTOP}, a long GC pause) renewed nothing meanwhile, but not because
@@ -44,6 +46,7 @@ import org.slf4j.LoggerFactory;
 final class FleetIsolation {
     private static final Logger log = LoggerFactory.getLogger(FleetIsolation.class);
     private static final Pattern HEARTBEAT_AGE = Pattern.compile("\"fleet_heartbeat_age_ms\"\\s*:\\s*\"(\\d+)\"");
+    private static final Pattern LEASE_HELD = Pattern.compile("\"fleet_lease_held_ms\"\\s*:\\s*\"(\\d+)\"");
     /** How long a peer's 200 is taken as proof that the fleet is fine. */
     private static final long PEER_PROOF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** A gap this long between two checks (four a heartbeat) means the node itself stalled. */
@@ -128,8 +131,9 @@ final class FleetIsolation {
             } catch (IllegalArgumentException e) {
                 continue;
             }
+            long cutOffMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - membership.renewedNanos());
             answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                    .thenApply(r -> r.statusCode() == 200 && renewedRecently(r.body()))
+                    .thenApply(r -> r.statusCode() == 200 && renewedRecently(r.body(), cutOffMillis))
                     .exceptionally(e -> false));
         }
         if (answers.isEmpty()) {
@@ -156,13 +160,19 @@ final class FleetIsolation {
     }
 
     /**
-     * Whether a peer's {@code /readyz} body says it renewed its lease within two heartbeat intervals: Redis works
-     * for it now (when Redis stalls for everyone, a peer's readiness may not have turned yet).
+     * Whether a peer's {@code /readyz} body says it renewed its lease within two heartbeat intervals (Redis works
+     * for it now: when Redis stalls for everyone, a peer's readiness may not have turned yet) and without a gap for
+     * at least as long as this node has renewed nothing (so its lease held while this node's lapsed: when Redis
+     * comes back from an outage of everyone's, the first node to renew is no proof that the others are cut off).
      */
-    private boolean renewedRecently(String body) {
-        Matcher m = HEARTBEAT_AGE.matcher(body);
-        return m.find()
-                && Long.parseLong(m.group(1)) <= 2 * config.heartbeatInterval().toMillis();
+    private boolean renewedRecently(String body, long cutOffMillis) {
+        Matcher age = HEARTBEAT_AGE.matcher(body);
+        Matcher held = LEASE_HELD.matcher(body);
+        return age.find()
+                && Long.parseLong(age.group(1))
+                        <= 2 * config.heartbeatInterval().toMillis()
+                && held.find()
+                && Long.parseLong(held.group(1)) >= cutOffMillis;
     }
 
     private void closeClients() {

@@ -84,6 +84,8 @@ final class FleetMembership implements FleetMembers {
     /** When ({@link System#nanoTime()}) the lease was last renewed; 0 before the first renewal. */
     private volatile long renewedNanos;
 
+    private volatile long heldSinceNanos;
+
     private volatile @Nullable String problem;
     private volatile Map<String, Member> table = Map.of();
     private volatile List<LostNode> lost = List.of();
@@ -151,6 +153,15 @@ final class FleetMembership implements FleetMembers {
     /** When ({@link System#nanoTime()}) the lease was last renewed; 0 before the first renewal. */
     long renewedNanos() {
         return renewedNanos;
+    }
+
+    /**
+     * Since when (this node's monotonic clock) its lease has been renewed without a gap of three heartbeat
+     * intervals; 0 before it first renewed. A peer that finds itself cut off trusts this node's word that Redis is
+     * fine only if the lease held since before the peer's own last renewal (else Redis failed for both alike).
+     */
+    long heldSinceNanos() {
+        return heldSinceNanos;
     }
 
     /** Why the node cannot be a member (another live gateway holds its id), or {@code null}. */
@@ -301,7 +312,12 @@ final class FleetMembership implements FleetMembers {
 
     /** A renewal succeeded: the member table is what it brought back. */
     private void renewed(List<Object> r) {
-        renewedNanos = System.nanoTime();
+        long local = System.nanoTime();
+        long previous = renewedNanos;
+        if (previous == 0 || local - previous > 3 * config.heartbeatInterval().toNanos()) {
+            heldSinceNanos = local;
+        }
+        renewedNanos = local;
         long now = Long.parseLong(str(r, 1));
         long staleAfter = 2 * config.heartbeatInterval().toMillis();
         Map<String, Member> next = new TreeMap<>();

@@ -78,12 +78,24 @@ class FleetRedisOutageIT {
         Thread.sleep(15_000); // the fault itself: longer than the lease and the grace together
         redis.start();
 
-        await().pollDelay(Duration.ofSeconds(5))
-                .during(Duration.ofSeconds(15))
-                .atMost(Duration.ofSeconds(40))
-                .ignoreExceptions()
-                .until(() -> clients.stream()
-                        .allMatch(id -> "true".equals(commands.hget("client:" + id + ":status", "connected"))));
+        try {
+            await().pollDelay(Duration.ofSeconds(5))
+                    .during(Duration.ofSeconds(15))
+                    .atMost(Duration.ofSeconds(40))
+                    .ignoreExceptions()
+                    .until(() -> clients.stream()
+                            .allMatch(id -> "true".equals(commands.hget("client:" + id + ":status", "connected"))));
+        } catch (AssertionError | RuntimeException e) {
+            for (String id : clients) {
+                System.out.println("FleetRedisOutageIT " + id + ": " + watcher.history(id));
+            }
+            for (GatewayProcess node : List.of(a, b)) {
+                node.output().stream()
+                        .filter(l -> l.contains("WARN") || l.contains("INFO"))
+                        .forEach(l -> System.out.println("FleetRedisOutageIT " + node.port() + ": " + l));
+            }
+            throw e;
+        }
         assertThat(watcher.everOffline()).as("clients ever shown offline").isEmpty();
         assertThat(watcher.regressions()).isEmpty();
         for (GatewayProcess node : List.of(a, b)) {
