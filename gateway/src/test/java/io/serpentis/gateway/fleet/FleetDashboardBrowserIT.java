@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.serpentis.gateway.testing.BrowserExtension;
 import io.serpentis.gateway.testing.FleetHarness;
 import io.serpentis.gateway.testing.GatewayProcess;
+import io.serpentis.gateway.testing.PrometheusText;
 import io.serpentis.gateway.testing.RedisServerExtension;
 import io.serpentis.gateway.testing.WsTestClient;
 import java.nio.file.Path;
@@ -43,6 +44,14 @@ class FleetDashboardBrowserIT {
             fleet.close();
         }
     }
+
+    /**
+     * Quick heartbeats, but a lease that three gateways and a browser on a loaded two-core box keep renewing (with
+     * FleetViewIT's 2 s lease a node starved of CPU was now and then declared lost, its clients shown offline).
+     */
+    private static final String[] LEASE = {
+        "--fleet-heartbeat-interval", "500ms", "--fleet-lease", "6s", "--fleet-reap-grace", "1s"
+    };
 
     private WsTestClient client(GatewayProcess node, String id, String status) {
         WsTestClient c = WsTestClient.connect(node.wsUri());
@@ -88,9 +97,9 @@ class FleetDashboardBrowserIT {
     @Test
     void oneNodesDashboardShowsTheWholeFleetItsNodesAndReachesClientsElsewhere() throws Exception {
         fleet = new FleetHarness("--redis-url", redis.url());
-        GatewayProcess a = fleet.start("gw-a", FleetViewIT.FAST);
-        GatewayProcess b = fleet.start("gw-b", FleetViewIT.FAST);
-        GatewayProcess c = fleet.start("gw-c", FleetViewIT.FAST);
+        GatewayProcess a = fleet.start("gw-a", LEASE);
+        GatewayProcess b = fleet.start("gw-b", LEASE);
+        GatewayProcess c = fleet.start("gw-c", LEASE);
         WsTestClient alpha = client(a, "alpha-1", "{\"client_state\": \"running\", \"cpu_usage\": 41.5}");
         client(
                 a,
@@ -138,7 +147,17 @@ class FleetDashboardBrowserIT {
         assertThat(shot).isRegularFile();
         new Select(browser.driver().findElement(By.id("node-filter"))).selectByValue("all");
         browser.waitAtMost(Duration.ofSeconds(5)).until(d -> rowText("beta-1") != null);
+        assertThat(PrometheusText.scrape(a.httpUri()).value("gateway_fleet_nodes_lost_total", "reason", "lease_expired")
+                        + PrometheusText.scrape(b.httpUri())
+                                .value("gateway_fleet_nodes_lost_total", "reason", "lease_expired"))
+                .as("nodes declared lost, fleet-wide: gw-c only")
+                .isEqualTo(1.0);
         assertThat(browser.driver().findElement(By.id("count-connected")).getText())
+                .as(() -> "connected count; the rows: "
+                        + browser.js("return [...document.querySelectorAll('#clients tr')]"
+                                + ".map(r => r.textContent).join(' | ')")
+                        + "; the nodes: "
+                        + browser.js("return document.querySelector('#node-rows')?.textContent"))
                 .isEqualTo("3");
         browser.screenshot(Path.of("target", "screenshots", "fleet-dashboard.png"));
         browser.assertNoErrorsAndNothingLeftTheMachine();
