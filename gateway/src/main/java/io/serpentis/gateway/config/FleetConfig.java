@@ -135,10 +135,14 @@ public record FleetConfig(
     /**
      * How long without a renewed lease (on this node's monotonic clock) before {@code /readyz} answers 503 and the
      * isolation policy applies: the lease less three heartbeat intervals (7 s by default), so that a node cut off
-     * from Redis acts before its peers can declare it lost.
+     * from Redis acts before its peers can declare it lost, but never less than two heartbeat intervals (with a
+     * lease of three or four heartbeats, one late heartbeat must not close every client); still earlier than any
+     * peer may declare it lost (a lease and the reap grace).
      */
     public Duration isolationAfter() {
-        return lease.minus(heartbeatInterval.multipliedBy(3));
+        Duration beforeReap = lease.minus(heartbeatInterval.multipliedBy(3));
+        Duration twoHeartbeats = heartbeatInterval.multipliedBy(2);
+        return beforeReap.compareTo(twoHeartbeats) < 0 ? twoHeartbeats : beforeReap;
     }
 
     @Override

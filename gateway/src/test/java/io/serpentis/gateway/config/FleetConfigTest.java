@@ -51,6 +51,25 @@ class FleetConfigTest {
     }
 
     @Test
+    void aShortLeaseStillWaitsTwoHeartbeatsBeforeIsolation() {
+        FleetConfig threeBeats = FleetConfig.builder()
+                .heartbeatInterval(Duration.ofMillis(500))
+                .lease(Duration.ofMillis(1500))
+                .reapGrace(Duration.ofSeconds(1))
+                .build();
+        assertThat(threeBeats.isolationAfter())
+                .as("not zero: one late heartbeat is no isolation")
+                .isEqualTo(Duration.ofSeconds(1));
+        FleetConfig fourBeats =
+                threeBeats.toBuilder().lease(Duration.ofSeconds(2)).build();
+        assertThat(fourBeats.isolationAfter()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(fourBeats.isolationAfter())
+                .as("before any peer may declare the node lost")
+                .isLessThan(fourBeats.lease().plus(fourBeats.reapGrace()));
+        assertThat(FleetConfig.defaults().isolationAfter()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
     void refusesTimingsThatWouldDeclareLiveNodesLost() {
         assertThatThrownBy(
                         () -> FleetConfig.builder().lease(Duration.ofSeconds(2)).build())
