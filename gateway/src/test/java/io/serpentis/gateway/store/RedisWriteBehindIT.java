@@ -107,6 +107,51 @@ class RedisWriteBehindIT {
         sockets.forEach(WsTestClient::close);
     }
 
+    /**
+     * A Redis that answers late ({@code CLIENT PAUSE} for 4 s, longer than the 500 ms command timeout) gets each
+     * client's write about once or twice, not once per timeout: a timed-out command stays on the connection and
+     * Redis runs it when it resumes, so the writer sends nothing more until a ping behind it is answered. Writing
+     * again on every timeout piled a burst more onto the connection each time (Lettuce's request queue overflowed
+     * under load), and Redis ran them all.
+     */
+    @Test
+    void aStalledRedisGetsEachWriteAboutOnceNotOncePerTimeout() throws Exception {
+        gateway = start(Duration.ofMillis(5));
+        int clients = 50;
+        List<WsTestClient> sockets = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            WsTestClient ws = WsTestClient.connect(gateway.wsUri());
+            sockets.add(ws);
+            assertThat(ws.request("{\"client_id\": \"slow-" + c + "\"}")).contains("message_processed");
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            for (int c = 0; c < clients; c++) {
+                assertThat(redis.commands().hget("client:slow-" + c + ":status", "connected"))
+                        .isEqualTo("true");
+            }
+        });
+        redis.commands().configResetstat();
+        redis.commands().clientPause(4_000);
+        for (int c = 0; c < clients; c++) {
+            assertThat(sockets.get(c).request("{\"client_id\": \"slow-" + c + "\", \"status\": {\"n\": 1}}"))
+                    .contains("message_processed");
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (int c = 0; c < clients; c++) {
+                assertThat(redis.commands().hget("client:slow-" + c + ":status", "n"))
+                        .isEqualTo("1");
+            }
+        });
+        Thread.sleep(1_000); // anything still queued behind has run
+        String info = redis.commands().info("commandstats");
+        long writes = commandCalls(info, "hset") + commandCalls(info, "evalsha");
+        System.out.printf("A 4 s stall: %d clients' updates came to %d writes in Redis%n", clients, writes);
+        assertThat(writes)
+                .as("writes Redis ran for %d clients' updates", clients)
+                .isLessThanOrEqualTo(3L * clients);
+        sockets.forEach(WsTestClient::close);
+    }
+
     @Test
     void losesNoAcknowledgedUpdateThroughRestartPauseAndKilledConnections() throws Exception {
         gateway = start(Duration.ofMillis(5));
