@@ -3,9 +3,7 @@ package io.serpentis.gateway.fleet;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
-import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
@@ -18,7 +16,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -91,19 +88,13 @@ public final class FleetBus implements AutoCloseable {
     private final String probeChannel;
     private final String probeNonce;
     private final BlockingQueue<Delivery> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Map<String, Subscriber> wanted = new ConcurrentHashMap<>();
-    private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
+    private final FleetSubscriptions subs;
     private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
-    /** When ({@link System#nanoTime()}) each channel was last asked for, so that a slow answer is not asked again. */
-    private final Map<String, Long> asked = new ConcurrentHashMap<>();
-    /** Cluster: the master of each wanted channel's slot when it was last looked at ({@code host:port}). */
-    private final Map<String, String> slotMasters = new ConcurrentHashMap<>();
     /** Publications waiting to be sent again (their first attempt failed or reached nobody), soonest first. */
     private final PriorityBlockingQueue<Retry> retries =
             new PriorityBlockingQueue<>(64, Comparator.comparingLong(Retry::dueNanos));
 
     private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong resubscribes = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
     private final Thread thread;
@@ -134,6 +125,7 @@ public final class FleetBus implements AutoCloseable {
         byte[] nonce = new byte[6];
         new SecureRandom().nextBytes(nonce);
         this.probeNonce = HexFormat.of().formatHex(nonce);
+        this.subs = new FleetSubscriptions(sharded, interval, warnings);
         this.thread = new Thread(this::run, "fleet-bus");
         this.thread.setDaemon(true);
     }
@@ -161,12 +153,12 @@ public final class FleetBus implements AutoCloseable {
 
                 @Override
                 public void ssubscribed(RedisClusterNode node, String channel, long count) {
-                    confirmed.add(channel);
+                    subs.confirmed(channel, true);
                 }
 
                 @Override
                 public void sunsubscribed(RedisClusterNode node, String channel, long count) {
-                    confirmed.remove(channel);
+                    subs.confirmed(channel, false);
                 }
             });
             events = deployment.resources().eventBus().get().subscribe(event -> {
@@ -183,12 +175,12 @@ public final class FleetBus implements AutoCloseable {
 
                 @Override
                 public void subscribed(String channel, long count) {
-                    confirmed.add(channel);
+                    subs.confirmed(channel, true);
                 }
 
                 @Override
                 public void unsubscribed(String channel, long count) {
-                    confirmed.remove(channel);
+                    subs.confirmed(channel, false);
                 }
             });
         }
@@ -205,9 +197,7 @@ public final class FleetBus implements AutoCloseable {
         });
         subscriptions = s;
         publisher = p;
-        for (String channel : wanted.keySet()) {
-            ask(channel);
-        }
+        subs.connected(s);
         probeHeardNanos = System.nanoTime();
         thread.start();
     }
@@ -217,23 +207,12 @@ public final class FleetBus implements AutoCloseable {
      * once, and again whenever the subscription is found missing. Any thread.
      */
     public void subscribe(String channel, Subscriber subscriber) {
-        if (wanted.put(channel, subscriber) == null) {
-            ask(channel);
-        }
+        subs.want(channel, subscriber);
     }
 
     /** No longer wants {@code channel}. Any thread. */
     public void unsubscribe(String channel) {
-        if (wanted.remove(channel) == null) {
-            return;
-        }
-        asked.remove(channel);
-        StatefulRedisPubSubConnection<String, String> s = subscriptions;
-        if (s != null) {
-            RedisFuture<Void> f =
-                    sharded ? s.async().sunsubscribe(channel) : s.async().unsubscribe(channel);
-            f.exceptionally(e -> null);
-        }
+        subs.unwant(channel);
     }
 
     /**
@@ -287,32 +266,22 @@ public final class FleetBus implements AutoCloseable {
      * Any thread.
      */
     public void resubscribe(String channel) {
-        confirmed.remove(channel);
-        asked.remove(channel);
-        if (wanted.containsKey(channel)) {
-            ask(channel);
-        }
+        subs.resubscribe(channel);
     }
 
     /** Whether Redis confirmed the subscription of {@code channel} (and it was not dropped since). */
     public boolean isConfirmed(String channel) {
-        return confirmed.contains(channel);
+        return subs.isConfirmed(channel);
     }
 
     /** Channels wanted. */
     public int wantedCount() {
-        return wanted.size();
+        return subs.wantedCount();
     }
 
     /** Wanted channels Redis confirmed. */
     public int confirmedCount() {
-        int n = 0;
-        for (String c : wanted.keySet()) {
-            if (confirmed.contains(c)) {
-                n++;
-            }
-        }
-        return n;
+        return subs.confirmedCount();
     }
 
     /** Messages dropped because the queue was full. */
@@ -325,7 +294,7 @@ public final class FleetBus implements AutoCloseable {
      * coming back.
      */
     public long resubscribes() {
-        return resubscribes.get();
+        return subs.resubscribes();
     }
 
     /** Messages published. */
@@ -389,7 +358,7 @@ public final class FleetBus implements AutoCloseable {
     }
 
     private void dispatch(Delivery d) {
-        Subscriber s = wanted.get(d.channel());
+        Subscriber s = subs.subscriber(d.channel());
         if (s == null) {
             return;
         }
@@ -406,69 +375,21 @@ public final class FleetBus implements AutoCloseable {
         }
         for (String channel : Set.copyOf(overflowed)) {
             overflowed.remove(channel);
-            Subscriber s = wanted.get(channel);
+            Subscriber s = subs.subscriber(channel);
             if (s != null) {
                 s.gap(channel);
             }
         }
     }
 
-    /** Wanted but not confirmed: asked again (once per interval at most); confirmed but not wanted: dropped. */
+    /** Subscriptions reconciled with what Redis confirmed ({@link FleetSubscriptions#reconcile}). */
     private void reconcile() {
-        if (reconnected) {
+        boolean again = reconnected;
+        if (again) {
             reconnected = false;
-            log.info(
-                    "The fleet's subscription connection connected again: {} channels may have missed messages",
-                    wanted.size());
-            for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
-                e.getValue().gap(e.getKey());
-            }
         }
         topologyChanged = false;
-        if (sharded) {
-            followSlotMasters();
-        }
-        long now = System.nanoTime();
-        for (String channel : wanted.keySet()) {
-            Long at = asked.get(channel);
-            if (!confirmed.contains(channel) && (at == null || now - at >= interval.toNanos())) {
-                ask(channel);
-            }
-        }
-        for (String channel : confirmed) {
-            if (!wanted.containsKey(channel)) {
-                unsubscribe(channel);
-                confirmed.remove(channel);
-            }
-        }
-    }
-
-    /**
-     * Cluster: a wanted channel whose slot has another master than when it was subscribed is subscribed again,
-     * there (Lettuce leaves the subscription on the old node's connection), and its subscriber is told it may have
-     * missed messages.
-     */
-    private void followSlotMasters() {
-        if (!(subscriptions instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
-            return;
-        }
-        Partitions partitions = cluster.getPartitions();
-        for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
-            String channel = e.getKey();
-            RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(channel));
-            String now = master == null
-                    ? ""
-                    : master.getUri().getHost() + ":" + master.getUri().getPort();
-            String before = slotMasters.put(channel, now);
-            if (before != null && !before.equals(now) && !now.isEmpty()) {
-                log.info("Fleet channel {} moved from {} to {}: subscribing it there", channel, before, now);
-                resubscribes.incrementAndGet();
-                confirmed.remove(channel);
-                asked.remove(channel);
-                ask(channel);
-                e.getValue().gap(channel);
-            }
-        }
+        subs.reconcile(again);
     }
 
     /**
@@ -477,7 +398,7 @@ public final class FleetBus implements AutoCloseable {
      * take them (it is down) nothing is concluded.
      */
     private void probe() {
-        if (!wanted.containsKey(probeChannel)) {
+        if (subs.subscriber(probeChannel) == null) {
             return;
         }
         long now = System.nanoTime();
@@ -486,9 +407,9 @@ public final class FleetBus implements AutoCloseable {
             log.warn(
                     "The fleet's own probe did not come back for {} ms: subscribing {} channels again",
                     TimeUnit.NANOSECONDS.toMillis(now - probeHeardNanos),
-                    wanted.size());
+                    subs.wantedCount());
             probeHeardNanos = now; // one resubscription per deadline
-            resubscribeAll();
+            subs.resubscribeAll();
         }
         publish(probeChannel, PROBE_PREFIX + probeNonce + "\",\"seq\":" + (++probeSeq) + "}")
                 .whenComplete((receivers, e) -> {
@@ -496,31 +417,6 @@ public final class FleetBus implements AutoCloseable {
                         probeAcceptedNanos = System.nanoTime();
                     }
                 });
-    }
-
-    private void resubscribeAll() {
-        resubscribes.incrementAndGet();
-        confirmed.clear();
-        asked.clear();
-        for (Map.Entry<String, Subscriber> e : wanted.entrySet()) {
-            ask(e.getKey());
-            e.getValue().gap(e.getKey());
-        }
-    }
-
-    private void ask(String channel) {
-        StatefulRedisPubSubConnection<String, String> s = subscriptions;
-        if (s == null) {
-            return; // start() subscribes what is wanted
-        }
-        asked.put(channel, System.nanoTime());
-        RedisFuture<Void> f =
-                sharded ? s.async().ssubscribe(channel) : s.async().subscribe(channel);
-        f.exceptionally(e -> {
-            asked.remove(channel); // asked again at the next reconcile
-            warnings.warn("Subscribing {} failed: {}", channel, e.toString());
-            return null;
-        });
     }
 
     /** Stops the thread and closes the connections. */

@@ -1,10 +1,12 @@
 package io.serpentis.gateway.fleet;
 
+import static io.serpentis.gateway.fleet.FleetReplies.num;
+import static io.serpentis.gateway.fleet.FleetReplies.str;
+
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.FleetConfig;
 import io.serpentis.gateway.internal.RedisReplies;
-import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.LocalClientRegistry;
@@ -15,14 +17,12 @@ import io.serpentis.gateway.store.FleetKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *       (the script's {@code ZREM} wins once; a rendezvous order spreads the attempts), and only by one whose own
  *       lease has held for a whole lease (after a Redis stall nobody reaps until everyone could renew). The winner
  *       marks the lost life's clients offline ({@link FleetReaper}) and finishes the job; a job whose reaper
- *       stopped is resumed by another node.</li>
+ *       stopped is resumed by another node ({@link FleetReaping}).</li>
  *   <li><b>Leave.</b> A graceful stop removes the node from the members at once, after its clients' ends were
  *       written.</li>
  * </ul>
@@ -73,8 +73,8 @@ final class FleetMembership implements FleetMembers {
     private final Duration timeout;
     private final long startedMillis = System.currentTimeMillis();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    /** When (local nanos) each candidate was first seen due for reaping, for the rendezvous delay. */
-    private final Map<String, Long> dueSince = new HashMap<>();
+    /** Declares lost members lost and marks their clients offline, on this thread. */
+    private final FleetReaping reaping;
 
     private volatile LongSupplier feedSeq = () -> 0;
 
@@ -106,6 +106,7 @@ final class FleetMembership implements FleetMembers {
         this.reaper = reaper;
         this.metrics = metrics;
         this.timeout = timeout;
+        this.reaping = new FleetReaping(config, reaper, metrics, timeout, () -> lostSignature = "");
     }
 
     /** The life this node starts with; {@link #join} makes it a member. */
@@ -189,7 +190,8 @@ final class FleetMembership implements FleetMembers {
         renewed(r);
         String replaced = str(r, 3);
         if (!replaced.isEmpty()) {
-            finishReap(c, FleetKeys.life(me.nodeId(), replaced), me.nodeId(), replaced, str(r, 4), "restarted", -1);
+            reaping.finishReap(
+                    c, FleetKeys.life(me.nodeId(), replaced), me.nodeId(), replaced, str(r, 4), "restarted", -1);
         }
         if (firstLife) {
             // Lives before the one just replaced whose clients no job marked (their records survived their
@@ -259,8 +261,8 @@ final class FleetMembership implements FleetMembers {
         }
         refreshLost(c, r); // first: a member gone from the table is told with its lost record
         renewed(r);
-        reapDue(c, r, me);
-        resumeJobs(c, me);
+        reaping.reapDue(c, Long.parseLong(str(r, 1)), table.values(), me);
+        reaping.resumeJobs(c, me);
     }
 
     private void rejoinOrJoin(RedisClusterAsyncCommands<String, String> c) {
@@ -393,137 +395,6 @@ final class FleetMembership implements FleetMembers {
         lostSignature = signature;
     }
 
-    /** Declares due members lost (one at a time, in rendezvous order) and marks their clients offline. */
-    private void reapDue(RedisClusterAsyncCommands<String, String> c, List<Object> r, NodeIdentity me) {
-        long now = Long.parseLong(str(r, 1));
-        List<String> alive = new ArrayList<>();
-        List<Member> due = new ArrayList<>();
-        for (Member m : table.values()) {
-            if (m.leaseEndMillis() > now) {
-                alive.add(m.nodeId());
-            } else if (!m.nodeId().equals(me.nodeId())
-                    && m.leaseEndMillis() <= now - config.reapGrace().toMillis()) {
-                due.add(m);
-            }
-        }
-        dueSince.keySet().retainAll(due.stream().map(Member::nodeId).toList());
-        long local = System.nanoTime();
-        for (Member m : due) {
-            long since = dueSince.computeIfAbsent(m.nodeId(), k -> local);
-            // Rendezvous: every survivor ranks itself for this candidate; the first tries at once, the next one
-            // interval later, so that one node usually does the work and the others find it done.
-            alive.sort(Comparator.comparingInt(id -> Objects.hash(m.nodeId(), id)));
-            long rank = Math.max(0, alive.indexOf(me.nodeId()));
-            if (local - since < rank * config.heartbeatInterval().toNanos()) {
-                continue;
-            }
-            List<Object> claim = await(FleetScripts.run(
-                    c,
-                    FleetScripts.REAP_CLAIM,
-                    ScriptOutputType.MULTI,
-                    new String[] {
-                        FleetKeys.NODES,
-                        FleetKeys.node(me.nodeId()),
-                        FleetKeys.node(m.nodeId()),
-                        FleetKeys.LOST,
-                        FleetKeys.REAP_JOBS
-                    },
-                    me.nodeId(),
-                    me.incarnation(),
-                    m.nodeId(),
-                    Long.toString(config.reapGrace().toMillis()),
-                    Long.toString(config.lease().toMillis()),
-                    Long.toString(JOB_LEASE.toMillis())));
-            String verdict = str(claim, 0);
-            if (!"OK".equals(verdict)) {
-                log.debug("{} not declared lost by this node: {}", m.nodeId(), verdict);
-                continue;
-            }
-            dueSince.remove(m.nodeId());
-            String incarnation = str(claim, 1);
-            String lastHb = str(claim, 2);
-            long claimedAt = Long.parseLong(str(claim, 3));
-            log.warn(
-                    "Node {} (life {}, {}) renewed nothing since {}: declared lost, marking its clients offline",
-                    m.nodeId(),
-                    incarnation,
-                    m.address(),
-                    iso(lastHb));
-            metrics.nodeLost(FleetMetrics.LostReason.LEASE_EXPIRED);
-            long detectedFrom = lastHb.isEmpty() ? -1 : claimedAt - num(lastHb);
-            finishReap(
-                    c,
-                    FleetKeys.life(m.nodeId(), incarnation),
-                    m.nodeId(),
-                    incarnation,
-                    lastHb,
-                    "lease_expired",
-                    detectedFrom);
-        }
-    }
-
-    /** Resumes a reap job whose reaper stopped before finishing it. */
-    private void resumeJobs(RedisClusterAsyncCommands<String, String> c, NodeIdentity me) {
-        List<Object> job = await(FleetScripts.run(
-                c,
-                FleetScripts.JOB_TAKE,
-                ScriptOutputType.MULTI,
-                new String[] {FleetKeys.REAP_JOBS, FleetKeys.NODES, FleetKeys.node(me.nodeId())},
-                me.nodeId(),
-                me.incarnation(),
-                Long.toString(JOB_LEASE.toMillis())));
-        if (job.isEmpty()) {
-            return;
-        }
-        log.info("Resuming the reap of {} (its reaper stopped)", str(job, 0));
-        String lastHb = str(job, 3);
-        long detectedFrom = lastHb.isEmpty() ? -1 : Long.parseLong(str(job, 5)) - num(lastHb);
-        finishReap(
-                c,
-                str(job, 0),
-                str(job, 1),
-                str(job, 2),
-                lastHb,
-                str(job, 4),
-                "lease_expired".equals(str(job, 4)) ? detectedFrom : -1);
-    }
-
-    /**
-     * Marks the clients of {@code nodeId}'s life {@code incarnation} offline and finishes its job.
-     *
-     * @param detectedFrom ms from the life's last heartbeat to the claim of the job, or -1 when this is no
-     *     detection (a restart, a leave)
-     */
-    private void finishReap(
-            RedisClusterAsyncCommands<String, String> c,
-            String jobLife,
-            String nodeId,
-            String incarnation,
-            String lastHb,
-            String why,
-            long detectedFrom) {
-        long started = System.nanoTime();
-        String detail = switch (why) {
-            case "restarted" -> DisconnectReason.RESTARTED.detail();
-            case "left" -> DisconnectReason.SHUTDOWN.detail();
-            default -> DisconnectReason.NODE_LOST_DETAIL;
-        };
-        int n = reaper.reap(c, nodeId, incarnation, FleetReaper.Match.EXACTLY, iso(lastHb), detail);
-        await(FleetScripts.run(
-                c,
-                FleetScripts.JOB_DONE,
-                ScriptOutputType.INTEGER,
-                new String[] {FleetKeys.REAP_JOBS, FleetKeys.LOST + ":" + jobLife},
-                jobLife,
-                Integer.toString(n)));
-        if ("restarted".equals(why)) {
-            metrics.nodeLost(FleetMetrics.LostReason.RESTARTED);
-        }
-        metrics.clientsReaped(
-                n, detectedFrom < 0 ? -1 : detectedFrom + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        lostSignature = ""; // its count changed: read the lost nodes again
-    }
-
     /**
      * Leaves the fleet: out of the members at once, recorded as left. {@code clean} when every client's end
      * reached Redis; otherwise a reap job lets a peer mark the rest.
@@ -556,25 +427,6 @@ final class FleetMembership implements FleetMembers {
     }
 
     // ---- helpers
-
-    private static String iso(String epochMillis) {
-        return epochMillis.isEmpty() ? "" : Timestamps.format(num(epochMillis) * 1000);
-    }
-
-    private static String str(List<?> r, int i) {
-        return i < r.size() && r.get(i) != null ? String.valueOf(r.get(i)) : "";
-    }
-
-    private static long num(@Nullable String s) {
-        if (s == null || s.isEmpty()) {
-            return 0;
-        }
-        try {
-            return (long) Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 
     private static void sleep(long millis) {
         try {

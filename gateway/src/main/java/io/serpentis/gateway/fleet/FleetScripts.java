@@ -3,10 +3,7 @@ package io.serpentis.gateway.fleet;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.serpentis.gateway.internal.ScriptDigest;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,7 +19,7 @@ final class FleetScripts {
     /** A script and its digest. */
     record Script(String text, String sha) {
         static Script of(String text) {
-            return new Script(text, sha1(text));
+            return new Script(text, ScriptDigest.sha1(text));
         }
     }
 
@@ -240,15 +237,5 @@ final class FleetScripts {
             }
         });
         return result;
-    }
-
-    /** Lower-case hex SHA-1 of the script's UTF-8 text, as Redis digests it. */
-    private static String sha1(String script) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-1", e);
-        }
     }
 }

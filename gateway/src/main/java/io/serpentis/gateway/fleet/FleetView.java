@@ -17,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -172,7 +171,7 @@ public final class FleetView implements AutoCloseable {
         if (!nodeId.equals(fields.get(ServerFields.GATEWAY_NODE))) {
             ClientRecord local = registry.find(clientId);
             if (local != null && local.owner() != null) {
-                long epoch = parseLong(fields.get(ServerFields.GATEWAY_EPOCH));
+                long epoch = ServerFields.longValue(fields.get(ServerFields.GATEWAY_EPOCH));
                 if (epoch > local.epoch() && registry.kicked(clientId, epoch)) {
                     log.debug(
                             "client {} reconnected to {}: its connection here is closed",
@@ -182,17 +181,6 @@ public final class FleetView implements AutoCloseable {
             }
         }
         return registry.applyRemote(clientId, fields);
-    }
-
-    private static long parseLong(@Nullable String s) {
-        if (s == null) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /** Stops publishing, following and reading. */

@@ -14,7 +14,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -60,10 +59,7 @@ public final class ClientListRoute implements HttpRoute {
         try {
             query = parse(exchange);
         } catch (IllegalArgumentException e) { // ClientFilter.InvalidExpressionException included
-            return CompletableFuture.completedFuture(responses.detail(
-                    exchange.alloc(),
-                    HttpResponseStatus.BAD_REQUEST,
-                    Objects.requireNonNullElse(e.getMessage(), "Bad query")));
+            return CompletableFuture.completedFuture(responses.badQuery(exchange.alloc(), e));
         }
         return CompletableFuture.completedFuture(encode(exchange, query));
     }
@@ -82,18 +78,7 @@ public final class ClientListRoute implements HttpRoute {
         }
         String q = exchange.queryParam("q");
         q = q == null || q.isEmpty() ? null : q.toLowerCase(Locale.ROOT);
-        String limitText = exchange.queryParam("limit");
-        int limit = DEFAULT_LIMIT;
-        if (limitText != null) {
-            try {
-                limit = Integer.parseInt(limitText);
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_LIMIT) {
-                throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_LIMIT);
-            }
-        }
+        int limit = exchange.countParam("limit", DEFAULT_LIMIT, MAX_LIMIT);
         String cursor = exchange.queryParam("cursor");
         String after = null;
         if (cursor != null && !cursor.isEmpty()) {

@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -54,10 +53,7 @@ public final class FleetSummaryRoute implements HttpRoute {
         try {
             query = parse(exchange);
         } catch (IllegalArgumentException e) { // ClientFilter.InvalidExpressionException included
-            return CompletableFuture.completedFuture(responses.detail(
-                    exchange.alloc(),
-                    HttpResponseStatus.BAD_REQUEST,
-                    Objects.requireNonNullElse(e.getMessage(), "Bad query")));
+            return CompletableFuture.completedFuture(responses.badQuery(exchange.alloc(), e));
         }
         Scan scan = new Scan(query);
         registry.forEach(scan);
@@ -75,18 +71,7 @@ public final class FleetSummaryRoute implements HttpRoute {
                     "group_by is longer than the limit of " + ClientFilter.MAX_EXPRESSION_BYTES + " bytes");
         }
         ClientFilter where = ClientFilter.parse(exchange.queryParams("where"));
-        String limitText = exchange.queryParam("limit");
-        int limit = MAX_GROUPS;
-        if (limitText != null) {
-            try {
-                limit = Integer.parseInt(limitText);
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_GROUPS) {
-                throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_GROUPS);
-            }
-        }
+        int limit = exchange.countParam("limit", MAX_GROUPS, MAX_GROUPS);
         return new Query(groupBy, where, limit);
     }
 

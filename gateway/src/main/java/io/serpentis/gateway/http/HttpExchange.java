@@ -51,6 +51,28 @@ public record HttpExchange(
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /**
+     * Query parameter {@code name} as a whole number from 1 to {@code max}, or {@code absent} without one.
+     *
+     * @throws IllegalArgumentException when it is anything else (its message is the answer's {@code detail})
+     */
+    public int countParam(String name, int absent, int max) {
+        String text = queryParam(name);
+        if (text == null) {
+            return absent;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(name + " must be an integer from 1 to " + max);
+        }
+        return n;
+    }
+
     /** Every value of query parameter {@code name}, in order (empty without one). */
     public List<String> queryParams(String name) {
         return query.getOrDefault(name, List.of());

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,6 +42,11 @@ public final class HttpResponses {
     /** {@code {"detail": message}} with {@code status}. */
     public FullHttpResponse detail(ByteBufAllocator alloc, HttpResponseStatus status, String message) {
         return json(alloc, status, Map.of("detail", message));
+    }
+
+    /** 400 with {@code {"detail": ...}}: why a query was refused ({@code e}'s message). */
+    public FullHttpResponse badQuery(ByteBufAllocator alloc, IllegalArgumentException e) {
+        return detail(alloc, HttpResponseStatus.BAD_REQUEST, Objects.requireNonNullElse(e.getMessage(), "Bad query"));
     }
 
     /** {@code {"message": message}} with 200, the shape of the original's command replies. */

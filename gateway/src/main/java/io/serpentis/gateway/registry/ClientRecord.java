@@ -2,12 +2,6 @@ package io.serpentis.gateway.registry;
 
 import io.serpentis.gateway.config.LimitsConfig;
 import io.serpentis.gateway.internal.Timestamps;
-import io.serpentis.gateway.internal.Utf8;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -18,80 +12,43 @@ import org.jspecify.annotations.Nullable;
  * and always above the previous version, so versions also grow across restarts and nodes).
  *
  * <p>When the store needs it ({@code tracked}), the record also remembers which fields changed since the last
- * write to the store: the write-behind takes them with {@link #takeStoreWrite()} and gives them back with
- * {@link #storeWriteFailed} when a write fails, so that nothing acknowledged is lost and a client costs one write
- * however many updates it sent in between.
+ * write to the store ({@link StoreChanges}): the write-behind takes them with {@link #takeStoreWrite()} and gives
+ * them back with {@link #storeWriteFailed} when a write fails, so that nothing acknowledged is lost.
  *
- * <p>In a fleet ({@code fenced}), the record also keeps its client's ownership: the epoch (fencing token) this node
- * holds, whether its next write must claim the client (a registration here) or take it back for a new life of this
- * node, and whether another node owns it now ({@link #isRemote()}): a remote record is never written by this node.
- * A claim's answer sets the epoch ({@link #claimed}) before the record's next write is built; a write Redis refused
- * because another node claimed the client, or a kick from that node, ends the local connection's hold
- * ({@link #fence()}, {@link #kicked}); the connection is closed as superseded and no disconnect is recorded.
+ * <p>In a fleet ({@code fenced}), the record also keeps its client's ownership ({@link FleetOwnership}): the
+ * epoch (fencing token) this node holds, the claims under way, and whether another node owns it now
+ * ({@link #isRemote()}; a remote record is never written by this node). A claim's answer sets the epoch
+ * ({@link #claimed}) before the record's next write is built; a write Redis refused because another node claimed the
+ * client, or a kick from that node, ends the local connection's hold ({@link #fence()}, {@link #kicked}): it is
+ * closed as superseded and no disconnect is recorded.
  *
  * <p>Thread-safety: every method locks the record. Writers are the owning connection's event loop, operator
  * commands, the purge and the store; readers take {@link #snapshot()}s. The lock is held for the length of one
- * merge, never across I/O.
+ * merge, never across I/O. The store and fleet state it holds have no lock of their own: they are the record's,
+ * guarded by its monitor.
  */
 public final class ClientRecord {
     private static final UpdateOutcome SUPERSEDED =
             UpdateOutcome.rejected("This connection was replaced by a newer connection for this client_id");
 
-    /** No change waits for the store (see {@link #dirtySinceNanos}). */
-    static final long CLEAN = Long.MIN_VALUE;
-
     private final String id;
-    private final boolean tracked;
     /** The registry's count of connected clients, kept exact by the owner transitions below. */
     private final AtomicInteger connectedCount;
-    /**
-     * The registry's count of remote records whose client is connected (to another node), kept exact by
-     * {@link #recountRemote()} after every change of {@code remote}, {@code removed} or the fields.
-     */
-    private final AtomicInteger remoteConnectedCount;
-    /** Whether this record counts in {@link #remoteConnectedCount}. */
-    private boolean countedRemote;
 
-    private final LinkedHashMap<String, String> fields = new LinkedHashMap<>();
+    private final ClientFields fields = new ClientFields();
     private @Nullable ClientConnection owner;
-    private long lastSeenMicros;
     private long disconnectedAtMicros;
     private long version;
-    /** Client-owned fields (everything but {@link ServerFields#isServerOwned}). */
-    private int clientFieldCount;
-    /**
-     * UTF-16 chars of client-owned names and values. UTF-8 takes at most three bytes per char, so the byte limit
-     * needs an exact count only when three times this could exceed it; the common case costs a length read.
-     */
-    private long clientFieldChars;
 
     private boolean removed;
 
-    /** Fleet mode: writes are fenced by the epoch the record holds, and a registration claims the client. */
-    private final boolean fenced;
-    // Fleet ownership, used only when fenced.
-    /** The fencing token this node holds for the client; 0 before its first claim. */
-    private long epoch;
-    /** The next write must claim the client: a connection registered here since the last claim was taken. */
-    private boolean claimPending;
-    /** A claim (or reclaim) was taken and its answer has not come back: it, not a kick, decides who owns. */
-    private boolean claimInFlight;
-    /** The next write must take the client back for a new life of this node. */
-    private boolean reclaimPending;
-    /** Another node owns the client (or did last): this node does not write the record. */
-    private boolean remote;
-
-    // Store bookkeeping, used only when tracked.
-    private @Nullable LinkedHashSet<String> dirty;
-    private @Nullable LinkedHashSet<String> deleted;
-    private boolean fullWrite;
-    private boolean queued;
-    /** When ({@link System#nanoTime()}) the oldest change not yet taken by the store was made, or {@link #CLEAN}. */
-    private long dirtySinceNanos = CLEAN;
-
-    ClientRecord(String id, boolean tracked, boolean fenced, AtomicInteger connectedCount) {
-        this(id, tracked, fenced, connectedCount, new AtomicInteger());
-    }
+    /** What the store has not written yet; {@code null} unless tracked. */
+    private final @Nullable StoreChanges changes;
+    /**
+     * Fleet mode (fenced, only when tracked): writes are fenced by the epoch the record holds, and a registration
+     * claims the client; {@code null} outside a fleet.
+     */
+    private final @Nullable FleetOwnership fleet;
 
     ClientRecord(
             String id,
@@ -100,11 +57,9 @@ public final class ClientRecord {
             AtomicInteger connectedCount,
             AtomicInteger remoteConnectedCount) {
         this.id = id;
-        this.tracked = tracked;
-        this.fenced = fenced && tracked;
+        this.changes = tracked ? new StoreChanges() : null;
+        this.fleet = fenced && tracked ? new FleetOwnership(remoteConnectedCount) : null;
         this.connectedCount = connectedCount;
-        this.remoteConnectedCount = remoteConnectedCount;
-        this.fullWrite = tracked; // its first write creates the whole hash
     }
 
     /** The client id, exactly as the client sent it. */
@@ -128,7 +83,7 @@ public final class ClientRecord {
 
     /** The fencing token this node holds for the client (fleet mode); 0 before its first claim. */
     public synchronized long epoch() {
-        return epoch;
+        return fleet == null ? 0 : fleet.epoch();
     }
 
     /**
@@ -136,7 +91,22 @@ public final class ClientRecord {
      * node lost the client to a newer connection elsewhere. This node never writes a remote record.
      */
     public synchronized boolean isRemote() {
-        return remote;
+        return remote();
+    }
+
+    private boolean remote() {
+        return fleet != null && fleet.remote();
+    }
+
+    /** Another node owns the client (or did last): nothing of the record is this node's to write. */
+    private void becomeRemote() {
+        if (fleet != null) {
+            fleet.becomeRemote();
+            if (changes != null) {
+                changes.discard();
+            }
+            recountRemote();
+        }
     }
 
     /**
@@ -148,19 +118,13 @@ public final class ClientRecord {
     }
 
     private boolean isConnected() {
-        return owner != null || (remote && "true".equals(fields.get(ServerFields.CONNECTED)));
+        return owner != null || (remote() && "true".equals(fields.get(ServerFields.CONNECTED)));
     }
 
-    /** Keeps {@link #remoteConnectedCount} exact; called after anything that may change what it counts. */
+    /** Keeps the registry's count of connected remote records exact; after anything that may change it. */
     private void recountRemote() {
-        boolean counts = remote && !removed && owner == null && "true".equals(fields.get(ServerFields.CONNECTED));
-        if (counts != countedRemote) {
-            countedRemote = counts;
-            if (counts) {
-                remoteConnectedCount.incrementAndGet();
-            } else {
-                remoteConnectedCount.decrementAndGet();
-            }
+        if (fleet != null) {
+            fleet.recount(removed, owner != null, "true".equals(fields.get(ServerFields.CONNECTED)));
         }
     }
 
@@ -179,7 +143,7 @@ public final class ClientRecord {
             if (removed) {
                 return null;
             }
-            String error = checkLimits(update, limits);
+            String error = fields.checkLimits(id, update, limits);
             if (error != null) {
                 return UpdateOutcome.rejected(error);
             }
@@ -194,85 +158,25 @@ public final class ClientRecord {
                     connectedCount.incrementAndGet();
                 }
                 owner = conn;
-                remove(ServerFields.DISCONNECT_TIME);
-                remove(ServerFields.STATUS_DETAIL);
+                fields.unset(ServerFields.DISCONNECT_TIME, changes);
+                fields.unset(ServerFields.STATUS_DETAIL, changes);
                 disconnectedAtMicros = 0;
-                if (fenced) {
+                if (fleet != null) {
                     // The record is ours again whoever wrote it last; its next write claims the client, in full.
-                    remote = false;
-                    claimPending = true;
-                    reclaimPending = false;
-                    fullWrite = true;
+                    fleet.claim();
+                    requestFullWrite();
                     recountRemote();
                 }
             }
-            String[] names = update.names();
-            String[] values = update.values();
-            for (int i = 0; i < names.length; i++) {
-                if (!ServerFields.isServerOwned(names[i])) {
-                    putClientField(names[i], values[i]);
-                }
-            }
+            fields.merge(update, changes);
             if (registering) {
-                put(ServerFields.CONNECTED, "true");
-                put(ServerFields.CONNECT_TIME, Timestamps.format(nowMicros));
-                put(ServerFields.GATEWAY_NODE, nodeId);
+                fields.set(ServerFields.CONNECTED, "true", changes);
+                fields.set(ServerFields.CONNECT_TIME, Timestamps.format(nowMicros), changes);
+                fields.set(ServerFields.GATEWAY_NODE, nodeId, changes);
             }
             touch(nowMicros);
             return registering ? UpdateOutcome.REGISTERED : UpdateOutcome.UPDATED;
         }
-    }
-
-    private @Nullable String checkLimits(StatusUpdate update, LimitsConfig limits) {
-        int addedFields = 0;
-        long charsDelta = 0;
-        String[] names = update.names();
-        String[] values = update.values();
-        for (int i = 0; i < names.length; i++) {
-            String name = names[i];
-            if (ServerFields.isServerOwned(name)) {
-                continue;
-            }
-            String old = fields.get(name);
-            if (old == null) {
-                addedFields++;
-                charsDelta += name.length() + values[i].length();
-            } else {
-                charsDelta += values[i].length() - old.length();
-            }
-        }
-        if (clientFieldCount + addedFields > limits.maxAttributesPerClient()) {
-            return "Client " + id + " would hold " + (clientFieldCount + addedFields)
-                    + " attributes, more than max-attributes-per-client (" + limits.maxAttributesPerClient()
-                    + "); nothing was stored";
-        }
-        if ((clientFieldChars + charsDelta) * 3 > limits.maxClientStatusBytes()) {
-            long bytes = utf8BytesAfter(update);
-            if (bytes > limits.maxClientStatusBytes()) {
-                return "Client " + id + " would hold " + bytes
-                        + " bytes of status, more than max-client-status-bytes (" + limits.maxClientStatusBytes()
-                        + "); nothing was stored";
-            }
-        }
-        return null;
-    }
-
-    /** The exact UTF-8 bytes of the client-owned names and values once {@code update} is merged (the rare path). */
-    private long utf8BytesAfter(StatusUpdate update) {
-        Map<String, String> merged = new HashMap<>(fields);
-        String[] names = update.names();
-        for (int i = 0; i < names.length; i++) {
-            if (!ServerFields.isServerOwned(names[i])) {
-                merged.put(names[i], update.values()[i]);
-            }
-        }
-        long bytes = 0;
-        for (Map.Entry<String, String> e : merged.entrySet()) {
-            if (!ServerFields.isServerOwned(e.getKey())) {
-                bytes += Utf8.length(e.getKey()) + Utf8.length(e.getValue());
-            }
-        }
-        return bytes;
     }
 
     /** Records that {@code conn}, which holds the id, sent a message (valid or not). */
@@ -305,11 +209,11 @@ public final class ClientRecord {
      */
     private void markDisconnected(DisconnectReason reason, long atMicros, long nowMicros) {
         if (reason.clientState() != null) {
-            putClientField(ServerFields.CLIENT_STATE, reason.clientState());
+            fields.setClient(ServerFields.CLIENT_STATE, reason.clientState(), changes);
         }
-        put(ServerFields.CONNECTED, "false");
-        put(ServerFields.DISCONNECT_TIME, Timestamps.format(atMicros));
-        put(ServerFields.STATUS_DETAIL, reason.detail());
+        fields.set(ServerFields.CONNECTED, "false", changes);
+        fields.set(ServerFields.DISCONNECT_TIME, Timestamps.format(atMicros), changes);
+        fields.set(ServerFields.STATUS_DETAIL, reason.detail(), changes);
         disconnectedAtMicros = nowMicros;
         bump(nowMicros);
     }
@@ -319,7 +223,7 @@ public final class ClientRecord {
         if (owner != conn) {
             return false;
         }
-        putClientField(ServerFields.CLIENT_STATE, clientState);
+        fields.setClient(ServerFields.CLIENT_STATE, clientState, changes);
         bump(nowMicros);
         return true;
     }
@@ -340,23 +244,22 @@ public final class ClientRecord {
             String nodeId,
             DisconnectReason restartReason,
             long nowMicros) {
-        load(stored, storedVersion, nowMicros);
-        fullWrite = false; // Redis holds it as it is
+        load(stored, storedVersion, nowMicros); // Redis holds it as it is
         boolean leftConnectedHere = "true".equals(fields.get(ServerFields.CONNECTED))
                 && nodeId.equals(fields.get(ServerFields.GATEWAY_NODE));
-        if (fenced && (epoch != 0 || !leftConnectedHere)) {
-            remote = true;
-            recountRemote();
-            return false;
-        }
-        if (fenced) {
+        if (fleet != null) {
+            if (fleet.epoch() != 0 || !leftConnectedHere) {
+                becomeRemote();
+                return false;
+            }
             // Written by this node before it was a fleet member (no epoch): its restart, as outside a fleet, and the
             // record is claimed in its new state.
-            claimPending = true;
-            fullWrite = true;
+            fleet.claim();
+            requestFullWrite();
         }
         if (leftConnectedHere) {
-            markDisconnected(restartReason, lastSeenMicros != 0 ? lastSeenMicros : nowMicros, nowMicros);
+            long lastSeen = fields.lastSeenMicros();
+            markDisconnected(restartReason, lastSeen != 0 ? lastSeen : nowMicros, nowMicros);
             return true;
         }
         return false;
@@ -364,32 +267,17 @@ public final class ClientRecord {
 
     /** Replaces the fields with {@code stored} (a hash as Redis keeps it) and takes its version and epoch. */
     private void load(Map<String, String> stored, long storedVersion, long nowMicros) {
-        fields.clear();
-        clientFieldCount = 0;
-        clientFieldChars = 0;
-        lastSeenMicros = 0;
-        for (Map.Entry<String, String> e : stored.entrySet()) {
-            String name = e.getKey();
-            if (name.equals(ServerFields.LAST_SEEN)) {
-                lastSeenMicros = Timestamps.parseMicros(e.getValue(), 0);
-            } else if (name.equals(ServerFields.GATEWAY_EPOCH)) {
-                epoch = parseLong(e.getValue());
-            } else if (!name.equals(ServerFields.GATEWAY_VERSION) && !name.equals(ServerFields.GATEWAY_INCARNATION)) {
-                if (ServerFields.isServerOwned(name)) {
-                    fields.put(name, e.getValue());
-                } else {
-                    putClientField(name, e.getValue());
-                }
-            }
+        fields.load(stored);
+        String storedEpoch = stored.get(ServerFields.GATEWAY_EPOCH);
+        if (fleet != null && storedEpoch != null) {
+            fleet.loaded(ServerFields.longValue(storedEpoch));
         }
         version = storedVersion;
         disconnectedAtMicros = "false".equals(fields.get(ServerFields.CONNECTED))
                 ? Timestamps.parseMicros(fields.get(ServerFields.DISCONNECT_TIME), nowMicros)
                 : 0;
-        if (tracked) {
-            dirty().clear();
-            deleted().clear();
-            dirtySinceNanos = CLEAN;
+        if (changes != null) {
+            changes.discard();
         }
     }
 
@@ -401,31 +289,19 @@ public final class ClientRecord {
      * @return whether the record changed
      */
     synchronized boolean applyRemote(Map<String, String> stored, long nowMicros) {
-        if (!fenced || removed || owner != null || claimPending || claimInFlight || reclaimPending) {
+        FleetOwnership fleet = this.fleet;
+        if (fleet == null || removed || owner != null || fleet.acquiring()) {
             return false;
         }
-        long storedEpoch = parseLong(stored.get(ServerFields.GATEWAY_EPOCH));
-        long storedVersion = parseLong(stored.get(ServerFields.GATEWAY_VERSION));
-        if (storedEpoch < epoch || (storedEpoch == epoch && storedVersion <= version)) {
+        long storedEpoch = ServerFields.longValue(stored.get(ServerFields.GATEWAY_EPOCH));
+        long storedVersion = ServerFields.longValue(stored.get(ServerFields.GATEWAY_VERSION));
+        if (!fleet.olderThan(storedEpoch, storedVersion, version)) {
             return false;
         }
         load(stored, storedVersion, nowMicros);
-        epoch = storedEpoch;
-        remote = true;
-        fullWrite = false;
-        recountRemote();
+        fleet.loaded(storedEpoch);
+        becomeRemote();
         return true;
-    }
-
-    private static long parseLong(@Nullable String s) {
-        if (s == null) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /** Marks the record removed if it was disconnected before {@code cutoffMicros}; the caller unmaps it. */
@@ -454,20 +330,7 @@ public final class ClientRecord {
 
     /** A consistent copy of the record; {@code last_seen} comes last. */
     public synchronized ClientSnapshot snapshot() {
-        int n = fields.size() + (lastSeenMicros != 0 ? 1 : 0);
-        String[] names = new String[n];
-        String[] values = new String[n];
-        int i = 0;
-        for (Iterator<Map.Entry<String, String>> it = fields.entrySet().iterator(); it.hasNext(); i++) {
-            Map.Entry<String, String> e = it.next();
-            names[i] = e.getKey();
-            values[i] = e.getValue();
-        }
-        if (lastSeenMicros != 0) {
-            names[i] = ServerFields.LAST_SEEN;
-            values[i] = Timestamps.format(lastSeenMicros);
-        }
-        return new ClientSnapshot(id, isConnected(), names, values, version);
+        return fields.snapshot(id, isConnected(), version);
     }
 
     /**
@@ -477,11 +340,10 @@ public final class ClientRecord {
      * they hold, so the publisher takes it again later.
      */
     public synchronized @Nullable OwnedSnapshot ownedSnapshot() {
-        if (!fenced || remote || removed) {
+        if (fleet == null || fleet.remote() || removed) {
             return null;
         }
-        boolean settled = epoch != 0 && !claimPending && !claimInFlight && !reclaimPending;
-        return new OwnedSnapshot(snapshot(), epoch, settled);
+        return new OwnedSnapshot(snapshot(), fleet.epoch(), fleet.settled());
     }
 
     /**
@@ -489,7 +351,7 @@ public final class ClientRecord {
      * on another node's behalf (the clients of a lost node it marked offline), which its peers learn from this node.
      */
     public synchronized OwnedSnapshot fleetSnapshot() {
-        return new OwnedSnapshot(snapshot(), epoch, true);
+        return new OwnedSnapshot(snapshot(), epoch(), true);
     }
 
     // ---- store write-behind
@@ -497,16 +359,22 @@ public final class ClientRecord {
     /**
      * Claims a place in the store's queue: true the first time after the record was last taken, so a record is
      * queued at most once however often it changes. A remote record never is (its owner writes it; the fleet view
-     * changes it often, and the writer has nothing to do for it).
+     * changes it often, and the writer has nothing to do for it), nor one whose changes are not tracked.
      */
     public synchronized boolean markQueued() {
-        return !remote && markQueuedLocked();
+        return changes != null && !remote() && changes.enqueue();
     }
 
     /** Asks for the whole record to be written (after Redis came back, possibly empty). */
     public synchronized void markFullWrite() {
-        if (tracked && !removed) {
-            fullWrite = true;
+        if (!removed) {
+            requestFullWrite();
+        }
+    }
+
+    private void requestFullWrite() {
+        if (changes != null) {
+            changes.requestFull();
         }
     }
 
@@ -515,92 +383,16 @@ public final class ClientRecord {
      * the fields removed since, and the version they carry. {@code null} when there is nothing to write.
      */
     public synchronized @Nullable StoreWrite takeStoreWrite() {
-        queued = false;
-        if (!tracked) {
-            return null;
-        }
-        long since = dirtySinceNanos;
-        dirtySinceNanos = CLEAN;
-        LinkedHashSet<String> d = dirty();
-        LinkedHashSet<String> del = deleted();
-        if (remote) {
-            // Another node owns the client: its record is that node's to write.
-            d.clear();
-            del.clear();
-            fullWrite = false;
-            return null;
-        }
-        if (removed) {
-            // Purged before its last change reached the store: remove it there too, unless newer data is there.
-            boolean pending = fullWrite || !d.isEmpty() || !del.isEmpty();
-            d.clear();
-            del.clear();
-            fullWrite = false;
-            if (fenced && epoch == 0) {
-                return null; // never claimed: Redis holds nothing of this node's
-            }
-            return pending
-                    ? StoreWrite.delete(
-                            id, version, since, fenced ? StoreWrite.Ownership.FENCED : StoreWrite.Ownership.NONE, epoch)
-                    : null;
-        }
-        StoreWrite.Ownership ownership = StoreWrite.Ownership.NONE;
-        if (fenced) {
-            if (claimPending || epoch == 0) {
-                ownership = StoreWrite.Ownership.CLAIM;
-            } else if (reclaimPending) {
-                ownership = StoreWrite.Ownership.RECLAIM;
-            } else {
-                ownership = StoreWrite.Ownership.FENCED;
-            }
-            if (ownership != StoreWrite.Ownership.FENCED) {
-                if (claimInFlight) {
-                    // Its previous claim has not been answered (the writer gave it back unsent): it goes again.
-                    claimInFlight = false;
-                }
-                claimPending = false;
-                reclaimPending = false;
-                claimInFlight = true;
-                fullWrite = true; // a claim writes the whole record
-            }
-        }
-        if (!fullWrite && d.isEmpty() && del.isEmpty()) {
-            return null;
-        }
-        boolean full = fullWrite;
-        Iterable<String> names = full ? fields.keySet() : d;
-        int n = full ? fields.size() + (lastSeenMicros != 0 ? 1 : 0) : d.size();
-        String[] outNames = new String[n];
-        String[] outValues = new String[n];
-        int i = 0;
-        for (String name : names) {
-            if (name.equals(ServerFields.LAST_SEEN)) {
-                continue;
-            }
-            outNames[i] = name;
-            outValues[i++] = fields.get(name);
-        }
-        if (lastSeenMicros != 0 && (full || d.contains(ServerFields.LAST_SEEN))) {
-            outNames[i] = ServerFields.LAST_SEEN;
-            outValues[i++] = Timestamps.format(lastSeenMicros);
-        }
-        String[] outDeleted = full ? new String[0] : del.toArray(new String[0]);
-        d.clear();
-        del.clear();
-        fullWrite = false;
-        return new StoreWrite(
-                id,
-                version,
-                full,
-                false,
-                trim(outNames, i),
-                trim(outValues, i),
-                outDeleted,
-                owner == null && disconnectedAtMicros != 0,
-                disconnectedAtMicros,
-                since,
-                ownership,
-                epoch);
+        return changes == null
+                ? null
+                : changes.take(
+                        id,
+                        version,
+                        removed,
+                        fleet,
+                        fields,
+                        disconnectedAtMicros,
+                        owner == null && disconnectedAtMicros != 0);
     }
 
     /**
@@ -610,39 +402,7 @@ public final class ClientRecord {
      * @return whether the record must be queued again
      */
     public synchronized boolean storeWriteFailed(StoreWrite w) {
-        if (!tracked) {
-            return false;
-        }
-        if (w.claims()) {
-            claimInFlight = false;
-            if (w.ownership() == StoreWrite.Ownership.CLAIM) {
-                claimPending = !remote;
-            } else {
-                reclaimPending = !remote && !claimPending;
-            }
-        }
-        if (remote) {
-            return false; // lost to another node meanwhile: nothing of ours to write
-        }
-        if (w.dirtySinceNanos() != CLEAN && (dirtySinceNanos == CLEAN || w.dirtySinceNanos() - dirtySinceNanos < 0)) {
-            dirtySinceNanos = w.dirtySinceNanos(); // the lag counts from the oldest change still unwritten
-        }
-        if (w.full() || w.delete()) {
-            fullWrite = true;
-        } else {
-            LinkedHashSet<String> d = dirty();
-            for (String name : w.names()) {
-                if (name.equals(ServerFields.LAST_SEEN) || fields.containsKey(name)) {
-                    d.add(name);
-                }
-            }
-            for (String name : w.deleted()) {
-                if (!fields.containsKey(name)) {
-                    deleted().add(name);
-                }
-            }
-        }
-        return markQueuedLocked();
+        return changes != null && changes.giveBack(w, fleet, fields);
     }
 
     // ---- fleet ownership (fenced records only)
@@ -652,9 +412,8 @@ public final class ClientRecord {
      * carries it.
      */
     public synchronized void claimed(long newEpoch) {
-        claimInFlight = false;
-        if (newEpoch > epoch) {
-            epoch = newEpoch;
+        if (fleet != null) {
+            fleet.claimed(newEpoch);
         }
     }
 
@@ -664,12 +423,8 @@ public final class ClientRecord {
      * back ({@link #storeWriteFailed}), which queues the record.
      */
     public synchronized void claimAgain(StoreWrite w) {
-        if (w.claims()) {
-            claimInFlight = false;
-        }
-        if (fenced && !remote && !removed) {
-            claimPending = true;
-            fullWrite = true;
+        if (fleet != null && fleet.claimAgain(w, removed)) {
+            requestFullWrite();
         }
     }
 
@@ -682,25 +437,16 @@ public final class ClientRecord {
      * @return whether the record changed
      */
     synchronized boolean fence() {
-        claimInFlight = false; // a refused claim ends here; nothing else can be in flight with a fenced write
-        if (!fenced || remote || claimPending) {
+        if (fleet == null || !fleet.fence()) {
             return false;
         }
-        reclaimPending = false;
-        remote = true;
-        fullWrite = false;
-        if (tracked) {
-            dirty().clear();
-            deleted().clear();
-            dirtySinceNanos = CLEAN;
-        }
-        if (owner != null) {
-            ClientConnection lost = owner;
+        ClientConnection lost = owner;
+        if (lost != null) {
             owner = null;
             connectedCount.decrementAndGet();
             lost.superseded();
         }
-        recountRemote();
+        becomeRemote();
         return true;
     }
 
@@ -711,10 +457,7 @@ public final class ClientRecord {
      * @return whether the record changed (the local connection was superseded)
      */
     synchronized boolean kicked(long claimEpoch) {
-        if (!fenced || remote || claimPending || claimInFlight || reclaimPending || epoch >= claimEpoch) {
-            return false;
-        }
-        return fence();
+        return fleet != null && fleet.yieldsTo(claimEpoch) && fence();
     }
 
     /**
@@ -725,103 +468,28 @@ public final class ClientRecord {
      * @return whether the record must be written (queue it)
      */
     synchronized boolean reclaimForNewLife() {
-        if (!fenced || remote || removed) {
+        if (fleet == null || fleet.remote() || removed) {
             return false;
         }
-        if (claimPending) {
+        if (fleet.claimPending()) {
             return true; // its claim takes the new incarnation anyway
         }
         if (owner == null) {
-            remote = true;
-            fullWrite = false;
-            if (tracked) {
-                dirty().clear();
-                deleted().clear();
-                dirtySinceNanos = CLEAN;
-            }
-            recountRemote();
+            becomeRemote();
             return false;
         }
-        reclaimPending = true;
-        fullWrite = true;
+        fleet.reclaim();
+        requestFullWrite();
         return true;
     }
-
-    private boolean markQueuedLocked() {
-        if (queued) {
-            return false;
-        }
-        queued = true;
-        return true;
-    }
-
-    private static String[] trim(String[] a, int n) {
-        return a.length == n ? a : Arrays.copyOf(a, n);
-    }
-
-    // ---- field bookkeeping
 
     private void touch(long nowMicros) {
-        lastSeenMicros = nowMicros;
-        if (tracked) {
-            markDirtySince();
-            dirty().add(ServerFields.LAST_SEEN);
-        }
+        fields.touch(nowMicros, changes);
         bump(nowMicros);
     }
 
     private void bump(long nowMicros) {
         version = Math.max(version + 1, nowMicros);
-    }
-
-    /** Sets a field and marks it for the store; returns the value it replaced. */
-    private @Nullable String put(String name, String value) {
-        String old = fields.put(name, value);
-        if (tracked) {
-            markDirtySince();
-            dirty().add(name);
-            if (deleted != null) {
-                deleted.remove(name);
-            }
-        }
-        return old;
-    }
-
-    private void remove(String name) {
-        if (fields.remove(name) != null && tracked) {
-            dirty().remove(name);
-            deleted().add(name);
-        }
-    }
-
-    private void putClientField(String name, String value) {
-        String old = put(name, value);
-        if (old == null) {
-            clientFieldCount++;
-            clientFieldChars += name.length() + value.length();
-        } else {
-            clientFieldChars += value.length() - old.length();
-        }
-    }
-
-    private void markDirtySince() {
-        if (dirtySinceNanos == CLEAN) {
-            dirtySinceNanos = System.nanoTime();
-        }
-    }
-
-    private LinkedHashSet<String> dirty() {
-        if (dirty == null) {
-            dirty = new LinkedHashSet<>();
-        }
-        return dirty;
-    }
-
-    private LinkedHashSet<String> deleted() {
-        if (deleted == null) {
-            deleted = new LinkedHashSet<>();
-        }
-        return deleted;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.serpentis.gateway.registry;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Names of the fields the gateway owns in a client's record. A client's values for them are ignored and never
  * listed in an ack's {@code status_updated} (PROTOCOL.md section 7, row 6).
@@ -49,5 +51,20 @@ public final class ServerFields {
                     GATEWAY_INCARNATION -> true;
             default -> false;
         };
+    }
+
+    /**
+     * The value of a numeric field as Redis holds it ({@link #GATEWAY_VERSION}, {@link #GATEWAY_EPOCH}): 0 when it is
+     * absent or not a decimal {@code long}.
+     */
+    public static long longValue(@Nullable String value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 }

@@ -11,35 +11,25 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.RedisClusterURIUtil;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.serpentis.gateway.config.RedisConfig;
 import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -207,24 +197,7 @@ public final class RedisDeployment implements AutoCloseable {
 
     private AbstractRedisClient newClient(ClientOptions options) {
         if (topology == Topology.CLUSTER) {
-            List<RedisURI> seeds = RedisClusterURIUtil.toRedisURIs(URI.create(config.url()));
-            for (RedisURI seed : seeds) {
-                seed.setTimeout(config.commandTimeout());
-            }
-            RedisClusterClient c = RedisClusterClient.create(resources, seeds);
-            c.setOptions(ClusterClientOptions.builder(options)
-                    // Every adaptive trigger is on by default since Lettuce 7.
-                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enablePeriodicRefresh(TOPOLOGY_REFRESH_PERIOD)
-                            .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_TIMEOUT)
-                            .refreshTriggersReconnectAttempts(REFRESH_RECONNECT_ATTEMPTS)
-                            .build())
-                    // A failed node stays in CLUSTER NODES until it is forgotten; it owns nothing and answers
-                    // nothing, so it is left out: no connection, no script load, no ping goes to it.
-                    .nodeFilter(node ->
-                            !node.is(NodeFlag.FAIL) && !node.is(NodeFlag.NOADDR) && !node.is(NodeFlag.HANDSHAKE))
-                    .build());
-            return c;
+            return RedisClusterNodes.client(config, resources, options);
         }
         RedisURI uri = RedisURI.create(config.url());
         uri.setTimeout(config.commandTimeout());
@@ -267,7 +240,7 @@ public final class RedisDeployment implements AutoCloseable {
         if (client instanceof RedisClusterClient cluster) {
             StatefulRedisClusterConnection<String, String> c = cluster.connect();
             remember(c);
-            slotOwners = slotOwners(cluster);
+            slotOwners = RedisClusterNodes.slotOwners(cluster);
             return new Connection(c, c.async());
         }
         StatefulRedisConnection<String, String> c = ((RedisClient) client).connect();
@@ -332,13 +305,7 @@ public final class RedisDeployment implements AutoCloseable {
         if (!(c.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return c.commands().ping().toCompletableFuture();
         }
-        List<CompletableFuture<String>> pings = new ArrayList<>();
-        for (RedisClusterNode master : owners(cluster)) {
-            pings.add(node(cluster, master).thenCompose(n -> n.async().ping()));
-        }
-        return pings.isEmpty()
-                ? CompletableFuture.failedFuture(new RedisException("no master owns a slot"))
-                : CompletableFuture.allOf(pings.toArray(new CompletableFuture<?>[0]));
+        return RedisClusterNodes.ping(cluster);
     }
 
     /**
@@ -353,27 +320,7 @@ public final class RedisDeployment implements AutoCloseable {
         if (!(c.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return c.commands().scriptLoad(script).toCompletableFuture();
         }
-        List<CompletableFuture<String>> owners = new ArrayList<>();
-        for (RedisClusterNode n : cluster.getPartitions()) {
-            CompletableFuture<String> loaded =
-                    node(cluster, n).thenCompose(nc -> nc.async().scriptLoad(script));
-            if (ownsSlots(n)) {
-                owners.add(loaded);
-            }
-        }
-        if (owners.isEmpty()) {
-            return CompletableFuture.failedFuture(new RedisException("no master owns a slot"));
-        }
-        return CompletableFuture.allOf(
-                        owners.stream().map(f -> f.handle((sha, e) -> sha)).toArray(CompletableFuture<?>[]::new))
-                .thenCompose(v -> {
-                    for (CompletableFuture<String> f : owners) {
-                        if (!f.isCompletedExceptionally()) {
-                            return f;
-                        }
-                    }
-                    return owners.get(0); // every master failed: its failure
-                });
+        return RedisClusterNodes.scriptLoad(cluster, script);
     }
 
     /**
@@ -386,18 +333,7 @@ public final class RedisDeployment implements AutoCloseable {
         if (!(c.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster)) {
             return;
         }
-        List<CompletableFuture<?>> nodes = new ArrayList<>();
-        for (RedisClusterNode master : owners(cluster)) {
-            nodes.add(node(cluster, master));
-        }
-        try {
-            CompletableFuture.allOf(nodes.toArray(new CompletableFuture<?>[0]))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.debug("Not every Redis Cluster master could be connected to: {}", e.toString());
-        }
+        RedisClusterNodes.warmUp(cluster, timeout);
     }
 
     /**
@@ -481,48 +417,12 @@ public final class RedisDeployment implements AutoCloseable {
         }
         // Every client of the resources publishes its own refreshes (the pub/sub client's too): only a change of
         // this client's masters counts.
-        String now = slotOwners(cluster);
+        String now = RedisClusterNodes.slotOwners(cluster);
         if (!now.equals(slotOwners)) {
             slotOwners = now;
             log.info("Redis Cluster topology changed: {}", now);
             listeners.forEach(Listener::topologyChanged);
             refreshFleetTopology(); // the fleet's own clients would see it only at their next periodic refresh
         }
-    }
-
-    // ---- Cluster helpers
-
-    private static boolean ownsSlots(RedisClusterNode n) {
-        return n.is(NodeFlag.UPSTREAM) && !n.hasNoSlots();
-    }
-
-    private static List<RedisClusterNode> owners(StatefulRedisClusterConnection<String, String> cluster) {
-        List<RedisClusterNode> owners = new ArrayList<>();
-        for (RedisClusterNode n : cluster.getPartitions()) {
-            if (ownsSlots(n)) {
-                owners.add(n);
-            }
-        }
-        return owners;
-    }
-
-    /** The connection to {@code n} that slot routing uses too (write intent, by host and port). */
-    private static CompletableFuture<StatefulRedisConnection<String, String>> node(
-            StatefulRedisClusterConnection<String, String> cluster, RedisClusterNode n) {
-        RedisURI uri = n.getUri();
-        return cluster.getConnectionAsync(uri.getHost(), uri.getPort());
-    }
-
-    /** The masters that own slots, each with its address and slot count, in a stable order. */
-    private static String slotOwners(RedisClusterClient cluster) {
-        Set<String> owners = new TreeSet<>();
-        for (RedisClusterNode n : cluster.getPartitions()) {
-            if (ownsSlots(n)) {
-                List<Integer> slots = n.getSlots();
-                owners.add(n.getUri().getHost() + ":" + n.getUri().getPort() + " " + slots.size() + " slots #"
-                        + Integer.toHexString(slots.hashCode()));
-            }
-        }
-        return String.join(", ", owners);
     }
 }

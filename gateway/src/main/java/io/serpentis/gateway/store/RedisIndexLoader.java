@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +69,7 @@ final class RedisIndexLoader {
                     gone.add(ids.get(i));
                     continue;
                 }
-                long version = parseLong(hash.get(ServerFields.GATEWAY_VERSION));
+                long version = ServerFields.longValue(hash.get(ServerFields.GATEWAY_VERSION));
                 if (registry.restore(ids.get(i), hash, version, DisconnectReason.RESTARTED)) {
                     restored++;
                 }
@@ -86,16 +85,5 @@ final class RedisIndexLoader {
                 restored,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 stale);
-    }
-
-    private static long parseLong(@Nullable String s) {
-        if (s == null) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }

@@ -2,13 +2,10 @@ package io.serpentis.gateway.store;
 
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
+import io.serpentis.gateway.internal.ScriptDigest;
 import io.serpentis.gateway.registry.ServerFields;
 import io.serpentis.gateway.registry.StoreWrite;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -192,19 +189,19 @@ final class RedisScripts {
             """;
 
     /** The digest {@code EVALSHA} names for {@link #WRITE_SCRIPT}. */
-    static final String WRITE_SHA = sha1(WRITE_SCRIPT);
+    static final String WRITE_SHA = ScriptDigest.sha1(WRITE_SCRIPT);
 
     /** The digest {@code EVALSHA} names for {@link #DELETE_SCRIPT}. */
-    static final String DELETE_SHA = sha1(DELETE_SCRIPT);
+    static final String DELETE_SHA = ScriptDigest.sha1(DELETE_SCRIPT);
 
     /** The digest {@code EVALSHA} names for {@link #CLAIM_SCRIPT}. */
-    static final String CLAIM_SHA = sha1(CLAIM_SCRIPT);
+    static final String CLAIM_SHA = ScriptDigest.sha1(CLAIM_SCRIPT);
 
     /** The digest {@code EVALSHA} names for {@link #FENCED_WRITE_SCRIPT}. */
-    static final String FENCED_WRITE_SHA = sha1(FENCED_WRITE_SCRIPT);
+    static final String FENCED_WRITE_SHA = ScriptDigest.sha1(FENCED_WRITE_SCRIPT);
 
     /** The digest {@code EVALSHA} names for {@link #FENCED_DELETE_SCRIPT}. */
-    static final String FENCED_DELETE_SHA = sha1(FENCED_DELETE_SCRIPT);
+    static final String FENCED_DELETE_SHA = ScriptDigest.sha1(FENCED_DELETE_SCRIPT);
 
     /**
      * Clients per write-script call on one Redis: long enough to amortise a call, short enough not to stall Redis
@@ -341,16 +338,6 @@ final class RedisScripts {
     private static void expect(String loaded, String sha) {
         if (!sha.equals(loaded)) {
             throw new IllegalStateException("Redis digests a script as " + loaded + ", expected " + sha);
-        }
-    }
-
-    /** Lower-case hex SHA-1 of the script's UTF-8 text, as Redis digests it. */
-    private static String sha1(String script) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-1", e);
         }
     }
 }
