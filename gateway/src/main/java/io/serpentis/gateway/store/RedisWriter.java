@@ -2,7 +2,6 @@ package io.serpentis.gateway.store;
 
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.RedisConfig;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -355,8 +353,9 @@ final class RedisWriter {
         } else {
             status = StoreStatus.UNAVAILABLE;
             LockSupport.parkNanos(this, FAILED_BURST_PAUSE_NANOS);
-            if (timedOut(outcome.firstFailure())) {
-                awaitAnswersInFlight();
+            RedisDeployment.Connection w = writeConnection;
+            if (w != null && ReplyAwaiter.timedOut(outcome.firstFailure())) {
+                replies.awaitAnswersInFlight(deployment, w, () -> running || draining);
             }
         }
         if (outcome.missing() > 0) {
@@ -369,44 +368,6 @@ final class RedisWriter {
             log.warn("Redis says the fleet declared this node ({}) lost: writes wait until it joins again", life);
             fleet.lifeLost(life.incarnation());
         }
-    }
-
-    /**
-     * A command that timed out is still on the connection (Lettuce keeps it in its stack until Redis answers, to
-     * match the replies in order), and Redis may still run it. Sending the failed writes again at once would stack
-     * a burst more on every timeout while Redis is slow, until Lettuce refuses commands (its request queue bound):
-     * so nothing more is written until a {@code PING} behind them is answered, which means Redis answered (or the
-     * connection dropped) everything sent before. One ping at a time, each within the command timeout; a
-     * connection that drops ends the wait (the reconnect writes everything back).
-     */
-    private void awaitAnswersInFlight() {
-        RedisDeployment.Connection c = writeConnection;
-        long started = System.nanoTime();
-        while (c != null && (running || draining)) {
-            try {
-                CompletableFuture<?> ping = deployment.ping(c);
-                c.stateful().flushCommands(); // the write connection flushes by hand (bursts)
-                replies.await(ping);
-                log.debug(
-                        "Redis answered every write in flight after {} ms",
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-                return;
-            } catch (RuntimeException e) {
-                if (!timedOut(e)) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /** Whether {@code failure} (or a cause of it) is a command timeout. */
-    static boolean timedOut(@Nullable Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RedisCommandTimeoutException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

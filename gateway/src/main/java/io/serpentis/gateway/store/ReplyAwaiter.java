@@ -1,8 +1,15 @@
 package io.serpentis.gateway.store;
 
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.serpentis.gateway.internal.RedisReplies;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The writer thread's wait for a Redis reply. Lettuce fails a command after the command timeout by itself; the
@@ -13,6 +20,7 @@ import java.util.concurrent.Future;
  * writer): it blocks.
  */
 final class ReplyAwaiter {
+    private static final Logger log = LoggerFactory.getLogger(ReplyAwaiter.class);
     private static final long MARGIN_MILLIS = 500;
 
     private final Duration commandTimeout;
@@ -35,5 +43,42 @@ final class ReplyAwaiter {
         } catch (RuntimeException e) {
             // reported by the caller
         }
+    }
+
+    /**
+     * A command that timed out is still on the connection (Lettuce keeps it in its stack until Redis answers, to
+     * match the replies in order), and Redis may still run it. Sending the failed writes again at once would stack
+     * a burst more on every timeout while Redis is slow, until Lettuce refuses commands (its request queue bound):
+     * so the writer sends nothing more until a {@code PING} behind them is answered, which means Redis answered (or
+     * the connection dropped) everything sent before. One ping at a time, each within the command timeout, while
+     * {@code keepWaiting} holds; a connection that drops ends the wait (the reconnect writes everything back).
+     */
+    void awaitAnswersInFlight(RedisDeployment deployment, RedisDeployment.Connection c, BooleanSupplier keepWaiting) {
+        long started = System.nanoTime();
+        while (keepWaiting.getAsBoolean()) {
+            try {
+                CompletableFuture<?> ping = deployment.ping(c);
+                c.stateful().flushCommands(); // the write connection flushes by hand (bursts)
+                await(ping);
+                log.debug(
+                        "Redis answered every write in flight after {} ms",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                return;
+            } catch (RuntimeException e) {
+                if (!timedOut(e)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Whether {@code failure} (or a cause of it) is a command timeout. */
+    static boolean timedOut(@Nullable Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RedisCommandTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 }
