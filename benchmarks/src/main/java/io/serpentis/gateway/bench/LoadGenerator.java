@@ -183,8 +183,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
     @Option(
             names = "--reconnect",
-            description = "Reconnect a client whose connection closes while the load runs (after 100 ms to 1 s, "
-                    + "jittered), register again and resume; messages due while disconnected are counted, not sent.")
+            description = "Reconnect a client whose connection closes while the load runs (in idle mode: until the "
+                    + "hold ends) after 100 ms to 1 s, jittered, register again and resume; messages due while "
+                    + "disconnected are counted, not sent.")
     boolean reconnect;
 
     @Option(
@@ -228,6 +229,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
     private final Recorder perSecond = new Recorder(MAX_MICROS, 2);
     private final Recorder freshness = new Recorder(MAX_MICROS, 3);
+    /** Several gateways: from a client's send of an update to the delta carrying it on another gateway's feed. */
+    private final Recorder crossFreshness = new Recorder(MAX_MICROS, 3);
+
     private final LongAdder deltas = new LongAdder();
     private final AtomicInteger viewersOpen = new AtomicInteger();
     private final LongAdder acks = new LongAdder();
@@ -246,6 +250,8 @@ public final class LoadGenerator implements Callable<Integer> {
     private final CountDownLatch release = new CountDownLatch(1);
     private AtomicLongArray lastAckNanos;
     private AtomicLongArray lastAckSeq;
+    private AtomicLongArray lastSendNanos;
+    private AtomicLongArray lastSendSeq;
     private volatile boolean sending = true;
     private volatile boolean measuring;
     private volatile EventLoopGroup group;
@@ -272,6 +278,11 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         lastAckNanos = new AtomicLongArray(connections);
         lastAckSeq = new AtomicLongArray(connections);
+        lastSendNanos = new AtomicLongArray(connections);
+        lastSendSeq = new AtomicLongArray(connections);
+        for (int i = 0; i < connections; i++) {
+            lastSendSeq.set(i, -1);
+        }
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
@@ -304,7 +315,8 @@ public final class LoadGenerator implements Callable<Integer> {
             progressThread.start();
             for (int v = 0; v < viewers; v++) {
                 URI url = urls.get(v % urls.size());
-                viewerChannels.add(connectViewer(b, url, sources.get(v % sources.size()), v < measuringViewers));
+                viewerChannels.add(
+                        connectViewer(b, url, v % urls.size(), sources.get(v % sources.size()), v < measuringViewers));
             }
             for (int i = 0; i < connections && aborted.getCount() > 0; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
@@ -330,6 +342,7 @@ public final class LoadGenerator implements Callable<Integer> {
             fromSend.reset();
             sendLag.reset();
             freshness.reset();
+            crossFreshness.reset();
             long deltaBase = deltas.sum();
             long ackBase = acks.sum();
             long errorBase = errors.sum();
@@ -348,6 +361,7 @@ public final class LoadGenerator implements Callable<Integer> {
             Histogram sent = fromSend.getIntervalHistogram();
             Histogram lag = sendLag.getIntervalHistogram();
             Histogram fresh = freshness.getIntervalHistogram();
+            Histogram crossFresh = crossFreshness.getIntervalHistogram();
             long deltasSeen = deltas.sum() - deltaBase;
             long acked = acks.sum() - ackBase;
             long errs = errors.sum() - errorBase;
@@ -392,6 +406,11 @@ public final class LoadGenerator implements Callable<Integer> {
                 m.put("viewers_held", viewersOpen.get());
                 m.put("deltas", deltasSeen);
                 m.put("delta_freshness_us", f);
+                if (urls.size() > 1) {
+                    Map<String, Object> x = summary(crossFresh);
+                    x.put("samples", crossFresh.getTotalCount());
+                    m.put("cross_node_freshness_us", x);
+                }
             }
             if (timeline) {
                 synchronized (timelineEntries) {
@@ -414,6 +433,11 @@ public final class LoadGenerator implements Callable<Integer> {
         }
     }
 
+    /** Whether a closed client reconnects now: while the load runs, and in idle mode until the hold is released. */
+    private boolean reconnecting() {
+        return sending || (idle && release.getCount() > 0);
+    }
+
     /** Whether the measured window is running (for tests). */
     boolean measuring() {
         return measuring;
@@ -425,7 +449,7 @@ public final class LoadGenerator implements Callable<Integer> {
         return group;
     }
 
-    private Channel connectViewer(Bootstrap b, URI url, InetAddress source, boolean measuring) {
+    private Channel connectViewer(Bootstrap b, URI url, int node, InetAddress source, boolean measuring) {
         URI feedUri = url.resolve("/ws/dashboard");
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
         return b.clone()
@@ -444,7 +468,7 @@ public final class LoadGenerator implements Callable<Integer> {
                                                 .handshakeTimeoutMillis(30_000)
                                                 .build()),
                                         new WebSocketFrameAggregator(64 << 20),
-                                        new ViewerHandler(measuring));
+                                        new ViewerHandler(node, measuring));
                     }
                 })
                 .connect(remote, new InetSocketAddress(source, 0))
@@ -563,14 +587,14 @@ public final class LoadGenerator implements Callable<Integer> {
         }
 
         private void retryLater() {
-            if (!reconnect || !sending || aborted.getCount() == 0) {
+            if (!reconnect || !reconnecting() || aborted.getCount() == 0) {
                 return;
             }
             int delayMs = Math.min(1000, 100 << Math.min(attempts++, 4));
             long jittered = delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1);
             loop.schedule(
                     () -> {
-                        if (sending && aborted.getCount() > 0) {
+                        if (reconnecting() && aborted.getCount() > 0) {
                             reconnects.increment();
                             connect(null);
                         }
@@ -709,6 +733,10 @@ public final class LoadGenerator implements Callable<Integer> {
         private void send(long intended, long now) {
             ByteBuf buf = ctx.alloc().ioBuffer(head.length + 32 + filler.length);
             buf.writeBytes(head);
+            if (viewers > 0) {
+                lastSendNanos.set(index, System.nanoTime());
+                lastSendSeq.set(index, seq);
+            }
             writeLong(buf, seq++);
             if (filler.length > 0) {
                 buf.writeBytes(", \"filler\": ".getBytes(StandardCharsets.US_ASCII));
@@ -775,13 +803,21 @@ public final class LoadGenerator implements Callable<Integer> {
     /**
      * A dashboard viewer. A measuring viewer reads every delta and, for each client in it whose {@code seq} is the
      * one this process last saw acknowledged, records the time from that ack to now: how fresh the dashboard is.
+     * With several gateways, for each client held by another gateway than the viewer's whose {@code seq} is the one
+     * it sent last, it also records the time from that send to now, once per update: what a user of a dashboard on
+     * node B sees of a change on node A.
      */
     private final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final int node;
         private final boolean measuring;
         private final String prefix = idPrefix + "-";
+        private final long[] crossSeen;
 
-        ViewerHandler(boolean measuring) {
+        ViewerHandler(int node, boolean measuring) {
+            this.node = node;
             this.measuring = measuring;
+            this.crossSeen = new long[urls.size() > 1 && measuring ? connections : 0];
+            Arrays.fill(crossSeen, -1);
         }
 
         @Override
@@ -829,6 +865,15 @@ public final class LoadGenerator implements Callable<Integer> {
                                 if (i < lastAckSeq.length() && lastAckSeq.get(i) == seq) {
                                     long acked = lastAckNanos.get(i);
                                     freshness.recordValue(Math.max(0, Math.min(MAX_MICROS, (now - acked) / 1000)));
+                                }
+                                if (i < crossSeen.length
+                                        && i % urls.size() != node
+                                        && crossSeen[i] != seq
+                                        && lastSendSeq.get(i) == seq) {
+                                    crossSeen[i] = seq;
+                                    long sentAt = lastSendNanos.get(i);
+                                    crossFreshness.recordValue(
+                                            Math.max(0, Math.min(MAX_MICROS, (now - sentAt) / 1000)));
                                 }
                             }
                         }
