@@ -1098,8 +1098,8 @@ def fleet_100k(run, variant, rep, load):
             "all_listed_after_registered_s": round(t_seen - t_registered, 1), "per_node": per_node,
             "redis_used_memory_kib": int(used.group(1)) // 1024 if used else None,
             "redis_rss_kib": int(rss.group(1)) // 1024 if rss else None,
-            "loadgen": [{k: x.get(k) for k in ("connections_target", "connections_held", "registered",
-                                               "connect_failures", "errors")} for x in results]}
+            "loadgen": [{k: x.get(k) for k in ("connections_target", "registrations", "reconnects", "connect_failures",
+                                               "errors")} for x in results]}
 
 
 # name -> (function, which variants (all, baseline, or a list of fleet variants), loads in a full run, loads in a
