@@ -493,8 +493,9 @@ class Report:
                "cross-node p99 at most 500 ms.")
         self.w()
         self.w("| rep | load | acks/s | ack p99 ms | cross-node p50 ms | p90 | p99 | max | samples | target | ack to "
-               "delta p50 ms | p99 | gateways' CPU (cores) | Redis commands per 1,000 updates | other CPU (cores) |")
-        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+               "delta p50 ms | p99 | gateways' CPU (cores) | gateway CPU µs per update | machine busy (cores) | Redis "
+               "commands per 1,000 updates | other CPU (cores) |")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             lg = r["loadgen"]
             x, f = lg.get("cross_node_freshness_us", {}), lg.get("delta_freshness_us", {})
@@ -503,12 +504,13 @@ class Report:
                    f"{num(ms(x.get('p50')))} | {num(ms(x.get('p90')))} | {num(p99)} | {num(ms(x.get('max')))} | "
                    f"{num(x.get('samples'))} | {yes(None if p99 is None else p99 <= 500)} | {num(ms(f.get('p50')))} | "
                    f"{num(ms(f.get('p99')))} | {num(r['window']['gateway_cpu_cores'])} | "
+                   f"{num(r['window']['gateway_cpu_us_per_update'])} | {num(r['window']['machine_busy_cores'])} | "
                    f"{num(r['window'].get('redis_commands_per_1000'))} | {num(r['window']['other_cpu_cores'])} |")
         if len(rows) > 1:
             xs = [r["loadgen"].get("cross_node_freshness_us", {}) for r in rows]
             self.w(f"| median | | | | {num(ms(med([x.get('p50') for x in xs])))} | "
                    f"{num(ms(med([x.get('p90') for x in xs])))} | {num(ms(med([x.get('p99') for x in xs])))} | "
-                   f"{num(ms(med([x.get('max') for x in xs])))} | | | | | | | |")
+                   f"{num(ms(med([x.get('max') for x in xs])))} | | | | | | | | | |")
         self.w()
 
     def fleet_command(self):
