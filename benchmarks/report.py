@@ -492,25 +492,36 @@ class Report:
                "single-node figure of the dashboard scenario (any viewer, from the update's ack). Target of issue 13: "
                "cross-node p99 at most 500 ms.")
         self.w()
-        self.w("| rep | load | acks/s | ack p99 ms | cross-node p50 ms | p90 | p99 | max | samples | target | ack to "
+        self.w("| rep | server | load | acks/s | ack p99 ms | cross-node p50 ms | p90 | p99 | max | samples | target | ack to "
                "delta p50 ms | p99 | gateways' CPU (cores) | gateway CPU µs per update | machine busy (cores) | Redis "
                "commands per 1,000 updates | other CPU (cores) |")
-        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        rows = sorted(rows, key=lambda r: (r["variant"] != "fleet-2", r["variant"], r["rep"]))
         for r in rows:
             lg = r["loadgen"]
             x, f = lg.get("cross_node_freshness_us", {}), lg.get("delta_freshness_us", {})
             p99 = ms(x.get("p99"))
-            self.w(f"| {r['rep']} | {r['load']} | {num(lg['acks_per_s'])} | {num(ms(lg['latency_us']['p99']))} | "
+            self.w(f"| {r['rep']} | {r['variant']} | {r['load']} | {num(lg['acks_per_s'])} | "
+                   f"{num(ms(lg['latency_us']['p99']))} | "
                    f"{num(ms(x.get('p50')))} | {num(ms(x.get('p90')))} | {num(p99)} | {num(ms(x.get('max')))} | "
                    f"{num(x.get('samples'))} | {yes(None if p99 is None else p99 <= 500)} | {num(ms(f.get('p50')))} | "
                    f"{num(ms(f.get('p99')))} | {num(r['window']['gateway_cpu_cores'])} | "
                    f"{num(r['window']['gateway_cpu_us_per_update'])} | {num(r['window']['machine_busy_cores'])} | "
                    f"{num(r['window'].get('redis_commands_per_1000'))} | {num(r['window']['other_cpu_cores'])} |")
-        if len(rows) > 1:
-            xs = [r["loadgen"].get("cross_node_freshness_us", {}) for r in rows]
-            self.w(f"| median | | | | {num(ms(med([x.get('p50') for x in xs])))} | "
+        for v in sorted({r["variant"] for r in rows}):
+            rs = [r for r in rows if r["variant"] == v]
+            if len(rs) < 2:
+                continue
+            xs = [r["loadgen"].get("cross_node_freshness_us", {}) for r in rs]
+            fs = [r["loadgen"].get("delta_freshness_us", {}) for r in rs]
+            self.w(f"| median | {v} | | {num(med([r['loadgen']['acks_per_s'] for r in rs]))} | "
+                   f"{num(ms(med([r['loadgen']['latency_us']['p99'] for r in rs])))} | "
+                   f"{num(ms(med([x.get('p50') for x in xs])))} | "
                    f"{num(ms(med([x.get('p90') for x in xs])))} | {num(ms(med([x.get('p99') for x in xs])))} | "
-                   f"{num(ms(med([x.get('max') for x in xs])))} | | | | | | | | | |")
+                   f"{num(ms(med([x.get('max') for x in xs])))} | | | {num(ms(med([f.get('p50') for f in fs])))} | "
+                   f"{num(ms(med([f.get('p99') for f in fs])))} | "
+                   f"{num(med([r['window']['gateway_cpu_cores'] for r in rs]))} | "
+                   f"{num(med([r['window']['gateway_cpu_us_per_update'] for r in rs]))} | | | |")
         self.w()
 
     def fleet_command(self):
