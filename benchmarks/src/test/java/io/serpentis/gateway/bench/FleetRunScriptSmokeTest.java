@@ -78,10 +78,17 @@ class FleetRunScriptSmokeTest {
                 continue;
             }
             switch (scenario) {
-                case "fleet-freshness" ->
-                    assertThat(r.at("/loadgen/cross_node_freshness_us/samples").asLong())
-                            .as("cross-node freshness samples")
+                case "fleet-freshness" -> {
+                    if (r.get("nodes").asInt() > 1) {
+                        assertThat(r.at("/loadgen/cross_node_freshness_us/samples")
+                                        .asLong())
+                                .as("cross-node freshness samples")
+                                .isPositive();
+                    }
+                    assertThat(r.at("/loadgen/delta_freshness_us/samples").asLong())
+                            .as("ack-to-delta freshness samples")
                             .isPositive();
+                }
                 case "fleet-command" ->
                     assertThat(r.at("/probe/commands").asLong()).isEqualTo(100);
                 case "fleet-failover" -> {
@@ -112,6 +119,8 @@ class FleetRunScriptSmokeTest {
                         "fleet-throughput on fleet-4",
                         "fleet-throughput on cluster-1",
                         "fleet-freshness on fleet-2",
+                        "fleet-freshness on fleet-1",
+                        "fleet-freshness on single",
                         "fleet-command on fleet-2",
                         "fleet-failover on fleet-1",
                         "fleet-100k on fleet-3");
