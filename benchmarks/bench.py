@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,7 +263,70 @@ class StandaloneRedis(Topology):
         return [self.port]
 
 
-TOPOLOGIES = {"none": lambda s: NoRedis(), "standalone": lambda s: StandaloneRedis(shlex.split(s.redis_args))}
+class ClusterRedis(Topology):
+    """A Redis Cluster of three masters without replicas (`redis-server --cluster-enabled yes`, joined with
+    `redis-cli --cluster create`), fresh for each measurement, without snapshots or AOF; the gateways get the masters
+    as seed nodes with --redis-cluster. Its CPU and commands are the three masters' together."""
+
+    name = "cluster"
+    MASTERS = 3
+
+    def __init__(self, extra_args):
+        self.extra_args = extra_args
+        self.ports, self.procs = [], []
+
+    def start(self, work):
+        d = Path(tempfile.mkdtemp(prefix="redis-cluster-", dir=work))
+        for _ in range(self.MASTERS):
+            port = free_port()
+            nd = d / str(port)
+            nd.mkdir()
+            cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--protected-mode", "no", "--dir", str(nd), "--logfile", str(nd / "redis.log"),
+                   "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
+                   "2000", "--cluster-port", str(free_port())] + self.extra_args
+            self.procs.append(PROCS.spawn(cmd, nd / "stdout.log"))
+            self.ports.append(port)
+        for port in self.ports:
+            wait_ping(port)
+        r = subprocess.run(["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{p}" for p in self.ports]
+                           + ["--cluster-replicas", "0", "--cluster-yes"], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed: {r.stdout}{r.stderr}")
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if all("cluster_state:ok" in redis_call(p, "CLUSTER", "INFO") for p in self.ports):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the Redis Cluster did not report cluster_state:ok within 30 s")
+
+    def stop(self):
+        for p in self.procs:
+            PROCS.stop(p, timeout=10)
+        self.procs = []
+
+    def gateway_flags(self):
+        return ["--redis-cluster", "--redis-url", "redis://" + ",".join(f"127.0.0.1:{p}" for p in self.ports)]
+
+    def redis_ports(self):
+        return list(self.ports)
+
+
+def wait_ping(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if redis_call(port, "PING", timeout=1) == "PONG":
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"redis-server on port {port} did not answer PING within {timeout:.0f} s")
+
+
+TOPOLOGIES = {"none": lambda s: NoRedis(), "standalone": lambda s: StandaloneRedis(shlex.split(s.redis_args)),
+              "cluster": lambda s: ClusterRedis(shlex.split(s.redis_args))}
 
 
 @dataclass
@@ -287,7 +351,8 @@ class Variant:
         return Variant(parts[0], topo, int(nodes or 1), shlex.split(parts[2]) if len(parts) > 2 else [])
 
     def describe(self):
-        s = {"none": "embedded store", "standalone": "standalone Redis"}.get(self.topology, self.topology)
+        s = {"none": "embedded store", "standalone": "standalone Redis",
+             "cluster": "Redis Cluster (3 masters)"}.get(self.topology, self.topology)
         s += f", {self.nodes} gateways" if self.nodes > 1 else ", one gateway"
         return s + (f", flags `{' '.join(self.flags)}`" if self.flags else "")
 
@@ -771,8 +836,276 @@ def dashboard(run, variant, rep, load):
     return {"load": f"{conns:,} at {rate:,}/s, {viewers} viewers", "loadgen": strip(r),
             "feed_tick_cpu_share": round(share, 5)}
 
+# ---------------------------------------------------------------------------------------------------------------
+# Fleet scenarios (issue 13): several gateway nodes on one Redis deployment. Each runs its own server variants
+# (FLEET_VARIANTS), not the --variant list; the first named in a scenario is its baseline.
 
-# name -> (function, which variants, loads in a full run, loads in a quick run)
+FLEET_VARIANTS = {
+    "single": Variant("single", "standalone", 1, ["--fleet=false"]),
+    "fleet-1": Variant("fleet-1", "standalone", 1),
+    "fleet-2": Variant("fleet-2", "standalone", 2),
+    "fleet-4": Variant("fleet-4", "standalone", 4),
+    "cluster-1": Variant("cluster-1", "cluster", 1),
+}
+FLEET_THROUGHPUT = [FLEET_VARIANTS[k] for k in ("single", "fleet-1", "cluster-1", "fleet-2", "fleet-4")]
+
+
+def api(g, path, timeout=5.0):
+    return json.loads(http_get(f"http://127.0.0.1:{g.port}{path}", timeout=timeout)[1])
+
+
+def matched(g, state, prefix):
+    """How many clients whose id holds `prefix` a node lists in `state` (its view of the fleet)."""
+    q = f"&q={urllib.parse.quote(prefix)}" if prefix else ""
+    return api(g, f"/api/v1/clients?state={state}&limit=1{q}")["matched"]
+
+
+def listed(g, state, prefix):
+    """Every client whose id holds `prefix` a node lists in `state`: {id: fields}, page by page."""
+    out, cursor = {}, None
+    for _ in range(1000):
+        page = api(g, f"/api/v1/clients?state={state}&limit=1000&q={urllib.parse.quote(prefix)}"
+                      + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""))
+        for c in page["clients"]:
+            out[c["client_id"]] = c["fields"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return out
+
+
+def wait_for(what, check, timeout, every=0.1):
+    """Polls `check` (bounded) until it returns a true value; returns it, or raises naming `what`."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (OSError, urllib.error.URLError, ValueError, KeyError) as e:
+            last = e
+        time.sleep(every)
+    raise RuntimeError(f"{what}: not within {timeout:.0f} s (last: {last})")
+
+
+def parse_time(text):
+    """Epoch seconds of the gateway's ISO timestamps (2026-11-28T17:45:20.001234+00:00)."""
+    from datetime import datetime
+    return datetime.fromisoformat(text).timestamp()
+
+
+def pct(values, q):
+    """The q-th percentile (nearest rank) of `values`, None when empty."""
+    v = sorted(values)
+    if not v:
+        return None
+    return v[min(len(v) - 1, max(0, math.ceil(q / 100.0 * len(v)) - 1))]
+
+
+def fleet_throughput(run, variant, rep, load):
+    """Max throughput (window mode) with the clients spread over the variant's nodes (they take the nodes in turn):
+    total acks/s, CPU of every gateway together and Redis's commands per 1,000 updates."""
+    row = throughput(run, variant, rep, load)
+    row["nodes"] = variant.nodes
+    return row
+
+
+def fleet_freshness(run, variant, rep, load):
+    """Clients spread over two nodes updating at a fixed rate (10,000 at once a second in the full run), viewers on
+    each node's dashboard feed: the time from a client's send of an update to the delta carrying it at a viewer on
+    the other node (what a user of node B's dashboard sees of a change on node A), feed interval included. On one
+    node (fleet-1, single) the same load gives the ack-to-delta freshness and the CPU it costs without a peer."""
+    s = run.s
+    conns, rate, viewers = load
+    label = f"r{rep}-ffresh-{variant.name}"
+    with Servers(s, variant, run.work, label) as srv:
+        snaps = {}
+        lg = LoadGen(s, run.work, label, srv.urls(),
+                     ["--connections", str(conns), "--rate", str(rate), "--viewers", str(viewers),
+                      "--measuring-viewers", str(viewers), "--source-addresses", LOAD_SOURCES,
+                      "--id-prefix", f"x{rep}"], s.ramp, s.warmup, s.duration, on=snapshots(srv, snaps))
+        r = lg.result()
+    if variant.nodes > 1 and not r.get("cross_node_freshness_us", {}).get("samples"):
+        raise RuntimeError(f"{label}: no cross-node freshness sample")
+    where = f"over {variant.nodes} nodes" if variant.nodes > 1 else "on one node"
+    return {"load": f"{conns:,} at {rate:,}/s {where}, {viewers} viewers", "nodes": variant.nodes,
+            "loadgen": strip(r), "window": window_figures(snaps[0], snaps[1], r["acks_per_s"], True)}
+
+
+def fleet_command(run, variant, rep, load):
+    """Cross-node command latency: FleetCommandProbe registers clients on node 0 and POSTs pause/resume on node 1,
+    one at a time; from each request's send to its frame at the client, and to the HTTP answer."""
+    s = run.s
+    clients, commands, warmup, rate = load
+    label = f"r{rep}-fcmd-{variant.name}"
+    with Servers(s, variant, run.work, label) as srv:
+        a, b = srv.gateways[0], srv.gateways[1]
+        main = ["-cp", s.classpath or str(s.loadgen_jar), "io.serpentis.gateway.bench.FleetCommandProbe"]
+        cmd = (["java"] + s.loadgen_jvm + [f"-Dbench.work={run.work}"] + main
+               + ["--client-url", a.url, "--command-url", f"http://127.0.0.1:{b.port}", "--clients", str(clients),
+                  "--commands", str(commands), "--warmup", str(warmup), "--rate", str(rate), "--id-prefix",
+                  f"c{rep}"])
+        out = run.work / f"{label}.json"
+        with open(out, "wb") as f:
+            p = PROCS.spawn(cmd, run.work / f"{label}.log", stdout=f)
+            try:
+                p.wait(timeout=60 + (commands + warmup) / rate * 3)
+            except subprocess.TimeoutExpired:
+                PROCS.stop(p, timeout=10)
+                raise RuntimeError(f"{label}: the probe did not finish in time")
+            PROCS.forget(p)
+        lines = [x for x in out.read_text().splitlines() if x.startswith("{")]
+        if not lines:
+            raise RuntimeError(f"{label}: the probe exited with {p.returncode} and no result line")
+        r = json.loads(lines[-1])
+        if p.returncode != 0:
+            raise RuntimeError(f"{label}: the probe exited with {p.returncode}: {r.get('failures')}")
+        m = metric_samples(b.metrics(), "gateway_fleet_commands_total")
+    return {"load": f"{commands:,} commands at most {rate:g}/s to {clients} clients", "nodes": variant.nodes,
+            "probe": r, "requester_commands_total": m}
+
+
+def fleet_failover(run, variant, rep, load):
+    """kill -9 of a node holding idle registered clients, repeated: a survivor (node 0, up for longer than a lease
+    first, as in a running fleet) is polled every 100 ms for the clients it lists as disconnected. Per client: from
+    the kill, and from its last sign of life (its disconnect_time, which the survivor sets to it), to the first poll
+    that shows it offline; and whether its status_detail is `Gateway node lost`. Each kill gets a fresh node (new
+    id) and fresh clients."""
+    s = run.s
+    kills, clients = load
+    label = f"r{rep}-ffail-{variant.name}"
+    out = {"load": f"{kills} kill(s) of a node holding {clients:,} clients", "nodes": variant.nodes, "kills": []}
+    with Servers(s, variant, run.work, label) as srv:
+        survivor = srv.gateways[0]
+        up_since = time.time()
+        flags = srv.topology.gateway_flags() + srv.variant.flags
+        for k in range(kills):
+            victim = Gateway(s, 10 * rep + 100 + k, free_port(), flags, [], run.work, label)
+            victim.start()
+            try:
+                victim.wait_ready()
+            except RuntimeError:
+                victim.stop()
+                raise
+            prefix = f"v{rep}k{k}-"
+            lg = LoadGen(s, run.work, f"{label}-k{k}", [victim.url],
+                         ["--connections", str(clients), "--idle", "--source-addresses", LOAD_SOURCES, "--id-prefix",
+                          prefix[:-1]], 1 if s.quick else 3, 0, 0, hold=120)
+            try:
+                if not lg.wait_mark("all-registered", 60):
+                    raise RuntimeError(f"{label}: kill {k}: not every client registered")
+                wait_for(f"kill {k}: the survivor lists the victim's clients",
+                         lambda: matched(survivor, "connected", prefix) >= clients, 30)
+                # The survivor must have held its lease for a whole lease (10 s) before it may declare anyone lost.
+                time.sleep(max(2.0, up_since + 13 - time.time()))
+                os.kill(victim.pid, signal.SIGKILL)
+                t_kill = time.time()
+                victim.proc.wait(timeout=10)
+                PROCS.forget(victim.proc)
+                seen = {}
+                deadline = t_kill + 60
+                while len(seen) < clients and time.time() < deadline:
+                    t = time.time()
+                    for cid, fields in listed(survivor, "disconnected", prefix).items():
+                        if cid not in seen:
+                            seen[cid] = (t, fields)
+                    time.sleep(max(0.0, t + 0.1 - time.time()))
+            finally:
+                victim.stop()  # by its PID; a no-op once killed
+                lg.send("release")
+                try:
+                    lg.result()
+                except RuntimeError as e:
+                    log(f"{label}: kill {k}: {e}")
+            from_kill = [t - t_kill for t, _ in seen.values()]
+            from_sign = [t - parse_time(f["disconnect_time"]) for t, f in seen.values() if f.get("disconnect_time")]
+            details = {}
+            for _, f in seen.values():
+                details[f.get("status_detail")] = details.get(f.get("status_detail"), 0) + 1
+            sign_before_kill = [t_kill - parse_time(f["disconnect_time"]) for _, f in seen.values()
+                                if f.get("disconnect_time")]
+            out["kills"].append({
+                "clients": clients, "offline": len(seen), "status_detail": details,
+                "from_kill_s": [round(x, 3) for x in sorted(from_kill)],
+                "from_last_sign_s": [round(x, 3) for x in sorted(from_sign)],
+                "last_sign_before_kill_s": {"min": round(min(sign_before_kill), 3) if sign_before_kill else None,
+                                            "max": round(max(sign_before_kill), 3) if sign_before_kill else None}})
+            if len(seen) < clients:
+                raise RuntimeError(f"{label}: kill {k}: only {len(seen)} of {clients} clients offline after 60 s")
+    return out
+
+
+def fleet_100k(run, variant, rep, load):
+    """Point 8 of issue 13: `clients` idle registered clients over `nodes` gateway processes (fleet mode, one
+    standalone Redis), from several load-generator processes of at most 15,000 connections each, every one on its
+    own eight loopback source addresses. Then every node's `GET /api/v1/clients?state=connected` must report
+    `matched` = clients; then each node's heap after a full GC, RSS and open files, and Redis's memory."""
+    s = run.s
+    nodes, clients = load
+    v = Variant(f"fleet-{nodes}", "standalone", nodes)
+    label = f"r{rep}-f100k-{nodes}"
+    heap = ["-Xms512m", f"-Xmx{s.fleet_heap}"]
+    ramp = max(2.0, clients / s.fleet_connect_rate)
+    with Servers(s, v, run.work, label, extra_jvm=heap) as srv:
+        lgs = []
+        t0 = time.time()
+        try:
+            per = math.ceil(clients / math.ceil(clients / PER_PROCESS))
+            k, left = 0, clients
+            while left > 0:
+                n = min(per, left)
+                base = 10 + 8 * k
+                # --reconnect: a client whose upgrade timed out on a starved node comes back until the release
+                lgs.append(LoadGen(s, run.work, f"{label}-p{k}", srv.urls(),
+                                   ["--connections", str(n), "--idle", "--reconnect",
+                                    "--source-addresses", f"127.0.2.{base}-127.0.2.{base + 7}",
+                                    "--id-prefix", f"h{rep}p{k}"], ramp, 0, 0, hold=2 * ramp + 900))
+                left -= n
+                k += 1
+            for lg in lgs:
+                if not lg.wait_mark("all-registered", max(0.0, t0 + 2 * ramp + 300 - time.time())):
+                    raise RuntimeError(f"{lg.label}: not every client registered within twice the ramp + 300 s")
+            t_registered = time.time()
+            counts = {}
+
+            def every_node_sees_all():
+                for g in srv.gateways:
+                    counts[g.index] = matched(g, "connected", "")
+                return all(c == clients for c in counts.values())
+            wait_for(f"every node lists {clients:,} connected", every_node_sees_all, 180, every=1.0)
+            t_seen = time.time()
+            per_node = []
+            for g in srv.gateways:
+                p = memory_point(g, clients)
+                p.pop("nmt_committed_kib", None)
+                p.pop("native_kib", None)
+                p["node"] = f"bench-{g.index}"
+                p["matched_connected"] = matched(g, "connected", "")
+                per_node.append(p)
+            redis_mem = redis_call(srv.topology.redis_ports()[0], "INFO", "memory")
+            used = re.search(r"used_memory:(\d+)", redis_mem)
+            rss = re.search(r"used_memory_rss:(\d+)", redis_mem)
+        finally:
+            for lg in lgs:
+                lg.send("release")
+            results = []
+            for lg in lgs:
+                try:
+                    results.append(strip(lg.result()))
+                except RuntimeError as e:
+                    log(str(e))
+    return {"load": f"{clients:,} idle clients over {nodes} nodes", "nodes": nodes, "clients": clients,
+            "loadgen_processes": len(lgs), "registered_after_s": round(t_registered - t0, 1),
+            "all_listed_after_registered_s": round(t_seen - t_registered, 1), "per_node": per_node,
+            "redis_used_memory_kib": int(used.group(1)) // 1024 if used else None,
+            "redis_rss_kib": int(rss.group(1)) // 1024 if rss else None,
+            "loadgen": [{k: x.get(k) for k in ("connections_target", "registrations", "reconnects", "connect_failures",
+                                               "errors")} for x in results]}
+
+
+# name -> (function, which variants (all, baseline, or a list of fleet variants), loads in a full run, loads in a
+# quick run)
 SCENARIOS = {
     "throughput": (throughput, "all", [(100, 1), (100, 16), (1000, 4), (10000, 1)],
                    [(100, 1), (100, 16), (1000, 4)]),
@@ -780,7 +1113,18 @@ SCENARIOS = {
     "restart": (restart, "all", [(1000, 20000)], [(500, 5000)]),
     "memory": (memory, "all", [[10000, 19000]], [[1000, 2000]]),
     "dashboard": (dashboard, "baseline", [(10000, 10000, 50)], [(500, 500, 5)]),
+    "fleet-throughput": (fleet_throughput, FLEET_THROUGHPUT, [(1000, 4)], [(200, 4)]),
+    # fleet-1 and single: the same load on one node, with and without the fleet (no cross-node figure): what the
+    # load costs this machine before any peer
+    "fleet-freshness": (fleet_freshness, [FLEET_VARIANTS[k] for k in ("fleet-2", "fleet-1", "single")],
+                        [(10000, 10000, 4)], [(500, 500, 2)]),
+    "fleet-command": (fleet_command, [FLEET_VARIANTS["fleet-2"]], [(20, 1000, 100, 100)], [(10, 100, 20, 100)]),
+    "fleet-failover": (fleet_failover, [FLEET_VARIANTS["fleet-1"]], [(2, 1000)], [(1, 100)]),
+    "fleet-100k": (fleet_100k, "fleet", [(6, 100000)], [(3, 3000)]),
 }
+# Run unless --scenarios says otherwise (fleet-100k, heavy, only when named).
+DEFAULT_SCENARIOS = "throughput,rate,restart,memory,dashboard,fleet-throughput,fleet-freshness,fleet-command," \
+                    "fleet-failover"
 
 
 def run_all(run):
@@ -790,7 +1134,8 @@ def run_all(run):
         for name in s.scenarios:
             fn, which, full, quick = SCENARIOS[name]
             for load in (quick if s.quick else full):
-                vs = variants if which == "all" else variants[:1]
+                vs = variants if which == "all" else variants[:1] if which == "baseline" else \
+                    [Variant(f"fleet-{load[0]}", "standalone", load[0])] if which == "fleet" else which
                 k = (rep - 1) % len(vs)
                 for v in vs[k:] + vs[:k]:  # each repetition starts with the next variant
                     run.order += 1
@@ -843,12 +1188,20 @@ def parse_args(argv):
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Scenarios: throughput (max acks/s, window mode), rate (fixed rate, latency from the intended send "
                "time, CPU per update), restart (a gateway restarted under the fixed-rate load), memory (idle "
-               "registered clients: heap after a full GC, native, RSS), dashboard (feed freshness, baseline only).")
+               "registered clients: heap after a full GC, native, RSS), dashboard (feed freshness, baseline only); fleet "
+               "scenarios on their own servers (single node with --fleet=false, 1, 2 and 4 fleet nodes, one node on "
+               "a 3-master Cluster): fleet-throughput, fleet-freshness (cross-node dashboard freshness), "
+               "fleet-command (cross-node command latency), fleet-failover (kill -9 detection), and fleet-100k "
+               "(100,000 idle clients over 6 nodes; only when named).")
     p.add_argument("--quick", action="store_true",
                    help="a smoke run of every scenario with small loads and short windows (a minute or two)")
     p.add_argument("--reps", type=int, help="repetitions (default 3; 1 with --quick)")
-    p.add_argument("--scenarios", default="throughput,rate,restart,memory,dashboard",
-                   help="comma-separated scenarios to run, in this order (default: all)")
+    p.add_argument("--scenarios", default=DEFAULT_SCENARIOS,
+                   help=f"comma-separated scenarios to run, in this order (default: {DEFAULT_SCENARIOS}; also "
+                        "fleet-100k)")
+    p.add_argument("--fleet-heap", default="2g", help="fleet-100k: each gateway's -Xmx (default 2g)")
+    p.add_argument("--fleet-connect-rate", type=float, default=500.0,
+                   help="fleet-100k: new connections a second over all load generators (default 500)")
     p.add_argument("--variant", action="append", type=Variant.parse, default=[], metavar="NAME:TOPOLOGY[*N][:FLAGS]",
                    help="an extra server variant beside embedded and redis (topologies: %s), e.g. "
                         "'durable:standalone:--redis-ack-mode durable'; repeatable" % ", ".join(sorted(TOPOLOGIES)))
@@ -899,9 +1252,11 @@ def parse_args(argv):
 
 def check_tools(s):
     need = ["java"]
-    if any(v.topology != "none" for v in s.variants):
+    if any(v.topology != "none" for v in s.variants) or any(x.startswith("fleet") for x in s.scenarios):
         need.append("redis-server")
-    if "memory" in s.scenarios:
+    if "fleet-throughput" in s.scenarios:
+        need.append("redis-cli")
+    if "memory" in s.scenarios or "fleet-100k" in s.scenarios:
         need.append("jcmd")
     if not s.classpath and not s.no_build:
         need.append("mvn")
@@ -945,6 +1300,8 @@ def main(argv):
                         "--url", "ws://127.0.0.1:<port>/ws", "--control-stdin", "--source-addresses", LOAD_SOURCES],
             "variants": [{"name": v.name, "topology": v.topology, "nodes": v.nodes, "flags": v.flags,
                           "describe": v.describe()} for v in s.variants],
+            "fleet_variants": [{"name": v.name, "topology": v.topology, "nodes": v.nodes, "flags": v.flags,
+                                "describe": v.describe()} for v in FLEET_VARIANTS.values()],
             "scenarios": s.scenarios}
     run.emit(meta)
     log(f"results: {s.results_jsonl}; work directory: {run.work}")

@@ -7,6 +7,7 @@ Usage: python3 benchmarks/report.py RESULTS.jsonl [--out FILE]   (prints to stdo
 
 import argparse
 import json
+import math
 import statistics
 import sys
 
@@ -74,6 +75,14 @@ def label(load):
     return f"{int(c):,} x {w}" if c.isdigit() else load
 
 
+def pct(values, q):
+    """The q-th percentile (nearest rank) of `values`, None when empty."""
+    v = sorted(values)
+    if not v:
+        return None
+    return v[min(len(v) - 1, max(0, math.ceil(q / 100.0 * len(v)) - 1))]
+
+
 def yes(ok):
     return "-" if ok is None else ("**met**" if ok else "**not met**")
 
@@ -126,6 +135,11 @@ class Report:
         self.w("- Servers: " + "; ".join(f"**{v['name']}**: {v['describe']}" for v in m.get("variants", []))
                + ". Redis: `redis-server --save \"\" --appendonly no" + (f" {m['redis_args']}" if m.get("redis_args")
                                                                            else "") + "` on loopback.")
+        if any(r["scenario"].startswith("fleet") for r in self.ok):
+            self.w("- Fleet servers: " + "; ".join(f"**{v['name']}**: {v['describe']}"
+                                                   for v in m.get("fleet_variants", []))
+                   + " (fleet mode, heartbeat 1 s, lease 10 s: the defaults). Each fleet scenario names the servers it "
+                     "runs; the fleet-100k one gives every gateway `-Xms512m -Xmx<--fleet-heap>`.")
         self.w(f"- Every measurement starts fresh processes: ramp-up {num(m.get('ramp_s'))} s, warm-up "
                f"{num(m.get('warmup_s'))} s at the measured load, measured {num(m.get('duration_s'))} s. "
                f"{m.get('reps')} repetition(s); within each, the servers run one after the other, the order rotating "
@@ -139,7 +153,7 @@ class Report:
     def targets(self):
         """One row per target of issue 14: the baseline's own figure, and each other variant's against it."""
         others = [v for v in self.variants if v != self.base]
-        if not others:
+        if not others or not any(r["scenario"] in ("throughput", "rate", "restart", "memory") for r in self.ok):
             return
         self.w(f"### Targets of issue 14 (this run; ratios against {self.base})")
         self.w()
@@ -412,6 +426,187 @@ class Report:
                "measure); the feed ticks every 250 ms.")
         self.w()
 
+    # -----------------------------------------------------------------------------------------------------------
+    # Fleet (issue 13)
+
+    def fleet_variants(self):
+        return {v["name"]: v for v in self.meta.get("fleet_variants", [])}
+
+    def fleet_throughput(self):
+        loads = self.loads("fleet-throughput")
+        if not loads:
+            return
+        fv = self.fleet_variants()
+        self.w("### Fleet: throughput over N nodes, and the fencing cost on one node")
+        self.w()
+        self.w("Window mode; the clients take the nodes in turn; acks/s of all nodes together, CPU of every gateway "
+               "process together. **single**: one gateway on standalone Redis with `--fleet=false` (no membership, "
+               "the unfenced `HSET` hot path); **fleet-N**: N gateways in fleet mode on one standalone Redis; "
+               "**cluster-1**: one gateway in fleet mode on a 3-master Redis Cluster. Ratios of medians, against "
+               "single and against fleet-1.")
+        self.w()
+        for load in loads:
+            c, w = load.split("x")
+            self.w(f"**{int(c):,} clients x window {w}**")
+            self.w()
+            self.w("| server | nodes | acks/s (median) | each repetition | vs single | vs fleet-1 | ack p99 ms | "
+                   "gateways' CPU (cores) | gateway CPU µs per update | vs single | Redis CPU ms per 1,000 updates | "
+                   "Redis commands per 1,000 updates | write lag p99 ms (bucket) | other CPU (cores) |")
+            self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            base = {k: med([r[k2] for r in self.rows("fleet-throughput", load, "single")
+                            for r in [{"a": r["loadgen"]["acks_per_s"],
+                                       "c": r["window"]["gateway_cpu_us_per_update"]}]])
+                    for k, k2 in (("a", "a"), ("c", "c"))}
+            f1 = med([r["loadgen"]["acks_per_s"] for r in self.rows("fleet-throughput", load, "fleet-1")])
+            notes = []
+            for name in fv:
+                rs = self.rows("fleet-throughput", load, name)
+                if not rs:
+                    continue
+                acks = med([r["loadgen"]["acks_per_s"] for r in rs])
+                cpu = med([r["window"]["gateway_cpu_us_per_update"] for r in rs])
+                each = " / ".join(num(r["loadgen"]["acks_per_s"]) for r in sorted(rs, key=lambda x: x["rep"]))
+                self.w(f"| {name} | {fv[name]['nodes']} | {num(acks)} | {each} | {num(ratio(acks, base['a']))} | "
+                       f"{num(ratio(acks, f1))} | {num(ms(med([r['loadgen']['latency_us']['p99'] for r in rs])))} | "
+                       f"{num(med([r['window']['gateway_cpu_cores'] for r in rs]))} | {num(cpu)} | "
+                       f"{num(ratio(cpu, base['c']))} | " + " | ".join(self.redis_cells(rs))
+                       + f" | {num(med([r['window']['other_cpu_cores'] for r in rs]))} |")
+                note = self.commands_note(rs)
+                if note:
+                    notes.append(f"{name}: {note}")
+            if notes:
+                self.w()
+                self.w("Redis commands per 1,000 updates by command: " + "; ".join(notes) + ".")
+            self.w()
+
+    def fleet_freshness(self):
+        rows = sorted(self.rows("fleet-freshness"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Fleet: cross-node delta freshness")
+        self.w()
+        self.w("Clients spread over two nodes (in turn) at a fixed rate, dashboard viewers on both nodes' "
+               "`/ws/dashboard`. *Cross-node*: from a client's send of an update to the delta carrying it at a viewer "
+               "on the other node (once per update and viewer): what a user of node B's dashboard sees of a change "
+               "on node A, feed interval (250 ms) and fleet publish interval (50 ms) included. *Ack to delta*: the "
+               "single-node figure of the dashboard scenario (any viewer, from the update's ack). Target of issue 13: "
+               "cross-node p99 at most 500 ms.")
+        self.w()
+        self.w("| rep | server | load | acks/s | ack p99 ms | cross-node p50 ms | p90 | p99 | max | samples | target | ack to "
+               "delta p50 ms | p99 | gateways' CPU (cores) | gateway CPU µs per update | machine busy (cores) | Redis "
+               "commands per 1,000 updates | other CPU (cores) |")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        rows = sorted(rows, key=lambda r: (r["variant"] != "fleet-2", r["variant"], r["rep"]))
+        for r in rows:
+            lg = r["loadgen"]
+            x, f = lg.get("cross_node_freshness_us", {}), lg.get("delta_freshness_us", {})
+            p99 = ms(x.get("p99"))
+            self.w(f"| {r['rep']} | {r['variant']} | {r['load']} | {num(lg['acks_per_s'])} | "
+                   f"{num(ms(lg['latency_us']['p99']))} | "
+                   f"{num(ms(x.get('p50')))} | {num(ms(x.get('p90')))} | {num(p99)} | {num(ms(x.get('max')))} | "
+                   f"{num(x.get('samples'))} | {yes(None if p99 is None else p99 <= 500)} | {num(ms(f.get('p50')))} | "
+                   f"{num(ms(f.get('p99')))} | {num(r['window']['gateway_cpu_cores'])} | "
+                   f"{num(r['window']['gateway_cpu_us_per_update'])} | {num(r['window']['machine_busy_cores'])} | "
+                   f"{num(r['window'].get('redis_commands_per_1000'))} | {num(r['window']['other_cpu_cores'])} |")
+        for v in sorted({r["variant"] for r in rows}):
+            rs = [r for r in rows if r["variant"] == v]
+            if len(rs) < 2:
+                continue
+            xs = [r["loadgen"].get("cross_node_freshness_us", {}) for r in rs]
+            fs = [r["loadgen"].get("delta_freshness_us", {}) for r in rs]
+            self.w(f"| median | {v} | | {num(med([r['loadgen']['acks_per_s'] for r in rs]))} | "
+                   f"{num(ms(med([r['loadgen']['latency_us']['p99'] for r in rs])))} | "
+                   f"{num(ms(med([x.get('p50') for x in xs])))} | "
+                   f"{num(ms(med([x.get('p90') for x in xs])))} | {num(ms(med([x.get('p99') for x in xs])))} | "
+                   f"{num(ms(med([x.get('max') for x in xs])))} | | | {num(ms(med([f.get('p50') for f in fs])))} | "
+                   f"{num(ms(med([f.get('p99') for f in fs])))} | "
+                   f"{num(med([r['window']['gateway_cpu_cores'] for r in rs]))} | "
+                   f"{num(med([r['window']['gateway_cpu_us_per_update'] for r in rs]))} | | | |")
+        self.w()
+
+    def fleet_command(self):
+        rows = sorted(self.rows("fleet-command"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Fleet: cross-node commands")
+        self.w()
+        self.w("`FleetCommandProbe`: clients registered on node A, `POST /clients/{id}/pause|resume` on node B one "
+               "at a time (no other load); *frame*: from the request's send to the command frame at the client on A; "
+               "*answer*: to B's HTTP answer (B answers once A reported the frame written). Target of issue 13: "
+               "frame p99 at most 10 ms on loopback.")
+        self.w()
+        self.w("| rep | load | commands | failures | frame p50 ms | p90 | p99 | max | target | answer p50 ms | p99 | "
+               "max |")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            p = r["probe"]
+            fr, an = p["frame_latency_us"], p["answer_latency_us"]
+            self.w(f"| {r['rep']} | {r['load']} | {num(p['commands'])} | {sum(p['failures'].values())} | "
+                   f"{num(ms(fr['p50']))} | {num(ms(fr['p90']))} | {num(ms(fr['p99']))} | {num(ms(fr['max']))} | "
+                   f"{yes(ms(fr['p99']) <= 10)} | {num(ms(an['p50']))} | {num(ms(an['p99']))} | "
+                   f"{num(ms(an['max']))} |")
+        if len(rows) > 1:
+            fr = [r["probe"]["frame_latency_us"] for r in rows]
+            an = [r["probe"]["answer_latency_us"] for r in rows]
+            self.w(f"| median | | | | {num(ms(med([x['p50'] for x in fr])))} | {num(ms(med([x['p90'] for x in fr])))}"
+                   f" | {num(ms(med([x['p99'] for x in fr])))} | {num(ms(med([x['max'] for x in fr])))} | | "
+                   f"{num(ms(med([x['p50'] for x in an])))} | {num(ms(med([x['p99'] for x in an])))} | "
+                   f"{num(ms(med([x['max'] for x in an])))} |")
+        self.w()
+
+    def fleet_failover(self):
+        rows = sorted(self.rows("fleet-failover"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Fleet: failover detection after `kill -9`")
+        self.w()
+        self.w("A node holding idle registered clients is killed with SIGKILL; a survivor (up for more than a lease "
+               "before the first kill) is asked every 100 ms for the clients it lists as disconnected. Per client: "
+               "*from the kill* and *from its last sign of life* (its `disconnect_time`, which the survivor sets to "
+               "the client's `last_seen` or the node's last heartbeat) to the first answer that lists it offline. "
+               "Defaults: heartbeat 1 s, lease 10 s, reap grace 2 s. Target of issue 13: within 15 s typically, 30 s "
+               "at worst.")
+        self.w()
+        self.w("| rep | kill | clients | offline | `Gateway node lost` | from the kill p50 s | p99 | max | from the "
+               "last sign of life p50 s | p99 | max |")
+        self.w("|---|---|---|---|---|---|---|---|---|---|---|")
+        all_kill, all_sign = [], []
+        for r in rows:
+            for k, x in enumerate(r["kills"]):
+                fk, fs = x["from_kill_s"], x["from_last_sign_s"]
+                all_kill += fk
+                all_sign += fs
+                self.w(f"| {r['rep']} | {k + 1} | {num(x['clients'])} | {num(x['offline'])} | "
+                       f"{num(x['status_detail'].get('Gateway node lost', 0))} | {num(pct(fk, 50))} | "
+                       f"{num(pct(fk, 99))} | {num(max(fk, default=None))} | {num(pct(fs, 50))} | {num(pct(fs, 99))} | "
+                       f"{num(max(fs, default=None))} |")
+        n = sum(len(r["kills"]) for r in rows)
+        self.w(f"| all | {n} kills | {num(len(all_kill))} | | | {num(pct(all_kill, 50))} | {num(pct(all_kill, 99))} | "
+               f"{num(max(all_kill, default=None))} | {num(pct(all_sign, 50))} | {num(pct(all_sign, 99))} | "
+               f"{num(max(all_sign, default=None))} |")
+        self.w()
+
+    def fleet_100k(self):
+        rows = sorted(self.rows("fleet-100k"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Fleet: idle clients over several gateway processes")
+        self.w()
+        for r in rows:
+            self.w(f"**{r['load']}** ({r['loadgen_processes']} load-generator processes): every client registered "
+                   f"{num(r['registered_after_s'])} s after the first connect; every node listed them all "
+                   f"{num(r['all_listed_after_registered_s'])} s later. Redis: {num(r['redis_used_memory_kib'] / 1024)}"
+                   f" MiB used, {num(r['redis_rss_kib'] / 1024)} MiB RSS.")
+            self.w()
+            self.w("| node | its connections | `matched` (state=connected) | heap used after a full GC MiB | heap "
+                   "committed MiB | RSS MiB | open files |")
+            self.w("|---|---|---|---|---|---|---|")
+            for p in r["per_node"]:
+                self.w(f"| {p['node']} | {num(p['ws_connections_open'])} | {num(p['matched_connected'])} | "
+                       f"{num(p['heap_used_kib'] / 1024)} | {num(p['heap_committed_kib'] / 1024)} | "
+                       f"{num(p['rss_kib'] / 1024)} | {num(p['fds'])} |")
+            self.w()
+
     def failures(self):
         if not self.failed:
             return
@@ -429,6 +624,11 @@ class Report:
         self.restarts()
         self.memory()
         self.dashboard()
+        self.fleet_throughput()
+        self.fleet_freshness()
+        self.fleet_command()
+        self.fleet_failover()
+        self.fleet_100k()
         self.failures()
         return "\n".join(self.lines) + "\n"
 

@@ -20,6 +20,13 @@ final class Histograms {
         return lat;
     }
 
+    /** The {@link #summary} of {@code h} with its count of values as {@code samples}. */
+    static Map<String, Object> withSamples(Histogram h) {
+        Map<String, Object> m = summary(h);
+        m.put("samples", h.getTotalCount());
+        return m;
+    }
+
     /** {@code v} to one decimal. */
     static double round(double v) {
         return Math.round(v * 10) / 10.0;

@@ -122,20 +122,25 @@ final class LoadClient {
     }
 
     private void retryLater() {
-        if (!load.reconnect || !load.sending || load.aborted.getCount() == 0) {
+        if (!load.reconnect || !reconnecting() || load.aborted.getCount() == 0) {
             return;
         }
         int delayMs = Math.min(1000, 100 << Math.min(attempts++, 4));
         long jittered = delayMs / 2 + ThreadLocalRandom.current().nextLong(delayMs / 2 + 1);
         loop.schedule(
                 () -> {
-                    if (load.sending && load.aborted.getCount() > 0) {
+                    if (reconnecting() && load.aborted.getCount() > 0) {
                         load.reconnects.increment();
                         connect(null);
                     }
                 },
                 jittered,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether a closed client reconnects now: while the load runs, and in idle mode until the hold is released. */
+    private boolean reconnecting() {
+        return load.sending || (load.idle && load.release.getCount() > 0);
     }
 
     void handshakeDone(ChannelHandlerContext context) {
@@ -268,6 +273,10 @@ final class LoadClient {
     private void send(long intended, long now) {
         ByteBuf buf = ctx.alloc().ioBuffer(head.length + 32 + load.filler.length);
         buf.writeBytes(head);
+        if (load.viewers > 0) {
+            load.lastSendNanos.set(index, System.nanoTime());
+            load.lastSendSeq.set(index, seq);
+        }
         writeLong(buf, seq++);
         if (load.filler.length > 0) {
             buf.writeBytes(", \"filler\": ".getBytes(StandardCharsets.US_ASCII));

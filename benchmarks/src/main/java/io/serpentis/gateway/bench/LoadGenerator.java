@@ -165,8 +165,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
     @Option(
             names = "--reconnect",
-            description = "Reconnect a client whose connection closes while the load runs (after 100 ms to 1 s, "
-                    + "jittered), register again and resume; messages due while disconnected are counted, not sent.")
+            description = "Reconnect a client whose connection closes while the load runs (in idle mode: until the "
+                    + "hold ends) after 100 ms to 1 s, jittered, register again and resume; messages due while "
+                    + "disconnected are counted, not sent.")
     boolean reconnect;
 
     @Option(
@@ -213,6 +214,9 @@ public final class LoadGenerator implements Callable<Integer> {
 
     final Recorder perSecond = new Recorder(MAX_MICROS, 2);
     final Recorder freshness = new Recorder(MAX_MICROS, 3);
+    /** Several gateways: from a client's send of an update to the delta carrying it on another gateway's feed. */
+    final Recorder crossFreshness = new Recorder(MAX_MICROS, 3);
+
     final LongAdder deltas = new LongAdder();
     final AtomicInteger viewersOpen = new AtomicInteger();
     final LongAdder acks = new LongAdder();
@@ -231,6 +235,8 @@ public final class LoadGenerator implements Callable<Integer> {
     final CountDownLatch release = new CountDownLatch(1);
     AtomicLongArray lastAckNanos;
     AtomicLongArray lastAckSeq;
+    AtomicLongArray lastSendNanos;
+    AtomicLongArray lastSendSeq;
     volatile boolean sending = true;
     volatile boolean measuring;
     volatile EventLoopGroup group;
@@ -257,6 +263,11 @@ public final class LoadGenerator implements Callable<Integer> {
         }
         lastAckNanos = new AtomicLongArray(connections);
         lastAckSeq = new AtomicLongArray(connections);
+        lastSendNanos = new AtomicLongArray(connections);
+        lastSendSeq = new AtomicLongArray(connections);
+        for (int i = 0; i < connections; i++) {
+            lastSendSeq.set(i, -1);
+        }
         List<InetAddress> sources = parseAddresses(sourceAddresses);
         int loops = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         boolean epoll = Epoll.isAvailable();
@@ -289,8 +300,8 @@ public final class LoadGenerator implements Callable<Integer> {
             progressThread.start();
             for (int v = 0; v < viewers; v++) {
                 URI url = urls.get(v % urls.size());
-                viewerChannels.add(
-                        ViewerClient.connect(this, b, url, sources.get(v % sources.size()), v < measuringViewers));
+                viewerChannels.add(ViewerClient.connect(
+                        this, b, url, v % urls.size(), sources.get(v % sources.size()), v < measuringViewers));
             }
             for (int i = 0; i < connections && aborted.getCount() > 0; i++) {
                 long due = start + (connections <= 1 ? 0 : rampNanos * i / connections);
@@ -317,6 +328,7 @@ public final class LoadGenerator implements Callable<Integer> {
             fromSend.reset();
             sendLag.reset();
             freshness.reset();
+            crossFreshness.reset();
             long deltaBase = deltas.sum();
             long ackBase = acks.sum();
             long errorBase = errors.sum();
@@ -335,6 +347,7 @@ public final class LoadGenerator implements Callable<Integer> {
             Histogram sent = fromSend.getIntervalHistogram();
             Histogram lag = sendLag.getIntervalHistogram();
             Histogram fresh = freshness.getIntervalHistogram();
+            Histogram crossFresh = crossFreshness.getIntervalHistogram();
             long deltasSeen = deltas.sum() - deltaBase;
             long acked = acks.sum() - ackBase;
             long errs = errors.sum() - errorBase;
@@ -374,11 +387,12 @@ public final class LoadGenerator implements Callable<Integer> {
                 m.put("send_lag_us", Histograms.summary(lag));
             }
             if (viewers > 0) {
-                Map<String, Object> f = Histograms.summary(fresh);
-                f.put("samples", fresh.getTotalCount());
                 m.put("viewers_held", viewersOpen.get());
                 m.put("deltas", deltasSeen);
-                m.put("delta_freshness_us", f);
+                m.put("delta_freshness_us", Histograms.withSamples(fresh));
+                if (urls.size() > 1) {
+                    m.put("cross_node_freshness_us", Histograms.withSamples(crossFresh));
+                }
             }
             if (timeline) {
                 synchronized (timelineEntries) {

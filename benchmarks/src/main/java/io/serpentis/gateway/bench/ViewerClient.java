@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Arrays;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
@@ -24,7 +25,7 @@ import tools.jackson.core.JsonToken;
 final class ViewerClient {
     private ViewerClient() {}
 
-    static Channel connect(LoadGenerator load, Bootstrap b, URI url, InetAddress source, boolean measuring) {
+    static Channel connect(LoadGenerator load, Bootstrap b, URI url, int node, InetAddress source, boolean measuring) {
         URI feedUri = url.resolve("/ws/dashboard");
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), url.getPort() > 0 ? url.getPort() : 80);
         return b.clone()
@@ -43,7 +44,7 @@ final class ViewerClient {
                                                 .handshakeTimeoutMillis(30_000)
                                                 .build()),
                                         new WebSocketFrameAggregator(64 << 20),
-                                        new ViewerHandler(load, measuring));
+                                        new ViewerHandler(load, node, measuring));
                     }
                 })
                 .connect(remote, new InetSocketAddress(source, 0))
@@ -53,16 +54,24 @@ final class ViewerClient {
     /**
      * A dashboard viewer. A measuring viewer reads every delta and, for each client in it whose {@code seq} is the
      * one this process last saw acknowledged, records the time from that ack to now: how fresh the dashboard is.
+     * With several gateways, for each client held by another gateway than the viewer's whose {@code seq} is the one
+     * it sent last, it also records the time from that send to now, once per update: what a user of a dashboard on
+     * node B sees of a change on node A.
      */
     private static final class ViewerHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final LoadGenerator load;
+        private final int node;
         private final boolean measuring;
         private final String prefix;
+        private final long[] crossSeen;
 
-        ViewerHandler(LoadGenerator load, boolean measuring) {
+        ViewerHandler(LoadGenerator load, int node, boolean measuring) {
             this.load = load;
+            this.node = node;
             this.measuring = measuring;
             this.prefix = load.idPrefix + "-";
+            this.crossSeen = new long[load.urls.size() > 1 && measuring ? load.connections : 0];
+            Arrays.fill(crossSeen, -1);
         }
 
         @Override
@@ -111,6 +120,15 @@ final class ViewerClient {
                                     long acked = load.lastAckNanos.get(i);
                                     load.freshness.recordValue(
                                             Math.max(0, Math.min(load.MAX_MICROS, (now - acked) / 1000)));
+                                }
+                                if (i < crossSeen.length
+                                        && i % load.urls.size() != node
+                                        && crossSeen[i] != seq
+                                        && load.lastSendSeq.get(i) == seq) {
+                                    crossSeen[i] = seq;
+                                    long sentAt = load.lastSendNanos.get(i);
+                                    load.crossFreshness.recordValue(
+                                            Math.max(0, Math.min(load.MAX_MICROS, (now - sentAt) / 1000)));
                                 }
                             }
                         }

@@ -20,10 +20,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Runs {@code benchmarks/run.sh --quick} end to end (every scenario, on the embedded store and on Redis, from this
- * build's class path), so that the benchmark script cannot rot: every measurement succeeds, the report has a table
- * per scenario, and the script leaves no process behind nor stops one it did not start. Measures nothing: the
- * figures of a quick run are noise. Needs python3, redis-server and jcmd; without them it is skipped, except under
+ * Runs {@code benchmarks/run.sh --quick} end to end (every single-node scenario, on the embedded store and on Redis,
+ * from this build's class path; the fleet scenarios are {@link FleetRunScriptSmokeTest}'s), so that the benchmark
+ * script cannot rot: every measurement succeeds, the report has a table per scenario, and the script leaves no
+ * process behind nor stops one it did not start. Measures nothing: the figures of a quick run are noise.
+ * Needs python3, redis-server and jcmd; without them it is skipped, except under
  * {@code CI=true}, where it fails.
  */
 class RunScriptSmokeTest {
@@ -44,7 +45,15 @@ class RunScriptSmokeTest {
         Path log = results.resolveSibling("bench-smoke.log");
         try {
             Process run = new ProcessBuilder(
-                            "bash", "run.sh", "--quick", "--classpath", classPath, "--results-dir", results.toString())
+                            "bash",
+                            "run.sh",
+                            "--quick",
+                            "--scenarios",
+                            "throughput,rate,restart,memory,dashboard",
+                            "--classpath",
+                            classPath,
+                            "--results-dir",
+                            results.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -104,7 +113,7 @@ class RunScriptSmokeTest {
     }
 
     /** Gateways and redis-servers of a run: their command lines name the run's work directory. */
-    private static List<String> leftBehind() throws IOException {
+    static List<String> leftBehind() throws IOException {
         List<String> found = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
@@ -122,7 +131,7 @@ class RunScriptSmokeTest {
         return found;
     }
 
-    private static void requireOnPath(String tool) {
+    static void requireOnPath(String tool) {
         String path = System.getenv("PATH");
         for (String dir : path == null ? new String[0] : path.split(File.pathSeparator)) {
             File f = new File(dir, tool);
@@ -137,7 +146,7 @@ class RunScriptSmokeTest {
         Assumptions.abort(missing + "; test skipped");
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
