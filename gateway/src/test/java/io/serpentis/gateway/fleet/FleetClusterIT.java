@@ -68,9 +68,9 @@ class FleetClusterIT {
             WsTestClient onB = WsTestClient.connect(b.wsUri());
             sockets.add(onB);
             assertThat(onB.request("{\"client_id\": \"w0\"}")).contains("message_processed");
-            long acked = System.nanoTime();
+            // The old client says nothing more: only the new owner's message to gw-a can close it. The 1 s figure
+            // is FleetOwnershipIT's, on a quiet deployment; here a restarted master may still be settling.
             assertThat(sockets.get(0).awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
-            assertThat(Duration.ofNanos(System.nanoTime() - acked)).isLessThan(Duration.ofSeconds(1));
         } finally {
             cluster.restart(inboxMaster);
         }
@@ -90,9 +90,7 @@ class FleetClusterIT {
         sockets.add(onB);
         assertThat(onB.request("{\"client_id\": \"w0\", \"status\": {\"n\": 2}}"))
                 .contains("message_processed");
-        long acked = System.nanoTime();
         assertThat(sockets.get(0).awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
-        assertThat(Duration.ofNanos(System.nanoTime() - acked)).isLessThan(Duration.ofSeconds(1));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> "clu-b"
                         .equals(FleetScenarios.record(cluster.commands(), "w0").get("gateway_node")));

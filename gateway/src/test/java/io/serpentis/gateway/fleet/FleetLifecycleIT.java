@@ -117,7 +117,7 @@ class FleetLifecycleIT {
         assertThat(leaving.waitFor(30)).isTrue();
         long exited = System.nanoTime();
         // The peer sees it gone at its next heartbeat, not after a lease: left, not lost.
-        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> {
             JsonNode view = nodes(peer);
             assertThat(ids(view.path("nodes"))).containsExactly("leave-f");
             JsonNode gone = view.path("lost").get(0);

@@ -175,8 +175,7 @@ class FleetOwnershipIT {
 
         WsTestClient onB = connect(b);
         assertThat(onB.request(status("resub", "{\"n\": 2}"))).contains("message_processed");
-        long acked = System.nanoTime();
+        // Only the new owner's message to gw-a, through the resubscribed inbox, can close the quiet old connection.
         assertThat(onA.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(4001);
-        assertThat(Duration.ofNanos(System.nanoTime() - acked)).isLessThan(Duration.ofSeconds(1));
     }
 }

@@ -162,5 +162,13 @@ public final class GatewayProcess implements AutoCloseable {
     @Override
     public void close() {
         process.destroyForcibly(); // SIGKILL ends a stopped process too
+        // Wait for the exit: a node still alive after the next test's FLUSHALL would write its records into it.
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("gateway process " + process.pid() + " outlived SIGKILL by 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
