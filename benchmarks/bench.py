@@ -966,6 +966,37 @@ def fleet_command(run, variant, rep, load):
             "probe": r, "requester_commands_total": m}
 
 
+def script_cost(run, variant, rep, load):
+    """Redis's own CPU per client written by a live client's update: the plain pipelined HSET (single node), the
+    fenced write script (fleet) and its first version, on a fresh standalone Redis (ScriptCost; the gateway's side
+    and the network are not in the figure)."""
+    s = run.s
+    clients, per_call, rounds = load
+    label = f"r{rep}-script-{variant.name}"
+    redis = StandaloneRedis(shlex.split(s.redis_args))
+    redis.start(run.work)
+    try:
+        main = ["-cp", s.classpath or str(s.loadgen_jar), "io.serpentis.gateway.store.ScriptCost"]
+        cmd = (["java"] + s.loadgen_jvm + main + ["--redis-url", f"redis://127.0.0.1:{redis.port}", "--clients",
+                                                 str(clients), "--per-call", str(per_call), "--rounds", str(rounds),
+                                                 "--reps", "1"])
+        out = run.work / f"{label}.json"
+        with open(out, "wb") as f:
+            p = PROCS.spawn(cmd, run.work / f"{label}.log", stdout=f)
+            try:
+                p.wait(timeout=300)
+            except subprocess.TimeoutExpired:
+                PROCS.stop(p, timeout=10)
+                raise RuntimeError(f"{label}: ScriptCost did not finish in time")
+            PROCS.forget(p)
+        rows = [json.loads(x) for x in out.read_text().splitlines() if x.startswith("{")]
+        if p.returncode != 0 or not rows:
+            raise RuntimeError(f"{label}: ScriptCost exited with {p.returncode}")
+    finally:
+        redis.stop()
+    return {"load": f"{clients:,} clients x {rounds} rounds, {per_call} a call", "script_cost": rows}
+
+
 def fleet_failover(run, variant, rep, load):
     """kill -9 of a node holding idle registered clients, repeated: a survivor (node 0, up for longer than a lease
     first, as in a running fleet) is polled every 100 ms for the clients it lists as disconnected. Per client: from
@@ -1121,10 +1152,11 @@ SCENARIOS = {
     "fleet-command": (fleet_command, [FLEET_VARIANTS["fleet-2"]], [(20, 1000, 100, 100)], [(10, 100, 20, 100)]),
     "fleet-failover": (fleet_failover, [FLEET_VARIANTS["fleet-1"]], [(2, 1000)], [(1, 100)]),
     "fleet-100k": (fleet_100k, "fleet", [(6, 100000)], [(3, 3000)]),
+    "script-cost": (script_cost, [FLEET_VARIANTS["fleet-1"]], [(1000, 128, 100)], [(200, 128, 5)]),
 }
 # Run unless --scenarios says otherwise (fleet-100k, heavy, only when named).
 DEFAULT_SCENARIOS = "throughput,rate,restart,memory,dashboard,fleet-throughput,fleet-freshness,fleet-command," \
-                    "fleet-failover"
+                    "fleet-failover,script-cost"
 
 
 def run_all(run):
@@ -1191,7 +1223,8 @@ def parse_args(argv):
                "registered clients: heap after a full GC, native, RSS), dashboard (feed freshness, baseline only); fleet "
                "scenarios on their own servers (single node with --fleet=false, 1, 2 and 4 fleet nodes, one node on "
                "a 3-master Cluster): fleet-throughput, fleet-freshness (cross-node dashboard freshness), "
-               "fleet-command (cross-node command latency), fleet-failover (kill -9 detection), and fleet-100k "
+               "fleet-command (cross-node command latency), fleet-failover (kill -9 detection), script-cost (Redis CPU "
+               "per client written: plain HSET against the fenced script), and fleet-100k "
                "(100,000 idle clients over 6 nodes; only when named).")
     p.add_argument("--quick", action="store_true",
                    help="a smoke run of every scenario with small loads and short windows (a minute or two)")

@@ -554,6 +554,27 @@ class Report:
                    f"{num(ms(med([x['max'] for x in an])))} |")
         self.w()
 
+    def script_cost(self):
+        rows = sorted(self.rows("script-cost"), key=lambda r: r["rep"])
+        if not rows:
+            return
+        self.w("### Redis's cost of a live client's update")
+        self.w()
+        self.w("`ScriptCost` on a fresh standalone Redis: the writer's own argument builders, a live client's update "
+               "(two attributes and `last_seen`) for every client, each round; *Redis CPU*: the process's user + "
+               "system time per client written (`INFO cpu`); *command time*: `INFO commandstats` usec per client "
+               "(for the scripts, the whole call). `fenced-v1` is the fenced script as first shipped.")
+        self.w()
+        self.w("| rep | load | variant | Redis CPU us per client | command time us per client | vs hset |")
+        self.w("|---|---|---|---|---|---|")
+        for r in rows:
+            base = next((x["redis_cpu_us_per_client"] for x in r["script_cost"] if x["variant"] == "hset"), None)
+            for x in r["script_cost"]:
+                ratio = x["redis_cpu_us_per_client"] / base if base else None
+                self.w(f"| {r['rep']} | {r['load']} | {x['variant']} | {num(x['redis_cpu_us_per_client'])} | "
+                       f"{num(x['command_us_per_client'])} | {num(ratio)} |")
+        self.w()
+
     def fleet_failover(self):
         rows = sorted(self.rows("fleet-failover"), key=lambda r: r["rep"])
         if not rows:
@@ -628,6 +649,7 @@ class Report:
         self.fleet_freshness()
         self.fleet_command()
         self.fleet_failover()
+        self.script_cost()
         self.fleet_100k()
         self.failures()
         return "\n".join(self.lines) + "\n"

@@ -49,7 +49,7 @@ class RunScriptSmokeTest {
                             "run.sh",
                             "--quick",
                             "--scenarios",
-                            "throughput,rate,restart,memory,dashboard",
+                            "throughput,rate,restart,memory,dashboard,script-cost",
                             "--classpath",
                             classPath,
                             "--results-dir",
@@ -91,12 +91,19 @@ class RunScriptSmokeTest {
         assertThat(errors).isEmpty();
         assertThat(measured)
                 .contains(
-                        "throughput 100x1 on embedded", "throughput 100x1 on redis",
-                        "throughput 100x16 on embedded", "throughput 100x16 on redis",
-                        "throughput 1000x4 on embedded", "throughput 1000x4 on redis",
-                        "rate 500 at 5,000/s on embedded", "rate 500 at 5,000/s on redis",
-                        "restart 500 at 5,000/s, restarted on embedded", "restart 500 at 5,000/s, restarted on redis",
-                        "memory idle registered clients on embedded", "memory idle registered clients on redis");
+                        "throughput 100x1 on embedded",
+                        "throughput 100x1 on redis",
+                        "throughput 100x16 on embedded",
+                        "throughput 100x16 on redis",
+                        "throughput 1000x4 on embedded",
+                        "throughput 1000x4 on redis",
+                        "rate 500 at 5,000/s on embedded",
+                        "rate 500 at 5,000/s on redis",
+                        "restart 500 at 5,000/s, restarted on embedded",
+                        "restart 500 at 5,000/s, restarted on redis",
+                        "memory idle registered clients on embedded",
+                        "memory idle registered clients on redis",
+                        "script-cost 200 clients x 5 rounds, 128 a call on fleet-1");
         String report =
                 Files.readString(Path.of(jsonl.get(0).toString().replace(".jsonl", ".md")), StandardCharsets.UTF_8);
         assertThat(report)
@@ -107,6 +114,7 @@ class RunScriptSmokeTest {
                         "### A gateway restarted under the fixed-rate load",
                         "### Memory per idle registered client",
                         "### Dashboard feed",
+                        "### Redis's cost of a live client's update",
                         "Redis commands per 1,000 updates")
                 .doesNotContain("Failed measurements");
         assertThat(leftBehind()).as("processes of the run still alive").isEmpty();

@@ -119,41 +119,48 @@ final class RedisScripts {
 
     /**
      * Fleet mode: writes a chunk of records under their owner's epoch (the hot path included). KEYS: their hashes.
-     * ARGV, for each key in turn: the epoch the writer holds, version, mode ({@code f} full, {@code p} partial), time
-     * to live in ms (-1 = leave it, 0 = none), node, incarnation, the number N of fields to delete, N names, the
-     * number M of fields to set, then M field/value pairs ending with {@code gateway_version} (see
-     * {@link #appendFencedWriteArgs}). Returns one integer per key: 1 written; 0 when Redis holds a newer version
-     * (or, partial, the same one: a replay); -1 when the record is missing or carries an older epoch than the
-     * writer's (Redis lost the claim: the caller claims again); -2 fenced: another epoch holds the client; -3 when
-     * the fleet declared this node's life lost and marked the client offline (the caller takes it back once it
-     * lives again). A live client's update costs one HMGET and one HSET.
+     * ARGV: the writer's node and incarnation (once per call, see {@link #startFencedWriteCall}), then for each key
+     * in turn: the epoch the writer holds, version, mode ({@code f} full, {@code p} partial), time to live in ms (-1 =
+     * leave it, 0 = none), the number N of fields to delete, N names, the number M of fields to set, then M
+     * field/value pairs ending with {@code gateway_version} (see {@link #appendFencedWriteArgs}). Returns one integer
+     * per key: 1 written; 0 when Redis holds a newer version (or, partial, the same one: a replay); -1 when the record
+     * is missing or carries an older epoch than the writer's (Redis lost the claim: the caller claims again); -2
+     * fenced: another epoch holds the client; -3 when the fleet declared this node's life lost and marked the client
+     * offline (the caller takes it back once it lives again).
+     *
+     * <p>A live client's update costs one {@code HMGET} of two fields and one {@code HSET}: the epoch is compared as
+     * the string the claim wrote, and who holds a foreign epoch is read only when the epoch differs. Measured with
+     * 128 clients a call on Redis 7.0, this costs Redis about 3.5 us of CPU per client against 4.7 us for the first
+     * version, which read five fields and took the node and incarnation once per client (plain {@code HSET}: 1.1 us;
+     * see BENCHMARKS.md).
      */
     static final String FENCED_WRITE_SCRIPT = """
             local out = {}
-            local a = 1
+            local node, inc = ARGV[1], ARGV[2]
+            local a = 3
             for k = 1, #KEYS do
               local key = KEYS[k]
               local epoch = ARGV[a]
               local v = tonumber(ARGV[a + 1])
               local full = ARGV[a + 2] == 'f'
               local ttl = tonumber(ARGV[a + 3])
-              local node, inc = ARGV[a + 4], ARGV[a + 5]
-              local ndel = tonumber(ARGV[a + 6])
-              local dels = a + 7
+              local ndel = tonumber(ARGV[a + 4])
+              local dels = a + 5
               local nset = tonumber(ARGV[dels + ndel])
               local sets = dels + ndel + 1
               a = sets + 2 * nset
-              local cur = redis.call('HMGET', key, 'gateway_epoch', 'gateway_version', 'gateway_node',
-                'gateway_incarnation', 'connected')
-              local e = tonumber(cur[1])
-              local mine = tonumber(epoch)
-              if not e or e < mine then
-                out[k] = -1
-              elseif e ~= mine then
-                if e == mine + 1 and cur[3] == node and cur[4] == inc and cur[5] == 'false' then
-                  out[k] = -3
+              local cur = redis.call('HMGET', key, 'gateway_epoch', 'gateway_version')
+              if cur[1] ~= epoch then
+                local e = tonumber(cur[1])
+                if not e or e < tonumber(epoch) then
+                  out[k] = -1
                 else
-                  out[k] = -2
+                  local who = redis.call('HMGET', key, 'gateway_node', 'gateway_incarnation', 'connected')
+                  if e == tonumber(epoch) + 1 and who[1] == node and who[2] == inc and who[3] == 'false' then
+                    out[k] = -3
+                  else
+                    out[k] = -2
+                  end
                 end
               else
                 local cv = tonumber(cur[2]) or 0
@@ -278,18 +285,21 @@ final class RedisScripts {
         args.add(version);
     }
 
+    /** Starts a fenced write call's arguments: the writer's node and incarnation (see {@link #FENCED_WRITE_SCRIPT}). */
+    static void startFencedWriteCall(List<String> args, String node, String incarnation) {
+        args.add(node);
+        args.add(incarnation);
+    }
+
     /**
-     * Appends {@code w}'s part of the fenced write script's arguments (see {@link #FENCED_WRITE_SCRIPT});
-     * {@code ttlMillis} -1 leaves the time to live alone.
+     * Appends {@code w}'s part of the fenced write script's arguments (see {@link #FENCED_WRITE_SCRIPT}), after
+     * {@link #startFencedWriteCall}; {@code ttlMillis} -1 leaves the time to live alone.
      */
-    static void appendFencedWriteArgs(
-            List<String> args, StoreWrite w, long ttlMillis, String node, String incarnation) {
+    static void appendFencedWriteArgs(List<String> args, StoreWrite w, long ttlMillis) {
         args.add(Long.toString(w.epoch()));
         args.add(Long.toString(w.version()));
         args.add(w.full() ? "f" : "p");
         args.add(Long.toString(ttlMillis));
-        args.add(node);
-        args.add(incarnation);
         String[] deleted = w.deleted();
         args.add(Integer.toString(deleted.length));
         for (String d : deleted) {

@@ -269,9 +269,11 @@ final class WriteBurst {
             return;
         }
         int slot = keys.size();
+        if (slot == 0) {
+            RedisScripts.startFencedWriteCall(args, life.nodeId(), life.incarnation());
+        }
         keys.add(key);
-        RedisScripts.appendFencedWriteArgs(
-                args, w, changesConnectionState(w) ? ttl : -1, life.nodeId(), life.incarnation());
+        RedisScripts.appendFencedWriteArgs(args, w, changesConnectionState(w) ? ttl : -1);
         pending.add(new PendingWrite(record, w, Via.FENCED_WRITE_SCRIPT, null, slot, null));
         if (keys.size() == clientsPerCall) {
             sendScriptCall();

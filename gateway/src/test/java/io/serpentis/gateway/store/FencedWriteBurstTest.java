@@ -143,7 +143,7 @@ class FencedWriteBurstTest {
         assertThat(redis.commands()).containsExactly("EVALSHA");
         assertThat(redis.sent.get(0).line()).isEqualTo(RedisScripts.FENCED_WRITE_SHA + " MULTI client:c:status");
         assertThat(redis.sent.get(0).args())
-                .startsWith("123", Long.toString(record.version()), "p", "-1", "gw-1", "1-aaaaaa", "0", "3", "x", "2");
+                .startsWith("gw-1", "1-aaaaaa", "123", Long.toString(record.version()), "p", "-1", "0", "3", "x", "2");
         Outcome o = settle(b, List.of(1L));
         assertThat(o.fenced()).isEmpty();
         assertThat(redis.commands())

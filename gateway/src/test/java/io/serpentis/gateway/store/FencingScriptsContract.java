@@ -83,7 +83,8 @@ abstract class FencingScriptsContract {
 
     private long write(StoreWrite w, String node, String incarnation) {
         List<String> args = new ArrayList<>();
-        RedisScripts.appendFencedWriteArgs(args, w, -1, node, incarnation);
+        RedisScripts.startFencedWriteCall(args, node, incarnation);
+        RedisScripts.appendFencedWriteArgs(args, w, -1);
         List<Long> out = redis().eval(
                         RedisScripts.FENCED_WRITE_SCRIPT,
                         ScriptOutputType.MULTI,
@@ -154,8 +155,8 @@ abstract class FencingScriptsContract {
                 .as("a replay: dropped")
                 .isZero();
         List<String> args = new ArrayList<>();
-        RedisScripts.appendFencedWriteArgs(
-                args, full("order", 11, Ownership.FENCED, e, at(1), "k", "full 11"), 0, A, "a1");
+        RedisScripts.startFencedWriteCall(args, A, "a1");
+        RedisScripts.appendFencedWriteArgs(args, full("order", 11, Ownership.FENCED, e, at(1), "k", "full 11"), 0);
         assertThat(redis().<List<Long>>eval(
                                 RedisScripts.FENCED_WRITE_SCRIPT,
                                 ScriptOutputType.MULTI,

@@ -50,6 +50,7 @@ class FencingScriptsIT extends FencingScriptsContract {
                             RedisScripts.claimArgs(claim, 0, "gw-a", "a1"));
             epochs[i] = Long.parseLong((String) r.get(5));
         }
+        RedisScripts.startFencedWriteCall(args, "gw-a", "a1");
         for (int i = 0; i < 2; i++) {
             long epoch = i == 0 ? epochs[0] : epochs[1] - 1; // the second under a stale epoch
             RedisScripts.appendFencedWriteArgs(
@@ -67,9 +68,7 @@ class FencingScriptsIT extends FencingScriptsContract {
                             Long.MIN_VALUE,
                             Ownership.FENCED,
                             epoch),
-                    -1,
-                    "gw-a",
-                    "a1");
+                    -1);
         }
         List<Long> out = redis.commands()
                 .eval(
