@@ -1,6 +1,5 @@
 package io.serpentis.gateway;
 
-import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.FeedConfig;
 import io.serpentis.gateway.config.FleetConfig;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -46,10 +45,7 @@ final class GatewayOptions {
         @Option(names = "--io-threads", description = "Event-loop threads; 0 = one per core.")
         int ioThreads = DEFAULTS.ioThreads();
 
-        @Option(
-                names = "--shutdown-timeout",
-                converter = DurationConverter.class,
-                description = "Upper bound of a graceful shutdown (SIGTERM).")
+        @Option(names = "--shutdown-timeout", description = "Upper bound of a graceful shutdown (SIGTERM).")
         Duration shutdownTimeout = DEFAULTS.shutdownTimeout();
 
         /** The server record; {@code hostName} is asked only when no node id was given. */
@@ -74,42 +70,32 @@ final class GatewayOptions {
                 description = "Largest WebSocket frame or message; larger closes with 1009.")
         int maxFrameBytes = DEFAULTS.maxFrameBytes();
 
-        @Option(
-                names = "--ping-interval",
-                converter = DurationConverter.class,
-                description = "Ping a connection quiet for this long.")
+        @Option(names = "--ping-interval", description = "Ping a connection quiet for this long.")
         Duration pingInterval = DEFAULTS.pingInterval();
 
         @Option(
                 names = "--liveness-timeout",
-                converter = DurationConverter.class,
                 description = "Close (4002) a connection that sent nothing, not even a pong, for this long; its client "
                         + "is marked disconnected as timed out.")
         Duration livenessTimeout = DEFAULTS.livenessTimeout();
 
         @Option(
                 names = "--disconnect-grace",
-                converter = DurationConverter.class,
                 description = "After a disconnect command, time the client has to close by itself.")
         Duration disconnectGrace = DEFAULTS.disconnectGrace();
 
         @Option(
                 names = "--close-timeout",
-                converter = DurationConverter.class,
                 description = "After the gateway sends a close frame, force-close a peer that does not answer within "
                         + "this time.")
         Duration closeTimeout = DEFAULTS.closeTimeout();
 
         @Option(
                 names = "--reject-log-interval",
-                converter = DurationConverter.class,
                 description = "Log refused messages (truncated) at most once per connection per interval.")
         Duration rejectLogInterval = DEFAULTS.rejectLogInterval();
 
-        @Option(
-                names = "--handshake-timeout",
-                converter = DurationConverter.class,
-                description = "Close an upgrade that does not complete in this time.")
+        @Option(names = "--handshake-timeout", description = "Close an upgrade that does not complete in this time.")
         Duration handshakeTimeout = DEFAULTS.handshakeTimeout();
 
         WsConfig config() {
@@ -165,16 +151,10 @@ final class GatewayOptions {
     static final class Registry {
         private static final RegistryConfig DEFAULTS = GatewayConfig.defaults().registry();
 
-        @Option(
-                names = "--retention",
-                converter = DurationConverter.class,
-                description = "Purge a disconnected client's record this long after it left.")
+        @Option(names = "--retention", description = "Purge a disconnected client's record this long after it left.")
         Duration retention = DEFAULTS.retention();
 
-        @Option(
-                names = "--purge-interval",
-                converter = DurationConverter.class,
-                description = "How often the purge runs.")
+        @Option(names = "--purge-interval", description = "How often the purge runs.")
         Duration purgeInterval = DEFAULTS.purgeInterval();
 
         RegistryConfig config() {
@@ -195,15 +175,11 @@ final class GatewayOptions {
         @Option(names = "--http-max-content-bytes", description = "Largest request body; larger gets 413.")
         int httpMaxContentBytes = DEFAULTS.maxContentBytes();
 
-        @Option(
-                names = "--http-idle-timeout",
-                converter = DurationConverter.class,
-                description = "Close an HTTP connection idle for this long.")
+        @Option(names = "--http-idle-timeout", description = "Close an HTTP connection idle for this long.")
         Duration httpIdleTimeout = DEFAULTS.idleTimeout();
 
         @Option(
                 names = "--request-timeout",
-                converter = DurationConverter.class,
                 description = "A request or upgrade must arrive complete within this time of its first byte, else 408 "
                         + "and close (slowloris).")
         Duration requestTimeout = DEFAULTS.requestTimeout();
@@ -220,7 +196,6 @@ final class GatewayOptions {
 
         @Option(
                 names = "--feed-interval",
-                converter = DurationConverter.class,
                 description = "The dashboard feed sends one delta of the clients that changed at most this often "
                         + "(10ms..1m).")
         Duration feedInterval = DEFAULTS.interval();
@@ -232,7 +207,6 @@ final class GatewayOptions {
 
         @Option(
                 names = "--feed-slow-viewer-timeout",
-                converter = DurationConverter.class,
                 description = "Close (4003) a dashboard viewer that does not read what it is sent for this long.")
         Duration feedSlowViewerTimeout = DEFAULTS.slowViewerTimeout();
 
@@ -269,10 +243,7 @@ final class GatewayOptions {
                         + "refresh on).")
         boolean redisCluster = DEFAULTS.cluster();
 
-        @Option(
-                names = "--redis-flush-interval",
-                converter = DurationConverter.class,
-                description = "Write dirty clients to Redis at least this often.")
+        @Option(names = "--redis-flush-interval", description = "Write dirty clients to Redis at least this often.")
         Duration redisFlushInterval = DEFAULTS.flushInterval();
 
         @Option(
@@ -282,13 +253,11 @@ final class GatewayOptions {
 
         @Option(
                 names = "--redis-command-timeout",
-                converter = DurationConverter.class,
                 description = "A Redis command without an answer this long fails; its clients are written again.")
         Duration redisCommandTimeout = DEFAULTS.commandTimeout();
 
         @Option(
                 names = "--redis-reconnect-max-delay",
-                converter = DurationConverter.class,
                 description = "Upper bound of the jittered delay between reconnect attempts.")
         Duration redisReconnectMaxDelay = DEFAULTS.reconnectMaxDelay();
 
@@ -323,29 +292,23 @@ final class GatewayOptions {
                         + "Redis behaviour.")
         boolean fleet = DEFAULTS.enabled();
 
-        @Option(
-                names = "--fleet-heartbeat-interval",
-                converter = DurationConverter.class,
-                description = "How often this node renews its lease in Redis.")
+        @Option(names = "--fleet-heartbeat-interval", description = "How often this node renews its lease in Redis.")
         Duration fleetHeartbeatInterval = DEFAULTS.heartbeatInterval();
 
         @Option(
                 names = "--fleet-lease",
-                converter = DurationConverter.class,
                 description = "How long a renewal holds; a node silent this long (plus the grace) is declared lost "
                         + "(at least three heartbeat intervals).")
         Duration fleetLease = DEFAULTS.lease();
 
         @Option(
                 names = "--fleet-reap-grace",
-                converter = DurationConverter.class,
                 description = "How long after a node's lease ended a survivor declares it lost and marks its clients "
                         + "offline.")
         Duration fleetReapGrace = DEFAULTS.reapGrace();
 
         @Option(
                 names = "--fleet-publish-interval",
-                converter = DurationConverter.class,
                 description = "How often a node publishes its changed clients to its peers.")
         Duration fleetPublishInterval = DEFAULTS.publishInterval();
 

@@ -22,6 +22,7 @@ import io.serpentis.gateway.registry.ClientCommand;
 import io.serpentis.gateway.registry.ClientRegistry;
 import io.serpentis.gateway.store.StatusStore;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -44,25 +45,24 @@ final class GatewayRoutes {
     private final BooleanSupplier draining;
     private final @Nullable Fleet fleet;
 
+    /** A page the main port serves from its assets. */
+    private record Page(String path, String asset) {}
+
+    private static final List<Page> PAGES = List.of(
+            new Page("/", "/index.html"),
+            new Page("/static/status_display.html", "/index.html"), // the original's dashboard path
+            new Page("/docs", "/docs/index.html"),
+            new Page("/redoc", "/redoc/index.html"),
+            new Page("/openapi.json", "/openapi.json"));
+
     /**
      * @param access the policy of every listener (one instance: one set of connection counters)
      * @param meterRegistry what {@code /metrics} scrapes
      * @param blockingTasks where offloaded routes run: bounded, rejecting when full (answered 503)
      * @param draining whether the gateway is shutting down ({@code /readyz})
+     * @param fleet the fleet this node is a member of, whose view {@code /readyz} and {@code /api/v1/nodes}
+     *     include; {@code null} outside one
      */
-    GatewayRoutes(
-            GatewayConfig config,
-            HttpResponses responses,
-            AccessPolicy access,
-            ClientRegistry registry,
-            StatusStore store,
-            PrometheusMeterRegistry meterRegistry,
-            Executor blockingTasks,
-            BooleanSupplier draining) {
-        this(config, responses, access, registry, store, meterRegistry, blockingTasks, draining, null);
-    }
-
-    /** The routes of a fleet member: {@code /readyz} and {@code /api/v1/nodes} include {@code fleet}'s view. */
     GatewayRoutes(
             GatewayConfig config,
             HttpResponses responses,
@@ -109,22 +109,11 @@ final class GatewayRoutes {
 
     /** The main port's routes, then {@code assets} for any other path they hold. */
     HttpRouter main(StaticAssets assets) {
-        HttpRouter.Builder b = router().route("/")
-                .get()
-                .to(new StaticContentRoute(assets, "/index.html", responses))
-                .route("/static/status_display.html")
-                .get()
-                .to(new StaticContentRoute(assets, "/index.html", responses))
-                .route("/docs")
-                .get()
-                .to(new StaticContentRoute(assets, "/docs/index.html", responses))
-                .route("/redoc")
-                .get()
-                .to(new StaticContentRoute(assets, "/redoc/index.html", responses))
-                .route("/openapi.json")
-                .get()
-                .to(new StaticContentRoute(assets, "/openapi.json", responses))
-                .route("/health")
+        HttpRouter.Builder b = router();
+        for (Page page : PAGES) {
+            b.route(page.path()).get().to(new StaticContentRoute(assets, page.asset(), responses));
+        }
+        b.route("/health")
                 .get()
                 .to(HealthRoutes.health(store, responses))
                 .route("/livez")

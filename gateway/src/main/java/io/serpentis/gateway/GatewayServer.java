@@ -155,8 +155,9 @@ public final class GatewayServer implements AutoCloseable {
                 () -> store.status().redisStatus(),
                 config.feed(),
                 metrics.feed(),
-                ByteBufAllocator.DEFAULT,
-                json); // the channels' allocator: one pool, measured by its metrics
+                ByteBufAllocator.DEFAULT, // the channels' allocator: one pool, measured by its metrics
+                json,
+                DashboardFeed.Threads.own());
         registry.addListener(feed);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-maint", true));
         // Bounded: a flood of listing requests gets 503, not an unbounded queue.

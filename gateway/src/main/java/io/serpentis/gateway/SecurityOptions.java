@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNullElse;
 
 import io.serpentis.gateway.config.ClientAuthConfig;
 import io.serpentis.gateway.config.ConnectionLimitsConfig;
-import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.ParsingConverter;
 import io.serpentis.gateway.config.SecurityConfig;
@@ -91,10 +90,7 @@ final class SecurityOptions {
         @Nullable
         String jwtSecret = DEFAULTS.jwtSecret();
 
-        @Option(
-                names = "--jwt-clock-skew",
-                converter = DurationConverter.class,
-                description = "Clock skew tolerated when checking a JWT's exp and nbf.")
+        @Option(names = "--jwt-clock-skew", description = "Clock skew tolerated when checking a JWT's exp and nbf.")
         Duration jwtClockSkew = DEFAULTS.jwtClockSkew();
 
         ClientAuthConfig config() {
@@ -158,14 +154,12 @@ final class SecurityOptions {
 
         @Option(
                 names = "--rate-limit-close-after",
-                converter = DurationConverter.class,
                 description = "Close (1008) a connection whose messages keep being refused for this long; 0 = never "
                         + "close.")
         Duration rateLimitCloseAfter = DEFAULTS.rateLimitCloseAfter();
 
         @Option(
                 names = "--slow-consumer-timeout",
-                converter = DurationConverter.class,
                 description = "Close (1008) a WebSocket connection that leaves its replies unread this long.")
         Duration slowConsumerTimeout = DEFAULTS.slowConsumerTimeout();
 

@@ -48,7 +48,8 @@ class GatewayRoutesTest {
                         new EmbeddedStatusStore(),
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                         Runnable::run,
-                        () -> false)
+                        () -> false,
+                        null)
                 .metricsListener();
         assertThat(metrics.endpoints())
                 .extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard, HttpRouter.Endpoint::offloaded)

@@ -44,7 +44,8 @@ public final class GatewayServerAccess {
                         store,
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                         Runnable::run,
-                        () -> false)
+                        () -> false,
+                        null)
                 .main(ASSETS);
     }
 }

@@ -87,14 +87,14 @@ public class DashboardFeedBenchmark {
             records[i] = registry.find(id);
         }
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        feed = DashboardFeed.manual(
+        feed = new DashboardFeed(
                 registry,
                 () -> "embedded",
                 FeedConfig.defaults(),
                 metrics.feed(),
                 PooledByteBufAllocator.DEFAULT,
                 JsonMapper.builder().build(),
-                Runnable::run);
+                DashboardFeed.Threads.manual(Runnable::run));
         registry.addListener(feed);
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {

@@ -48,14 +48,14 @@ public class PipelineRoundTripBenchmark extends AbstractGatewayBenchmark {
                 .access(new AccessPolicy(config.security()))
                 .build();
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry());
-        DashboardFeed feed = DashboardFeed.manual(
+        DashboardFeed feed = new DashboardFeed(
                 registry,
                 () -> "embedded",
                 config.feed(),
                 metrics.feed(),
                 PooledByteBufAllocator.DEFAULT,
                 json,
-                Runnable::run); // never ticked: no viewer in this benchmark
+                DashboardFeed.Threads.manual(Runnable::run)); // never ticked: no viewer in this benchmark
         channel = new EmbeddedChannel();
         channel.pipeline()
                 .addLast(new GatewayChannelInitializer(

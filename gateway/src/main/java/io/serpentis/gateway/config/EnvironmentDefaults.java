@@ -29,6 +29,10 @@ import picocli.CommandLine.Option;
  * Such a command therefore declares {@link StandardHelpOptions} instead of {@code mixinStandardHelpOptions}, whose
  * option names are variables, and no {@code ${...}} in its descriptions. {@link #install} also shows each option's
  * variable under it in {@code --help}, after picocli's own {@code Default:} line.
+ *
+ * <p>A default is written as {@link #format} writes it, so {@link #install} makes the command read every
+ * {@link Duration} option back with {@link DurationConverter} ({@code 250ms}, {@code 10s}, {@code 5m}): its options
+ * need no converter of their own.
  */
 public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvider {
     private final String prefix;
@@ -48,13 +52,14 @@ public final class EnvironmentDefaults implements CommandLine.IDefaultValueProvi
 
     /**
      * Makes this {@code command}'s default value provider (its subcommands keep their own), turns picocli's
-     * variable interpolation off for it, and names each option's variable in the help of {@code command} and its
-     * subcommands.
+     * variable interpolation off for it, and, for {@code command} and the subcommands it has now, reads durations
+     * with {@link DurationConverter} and names each option's variable in the help.
      */
     public CommandLine install(CommandLine command) {
         CommandSpec spec = command.getCommandSpec();
         spec.defaultValueProvider(this);
         spec.interpolateVariables(false);
+        command.registerConverter(Duration.class, new DurationConverter());
         command.setHelpFactory(EnvironmentHelp::new);
         return command;
     }

@@ -99,10 +99,11 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
     private @Nullable String lastRedisStatus;
 
     /**
-     * A feed with its own thread; call {@link #start()} to begin ticking.
+     * A feed; call {@link #start()} to begin ticking, unless its {@code threads} are {@link Threads#manual manual}.
      *
      * @param redisStatus the store's {@code redis_status}, read at every tick (a cheap volatile read)
      * @param json the gateway's JSON mapper, which encodes the messages
+     * @param threads where the feed ticks and encodes: {@link Threads#own()} in the gateway
      */
     public DashboardFeed(
             ClientRegistry registry,
@@ -110,61 +111,16 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             FeedConfig config,
             FeedMetricsRecorder metrics,
             ByteBufAllocator alloc,
-            JsonMapper json) {
-        this(
-                registry,
-                redisStatus,
-                config,
-                metrics,
-                alloc,
-                json,
-                Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
-    }
-
-    /** A feed whose thread is {@code executor}'s (tests); call {@link #start()} to begin ticking. */
-    DashboardFeed(
-            ClientRegistry registry,
-            Supplier<String> redisStatus,
-            FeedConfig config,
-            FeedMetricsRecorder metrics,
-            ByteBufAllocator alloc,
             JsonMapper json,
-            ScheduledExecutorService executor) {
-        this(registry, redisStatus, config, metrics, alloc, json, executor, executor);
-    }
-
-    /**
-     * A feed whose extra passes (snapshots for new viewers) run on {@code passExecutor} and that ticks only when
-     * {@link #tick()} is called: for tests and benchmarks, which drive it from one thread.
-     */
-    public static DashboardFeed manual(
-            ClientRegistry registry,
-            Supplier<String> redisStatus,
-            FeedConfig config,
-            FeedMetricsRecorder metrics,
-            ByteBufAllocator alloc,
-            JsonMapper json,
-            Executor passExecutor) {
-        return new DashboardFeed(registry, redisStatus, config, metrics, alloc, json, null, passExecutor);
-    }
-
-    private DashboardFeed(
-            ClientRegistry registry,
-            Supplier<String> redisStatus,
-            FeedConfig config,
-            FeedMetricsRecorder metrics,
-            ByteBufAllocator alloc,
-            JsonMapper json,
-            @Nullable ScheduledExecutorService ownExecutor,
-            Executor passExecutor) {
+            Threads threads) {
         this.registry = registry;
         this.redisStatus = redisStatus;
         this.config = config;
         this.metrics = metrics;
         this.alloc = alloc;
         this.encoder = new FeedEncoder(json);
-        this.ownExecutor = ownExecutor;
-        this.passExecutor = passExecutor;
+        this.ownExecutor = threads.ticking;
+        this.passExecutor = threads.passes;
         // Records that exist already (restored from the store) count from the first tick on.
         registry.forEach(r -> dirty.add(r.id()));
     }
@@ -264,7 +220,7 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
 
     /**
      * One tick: drains the dirty ids, encodes one delta if anything changed, and publishes. Feed thread only
-     * (tests and benchmarks call it on a {@link #manual} feed).
+     * (tests and benchmarks call it on a {@link Threads#manual manual} feed).
      */
     public void tick() {
         if (closed) {
@@ -447,9 +403,9 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
 
     /**
      * Stops ticking and releases the history on the feed thread, behind a tick or pass in progress (the history is
-     * that thread's alone); a {@link #manual} feed releases it on the caller, its feed thread. Waits up to 2 s for
-     * the feed thread to finish; one busy for longer releases the history when it gets to it. Viewers are closed by
-     * the server with their channels. Idempotent; any thread.
+     * that thread's alone); a {@link Threads#manual manual} feed releases it on the caller, its feed thread. Waits
+     * up to 2 s for the feed thread to finish; one busy for longer releases the history when it gets to it. Viewers
+     * are closed by the server with their channels. Idempotent; any thread.
      */
     @Override
     public void close() {
@@ -470,6 +426,40 @@ public final class DashboardFeed implements RegistryListener, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The threads a feed runs on: a thread of its own that ticks every {@link FeedConfig#interval()}, or, for tests
+     * and benchmarks that drive it from one thread, the caller's.
+     */
+    public static final class Threads {
+        /** Ticks every interval and is shut down with the feed; {@code null} for a manual feed. */
+        private final @Nullable ScheduledExecutorService ticking;
+        /** Runs the extra passes (snapshots for new viewers). */
+        private final Executor passes;
+
+        private Threads(@Nullable ScheduledExecutorService ticking, Executor passes) {
+            this.ticking = ticking;
+            this.passes = passes;
+        }
+
+        /** A thread of the feed's own ({@code gateway-feed}), for its ticks and passes. */
+        public static Threads own() {
+            return on(Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("gateway-feed", true)));
+        }
+
+        /** {@code executor}'s thread, which the feed owns from now on, as it would {@link #own()} (tests). */
+        static Threads on(ScheduledExecutorService executor) {
+            return new Threads(executor, executor);
+        }
+
+        /**
+         * No thread of the feed's: it ticks only when {@link DashboardFeed#tick()} is called, and runs its extra
+         * passes on {@code passExecutor}.
+         */
+        public static Threads manual(Executor passExecutor) {
+            return new Threads(null, passExecutor);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.serpentis.gateway.fleet;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.internal.Threads;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.LocalClientRegistry;
@@ -258,11 +259,7 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
         running = false;
         LockSupport.unpark(thread);
         watchdog.shutdownNow();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(3));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, Duration.ofSeconds(3));
         synchronized (this) {
             RedisDeployment.Connection c = connection;
             if (c != null && membership.joined()) {

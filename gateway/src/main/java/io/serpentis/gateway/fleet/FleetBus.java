@@ -9,6 +9,7 @@ import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.serpentis.gateway.internal.Threads;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.store.RedisDeployment;
 import java.net.SocketAddress;
@@ -424,11 +425,7 @@ public final class FleetBus implements AutoCloseable {
     public synchronized void close() {
         running = false;
         thread.interrupt();
-        try {
-            thread.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, Duration.ofSeconds(1));
         if (events != null) {
             events.dispose();
         }

@@ -1,5 +1,6 @@
 package io.serpentis.gateway.fleet;
 
+import io.serpentis.gateway.internal.Threads;
 import io.serpentis.gateway.logging.RateLimitedLog;
 import io.serpentis.gateway.metrics.FleetViewMetrics;
 import io.serpentis.gateway.metrics.FleetViewMetrics.ResyncReason;
@@ -368,11 +369,7 @@ final class FleetFollower implements AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
-        try {
-            thread.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, Duration.ofSeconds(1));
         for (String channel : List.copyOf(channelNodes.keySet())) {
             bus.unsubscribe(channel);
         }

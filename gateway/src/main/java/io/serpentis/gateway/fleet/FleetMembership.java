@@ -106,7 +106,7 @@ final class FleetMembership implements FleetMembers {
         this.reaper = reaper;
         this.metrics = metrics;
         this.timeout = timeout;
-        this.reaping = new FleetReaping(config, reaper, metrics, timeout, () -> lostSignature = "");
+        this.reaping = new FleetReaping(config, reaper, metrics, () -> lostSignature = "");
     }
 
     /** The life this node starts with; {@link #join} makes it a member. */

@@ -154,7 +154,8 @@ final class FleetReaper {
         return hash;
     }
 
-    private <T> T await(Future<T> f) {
+    /** {@code f}'s reply, waited for as long as one round trip may take; the reaping's calls wait so too. */
+    <T> T await(Future<T> f) {
         return RedisReplies.await(f, timeout.toMillis(), timeout);
     }
 }

@@ -8,12 +8,10 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.FleetConfig;
 import io.serpentis.gateway.fleet.FleetMembers.Member;
-import io.serpentis.gateway.internal.RedisReplies;
 import io.serpentis.gateway.metrics.FleetMetrics;
 import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.NodeIdentity;
 import io.serpentis.gateway.store.FleetKeys;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -21,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,17 +38,15 @@ final class FleetReaping {
     private final FleetConfig config;
     private final FleetReaper reaper;
     private final FleetMetrics metrics;
-    private final Duration timeout;
     /** Told when a reap changed the lost nodes' records (the membership reads them again). */
     private final Runnable lostChanged;
     /** When ({@link System#nanoTime()}) each member was first seen due for reaping. */
     private final Map<String, Long> dueSince = new HashMap<>();
 
-    FleetReaping(FleetConfig config, FleetReaper reaper, FleetMetrics metrics, Duration timeout, Runnable lostChanged) {
+    FleetReaping(FleetConfig config, FleetReaper reaper, FleetMetrics metrics, Runnable lostChanged) {
         this.config = config;
         this.reaper = reaper;
         this.metrics = metrics;
-        this.timeout = timeout;
         this.lostChanged = lostChanged;
     }
 
@@ -78,7 +73,7 @@ final class FleetReaping {
             if (local - since < rank * config.heartbeatInterval().toNanos()) {
                 continue;
             }
-            List<Object> claim = await(FleetScripts.run(
+            List<Object> claim = reaper.await(FleetScripts.run(
                     c,
                     FleetScripts.REAP_CLAIM,
                     ScriptOutputType.MULTI,
@@ -125,7 +120,7 @@ final class FleetReaping {
 
     /** Resumes a reap job whose reaper stopped before finishing it. */
     void resumeJobs(RedisClusterAsyncCommands<String, String> c, NodeIdentity me) {
-        List<Object> job = await(FleetScripts.run(
+        List<Object> job = reaper.await(FleetScripts.run(
                 c,
                 FleetScripts.JOB_TAKE,
                 ScriptOutputType.MULTI,
@@ -170,7 +165,7 @@ final class FleetReaping {
             default -> DisconnectReason.NODE_LOST_DETAIL;
         };
         int n = reaper.reap(c, nodeId, incarnation, FleetReaper.Match.EXACTLY, iso(lastHb), detail);
-        await(FleetScripts.run(
+        reaper.await(FleetScripts.run(
                 c,
                 FleetScripts.JOB_DONE,
                 ScriptOutputType.INTEGER,
@@ -183,9 +178,5 @@ final class FleetReaping {
         metrics.clientsReaped(
                 n, detectedFrom < 0 ? -1 : detectedFrom + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         lostChanged.run(); // its count changed: read the lost nodes again
-    }
-
-    private <T> T await(Future<T> f) {
-        return RedisReplies.await(f, timeout.toMillis(), timeout);
     }
 }

@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.PriorityQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -55,13 +54,7 @@ public final class ClientListRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        Query query;
-        try {
-            query = parse(exchange);
-        } catch (IllegalArgumentException e) { // ClientFilter.InvalidExpressionException included
-            return CompletableFuture.completedFuture(responses.badQuery(exchange.alloc(), e));
-        }
-        return CompletableFuture.completedFuture(encode(exchange, query));
+        return responses.answerQuery(exchange, ClientListRoute::parse, this::encode);
     }
 
     private static Query parse(HttpExchange exchange) {

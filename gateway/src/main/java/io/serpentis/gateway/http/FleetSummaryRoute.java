@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import tools.jackson.core.JsonGenerator;
@@ -49,15 +48,7 @@ public final class FleetSummaryRoute implements HttpRoute {
 
     @Override
     public CompletionStage<FullHttpResponse> handle(HttpExchange exchange) {
-        Query query;
-        try {
-            query = parse(exchange);
-        } catch (IllegalArgumentException e) { // ClientFilter.InvalidExpressionException included
-            return CompletableFuture.completedFuture(responses.badQuery(exchange.alloc(), e));
-        }
-        Scan scan = new Scan(query);
-        registry.forEach(scan);
-        return CompletableFuture.completedFuture(encode(exchange, query, scan));
+        return responses.answerQuery(exchange, FleetSummaryRoute::parse, this::encode);
     }
 
     private static Query parse(HttpExchange exchange) {
@@ -75,7 +66,9 @@ public final class FleetSummaryRoute implements HttpRoute {
         return new Query(groupBy, where, limit);
     }
 
-    private FullHttpResponse encode(HttpExchange exchange, Query query, Scan scan) {
+    private FullHttpResponse encode(HttpExchange exchange, Query query) {
+        Scan scan = new Scan(query);
+        registry.forEach(scan);
         List<Group> groups = scan.top(query.limit());
         int listedConnected = 0;
         int listedTotal = 0;

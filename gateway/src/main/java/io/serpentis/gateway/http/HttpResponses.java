@@ -12,6 +12,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -44,9 +48,24 @@ public final class HttpResponses {
         return json(alloc, status, Map.of("detail", message));
     }
 
-    /** 400 with {@code {"detail": ...}}: why a query was refused ({@code e}'s message). */
-    public FullHttpResponse badQuery(ByteBufAllocator alloc, IllegalArgumentException e) {
-        return detail(alloc, HttpResponseStatus.BAD_REQUEST, Objects.requireNonNullElse(e.getMessage(), "Bad query"));
+    /**
+     * The answer of a route that reads a query string: {@code parse} reads {@code exchange}'s query, and
+     * {@code answer} answers what it parsed, at once. A query {@code parse} refuses by throwing
+     * {@link IllegalArgumentException} (a {@code ClientFilter} expression's error included) is answered 400 with
+     * {@code {"detail": ...}} giving its message.
+     */
+    public <Q> CompletionStage<FullHttpResponse> answerQuery(
+            HttpExchange exchange,
+            Function<HttpExchange, Q> parse,
+            BiFunction<HttpExchange, Q, FullHttpResponse> answer) {
+        Q query;
+        try {
+            query = parse.apply(exchange);
+        } catch (IllegalArgumentException e) {
+            String why = Objects.requireNonNullElse(e.getMessage(), "Bad query");
+            return CompletableFuture.completedFuture(detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, why));
+        }
+        return CompletableFuture.completedFuture(answer.apply(exchange, query));
     }
 
     /** {@code {"message": message}} with 200, the shape of the original's command replies. */

@@ -12,28 +12,19 @@ import org.jspecify.annotations.Nullable;
  * <p>The parsed side ({@link #parse}) is the query's value, read once; the other side is read in place from the
  * stored text by {@link #compare}, which allocates nothing: it finds the sign and the order of magnitude (the
  * exponent of the first significant digit) in one pass and compares digits in a second only when those agree.
- * Immutable; thread-safe.
+ * A value: two are equal when they are the same number. Immutable; thread-safe.
+ *
+ * @param signum -1, 0 or 1
+ * @param magnitude the power of ten of the first significant digit: 2 for 123, -2 for 0.05
+ * @param digits the significant digits, without leading or trailing zeros (empty for zero)
  */
-final class DecimalText {
+record DecimalText(int signum, long magnitude, String digits) {
     /** What {@link #compare} answers when the text is not a number. */
     static final int NOT_A_NUMBER = Integer.MIN_VALUE;
 
     private static final long INVALID = Long.MIN_VALUE;
     private static final long ZERO = Long.MIN_VALUE + 1;
     private static final long MAX_EXPONENT = 999_999_999L;
-
-    /** -1, 0 or 1. */
-    private final int signum;
-    /** The power of ten of the first significant digit: 2 for 123, -2 for 0.05. */
-    private final long magnitude;
-    /** The significant digits, without leading or trailing zeros (empty for zero). */
-    private final String digits;
-
-    private DecimalText(int signum, long magnitude, String digits) {
-        this.signum = signum;
-        this.magnitude = magnitude;
-        this.digits = digits;
-    }
 
     /** {@code text} as a number, or {@code null} when it is not one. */
     static @Nullable DecimalText parse(String text) {

@@ -1,7 +1,6 @@
 package io.serpentis.gateway.simulate;
 
 import io.serpentis.gateway.config.CommandConfigs;
-import io.serpentis.gateway.config.DurationConverter;
 import io.serpentis.gateway.config.EnvironmentDefaults;
 import io.serpentis.gateway.logging.LogFormatOption;
 import java.net.URI;
@@ -42,7 +41,6 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Option(
             names = "--interval",
-            converter = DurationConverter.class,
             description = "Time between two status updates of a client (the reference client's is 10s).")
     Duration interval = DEFAULTS.interval();
 
@@ -58,26 +56,16 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Option(
             names = "--reconnect-min-delay",
-            converter = DurationConverter.class,
             description = "First delay before reconnecting; it doubles per failed attempt, with jitter.")
     Duration reconnectMinDelay = DEFAULTS.reconnectMinDelay();
 
-    @Option(
-            names = "--reconnect-max-delay",
-            converter = DurationConverter.class,
-            description = "Upper bound of the reconnect delay.")
+    @Option(names = "--reconnect-max-delay", description = "Upper bound of the reconnect delay.")
     Duration reconnectMaxDelay = DEFAULTS.reconnectMaxDelay();
 
-    @Option(
-            names = "--duration",
-            converter = DurationConverter.class,
-            description = "Stop after this long; 0 = run until stopped.")
+    @Option(names = "--duration", description = "Stop after this long; 0 = run until stopped.")
     Duration duration = Duration.ZERO;
 
-    @Option(
-            names = "--report-interval",
-            converter = DurationConverter.class,
-            description = "Log a summary line this often; 0 = never.")
+    @Option(names = "--report-interval", description = "Log a summary line this often; 0 = never.")
     Duration reportInterval = DEFAULTS.reportInterval();
 
     @Mixin

@@ -57,14 +57,14 @@ class DashboardFeedTest {
     private DashboardFeed feed;
 
     private DashboardFeed feed(UnaryOperator<FeedConfig> change) {
-        feed = DashboardFeed.manual(
+        feed = new DashboardFeed(
                 registry,
                 () -> "embedded",
                 change.apply(FeedConfig.defaults()),
                 metrics.feed(),
                 PooledByteBufAllocator.DEFAULT,
                 JSON,
-                Runnable::run);
+                DashboardFeed.Threads.manual(Runnable::run));
         registry.addListener(feed);
         return feed;
     }
@@ -540,7 +540,13 @@ class DashboardFeedTest {
                 Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-feed"));
         FreeingThreads alloc = new FreeingThreads();
         feed = new DashboardFeed(
-                registry, () -> "embedded", FeedConfig.defaults(), metrics.feed(), alloc, JSON, feedThread);
+                registry,
+                () -> "embedded",
+                FeedConfig.defaults(),
+                metrics.feed(),
+                alloc,
+                JSON,
+                DashboardFeed.Threads.on(feedThread));
         registry.addListener(feed);
         EmbeddedChannel v = new EmbeddedChannel();
         v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));

@@ -86,6 +86,22 @@ class DecimalTextTest {
         assertThat(DecimalText.compare(text, DecimalText.parse("1"))).isEqualTo(DecimalText.NOT_A_NUMBER);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+        "90, 9e1, true",
+        "0, -0.0, true",
+        "0.10, 1e-1, true",
+        "-90, 90, false",
+        "0.1, 0.10000000000000000001, false"
+    })
+    void parsedNumbersAreEqualWhenTheyAreTheSameNumber(String a, String b, boolean same) {
+        if (same) {
+            assertThat(DecimalText.parse(a)).isEqualTo(DecimalText.parse(b)).hasSameHashCodeAs(DecimalText.parse(b));
+        } else {
+            assertThat(DecimalText.parse(a)).isNotEqualTo(DecimalText.parse(b));
+        }
+    }
+
     @Test
     void agreesWithBigDecimalOnRandomNumbers() {
         Random random = new Random(15);

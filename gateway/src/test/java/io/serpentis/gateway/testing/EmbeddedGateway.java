@@ -75,14 +75,14 @@ public final class EmbeddedGateway implements AutoCloseable {
                         .responses(responses)
                         .access(new AccessPolicy(config.security(), metrics))
                         .build();
-        feed = DashboardFeed.manual(
+        feed = new DashboardFeed(
                 registry,
                 () -> "embedded",
                 config.feed(),
                 metrics.feed(),
                 UnpooledByteBufAllocator.DEFAULT,
                 json,
-                Runnable::run);
+                DashboardFeed.Threads.manual(Runnable::run));
         registry.addListener(feed);
         channel = new EmbeddedChannel();
         channel.freezeTime();
