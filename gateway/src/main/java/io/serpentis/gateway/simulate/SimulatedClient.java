@@ -80,17 +80,17 @@ final class SimulatedClient {
         return id;
     }
 
-    synchronized State state() {
-        return state;
+    /** Where the client is, read at once under its lock (a count of registered and paused clients agrees). */
+    synchronized Status status() {
+        return new Status(state, registered, paused);
     }
 
-    synchronized boolean registered() {
-        return registered;
-    }
-
-    synchronized boolean paused() {
-        return paused;
-    }
+    /**
+     * @param state where the client is
+     * @param registered the gateway acknowledged a status on this connection
+     * @param paused an operator paused it (and nobody resumed it since)
+     */
+    record Status(State state, boolean registered, boolean paused) {}
 
     /** Starts a WebSocket handshake, unless too many are in flight (then it tries again shortly). */
     void connect() {

@@ -151,9 +151,10 @@ public final class Simulator implements AutoCloseable {
         int registered = 0;
         int paused = 0;
         for (SimulatedClient c : clients) {
-            if (c.registered()) {
+            SimulatedClient.Status status = c.status();
+            if (status.registered()) {
                 registered++;
-                if (c.paused()) {
+                if (status.paused()) {
                     paused++;
                 }
             }
@@ -178,7 +179,7 @@ public final class Simulator implements AutoCloseable {
 
     /** Whether client {@code id} is done (it will not reconnect). */
     public boolean isStopped(String id) {
-        return clients.stream().anyMatch(c -> c.id().equals(id) && c.state() == SimulatedClient.State.STOPPED);
+        return clients.stream().anyMatch(c -> c.id().equals(id) && c.status().state() == SimulatedClient.State.STOPPED);
     }
 
     /** Waits until every client is done (all were disconnected by operators, say), at most {@code timeout}. */

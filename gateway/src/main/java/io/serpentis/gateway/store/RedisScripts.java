@@ -24,6 +24,35 @@ import java.util.List;
  */
 final class RedisScripts {
     /**
+     * Reads one client's part of a write call's arguments from {@code ARGV[a]} on, as {@link #appendWriteArgs}
+     * lays it out, and moves {@code a} to the next client's: both write scripts share it (the fenced one reads the
+     * epoch first).
+     */
+    private static final String ONE_WRITE_ARGS = """
+              local v = tonumber(ARGV[a])
+              local full = ARGV[a + 1] == 'f'
+              local ttl = tonumber(ARGV[a + 2])
+              local ndel = tonumber(ARGV[a + 3])
+              local dels = a + 4
+              local nset = tonumber(ARGV[dels + ndel])
+              local sets = dels + ndel + 1
+              a = sets + 2 * nset
+            """;
+
+    /**
+     * Applies the write {@link #ONE_WRITE_ARGS} read: a full write replaces the record, a partial one deletes the
+     * fields it removed; then the fields are set.
+     */
+    private static final String APPLY_ONE_WRITE = """
+                if full then
+                  redis.call('DEL', key)
+                elseif ndel > 0 then
+                  redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
+                end
+                redis.call('HSET', key, unpack(ARGV, sets, a - 1))
+            """;
+
+    /**
      * Writes a chunk of records in one call. KEYS: their hashes. ARGV, for each key in turn: version, mode
      * ({@code f} full, {@code p} partial), time to live in ms (0 = none), the number N of fields
      * to delete, N names, the number M of fields to set, then M field/value pairs ending with
@@ -37,26 +66,14 @@ final class RedisScripts {
             local a = 1
             for k = 1, #KEYS do
               local key = KEYS[k]
-              local v = tonumber(ARGV[a])
-              local full = ARGV[a + 1] == 'f'
-              local ttl = tonumber(ARGV[a + 2])
-              local ndel = tonumber(ARGV[a + 3])
-              local dels = a + 4
-              local nset = tonumber(ARGV[dels + ndel])
-              local sets = dels + ndel + 1
-              a = sets + 2 * nset
+            """ + ONE_WRITE_ARGS + """
               local cur = tonumber(redis.call('HGET', key, 'gateway_version') or '0') or 0
               if cur > v or (cur == v and not full) then
                 out[k] = 0
               elseif cur == 0 and not full then
                 out[k] = -1
               else
-                if full then
-                  redis.call('DEL', key)
-                elseif ndel > 0 then
-                  redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
-                end
-                redis.call('HSET', key, unpack(ARGV, sets, a - 1))
+            """ + APPLY_ONE_WRITE + """
                 if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('PERSIST', key) end
                 out[k] = 1
               end
@@ -141,14 +158,8 @@ final class RedisScripts {
             for k = 1, #KEYS do
               local key = KEYS[k]
               local epoch = ARGV[a]
-              local v = tonumber(ARGV[a + 1])
-              local full = ARGV[a + 2] == 'f'
-              local ttl = tonumber(ARGV[a + 3])
-              local ndel = tonumber(ARGV[a + 4])
-              local dels = a + 5
-              local nset = tonumber(ARGV[dels + ndel])
-              local sets = dels + ndel + 1
-              a = sets + 2 * nset
+              a = a + 1
+            """ + ONE_WRITE_ARGS + """
               local cur = redis.call('HMGET', key, 'gateway_epoch', 'gateway_version')
               if cur[1] ~= epoch then
                 local e = tonumber(cur[1])
@@ -167,12 +178,7 @@ final class RedisScripts {
                 if cv > v or (cv == v and not full) then
                   out[k] = 0
                 else
-                  if full then
-                    redis.call('DEL', key)
-                  elseif ndel > 0 then
-                    redis.call('HDEL', key, unpack(ARGV, dels, dels + ndel - 1))
-                  end
-                  redis.call('HSET', key, unpack(ARGV, sets, a - 1))
+            """ + APPLY_ONE_WRITE + """
                   if full then
                     redis.call('HSET', key, 'gateway_node', node, 'gateway_epoch', epoch, 'gateway_incarnation', inc)
                   end
@@ -265,24 +271,15 @@ final class RedisScripts {
 
     /** Appends {@code w}'s part of the write script's arguments (see {@link #WRITE_SCRIPT}). */
     static void appendWriteArgs(List<String> args, StoreWrite w, long ttlMillis) {
-        String[] names = w.names();
-        String[] values = w.values();
         String[] deleted = w.deleted();
-        String version = Long.toString(w.version());
-        args.add(version);
+        args.add(Long.toString(w.version()));
         args.add(w.full() ? "f" : "p");
         args.add(Long.toString(ttlMillis));
         args.add(Integer.toString(deleted.length));
         for (String d : deleted) {
             args.add(d);
         }
-        args.add(Integer.toString(names.length + 1));
-        for (int i = 0; i < names.length; i++) {
-            args.add(names[i]);
-            args.add(values[i]);
-        }
-        args.add(ServerFields.GATEWAY_VERSION);
-        args.add(version);
+        appendFields(args, w);
     }
 
     /** Starts a fenced write call's arguments: the writer's node and incarnation (see {@link #FENCED_WRITE_SCRIPT}). */
@@ -297,15 +294,7 @@ final class RedisScripts {
      */
     static void appendFencedWriteArgs(List<String> args, StoreWrite w, long ttlMillis) {
         args.add(Long.toString(w.epoch()));
-        args.add(Long.toString(w.version()));
-        args.add(w.full() ? "f" : "p");
-        args.add(Long.toString(ttlMillis));
-        String[] deleted = w.deleted();
-        args.add(Integer.toString(deleted.length));
-        for (String d : deleted) {
-            args.add(d);
-        }
-        appendFields(args, w);
+        appendWriteArgs(args, w, ttlMillis);
     }
 
     /** The claim script's arguments for {@code w} (a claim or a reclaim, always a full write). */
