@@ -266,6 +266,19 @@ final class GatewayOptions {
                 description = "Most commands queued per Redis connection; beyond it commands fail fast.")
         int redisRequestQueueSize = DEFAULTS.requestQueueSize();
 
+        @Option(
+                names = "--redis-ack-mode",
+                converter = AckModeConverter.class,
+                description = "When a status is acknowledged: immediate (held in memory; a crash loses the write lag) "
+                        + "or durable (once Redis holds it; needs --redis-url).")
+        RedisConfig.AckMode redisAckMode = DEFAULTS.ackMode();
+
+        @Option(
+                names = "--redis-ack-replicas",
+                description = "With --redis-ack-mode durable, also wait until this many replicas hold a status (WAIT); "
+                        + "not on Redis Cluster.")
+        int redisAckReplicas = DEFAULTS.ackReplicas();
+
         RedisConfig config() {
             return RedisConfig.builder()
                     .url(redisUrl)
@@ -275,7 +288,15 @@ final class GatewayOptions {
                     .commandTimeout(redisCommandTimeout)
                     .reconnectMaxDelay(redisReconnectMaxDelay)
                     .requestQueueSize(redisRequestQueueSize)
+                    .ackMode(redisAckMode)
+                    .ackReplicas(redisAckReplicas)
                     .build();
+        }
+
+        static final class AckModeConverter extends ParsingConverter<RedisConfig.AckMode> {
+            AckModeConverter() {
+                super(RedisConfig.AckMode::parse);
+            }
         }
     }
 

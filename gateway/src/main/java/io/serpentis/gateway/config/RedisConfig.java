@@ -26,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * @param reconnectMaxDelay upper bound of the jittered, growing delay between reconnect attempts; default 5 s
  * @param requestQueueSize most commands queued per Redis connection; beyond it commands fail fast instead of
  *     buffering (clients stay dirty); default 10000
+ * @param ackMode when a client's status is acknowledged ({@code --redis-ack-mode}): {@link AckMode#IMMEDIATE}
+ *     (default) once it is in the gateway's memory, or {@link AckMode#DURABLE} once Redis holds it; needs a URL
+ * @param ackReplicas with {@link AckMode#DURABLE}, also wait until this many replicas hold it ({@code WAIT},
+ *     {@code --redis-ack-replicas}); default 0; not on Cluster
  */
 public record RedisConfig(
         @Nullable String url,
@@ -34,7 +38,9 @@ public record RedisConfig(
         int batchSize,
         Duration commandTimeout,
         Duration reconnectMaxDelay,
-        int requestQueueSize) {
+        int requestQueueSize,
+        AckMode ackMode,
+        int ackReplicas) {
 
     /** The schemes Lettuce reads; {@code redis+ssl} and the other aliases are left out of the documentation. */
     private static final Set<String> SCHEMES =
@@ -55,6 +61,20 @@ public record RedisConfig(
         Checks.positive(commandTimeout, "redis-command-timeout");
         Checks.positive(reconnectMaxDelay, "redis-reconnect-max-delay");
         Checks.range(requestQueueSize, 64, 10_000_000, "redis-request-queue-size");
+        Checks.notNull(ackMode, "redis-ack-mode");
+        Checks.range(ackReplicas, 0, 100, "redis-ack-replicas");
+        if (ackMode == AckMode.DURABLE && url == null) {
+            throw new IllegalArgumentException("redis-ack-mode durable acknowledges a status once Redis holds it: it "
+                    + "needs --redis-url (the embedded store keeps nothing across a restart)");
+        }
+        if (ackReplicas > 0 && ackMode != AckMode.DURABLE) {
+            throw new IllegalArgumentException(
+                    "redis-ack-replicas waits for replicas before an ack: it needs --redis-ack-mode durable");
+        }
+        if (ackReplicas > 0 && cluster) {
+            throw new IllegalArgumentException("redis-ack-replicas is not supported on Redis Cluster (WAIT covers one"
+                    + " master's connection); use --redis-ack-mode durable without it");
+        }
         if (requestQueueSize < 2 * batchSize) {
             throw new IllegalArgumentException("redis-request-queue-size (" + requestQueueSize
                     + ") must hold at least two commands per client of a batch (redis-batch-size " + batchSize + ")");
@@ -211,7 +231,7 @@ public record RedisConfig(
         return "RedisConfig[url=" + (url == null ? "none (embedded store)" : redact(url)) + ", cluster=" + cluster
                 + ", flushInterval=" + flushInterval + ", batchSize=" + batchSize + ", commandTimeout="
                 + commandTimeout + ", reconnectMaxDelay=" + reconnectMaxDelay + ", requestQueueSize="
-                + requestQueueSize + "]";
+                + requestQueueSize + ", ackMode=" + ackMode + ", ackReplicas=" + ackReplicas + "]";
     }
 
     /**
@@ -226,6 +246,8 @@ public record RedisConfig(
         private Duration commandTimeout = Duration.ofSeconds(2);
         private Duration reconnectMaxDelay = Duration.ofSeconds(5);
         private int requestQueueSize = 10_000;
+        private AckMode ackMode = AckMode.IMMEDIATE;
+        private int ackReplicas;
 
         private Builder() {}
 
@@ -237,6 +259,8 @@ public record RedisConfig(
             commandTimeout = c.commandTimeout;
             reconnectMaxDelay = c.reconnectMaxDelay;
             requestQueueSize = c.requestQueueSize;
+            ackMode = c.ackMode;
+            ackReplicas = c.ackReplicas;
         }
 
         /** See {@link RedisConfig#url()}; {@code null} or blank keeps the embedded store. */
@@ -281,10 +305,61 @@ public record RedisConfig(
             return this;
         }
 
+        /** See {@link RedisConfig#ackMode()}. */
+        public Builder ackMode(AckMode mode) {
+            this.ackMode = mode;
+            return this;
+        }
+
+        /** See {@link RedisConfig#ackReplicas()}. */
+        public Builder ackReplicas(int replicas) {
+            this.ackReplicas = replicas;
+            return this;
+        }
+
         /** The validated configuration; throws {@link IllegalArgumentException} naming a bad setting. */
         public RedisConfig build() {
             return new RedisConfig(
-                    url, cluster, flushInterval, batchSize, commandTimeout, reconnectMaxDelay, requestQueueSize);
+                    url,
+                    cluster,
+                    flushInterval,
+                    batchSize,
+                    commandTimeout,
+                    reconnectMaxDelay,
+                    requestQueueSize,
+                    ackMode,
+                    ackReplicas);
+        }
+    }
+
+    /** When a client's status message is acknowledged ({@code message_processed}). */
+    public enum AckMode {
+        /**
+         * Once the gateway holds it in memory (the default): the fastest; a crash loses what was acknowledged but
+         * not yet written (the write lag, milliseconds).
+         */
+        IMMEDIATE,
+        /**
+         * Once Redis holds it (and, with {@link RedisConfig#ackReplicas()}, that many replicas): an acknowledged
+         * status survives a crash of the gateway; each ack waits for the next write burst (about the flush interval
+         * plus a round trip), and while Redis is unavailable acks wait with the writes.
+         */
+        DURABLE;
+
+        /** The command-line spelling, which {@code --help} shows as the default. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Parses {@code immediate} or {@code durable} (any case). */
+        public static AckMode parse(String value) {
+            for (AckMode m : values()) {
+                if (m.name().equalsIgnoreCase(value.trim())) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("redis-ack-mode must be immediate or durable, was " + value);
         }
     }
 }

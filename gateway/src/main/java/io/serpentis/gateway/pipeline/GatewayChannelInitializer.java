@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewerHandler;
 import io.serpentis.gateway.http.HttpRouter;
@@ -120,7 +121,14 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 wsProtocolConfig,
                 PipelineNames.WS_FRAMES,
                 new WsFrameHandler(
-                        registry, codec, redisStatus, config.ws(), metrics.ws(), mode, PipelineNames.HTTP_ROUTING));
+                        registry,
+                        codec,
+                        redisStatus,
+                        config.ws(),
+                        metrics.ws(),
+                        mode,
+                        PipelineNames.HTTP_ROUTING,
+                        config.redis().ackMode() == RedisConfig.AckMode.DURABLE));
     }
 
     /** The dashboard feed's WebSocket stages: a protocol stage that selects its subprotocol, and its viewer. */

@@ -35,4 +35,12 @@ public interface ClientConnection {
      * @return completes with {@link CommandResult#SENT} once the frame is written, or says why it was not
      */
     CompletionStage<CommandResult> deliver(ClientCommand command);
+
+    /**
+     * The store holds this connection's client at {@code version} or newer ({@link UpdateOutcome#version()}): with
+     * durable acknowledgements, every update up to it may be acknowledged now. Called by the store's writer, never
+     * under the record's lock; returns at once (implementations hop to their event loop). By default nothing
+     * happens (the acks went out when the updates were applied).
+     */
+    default void stored(long version) {}
 }

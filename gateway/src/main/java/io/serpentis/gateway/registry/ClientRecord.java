@@ -175,7 +175,7 @@ public final class ClientRecord {
                 fields.set(ServerFields.GATEWAY_NODE, nodeId, changes);
             }
             touch(nowMicros);
-            return registering ? UpdateOutcome.REGISTERED : UpdateOutcome.UPDATED;
+            return registering ? UpdateOutcome.registered(version) : UpdateOutcome.updated(version);
         }
     }
 

@@ -1,7 +1,5 @@
 package io.serpentis.gateway.store;
 
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.config.RedisConfig;
@@ -11,7 +9,6 @@ import io.serpentis.gateway.metrics.RedisMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.LocalClientRegistry;
 import io.serpentis.gateway.registry.NodeIdentity;
-import io.serpentis.gateway.registry.ServerFields;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +46,6 @@ final class RedisWriter {
     private static final long FAILED_BURST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** After an unexpected failure of the loop itself. */
     private static final long LOOP_FAILURE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** Fleet mode: expired index entries checked against their records per clean-up. */
-    private static final int INDEX_CLEANUP_PAGE = 1000;
     /** Without a write for this long, the writer pings to learn whether Redis still answers. */
     private static final long IDLE_PING_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -86,9 +81,11 @@ final class RedisWriter {
     private @Nullable BurstCommands burstCommands;
     private RedisDeployment.@Nullable Connection controlConnection;
     private long lastTrafficNanos;
-    private long nextIndexCleanupNanos;
+    private final IndexCleanup indexCleanup;
     /** Full writes still owed to the current resync; it ends at zero or when the queue runs empty. */
     private int resyncRemaining;
+    /** With {@code --redis-ack-mode durable}: tells connections what Redis holds; {@code null} otherwise. */
+    private final @Nullable DurableAcks durableAcks;
 
     RedisWriter(
             RedisConfig config,
@@ -102,6 +99,9 @@ final class RedisWriter {
         this.config = config;
         this.fleet = fleet;
         this.scripts = new RedisScripts(fleet != null);
+        this.durableAcks = config.ackMode() == RedisConfig.AckMode.DURABLE
+                ? new DurableAcks(config.ackReplicas(), config.commandTimeout().dividedBy(2))
+                : null;
         this.registryConfig = registryConfig;
         this.registry = registry;
         this.deployment = deployment;
@@ -109,6 +109,7 @@ final class RedisWriter {
         this.queue = queue;
         this.metrics = metrics;
         this.replies = new ReplyAwaiter(config.commandTimeout());
+        this.indexCleanup = new IndexCleanup(replies, fleet != null, registryConfig.purgeInterval());
         this.loader = new RedisIndexLoader(registry, replies);
         this.thread = new Thread(this::run, "redis-writer");
         this.thread.setDaemon(true);
@@ -162,6 +163,9 @@ final class RedisWriter {
 
     /** A connection dropped. Any thread. */
     void connectionDeactivated() {
+        if (durableAcks != null) {
+            durableAcks.connectionLost();
+        }
         if (running) {
             status = StoreStatus.UNAVAILABLE;
             wake();
@@ -232,6 +236,9 @@ final class RedisWriter {
                 if (batch.isEmpty()) {
                     resyncInProgress = false;
                     resyncRemaining = 0;
+                    if (durableAcks != null && durableAcks.waiting() && writeConnection != null) {
+                        durableAcks.retry(writeConnection, replies); // replicas that were behind
+                    }
                     pingIfIdle();
                     if (running) {
                         LockSupport.parkNanos(this, config.flushInterval().toNanos());
@@ -286,6 +293,9 @@ final class RedisWriter {
         w.stateful().setAutoFlushCommands(false); // a dedicated connection: the writer flushes each burst explicitly
         writeConnection = w;
         burstCommands = BurstCommands.of(w);
+        if (durableAcks != null) {
+            durableAcks.connectionLost();
+        }
         deployment.warmUp(w, config.commandTimeout());
         reconnect.connected();
         scripts.load(deployment, controlConnection(), replies);
@@ -334,6 +344,9 @@ final class RedisWriter {
             return;
         }
         WriteBurst.Outcome outcome = burst.settle(replies, queue, metrics);
+        if (durableAcks != null) {
+            durableAcks.settled(burst.stored(), Objects.requireNonNull(writeConnection), replies);
+        }
         if (outcome.scriptsMissing()) {
             scripts.missing();
         }
@@ -415,60 +428,10 @@ final class RedisWriter {
 
     /** Removes index entries of records that expired (their hashes are gone already). */
     private void cleanupIndexIfDue() {
-        long now = System.nanoTime();
-        if (now < nextIndexCleanupNanos) {
-            return;
-        }
-        nextIndexCleanupNanos = now + registryConfig.purgeInterval().toNanos();
         try {
-            if (fleet != null) {
-                cleanupFleetIndex();
-                return;
-            }
-            replies.await(control()
-                    .zremrangebyscore(RedisStatusStore.INDEX_KEY, Range.create(Double.NEGATIVE_INFINITY, (double)
-                            System.currentTimeMillis())));
+            indexCleanup.runIfDue(control());
         } catch (RuntimeException e) {
             warn("Redis index clean-up failed: {}", e);
-        }
-    }
-
-    /**
-     * Fleet mode: several nodes score one client's index entry (the index is another key than the record, another
-     * slot on Cluster, so no script updates both), and a late score from a node that lost the client may say a live
-     * client's record expired. So an entry is removed only once its record is gone; an entry whose record is
-     * connected is scored {@code +inf} again, and one whose record still waits for its expiry gets that expiry.
-     */
-    private void cleanupFleetIndex() {
-        long nowMillis = System.currentTimeMillis();
-        List<String> due = replies.await(control()
-                .zrangebyscore(
-                        RedisStatusStore.INDEX_KEY,
-                        Range.create(Double.NEGATIVE_INFINITY, (double) nowMillis),
-                        Limit.create(0, INDEX_CLEANUP_PAGE)));
-        if (due.isEmpty()) {
-            return;
-        }
-        List<RedisFuture<String>> connected = new ArrayList<>(due.size());
-        List<RedisFuture<Long>> ttls = new ArrayList<>(due.size());
-        for (String id : due) {
-            connected.add(control().hget(RedisStatusStore.key(id), ServerFields.CONNECTED));
-            ttls.add(control().pttl(RedisStatusStore.key(id)));
-        }
-        List<String> gone = new ArrayList<>();
-        for (int i = 0; i < due.size(); i++) {
-            String c = replies.await(connected.get(i));
-            long ttl = replies.await(ttls.get(i));
-            if (c == null || ttl == -2) {
-                gone.add(due.get(i));
-            } else if ("true".equals(c) || ttl == -1) {
-                replies.await(control().zadd(RedisStatusStore.INDEX_KEY, Double.POSITIVE_INFINITY, due.get(i)));
-            } else {
-                replies.await(control().zadd(RedisStatusStore.INDEX_KEY, (double) (nowMillis + ttl), due.get(i)));
-            }
-        }
-        if (!gone.isEmpty()) {
-            replies.await(control().zrem(RedisStatusStore.INDEX_KEY, gone.toArray(new String[0])));
         }
     }
 

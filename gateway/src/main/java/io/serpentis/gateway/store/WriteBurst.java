@@ -173,6 +173,8 @@ final class WriteBurst {
     private final List<String> args = new ArrayList<>();
     private int callStart;
     private @Nullable CompletableFuture<?> last;
+    /** After {@link #settle}: the writes Redis holds (written, or held newer), for durable acks. */
+    private final List<PendingWrite> stored = new ArrayList<>();
 
     /**
      * @param commands where the commands go
@@ -393,6 +395,7 @@ final class WriteBurst {
                     queue.requeue(p.record(), w);
                 }
                 case WRITTEN, STALE -> {
+                    stored.add(p);
                     if (w.dirtySinceNanos() != Long.MIN_VALUE) {
                         metrics.written(System.nanoTime() - w.dirtySinceNanos());
                     }
@@ -415,6 +418,11 @@ final class WriteBurst {
         }
         metrics.burst(pending.size(), System.nanoTime() - startedNanos, failed > 0);
         return new Outcome(pending.size(), failed, missing, fullWrites, scriptsMissing, firstFailure, fenced, lifeLost);
+    }
+
+    /** After {@link #settle}: the writes Redis holds now (written, or it held a newer version). */
+    List<PendingWrite> stored() {
+        return stored;
     }
 
     /**

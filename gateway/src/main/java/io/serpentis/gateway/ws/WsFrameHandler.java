@@ -29,10 +29,12 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
     private final WsConfig config;
     private final WsMetricsRecorder metrics;
     private final Mode mode;
+    private final boolean durableAcks;
 
     /**
      * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
      * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
+     * @param durableAcks whether a status is acknowledged only once the store holds it ({@code --redis-ack-mode})
      */
     public WsFrameHandler(
             ClientRegistry registry,
@@ -41,7 +43,8 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
             WsConfig config,
             WsMetricsRecorder metrics,
             Mode mode,
-            String httpRoutingStage) {
+            String httpRoutingStage,
+            boolean durableAcks) {
         super(httpRoutingStage);
         this.registry = registry;
         this.codec = codec;
@@ -49,11 +52,12 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
         this.config = config;
         this.metrics = metrics;
         this.mode = mode;
+        this.durableAcks = durableAcks;
     }
 
     @Override
     protected WsSession open(ChannelHandlerContext ctx) {
-        WsSession session = new WsSession(ctx, registry, codec, redisStatus, config, metrics);
+        WsSession session = new WsSession(ctx, registry, codec, redisStatus, config, metrics, durableAcks);
         ctx.channel().attr(WsSession.KEY).set(session);
         metrics.connectionOpened();
         return session;

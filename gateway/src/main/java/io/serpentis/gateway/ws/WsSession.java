@@ -54,7 +54,6 @@ public final class WsSession implements WsConnection, ClientConnection {
     private final Channel channel;
     private final ClientRegistry registry;
     private final WsMessageCodec codec;
-    private final Supplier<String> redisStatus;
     private final WsConfig config;
     private final WsMetricsRecorder metrics;
     private final WsCloseHandshake handshake;
@@ -69,10 +68,10 @@ public final class WsSession implements WsConnection, ClientConnection {
     /** Set by the registry, under the record's lock, when a newer connection registers this client id. */
     private volatile boolean superseded;
 
-    private long lastRejectLogNanos;
-    private int rejectsNotLogged;
+    private final RejectLog rejectLog;
     private @Nullable ScheduledFuture<?> slowConsumerCheck;
     private @Nullable ScheduledFuture<?> tokenExpiry;
+    private final WsAcks acks;
 
     WsSession(
             ChannelHandlerContext ctx,
@@ -80,19 +79,20 @@ public final class WsSession implements WsConnection, ClientConnection {
             WsMessageCodec codec,
             Supplier<String> redisStatus,
             WsConfig config,
-            WsMetricsRecorder metrics) {
+            WsMetricsRecorder metrics,
+            boolean durableAcks) {
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.registry = registry;
         this.codec = codec;
-        this.redisStatus = redisStatus;
         this.config = config;
         this.metrics = metrics;
         this.handshake = new WsCloseHandshake(ctx, config.closeTimeout(), this::closeStarted);
+        this.acks = new WsAcks(ctx, codec, redisStatus, durableAcks);
         Admission granted = channel.attr(Admission.KEY).get();
         this.admission = granted != null ? granted : Admission.DEFAULT;
         this.ticker = ctx.executor() instanceof AbstractScheduledEventExecutor e ? e.ticker() : Ticker.systemTicker();
-        this.lastRejectLogNanos = ticker.nanoTime() - config.rejectLogInterval().toNanos();
+        this.rejectLog = new RejectLog(log, ticker, config.rejectLogInterval());
         this.messageRate = MessageRatePolicy.of(admission.limits());
         long expiresAt = admission.principal().expiresAtMillis();
         if (expiresAt > 0) {
@@ -185,11 +185,15 @@ public final class WsSession implements WsConnection, ClientConnection {
                     clientId = update.clientId();
                     ConnectionLog.debug(log, channel, clientId, "client registered");
                 }
-                ctx.write(new TextWebSocketFrame(codec.encodeAck(ctx.alloc(), update, true, redisStatus.get())));
+                if (acks.accepted(update, true, outcome.version())) {
+                    updateAutoRead();
+                }
             }
             case UPDATED -> {
                 metrics.accepted(MessageKind.UPDATE);
-                ctx.write(new TextWebSocketFrame(codec.encodeAck(ctx.alloc(), update, false, redisStatus.get())));
+                if (acks.accepted(update, false, outcome.version())) {
+                    updateAutoRead();
+                }
             }
         }
     }
@@ -224,7 +228,7 @@ public final class WsSession implements WsConnection, ClientConnection {
      */
     @Override
     public void onWritabilityChanged(boolean writable) {
-        channel.config().setAutoRead(writable);
+        updateAutoRead();
         if (writable) {
             if (slowConsumerCheck != null) {
                 slowConsumerCheck.cancel(false);
@@ -237,6 +241,25 @@ public final class WsSession implements WsConnection, ClientConnection {
                             admission.limits().slowConsumerTimeout().toNanos(),
                             TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Reads while the peer reads our replies and, with durable acks, while few enough acks wait for the store. */
+    private void updateAutoRead() {
+        channel.config().setAutoRead(channel.isWritable() && !acks.isFull());
+    }
+
+    /** The store holds this client at {@code version}: durable acks up to it go out. Any thread. */
+    @Override
+    public void stored(long version) {
+        execute(() -> {
+            if (handshake.state() == WsCloseHandshake.State.OPEN && !superseded) {
+                boolean wasFull = acks.isFull();
+                acks.release(version);
+                if (wasFull && !acks.isFull()) {
+                    updateAutoRead();
+                }
+            }
+        });
     }
 
     private void onSlowConsumer() {
@@ -327,6 +350,7 @@ public final class WsSession implements WsConnection, ClientConnection {
     /** The channel closed: record the end, exactly once. */
     @Override
     public void onInactive() {
+        acks.clear();
         DisconnectReason r = reason != null ? reason : DisconnectReason.CONNECTION_LOST;
         metrics.connectionClosed(r.kind(), superseded);
         if (slowConsumerCheck != null) {
@@ -425,49 +449,14 @@ public final class WsSession implements WsConnection, ClientConnection {
         });
     }
 
-    /**
-     * Counts a refused message and logs it, truncated, at most once per connection per reject-log interval
-     * (PROTOCOL.md section 7, row 3: the original logged every bad payload in full).
-     */
+    /** Counts a refused message and logs it (at most one line per reject-log interval). */
     private void rejected(RejectKind kind, String why, ByteBuf content) {
         metrics.rejected(clientId == null ? MessageKind.REGISTRATION : MessageKind.UPDATE, kind);
-        long now = ticker.nanoTime();
-        if (now - lastRejectLogNanos < config.rejectLogInterval().toNanos()) {
-            rejectsNotLogged++;
-            return;
-        }
-        lastRejectLogNanos = now;
-        int suppressed = rejectsNotLogged;
-        rejectsNotLogged = 0;
-        if (log.isInfoEnabled()) {
-            ConnectionLog.info(
-                    log,
-                    channel,
-                    clientId,
-                    "refused a message ({}): {}{}",
-                    why,
-                    preview(content),
-                    suppressed > 0 ? " (" + suppressed + " more refused since last report)" : "");
-        }
-    }
-
-    /** The first bytes of a payload, printable ASCII only, for logs. */
-    private static String preview(ByteBuf content) {
-        int n = Math.min(content.readableBytes(), 64);
-        StringBuilder b = new StringBuilder(n + 24).append('\'');
-        for (int i = 0; i < n; i++) {
-            int c = content.getByte(content.readerIndex() + i) & 0xff;
-            b.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
-        }
-        b.append('\'');
-        if (content.readableBytes() > n) {
-            b.append("... (").append(content.readableBytes()).append(" bytes)");
-        }
-        return b.toString();
+        rejectLog.refused(channel, clientId, why, content);
     }
 
     private void sendError(String message) {
-        ctx.write(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(), message)));
+        acks.error(message);
     }
 
     private void setReason(DisconnectReason r) {

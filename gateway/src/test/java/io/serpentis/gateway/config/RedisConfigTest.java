@@ -105,4 +105,35 @@ class RedisConfigTest {
                 .doesNotContain("s3c");
         assertThatThrownBy(() -> url("tcp://u:s3cret@h")).message().doesNotContain("s3c");
     }
+
+    @Test
+    void durableAcksNeedRedisAndReplicasNeedDurableAcksOutsideACluster() {
+        assertThat(RedisConfig.defaults().ackMode()).isEqualTo(RedisConfig.AckMode.IMMEDIATE);
+        assertThat(RedisConfig.AckMode.parse("Durable")).isEqualTo(RedisConfig.AckMode.DURABLE);
+        assertThat(RedisConfig.AckMode.DURABLE).hasToString("durable");
+        assertThatThrownBy(() -> RedisConfig.AckMode.parse("fast")).hasMessageContaining("immediate or durable");
+        assertThatThrownBy(() -> RedisConfig.builder()
+                        .ackMode(RedisConfig.AckMode.DURABLE)
+                        .build())
+                .hasMessageContaining("needs --redis-url");
+        assertThatThrownBy(() -> RedisConfig.builder()
+                        .url("redis://h:6379")
+                        .ackReplicas(1)
+                        .build())
+                .hasMessageContaining("needs --redis-ack-mode durable");
+        assertThatThrownBy(() -> RedisConfig.builder()
+                        .url("redis://h:7000")
+                        .cluster(true)
+                        .ackMode(RedisConfig.AckMode.DURABLE)
+                        .ackReplicas(1)
+                        .build())
+                .hasMessageContaining("not supported on Redis Cluster");
+        RedisConfig durable = RedisConfig.builder()
+                .url("redis-sentinel://s1:26379#m")
+                .ackMode(RedisConfig.AckMode.DURABLE)
+                .ackReplicas(1)
+                .build();
+        assertThat(durable.ackReplicas()).isEqualTo(1);
+        assertThat(durable.toBuilder().build()).isEqualTo(durable);
+    }
 }

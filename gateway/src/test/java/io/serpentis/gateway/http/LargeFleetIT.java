@@ -70,7 +70,7 @@ class LargeFleetIT {
                     .apply(connections[i], new StatusUpdate(id, new String[] {"n", "m", "group"}, new String[] {
                         n, n, "g" + (i % 7)
                     }));
-            assertThat(outcome).isEqualTo(UpdateOutcome.REGISTERED);
+            assertThat(outcome.kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
             if (i % RELEASE_EVERY == 0) {
                 assertThat(gw.registry().release(connections[i], id, DisconnectReason.CLIENT))
                         .isTrue();

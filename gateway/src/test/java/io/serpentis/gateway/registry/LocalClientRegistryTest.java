@@ -39,9 +39,10 @@ class LocalClientRegistryTest {
     @Test
     void registersThenMergesInInsertionOrder() {
         RecordingConnection a = new RecordingConnection();
-        assertThat(registry.apply(a, update("c", "state", "idle", "n", "42"))).isEqualTo(UpdateOutcome.REGISTERED);
-        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x")))
-                .isEqualTo(UpdateOutcome.UPDATED);
+        assertThat(registry.apply(a, update("c", "state", "idle", "n", "42")).kind())
+                .isEqualTo(UpdateOutcome.Kind.REGISTERED);
+        assertThat(registry.apply(a, update("c", "state", "busy", "extra", "x")).kind())
+                .isEqualTo(UpdateOutcome.Kind.UPDATED);
         ClientSnapshot s = snapshot("c");
         assertThat(s.names())
                 .containsExactly("state", "n", "connected", "connect_time", "gateway_node", "extra", "last_seen");
@@ -66,7 +67,7 @@ class LocalClientRegistryTest {
         RecordingConnection a = new RecordingConnection();
         RecordingConnection b = new RecordingConnection();
         registry.apply(a, update("c", "who", "A"));
-        assertThat(registry.apply(b, update("c", "who", "B"))).isEqualTo(UpdateOutcome.REGISTERED);
+        assertThat(registry.apply(b, update("c", "who", "B")).kind()).isEqualTo(UpdateOutcome.Kind.REGISTERED);
         assertThat(a.isSuperseded()).isTrue();
         // PROTOCOL.md section 7, row 5: the older connection's end does not mark the client disconnected.
         assertThat(registry.release(a, "c", DisconnectReason.CLIENT)).isFalse();
@@ -149,7 +150,8 @@ class LocalClientRegistryTest {
         assertThat(registry.find("gone")).isNull();
         assertThat(registry.find("live")).isNotNull();
         // A purged id registers afresh.
-        assertThat(registry.apply(new RecordingConnection(), update("gone"))).isEqualTo(UpdateOutcome.REGISTERED);
+        assertThat(registry.apply(new RecordingConnection(), update("gone")).kind())
+                .isEqualTo(UpdateOutcome.Kind.REGISTERED);
     }
 
     @Test
