@@ -36,7 +36,8 @@ final class WsAcks {
     private final WsMessageCodec codec;
     private final Supplier<String> redisStatus;
     private final boolean durable;
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Created by the first ack that waits: most connections (the default mode) never need one. */
+    private @Nullable ArrayDeque<Pending> pending;
 
     /** @param durable whether acks wait for the store */
     WsAcks(ChannelHandlerContext ctx, WsMessageCodec codec, Supplier<String> redisStatus, boolean durable) {
@@ -55,7 +56,12 @@ final class WsAcks {
             ctx.write(new TextWebSocketFrame(codec.encodeAck(ctx.alloc(), update, registered, redisStatus.get())));
             return false;
         }
-        pending.add(new Pending(version, update, registered, null));
+        ArrayDeque<Pending> q = pending;
+        if (q == null) {
+            q = new ArrayDeque<>();
+            pending = q;
+        }
+        q.add(new Pending(version, update, registered, null));
         return isFull();
     }
 
@@ -64,11 +70,12 @@ final class WsAcks {
      * earlier messages wait for the store, right after them, so that replies keep the order of the messages.
      */
     void error(String message) {
-        Pending last = pending.peekLast();
-        if (last == null) {
+        ArrayDeque<Pending> q = pending;
+        Pending last = q == null ? null : q.peekLast();
+        if (q == null || last == null) {
             ctx.write(new TextWebSocketFrame(WsMessageCodec.encodeError(ctx.alloc(), message)));
         } else {
-            pending.add(new Pending(last.version(), null, false, message));
+            q.add(new Pending(last.version(), null, false, message));
         }
     }
 
@@ -79,8 +86,9 @@ final class WsAcks {
     boolean release(long version) {
         boolean wrote = false;
         Pending p;
-        while ((p = pending.peek()) != null && p.version() <= version) {
-            pending.poll();
+        ArrayDeque<Pending> q = pending;
+        while (q != null && (p = q.peek()) != null && p.version() <= version) {
+            q.poll();
             if (ctx.channel().isActive()) {
                 StatusUpdate u = p.update();
                 ctx.write(new TextWebSocketFrame(
@@ -98,16 +106,17 @@ final class WsAcks {
 
     /** Whether the connection must stop being read until acks are released. */
     boolean isFull() {
-        return pending.size() >= MAX_PENDING;
+        return size() >= MAX_PENDING;
     }
 
     /** How many acks wait. */
     int size() {
-        return pending.size();
+        ArrayDeque<Pending> q = pending;
+        return q == null ? 0 : q.size();
     }
 
     /** The connection ended: what waits is never acknowledged. */
     void clear() {
-        pending.clear();
+        pending = null;
     }
 }

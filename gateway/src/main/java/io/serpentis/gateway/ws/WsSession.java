@@ -68,7 +68,9 @@ public final class WsSession implements WsConnection, ClientConnection {
     /** Set by the registry, under the record's lock, when a newer connection registers this client id. */
     private volatile boolean superseded;
 
-    private final RejectLog rejectLog;
+    /** Created by the first refused message. */
+    private @Nullable RejectLog rejectLog;
+
     private @Nullable ScheduledFuture<?> slowConsumerCheck;
     private @Nullable ScheduledFuture<?> tokenExpiry;
     private final WsAcks acks;
@@ -92,7 +94,6 @@ public final class WsSession implements WsConnection, ClientConnection {
         Admission granted = channel.attr(Admission.KEY).get();
         this.admission = granted != null ? granted : Admission.DEFAULT;
         this.ticker = ctx.executor() instanceof AbstractScheduledEventExecutor e ? e.ticker() : Ticker.systemTicker();
-        this.rejectLog = new RejectLog(log, ticker, config.rejectLogInterval());
         this.messageRate = MessageRatePolicy.of(admission.limits());
         long expiresAt = admission.principal().expiresAtMillis();
         if (expiresAt > 0) {
@@ -452,7 +453,12 @@ public final class WsSession implements WsConnection, ClientConnection {
     /** Counts a refused message and logs it (at most one line per reject-log interval). */
     private void rejected(RejectKind kind, String why, ByteBuf content) {
         metrics.rejected(clientId == null ? MessageKind.REGISTRATION : MessageKind.UPDATE, kind);
-        rejectLog.refused(channel, clientId, why, content);
+        RejectLog r = rejectLog;
+        if (r == null) {
+            r = new RejectLog(log, ticker, config.rejectLogInterval());
+            rejectLog = r;
+        }
+        r.refused(channel, clientId, why, content);
     }
 
     private void sendError(String message) {
