@@ -54,12 +54,9 @@ final class StoreChanges {
 
     /** Forgets every change: the store holds the record as it is, or it is not this node's to write. */
     void discard() {
-        if (dirty != null) {
-            dirty.clear();
-        }
-        if (deleted != null) {
-            deleted.clear();
-        }
+        // Dropped, not cleared: an idle client (most of a fleet) then keeps no empty sets, about 170 bytes each.
+        dirty = null;
+        deleted = null;
         fullWrite = false;
         dirtySinceNanos = CLEAN;
     }
