@@ -935,7 +935,8 @@ def fleet_freshness(run, variant, rep, load):
 
 def fleet_command(run, variant, rep, load):
     """Cross-node command latency: FleetCommandProbe registers clients on node 0 and POSTs pause/resume on node 1,
-    one at a time; from each request's send to its frame at the client, and to the HTTP answer."""
+    one at a time; from each request's send to its frame at the client, and to the HTTP answer. Then takeovers: a
+    client of node 0 registers again on node 1; from that ack to the close (4001) of its connection on node 0."""
     s = run.s
     clients, commands, warmup, rate = load
     label = f"r{rep}-fcmd-{variant.name}"
@@ -945,12 +946,12 @@ def fleet_command(run, variant, rep, load):
         cmd = (["java"] + s.loadgen_jvm + [f"-Dbench.work={run.work}"] + main
                + ["--client-url", a.url, "--command-url", f"http://127.0.0.1:{b.port}", "--clients", str(clients),
                   "--commands", str(commands), "--warmup", str(warmup), "--rate", str(rate), "--id-prefix",
-                  f"c{rep}"])
+                  f"c{rep}", "--takeover-url", b.url, "--takeovers", str(max(20, commands // 5))])
         out = run.work / f"{label}.json"
         with open(out, "wb") as f:
             p = PROCS.spawn(cmd, run.work / f"{label}.log", stdout=f)
             try:
-                p.wait(timeout=60 + (commands + warmup) / rate * 3)
+                p.wait(timeout=120 + (commands + warmup) / rate * 3)
             except subprocess.TimeoutExpired:
                 PROCS.stop(p, timeout=10)
                 raise RuntimeError(f"{label}: the probe did not finish in time")

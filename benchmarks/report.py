@@ -545,6 +545,19 @@ class Report:
                    f"{num(ms(fr['p50']))} | {num(ms(fr['p90']))} | {num(ms(fr['p99']))} | {num(ms(fr['max']))} | "
                    f"{yes(ms(fr['p99']) <= 10)} | {num(ms(an['p50']))} | {num(ms(an['p99']))} | "
                    f"{num(ms(an['max']))} |")
+        takeovers = [r for r in rows if "takeover_close_latency_us" in r["probe"]]
+        if takeovers:
+            self.w()
+            self.w("Takeovers (issue 13 point 4: the old connection closed within 1 s): a client registered on A "
+                   "registers again on B; from B's ack to the close frame (4001) on A's connection.")
+            self.w()
+            self.w("| rep | takeovers | close p50 ms | p90 | p99 | max | target |")
+            self.w("|---|---|---|---|---|---|---|")
+            for r in takeovers:
+                t = r["probe"]["takeover_close_latency_us"]
+                self.w(f"| {r['rep']} | {num(r['probe']['takeovers'])} | {num(ms(t['p50']))} | {num(ms(t['p90']))} | "
+                       f"{num(ms(t['p99']))} | {num(ms(t['max']))} | {yes(ms(t['max']) <= 1000)} |")
+            self.w()
         if len(rows) > 1:
             fr = [r["probe"]["frame_latency_us"] for r in rows]
             an = [r["probe"]["answer_latency_us"] for r in rows]

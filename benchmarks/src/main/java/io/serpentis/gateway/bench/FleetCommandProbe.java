@@ -27,7 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
  * POSTed on another ({@code --command-url}), and the time from each request's send to its frame at the client
  * (request on B to frame at the client on A), with the HTTP answer's time beside it. Commands go one at a time
  * (pause and resume in turn, spread over the clients), at most {@code --rate} a second, so that each measures the
- * path, not a queue. Prints one JSON line: counts and percentiles in microseconds.
+ * path, not a queue. With {@code --takeover-url} (the commanding node's WebSocket URL) it then measures takeovers
+ * (issue 13 point 4): a client registered on the first node registers again on the second, and the time from the
+ * second registration's ack to the close frame (4001) on the first connection is recorded. Prints one JSON line:
+ * counts and percentiles in microseconds.
  *
  * <pre>java -cp benchmarks.jar io.serpentis.gateway.bench.FleetCommandProbe --client-url ws://127.0.0.1:8001/ws \
  *     --command-url http://127.0.0.1:8002 --clients 20 --commands 500</pre>
@@ -63,10 +66,23 @@ public final class FleetCommandProbe implements Callable<Integer> {
     @Option(names = "--admin-token", description = "The gateways' admin token, if any.")
     String adminToken;
 
+    @Option(
+            names = "--takeover-url",
+            description = "WebSocket URL of the commanding node: also measure takeovers (ack there to 4001 here).")
+    URI takeoverUrl;
+
+    @Option(names = "--takeovers", defaultValue = "200", description = "Takeovers to measure (after 20 unmeasured).")
+    int takeovers;
+
     /** One client: its socket and the command frames it received, with when ({@link System#nanoTime()}). */
     private static final class Client implements WebSocket.Listener {
         final LinkedBlockingQueue<long[]> frames = new LinkedBlockingQueue<>();
         final LinkedBlockingQueue<String> acks = new LinkedBlockingQueue<>();
+        /** When each ack came ({@link System#nanoTime()}). */
+        final LinkedBlockingQueue<Long> ackAt = new LinkedBlockingQueue<>();
+        /** The close code and when it came ({@link System#nanoTime()}). */
+        final LinkedBlockingQueue<long[]> closes = new LinkedBlockingQueue<>();
+
         private final StringBuilder text = new StringBuilder();
         WebSocket ws;
 
@@ -81,9 +97,16 @@ public final class FleetCommandProbe implements Callable<Integer> {
                     frames.add(new long[] {now});
                 } else {
                     acks.add(m);
+                    ackAt.add(now);
                 }
             }
             webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closes.add(new long[] {statusCode, System.nanoTime()});
             return null;
         }
     }
@@ -154,11 +177,58 @@ public final class FleetCommandProbe implements Callable<Integer> {
             out.put("failures", failures);
             out.put("frame_latency_us", percentiles(frame));
             out.put("answer_latency_us", percentiles(answer));
+            if (takeoverUrl != null) {
+                Histogram closed = new Histogram(TimeUnit.SECONDS.toMicros(10), 3);
+                for (int k = 0; k < 20 + takeovers; k++) {
+                    long us = takeover(http, idPrefix + "-tk-" + k);
+                    if (us < 0) {
+                        failures.merge("takeover_" + (-us), 1, Integer::sum);
+                    } else if (k >= 20) {
+                        closed.recordValue(us);
+                    }
+                }
+                out.put("takeovers", closed.getTotalCount());
+                out.put("takeover_close_latency_us", percentiles(closed));
+            }
             System.out.println(JSON.writeValueAsString(out));
             return failures.isEmpty() ? 0 : 1;
         } finally {
             for (Client c : held) {
                 c.ws.abort();
+            }
+        }
+    }
+
+    /**
+     * Registers {@code id} on the first node, then on the second: microseconds from the second ack to the first
+     * connection's close frame, or minus a reason code (1 not acknowledged, 2 no close within 5 s, 3 another code).
+     */
+    private long takeover(HttpClient http, String id) throws Exception {
+        String hello = "{\"client_id\": \"" + id + "\", \"status\": {\"probe\": true}}";
+        Client first = new Client();
+        first.ws = http.newWebSocketBuilder().buildAsync(clientUrl, first).get(10, TimeUnit.SECONDS);
+        Client second = new Client();
+        try {
+            first.ws.sendText(hello, true).get(5, TimeUnit.SECONDS);
+            if (first.acks.poll(10, TimeUnit.SECONDS) == null) {
+                return -1;
+            }
+            second.ws =
+                    http.newWebSocketBuilder().buildAsync(takeoverUrl, second).get(10, TimeUnit.SECONDS);
+            second.ws.sendText(hello, true).get(5, TimeUnit.SECONDS);
+            Long acked = second.ackAt.poll(10, TimeUnit.SECONDS);
+            if (acked == null) {
+                return -1;
+            }
+            long[] close = first.closes.poll(5, TimeUnit.SECONDS);
+            if (close == null) {
+                return -2;
+            }
+            return close[0] != 4001 ? -3 : Math.max(0, (close[1] - acked) / 1000);
+        } finally {
+            first.ws.abort();
+            if (second.ws != null) {
+                second.ws.abort();
             }
         }
     }

@@ -89,8 +89,12 @@ class FleetRunScriptSmokeTest {
                             .as("ack-to-delta freshness samples")
                             .isPositive();
                 }
-                case "fleet-command" ->
+                case "fleet-command" -> {
                     assertThat(r.at("/probe/commands").asLong()).isEqualTo(100);
+                    assertThat(r.at("/probe/takeovers").asLong())
+                            .as("takeovers, each closed with 4001")
+                            .isEqualTo(20);
+                }
                 case "fleet-failover" -> {
                     JsonNode kill = r.at("/kills/0");
                     assertThat(kill.get("offline").asInt())
@@ -131,6 +135,7 @@ class FleetRunScriptSmokeTest {
                         "### Fleet: throughput over N nodes, and the fencing cost on one node",
                         "### Fleet: cross-node delta freshness",
                         "### Fleet: cross-node commands",
+                        "Takeovers (issue 13 point 4",
                         "### Fleet: failover detection after `kill -9`",
                         "### Fleet: idle clients over several gateway processes")
                 .doesNotContain("Failed measurements");
