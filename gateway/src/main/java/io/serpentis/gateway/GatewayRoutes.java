@@ -3,10 +3,12 @@ package io.serpentis.gateway;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
+import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.FleetHistoryRoute;
 import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
 import io.serpentis.gateway.http.HttpResponses;
@@ -43,6 +45,7 @@ final class GatewayRoutes {
     private final Executor blockingTasks;
     private final BooleanSupplier draining;
     private final @Nullable Fleet fleet;
+    private final FleetHistory history;
 
     /**
      * @param access the policy of every listener (one instance: one set of connection counters)
@@ -59,10 +62,31 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining) {
-        this(config, responses, access, registry, store, meterRegistry, blockingTasks, draining, null);
+        this(
+                config,
+                responses,
+                access,
+                registry,
+                store,
+                meterRegistry,
+                blockingTasks,
+                draining,
+                null,
+                // never started: an empty history
+                FleetHistory.create(
+                        config.feed(),
+                        registry,
+                        () -> 0,
+                        config.server().effectiveNodeId(),
+                        null,
+                        null,
+                        config.redis().commandTimeout()));
     }
 
-    /** The routes of a fleet member: {@code /readyz} and {@code /api/v1/nodes} include {@code fleet}'s view. */
+    /**
+     * The routes of a gateway with its {@code history}, and of a fleet member: {@code /readyz} and
+     * {@code /api/v1/nodes} include {@code fleet}'s view.
+     */
     GatewayRoutes(
             GatewayConfig config,
             HttpResponses responses,
@@ -72,8 +96,10 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining,
-            @Nullable Fleet fleet) {
+            @Nullable Fleet fleet,
+            FleetHistory history) {
         this.fleet = fleet;
+        this.history = history;
         this.config = config;
         this.responses = responses;
         this.access = access;
@@ -156,6 +182,10 @@ final class GatewayRoutes {
                 .admin()
                 .offloaded()
                 .to(new FleetSummaryRoute(registry, responses))
+                .route("/api/v1/fleet/history")
+                .get()
+                .admin()
+                .to(new FleetHistoryRoute(history, responses))
                 .route("/api/v1/clients/{client_id}")
                 .get()
                 .admin()
@@ -171,6 +201,7 @@ final class GatewayRoutes {
                         fleet != null ? fleet.members() : null,
                         config.server().effectiveNodeId(),
                         registry,
+                        history::ownRate,
                         responses));
         for (ClientCommand c : ClientCommand.values()) {
             b.route("/clients/{client_id}/" + c.wireName())
