@@ -69,7 +69,8 @@ class DashboardChartsBrowserIT {
     /** The last point's y of the series {@code key} in chart {@code chart}. */
     private double lastY(String chart, String key) {
         String points = (String) browser.js(
-                "return document.querySelector(`#${arguments[0]} polyline.series.${arguments[1]}`).getAttribute('points')",
+                "return document.querySelector(`#${arguments[0]} polyline.series.${arguments[1]}`)"
+                        + ".getAttribute('points')",
                 chart,
                 key);
         String[] all = points.trim().split(" ");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -88,16 +89,28 @@ class FleetHistoryFleetIT {
         client(a, "hist-on-a");
         WsTestClient busy = client(b, "hist-on-b");
         WsTestClient gone = client(b, "hist-gone");
+        // Every client in a's view (b's feed followed) before one of them leaves.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        get(a, "/api/v1/clients?state=connected").get("matched").asInt() == 3);
         gone.close(1000, "bye");
         gone.awaitClose();
 
         // Node a counts the fleet's clients (one of them on b), and b's updates reach a's samples through b's
         // heartbeat: a acknowledges none of them.
+        AtomicReference<String> seen = new AtomicReference<>("nothing yet");
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
+                .alias("a's last sample and member table (last seen: see the message)")
+                .conditionEvaluationListener(e -> {
+                    if (e.getRemainingTimeInMS() <= 100) {
+                        System.out.println("Last seen on hist-a: " + seen.get());
+                    }
+                })
                 .until(() -> {
                     busy.request("{\"client_id\": \"hist-on-b\", \"status\": {\"n\": 1}}");
                     JsonNode s = last(history(a));
+                    seen.set(s + " " + get(a, "/api/v1/nodes").get("nodes"));
                     return s != null
                             && s.get("connected").asInt() == 2
                             && s.get("disconnected").asInt() == 1
