@@ -10,8 +10,12 @@
 //
 // Client data is only ever inserted as text (textContent / Text nodes), never parsed as HTML, and always through
 // visible.js: isolated from the text around it, with invisible and bidi-control characters shown as markers.
+//
+// The charts panel (charts.js) shows the fleet's last hour, kept by the gateway, and the distribution of one
+// attribute.
 
 import { COMMANDS, adminFetch, asRecord, replyText, sendCommand } from './api.js';
+import { DistributionChart, HistoryCharts } from './charts.js';
 import { DashboardFeed } from './feed.js';
 import { NodesPanel } from './nodes.js';
 import { ClientStore } from './store.js';
@@ -293,8 +297,34 @@ const nodes = new NodesPanel(byId('nodes'), byId('node-rows'), byId('nodes-summa
   },
 });
 
+const charts = new HistoryCharts({
+  clients: byId('chart-clients'),
+  rate: byId('chart-rate'),
+  connected: byId('chart-connected'),
+  disconnected: byId('chart-disconnected'),
+  updates: byId('chart-updates'),
+  status: byId('chart-status'),
+});
+
+/** The attribute names the records carry (at most 1000 looked at), for the distribution's selector. */
+function attributeNames() {
+  const names = new Set();
+  for (const entry of store.clients.values()) {
+    for (const name of Object.keys(entry.fields)) names.add(name);
+    if (names.size >= 1000) break;
+  }
+  return names;
+}
+
+const distribution = new DistributionChart(
+  { select: byId('dist-attribute'), body: byId('dist-rows'), summary: byId('dist-summary') },
+  attributeNames,
+);
+
 wireControls();
 checkAccess().then(() => {
   feed.start();
   nodes.start();
+  charts.start();
+  distribution.start();
 });

@@ -216,9 +216,20 @@ final class GatewayOptions {
                         + "always a snapshot.")
         long feedHistoryBytes = DEFAULTS.historyBytes();
 
+        @Option(
+                names = "--history-interval",
+                description = "Sample the fleet (connected, disconnected, updates per second) this often for the "
+                        + "dashboard's charts, keeping an hour (whole seconds, 1s..5m).")
+        Duration historyInterval = DEFAULTS.historyInterval();
+
         FeedConfig config() {
             return new FeedConfig(
-                    DEFAULTS.path(), feedInterval, feedMaxViewers, feedSlowViewerTimeout, feedHistoryBytes);
+                    DEFAULTS.path(),
+                    feedInterval,
+                    feedMaxViewers,
+                    feedSlowViewerTimeout,
+                    feedHistoryBytes,
+                    historyInterval);
         }
     }
 

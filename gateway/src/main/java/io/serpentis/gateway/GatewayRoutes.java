@@ -3,10 +3,12 @@ package io.serpentis.gateway;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
+import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.FleetHistoryRoute;
 import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
 import io.serpentis.gateway.http.HttpResponses;
@@ -44,6 +46,7 @@ final class GatewayRoutes {
     private final Executor blockingTasks;
     private final BooleanSupplier draining;
     private final @Nullable Fleet fleet;
+    private final FleetHistory history;
 
     /** A page the main port serves from its assets. */
     private record Page(String path, String asset) {}
@@ -62,6 +65,7 @@ final class GatewayRoutes {
      * @param draining whether the gateway is shutting down ({@code /readyz})
      * @param fleet the fleet this node is a member of, whose view {@code /readyz} and {@code /api/v1/nodes}
      *     include; {@code null} outside one
+     * @param history the fleet's last hour, for {@code /api/v1/fleet/history}
      */
     GatewayRoutes(
             GatewayConfig config,
@@ -72,8 +76,10 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining,
-            @Nullable Fleet fleet) {
+            @Nullable Fleet fleet,
+            FleetHistory history) {
         this.fleet = fleet;
+        this.history = history;
         this.config = config;
         this.responses = responses;
         this.access = access;
@@ -145,6 +151,10 @@ final class GatewayRoutes {
                 .admin()
                 .offloaded()
                 .to(new FleetSummaryRoute(registry, responses))
+                .route("/api/v1/fleet/history")
+                .get()
+                .admin()
+                .to(new FleetHistoryRoute(history, responses))
                 .route("/api/v1/clients/{client_id}")
                 .get()
                 .admin()
@@ -160,6 +170,7 @@ final class GatewayRoutes {
                         fleet != null ? fleet.members() : null,
                         config.server().effectiveNodeId(),
                         registry,
+                        history::ownRate,
                         responses));
         for (ClientCommand c : ClientCommand.values()) {
             b.route("/clients/{client_id}/" + c.wireName())

@@ -25,6 +25,7 @@ import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
 import io.serpentis.gateway.feed.DashboardViewer;
 import io.serpentis.gateway.fleet.Fleet;
+import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.fleet.FleetView;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
@@ -86,6 +87,8 @@ public final class GatewayServer implements AutoCloseable {
     private final @Nullable Fleet fleet;
     /** The fleet's live view and cross-node commands, when this node is a member. */
     private final @Nullable FleetView fleetView;
+    /** The last hour of the fleet's counts and update rate, for the dashboard's charts. */
+    private final FleetHistory history;
 
     private final PrometheusMeterRegistry meterRegistry;
     /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
@@ -149,6 +152,17 @@ public final class GatewayServer implements AutoCloseable {
             this.fleetView = null;
         }
         metrics.bindClients(registry);
+        this.history = FleetHistory.create(
+                config.feed(),
+                registry,
+                metrics.ws()::acknowledgedUpdates,
+                nodeId,
+                fleet != null ? fleet.members() : null,
+                redisStore != null ? redisStore.deployment() : null,
+                config.redis().commandTimeout());
+        if (fleet != null) {
+            fleet.updateRate(history::ownRate);
+        }
         // Listens from the start, so that records restored from the store count too.
         this.feed = new DashboardFeed(
                 registry,
@@ -213,7 +227,8 @@ public final class GatewayServer implements AutoCloseable {
                 meterRegistry,
                 blockingTasks,
                 () -> draining,
-                fleet);
+                fleet,
+                history);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
@@ -263,6 +278,7 @@ public final class GatewayServer implements AutoCloseable {
         long purgeMillis = config.registry().purgeInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::purge, purgeMillis, purgeMillis, TimeUnit.MILLISECONDS);
         feed.start();
+        history.start();
         log.info(
                 "Gateway {} listening on {} ({}, {} event loops, store: {}, metrics: {})",
                 nodeId,
@@ -427,6 +443,7 @@ public final class GatewayServer implements AutoCloseable {
                 channels.close().awaitUninterruptibly(Math.max(100, remainingMillis(deadline)));
             }
             maintenance.shutdownNow();
+            history.close();
             feed.close();
             stopBlockingTasks(Math.min(1000, remainingMillis(deadline)));
             if (redisStore != null) {

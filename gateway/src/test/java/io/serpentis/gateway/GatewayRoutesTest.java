@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.MetricsConfig;
+import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -49,7 +50,15 @@ class GatewayRoutesTest {
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                         Runnable::run,
                         () -> false,
-                        null)
+                        null,
+                        FleetHistory.create(
+                                separate.feed(),
+                                registry,
+                                () -> 0,
+                                "test",
+                                null,
+                                null,
+                                separate.redis().commandTimeout()))
                 .metricsListener();
         assertThat(metrics.endpoints())
                 .extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard, HttpRouter.Endpoint::offloaded)

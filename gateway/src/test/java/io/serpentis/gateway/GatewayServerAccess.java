@@ -3,6 +3,7 @@ package io.serpentis.gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.HttpResponses;
 import io.serpentis.gateway.http.HttpRouter;
@@ -45,7 +46,15 @@ public final class GatewayServerAccess {
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                         Runnable::run,
                         () -> false,
-                        null)
+                        null,
+                        FleetHistory.create(
+                                config.feed(),
+                                registry,
+                                () -> 0,
+                                "test",
+                                null,
+                                null,
+                                config.redis().commandTimeout()))
                 .main(ASSETS);
     }
 }

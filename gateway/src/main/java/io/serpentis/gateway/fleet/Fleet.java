@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
  * reaping; blocks on Redis), {@code fleet-bus} (messages), {@code fleet-watchdog} (isolation).
  *
  * <p>Seams for the fleet's live view: {@link #members()} (the member table and lost nodes, with a listener),
- * {@link #bus()} (more channels), {@link #feedSequence} (what each heartbeat reports of the node's feed).
+ * {@link #bus()} (more channels), {@link #feedSequence} (what each heartbeat reports of the node's feed),
+ * {@link #updateRate} (what it reports of the node's acknowledged updates).
  *
  * <p>Thread-safe; {@link #start} and {@link #close} once each.
  */
@@ -158,6 +160,15 @@ public final class Fleet implements AutoCloseable, FleetMetrics.Source {
     /** Where each heartbeat's feed sequence comes from (the fleet view's publisher); 0 until set. */
     public void feedSequence(LongSupplier seq) {
         membership.feedSequence(seq);
+    }
+
+    /**
+     * Where each heartbeat's update rate comes from (this node's acknowledged status updates per second, from
+     * {@link FleetHistory#ownRate}); 0 until set. Every member's rate is in the member table, and the fleet's
+     * history sums them.
+     */
+    public void updateRate(DoubleSupplier rate) {
+        membership.updateRate(rate);
     }
 
     /**

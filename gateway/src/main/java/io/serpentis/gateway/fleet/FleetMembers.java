@@ -32,6 +32,8 @@ public interface FleetMembers {
      * @param leaseEndMillis when its lease ends (Redis time, epoch ms)
      * @param clients connections it holds, as of its last heartbeat
      * @param feedSeq the sequence number of its latest feed message, as of its last heartbeat
+     * @param updatesPerSecond the status updates it acknowledged per second over its last history sample, as of its
+     *     last heartbeat ({@link FleetHistory})
      */
     record Member(
             String nodeId,
@@ -42,7 +44,8 @@ public interface FleetMembers {
             long lastHeartbeatMillis,
             long leaseEndMillis,
             int clients,
-            long feedSeq) {}
+            long feedSeq,
+            double updatesPerSecond) {}
 
     /**
      * A node's life that ended recently.

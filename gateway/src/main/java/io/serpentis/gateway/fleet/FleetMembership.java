@@ -1,6 +1,7 @@
 package io.serpentis.gateway.fleet;
 
 import static io.serpentis.gateway.fleet.FleetReplies.num;
+import static io.serpentis.gateway.fleet.FleetReplies.rate;
 import static io.serpentis.gateway.fleet.FleetReplies.str;
 
 import io.lettuce.core.ScriptOutputType;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,7 +63,7 @@ final class FleetMembership implements FleetMembers {
     /** How long a reap job is held before another node may resume it. */
     static final Duration JOB_LEASE = Duration.ofSeconds(10);
 
-    private static final int MEMBER_FIELDS = 9;
+    private static final int MEMBER_FIELDS = 10;
     private static final int HEADER = 7;
 
     private final FleetConfig config;
@@ -77,6 +79,7 @@ final class FleetMembership implements FleetMembers {
     private final FleetReaping reaping;
 
     private volatile LongSupplier feedSeq = () -> 0;
+    private volatile DoubleSupplier updateRate = () -> 0;
 
     private volatile @Nullable NodeIdentity life;
     private volatile boolean joined;
@@ -117,6 +120,11 @@ final class FleetMembership implements FleetMembers {
     /** Where each heartbeat's feed sequence comes from (the fleet view's publisher). */
     void feedSequence(LongSupplier seq) {
         feedSeq = seq;
+    }
+
+    /** Where each heartbeat's update rate comes from (the fleet's history, {@link FleetHistory#ownRate}). */
+    void updateRate(DoubleSupplier rate) {
+        updateRate = rate;
     }
 
     // ---- read side
@@ -309,7 +317,8 @@ final class FleetMembership implements FleetMembers {
                 Integer.toString(registry.connectedCount()),
                 Long.toString(feedSeq.getAsLong()),
                 Long.toString(config.lease().toMillis()),
-                Long.toString(JOB_LEASE.toMillis())));
+                Long.toString(JOB_LEASE.toMillis()),
+                Double.toString(updateRate.getAsDouble())));
     }
 
     /** A renewal succeeded: the member table is what it brought back. */
@@ -334,7 +343,8 @@ final class FleetMembership implements FleetMembers {
                     lastHb,
                     (long) Double.parseDouble(str(r, i + 1)),
                     (int) num(str(r, i + 6)),
-                    num(str(r, i + 8)));
+                    num(str(r, i + 8)),
+                    rate(str(r, i + 9)));
             next.put(m.nodeId(), m);
         }
         Map<String, Member> before = table;

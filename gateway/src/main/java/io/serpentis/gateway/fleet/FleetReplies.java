@@ -29,4 +29,17 @@ final class FleetReplies {
             return 0;
         }
     }
+
+    /** {@code s} as a rate: a finite, non-negative number; 0 when absent, not a number, negative or infinite. */
+    static double rate(@Nullable String s) {
+        if (s == null || s.isEmpty()) {
+            return 0;
+        }
+        try {
+            double d = Double.parseDouble(s);
+            return Double.isFinite(d) && d > 0 ? d : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
 }

@@ -62,7 +62,8 @@ final class FleetScripts {
      * Joins the fleet or renews this node's lease, and reads the member table. KEYS: the members
      * ({@code serpentis:{fleet}:nodes}), this node's hash, this life's lost record, the reap jobs, the lost nodes.
      * ARGV: mode ({@code join}, {@code beat}, {@code takeover}), node id, incarnation, address, start (ms), clients,
-     * feed sequence, lease (ms), job lease (ms).
+     * feed sequence, lease (ms), job lease (ms), acknowledged status updates per second (the node's own rate over
+     * its last history sample, {@link FleetHistory}).
      *
      * <p>Answers {@code {"REAPED"}} when the fleet declared this life lost (its lost record exists) or, beating,
      * another life holds the id now; {@code {"BUSY", incarnation, last heartbeat, address}} when joining finds
@@ -72,7 +73,7 @@ final class FleetScripts {
      * A join that replaces another life records that life lost ({@code restarted}) with a reap job held by the
      * caller, unless it was recorded already. Returns {@code {"OK", now, since, replaced incarnation, its last
      * heartbeat, lost count, newest lost, then per member: id, lease end, incarnation, address, start, last
-     * heartbeat, clients, state, feed sequence}}.
+     * heartbeat, clients, state, feed sequence, updates per second}}.
      */
     static final Script HEARTBEAT = Script.of("""
             local nodes, me, tomb, jobs, lost = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -103,7 +104,7 @@ final class FleetScripts {
               since = tonumber(cur[5]) or now
             end
             redis.call('HSET', me, 'incarnation', inc, 'address', ARGV[4], 'started', ARGV[5], 'since', since,
-              'last_hb', now, 'clients', ARGV[6], 'state', 'live', 'feed_seq', ARGV[7])
+              'last_hb', now, 'clients', ARGV[6], 'state', 'live', 'feed_seq', ARGV[7], 'updates_per_s', ARGV[10])
             redis.call('ZADD', nodes, now + tonumber(ARGV[8]), node)
             redis.call('ZREMRANGEBYSCORE', lost, '-inf', now - 86400000)
             local newest = redis.call('ZREVRANGE', lost, 0, 0, 'WITHSCORES')
@@ -112,10 +113,10 @@ final class FleetScripts {
             local members = redis.call('ZRANGE', nodes, 0, -1, 'WITHSCORES')
             for i = 1, #members, 2 do
               local h = redis.call('HMGET', 'serpentis:{fleet}:node:' .. members[i], 'incarnation', 'address',
-                'started', 'last_hb', 'clients', 'state', 'feed_seq')
+                'started', 'last_hb', 'clients', 'state', 'feed_seq', 'updates_per_s')
               table.insert(out, members[i])
               table.insert(out, members[i + 1])
-              for j = 1, 7 do table.insert(out, h[j] or '') end
+              for j = 1, 8 do table.insert(out, h[j] or '') end
             end
             return out
             """);

@@ -12,18 +12,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.DoubleSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@code GET /api/v1/nodes} (admin): the gateway nodes of the fleet, from this node's memory (its member table,
  * refreshed by every heartbeat), never by asking them: every live node with its id, life, address, state
- * ({@code live}, or {@code stale} when its heartbeat is late), start, last heartbeat and clients; and the nodes lost
+ * ({@code live}, or {@code stale} when its heartbeat is late), start, last heartbeat, clients and acknowledged
+ * status updates per second (over its last history sample, as of its last heartbeat); and the nodes lost
  * recently, with when and why. Outside a fleet (no Redis, or {@code --fleet=false}) the only node is this one.
  */
 public final class NodesRoute implements HttpRoute {
     private final @Nullable FleetMembers fleet;
     private final String nodeId;
     private final ClientRegistry registry;
+    private final DoubleSupplier ownRate;
     private final HttpResponses responses;
     private final long startedMillis = System.currentTimeMillis();
 
@@ -31,11 +34,18 @@ public final class NodesRoute implements HttpRoute {
      * @param fleet the fleet as this node sees it, or {@code null} outside one
      * @param nodeId this node's id
      * @param registry this node's clients (outside a fleet)
+     * @param ownRate this node's acknowledged status updates per second (outside a fleet)
      */
-    public NodesRoute(@Nullable FleetMembers fleet, String nodeId, ClientRegistry registry, HttpResponses responses) {
+    public NodesRoute(
+            @Nullable FleetMembers fleet,
+            String nodeId,
+            ClientRegistry registry,
+            DoubleSupplier ownRate,
+            HttpResponses responses) {
         this.fleet = fleet;
         this.nodeId = nodeId;
         this.registry = registry;
+        this.ownRate = ownRate;
         this.responses = responses;
     }
 
@@ -52,6 +62,7 @@ public final class NodesRoute implements HttpRoute {
             self.put("started", time(startedMillis));
             self.put("last_heartbeat", null);
             self.put("clients", registry.connectedCount());
+            self.put("updates_per_s", ownRate.getAsDouble());
             nodes.add(self);
         } else {
             for (FleetMembers.Member m : fleet.members()) {
@@ -63,6 +74,7 @@ public final class NodesRoute implements HttpRoute {
                 n.put("started", time(m.startedMillis()));
                 n.put("last_heartbeat", time(m.lastHeartbeatMillis()));
                 n.put("clients", m.clients());
+                n.put("updates_per_s", m.updatesPerSecond());
                 nodes.add(n);
             }
             for (FleetMembers.LostNode l : fleet.lost()) {

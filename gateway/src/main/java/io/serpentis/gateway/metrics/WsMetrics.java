@@ -173,6 +173,19 @@ public final class WsMetrics implements MeterBinder, WsMetricsRecorder {
         }
     }
 
+    /**
+     * Status messages stored and acknowledged since start (registrations and updates): what the fleet's history
+     * turns into this node's update rate.
+     */
+    public long acknowledgedUpdates() {
+        double sum = 0;
+        for (MessageKind kind : new MessageKind[] {MessageKind.REGISTRATION, MessageKind.UPDATE}) {
+            Counter c = messages[kind.ordinal()][0];
+            sum += c == null ? 0 : c.count();
+        }
+        return (long) sum;
+    }
+
     @Override
     public void messageProcessed(long nanos) {
         messageDuration.record(nanos, TimeUnit.NANOSECONDS);

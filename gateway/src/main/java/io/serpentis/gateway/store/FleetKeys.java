@@ -19,6 +19,9 @@ package io.serpentis.gateway.store;
  *       reaper, clients reaped; its presence tells that life it was declared lost</td></tr>
  *   <tr><td>{@code serpentis:{fleet}:reap-jobs}</td><td>sorted set</td><td>{@code <id>:<incarnation>} whose
  *       clients are being marked offline, scored by the job's lease (ms)</td></tr>
+ *   <tr><td>{@code serpentis:{fleet}:history}</td><td>sorted set, 1 hour</td><td>the fleet's samples for the
+ *       dashboard's charts, {@code <t>:<connected>:<disconnected>:<updates per second>}, scored by their time
+ *       {@code t} (Redis ms, a multiple of the sampling interval), trimmed to the last hour</td></tr>
  *   <tr><td>{@code serpentis:{node:<id>}:clients}</td><td>set</td><td>the ids the node claimed</td></tr>
  *   <tr><td>{@code serpentis:{node:<id>}:inbox}</td><td>(S)PUBLISH channel</td><td>requests to the node</td></tr>
  *   <tr><td>{@code serpentis:{node:<id>}:feed}</td><td>(S)PUBLISH channel</td><td>the node's client changes</td></tr>
@@ -31,6 +34,8 @@ public final class FleetKeys {
     public static final String LOST = "serpentis:{fleet}:lost";
     /** Reap jobs ({@code <id>:<incarnation>}), scored by the end of the job's lease. */
     public static final String REAP_JOBS = "serpentis:{fleet}:reap-jobs";
+    /** The fleet's history samples, scored by their time (one per sampling interval), the last hour kept. */
+    public static final String HISTORY = "serpentis:{fleet}:history";
 
     private FleetKeys() {}
 

@@ -290,9 +290,18 @@ class GatewayCommandTest {
                 "--feed-slow-viewer-timeout",
                 "3s",
                 "--feed-history-bytes",
-                "0");
+                "0",
+                "--history-interval",
+                "30s");
         assertThat(c.feed())
-                .isEqualTo(new FeedConfig("/ws/dashboard", Duration.ofMillis(100), 7, Duration.ofSeconds(3), 0));
+                .isEqualTo(new FeedConfig(
+                        "/ws/dashboard", Duration.ofMillis(100), 7, Duration.ofSeconds(3), 0, Duration.ofSeconds(30)));
+        assertThat(c.feed().historySamples()).isEqualTo(120);
+        assertThat(GatewayConfig.defaults().feed().historySamples()).isEqualTo(360);
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--history-interval", "1500ms"))
+                .hasMessageContaining("history-interval");
+        assertThatThrownBy(() -> GatewayCommandAccess.parse("--history-interval", "10m"))
+                .hasMessageContaining("history-interval");
         assertThatThrownBy(() -> GatewayCommandAccess.parse("--feed-interval", "1ms"))
                 .hasMessageContaining("feed-interval");
         assertThatThrownBy(() -> GatewayCommandAccess.parse("--feed-max-viewers", "0"))

@@ -7,18 +7,29 @@ import io.serpentis.gateway.registry.DisconnectReason;
 import io.serpentis.gateway.registry.StatusUpdate;
 import io.serpentis.gateway.testing.BrowserExtension;
 import io.serpentis.gateway.testing.RecordingConnection;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
  * The dashboard with 10,000 registered clients in a real headless Chromium: it loads, renders only the rows in
- * view, filters, sorts, scrolls and follows live updates without a JavaScript error.
+ * view, filters, sorts, scrolls and follows live updates without a JavaScript error; its charts show the fleet's
+ * counts and distribution, and a screenshot of them is not blank.
  *
  * <p>The fleet is registered with {@code registry().apply(conn, update)}, the very call every WebSocket session
  * makes (as {@code LargeFleetIT} does): 10,000 real sockets would measure the test machine, not the dashboard.
@@ -26,7 +37,8 @@ import org.openqa.selenium.support.ui.Select;
 class LargeFleetBrowserIT {
 
     @RegisterExtension
-    static final BrowserExtension browser = BrowserExtension.withGateway();
+    static final BrowserExtension browser =
+            BrowserExtension.withGateway(c -> c.withFeed(f -> f.withHistoryInterval(Duration.ofSeconds(1))));
 
     static final int FLEET = 10_000;
     static final RecordingConnection[] connections = new RecordingConnection[FLEET];
@@ -125,6 +137,60 @@ class LargeFleetBrowserIT {
                 .until(d -> String.valueOf(browser.inDashboard("return row('fleet-1')?.textContent ?? ''"))
                         .contains("12.75"));
 
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
+
+    @Test
+    void theChartsOfTenThousandClientsShowTheirCountsAndAreDrawn() throws Exception {
+        browser.open("/");
+        browser.waitAtMost(Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(By.id("count-total"), "10000"));
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> text("chart-connected").equals("9,000")
+                        && text("chart-disconnected").equals("1,000"));
+        assertThat((String) browser.js("return document.getElementById('chart-clients-desc').textContent"))
+                .contains("Latest: 9,000 connected, 1,000 disconnected");
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> "10000"
+                        .equals(browser.js("return document.querySelector('#dist-rows tr.dist')?.dataset.total")));
+        assertThat(browser.js("return document.querySelector('#dist-rows tr.dist').textContent"))
+                .isEqualTo("running10,000 (9,000 connected)");
+        // The group attribute: seven values, each bar as long as its share of the largest.
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> Long.valueOf(1)
+                        .equals(browser.js(
+                                "return document.querySelectorAll('#dist-attribute option[value=\"group\"]').length")));
+        new Select(browser.driver().findElement(By.id("dist-attribute"))).selectByValue("group");
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> Long.valueOf(7)
+                        .equals(browser.js("return document.querySelectorAll('#dist-rows tr.dist').length")));
+        assertThat(text("dist-summary")).isEqualTo("10,000 clients, 7 values");
+
+        // A screenshot of the panel: in view, of a real size, and not blank (the lines and bars have colours).
+        WebElement panel = browser.driver().findElement(By.id("charts"));
+        browser.js("arguments[0].scrollIntoView()", panel);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) browser.js(
+                "const r = arguments[0].getBoundingClientRect();"
+                        + " return {w: r.width, h: r.height, top: r.top, vh: window.innerHeight};",
+                panel);
+        assertThat(((Number) box.get("w")).doubleValue()).isGreaterThan(600);
+        assertThat(((Number) box.get("h")).doubleValue()).isGreaterThan(150);
+        assertThat(((Number) box.get("top")).doubleValue()).isBetween(-1.0, ((Number) box.get("vh")).doubleValue());
+        Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-dashboard.png"));
+        assertThat(shot).isNotEmptyFile();
+        byte[] png = panel.getScreenshotAs(OutputType.BYTES);
+        Path panelShot = Path.of("target", "screenshots", "large-fleet-charts.png");
+        Files.write(panelShot, png);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        assertThat(image.getWidth()).isGreaterThan(600);
+        assertThat(image.getHeight()).isGreaterThan(150);
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 2) {
+            for (int x = 0; x < image.getWidth(); x += 2) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertThat(colours).as("distinct colours in the charts panel").hasSizeGreaterThan(20);
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }

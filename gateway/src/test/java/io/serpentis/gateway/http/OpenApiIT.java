@@ -83,6 +83,7 @@ class OpenApiIT {
             Map.entry("/api/v1/clients/{client_id}", Set.of("get")),
             Map.entry("/api/v1/clients/{client_id}/commands", Set.of("post")),
             Map.entry("/api/v1/fleet/summary", Set.of("get")),
+            Map.entry("/api/v1/fleet/history", Set.of("get")),
             Map.entry("/api/v1/nodes", Set.of("get")),
             Map.entry("/clients/{client_id}/pause", Set.of("post")),
             Map.entry("/clients/{client_id}/resume", Set.of("post")),
