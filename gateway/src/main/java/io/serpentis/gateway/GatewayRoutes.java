@@ -1,12 +1,14 @@
 package io.serpentis.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.CommandReceiptRoute;
 import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
 import io.serpentis.gateway.http.HttpResponses;
@@ -43,6 +45,7 @@ final class GatewayRoutes {
     private final Executor blockingTasks;
     private final BooleanSupplier draining;
     private final @Nullable Fleet fleet;
+    private final Operations operations;
 
     /**
      * @param access the policy of every listener (one instance: one set of connection counters)
@@ -59,10 +62,28 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining) {
-        this(config, responses, access, registry, store, meterRegistry, blockingTasks, draining, null);
+        this(
+                config,
+                responses,
+                access,
+                registry,
+                store,
+                meterRegistry,
+                blockingTasks,
+                draining,
+                null,
+                Operations.create(
+                        config.operations(),
+                        registry,
+                        null,
+                        null,
+                        config.server().effectiveNodeId()));
     }
 
-    /** The routes of a fleet member: {@code /readyz} and {@code /api/v1/nodes} include {@code fleet}'s view. */
+    /**
+     * The routes of a node ({@code fleet}: a member, whose {@code /readyz} and {@code /api/v1/nodes} include its
+     * view), with {@code operations} keeping the receipts of its commands.
+     */
     GatewayRoutes(
             GatewayConfig config,
             HttpResponses responses,
@@ -72,8 +93,10 @@ final class GatewayRoutes {
             PrometheusMeterRegistry meterRegistry,
             Executor blockingTasks,
             BooleanSupplier draining,
-            @Nullable Fleet fleet) {
+            @Nullable Fleet fleet,
+            Operations operations) {
         this.fleet = fleet;
+        this.operations = operations;
         this.config = config;
         this.responses = responses;
         this.access = access;
@@ -163,7 +186,11 @@ final class GatewayRoutes {
                 .route("/api/v1/clients/{client_id}/commands")
                 .post()
                 .admin()
-                .to(new CommandApiRoute(registry, responses))
+                .to(new CommandApiRoute(operations.receipts(), registry, access, responses))
+                .route("/api/v1/commands/{command_id}")
+                .get()
+                .admin()
+                .to(new CommandReceiptRoute(operations.receipts(), responses))
                 .route("/api/v1/nodes")
                 .get()
                 .admin()
@@ -176,7 +203,7 @@ final class GatewayRoutes {
             b.route("/clients/{client_id}/" + c.wireName())
                     .post()
                     .admin()
-                    .to(new LegacyCommandRoute(registry, c, responses));
+                    .to(new LegacyCommandRoute(operations.receipts(), registry, c, access, responses));
         }
         if (!config.metrics().separatePort()) {
             // On the public port the fleet's figures need the admin token while there is one.
