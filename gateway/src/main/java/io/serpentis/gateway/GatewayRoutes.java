@@ -5,6 +5,7 @@ import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
 import io.serpentis.gateway.http.AccessPolicy;
+import io.serpentis.gateway.http.AuditRoute;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
@@ -191,6 +192,10 @@ final class GatewayRoutes {
                 .get()
                 .admin()
                 .to(new CommandReceiptRoute(operations.receipts(), responses))
+                .route("/api/v1/audit")
+                .get()
+                .admin()
+                .to(new AuditRoute(operations.audit(), responses))
                 .route("/api/v1/nodes")
                 .get()
                 .admin()

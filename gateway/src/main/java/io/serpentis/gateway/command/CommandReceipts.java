@@ -53,6 +53,7 @@ public final class CommandReceipts implements CommandObserver {
 
     private final ClientRegistry registry;
     private final ReceiptStore store;
+    private final AuditTrail audit;
     private final String nodeId;
     private final long ackTimeoutMillis;
     private final LongSupplier clock;
@@ -74,20 +75,27 @@ public final class CommandReceipts implements CommandObserver {
     /**
      * @param registry how commands reach the client (in a fleet, routed to the node that holds it)
      * @param store where receipts are kept
+     * @param audit where each command is recorded
      * @param nodeId this node's id
      * @param ackTimeout how long a delivered command may wait for its acknowledgement
      * @param clock wall-clock time in epoch milliseconds
      */
     public CommandReceipts(
-            ClientRegistry registry, ReceiptStore store, String nodeId, Duration ackTimeout, LongSupplier clock) {
+            ClientRegistry registry,
+            ReceiptStore store,
+            AuditTrail audit,
+            String nodeId,
+            Duration ackTimeout,
+            LongSupplier clock) {
         this.registry = registry;
         this.store = store;
+        this.audit = audit;
         this.nodeId = nodeId;
         this.ackTimeoutMillis = ackTimeout.toMillis();
         this.clock = clock;
     }
 
-    /** Sends {@code command} to {@code clientId} for {@code actor}, with a receipt. */
+    /** Sends {@code command} to {@code clientId} for {@code actor}, with a receipt and an audit entry. */
     public CompletionStage<Sent> send(String clientId, ClientCommand command, String actor) {
         String commandId = UUID.randomUUID().toString();
         CommandReceipt receipt = CommandReceipt.sent(
@@ -100,7 +108,18 @@ public final class CommandReceipts implements CommandObserver {
                 })
                 .thenCompose(ignored -> registry.command(clientId, command, commandId))
                 .exceptionally(e -> CommandResult.SEND_FAILED)
-                .thenCompose(result -> settle(receipt, result));
+                .thenCompose(result -> settle(receipt, result))
+                .thenApply(sent -> {
+                    CommandReceipt r = sent.receipt();
+                    audit.record(actor, command.wireName(), clientId, commandId, outcome(r));
+                    return sent;
+                });
+    }
+
+    /** A receipt's state as the audit trail records it: {@code delivered}, {@code failed: not_connected}. */
+    static String outcome(CommandReceipt r) {
+        FailureReason reason = r.reason();
+        return reason == null ? r.state().wireName() : r.state().wireName() + ": " + reason.wireName();
     }
 
     /** The receipt after the registry answered {@code result}: failures recorded here, a delivery by the holder. */

@@ -8,13 +8,15 @@ import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What operators' actions are kept in, wired once: the receipts of commands, on Redis when the gateway has it (a
- * connection of their own), in bounded memory otherwise. {@link #close} closes the connection.
+ * What operators' actions are kept in, wired once: the receipts of commands and the audit trail, on Redis when the
+ * gateway has it (a connection of their own), in bounded memory otherwise. {@link #close} closes the connection.
  */
 public final class Operations implements AutoCloseable {
     private final @Nullable RedisLink link;
     private final ReceiptStore receiptStore;
     private final CommandReceipts receipts;
+    private final AuditLog auditLog;
+    private final AuditTrail audit;
 
     private Operations(
             OperationsConfig config,
@@ -27,7 +29,11 @@ public final class Operations implements AutoCloseable {
         this.receiptStore = link == null
                 ? new EmbeddedReceiptStore(config.receiptsMax())
                 : new RedisReceiptStore(link, config.receiptRetention());
-        this.receipts = new CommandReceipts(routing, receiptStore, nodeId, config.ackTimeout(), clock);
+        this.auditLog = link == null
+                ? new EmbeddedAuditLog(config.auditMaxEntries())
+                : new RedisAuditLog(link, config.auditMaxEntries());
+        this.audit = new AuditTrail(auditLog, nodeId, clock);
+        this.receipts = new CommandReceipts(routing, receiptStore, audit, nodeId, config.ackTimeout(), clock);
         if (local != null) {
             local.commandObserver(receipts);
         }
@@ -56,9 +62,15 @@ public final class Operations implements AutoCloseable {
         return receipts;
     }
 
+    /** The audit trail. */
+    public AuditTrail audit() {
+        return audit;
+    }
+
     @Override
     public void close() {
         receiptStore.close();
+        auditLog.close();
         if (link != null) {
             link.close();
         }

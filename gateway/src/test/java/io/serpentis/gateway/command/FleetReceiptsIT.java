@@ -81,6 +81,17 @@ class FleetReceiptsIT {
             assertThat(onNodeA.path("state").asString()).isEqualTo("acknowledged");
             assertThat(onNodeA.path("requested_by").asString()).isEqualTo("loopback 127.0.0.1");
             assertThat(onNodeA.path("node").asString()).isEqualTo("gw-a");
+
+            // B's action, in the trail as A shows it.
+            JsonNode trail = json(onA.get("/api/v1/audit?client_id=fr-1"));
+            assertThat(trail.path("entries")).hasSize(1);
+            JsonNode entry = trail.path("entries").get(0);
+            assertThat(entry.path("node").asString())
+                    .as("the node that took the request")
+                    .isEqualTo("gw-b");
+            assertThat(entry.path("action").asString()).isEqualTo("pause");
+            assertThat(entry.path("command_id").asString()).isEqualTo(id);
+            assertThat(entry.path("outcome").asString()).isEqualTo("delivered");
         }
     }
 
