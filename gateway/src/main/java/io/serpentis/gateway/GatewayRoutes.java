@@ -6,6 +6,7 @@ import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
 import io.serpentis.gateway.http.AccessPolicy;
 import io.serpentis.gateway.http.AuditRoute;
+import io.serpentis.gateway.http.BulkCommandRoute;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
@@ -192,6 +193,11 @@ final class GatewayRoutes {
                 .get()
                 .admin()
                 .to(new CommandReceiptRoute(operations.receipts(), responses))
+                .route("/api/v1/commands")
+                .post()
+                .admin()
+                .offloaded()
+                .to(new BulkCommandRoute(operations.bulk(), access, responses))
                 .route("/api/v1/audit")
                 .get()
                 .admin()

@@ -34,7 +34,8 @@ class GatewayRoutesTest {
         assertThat(main.endpoints())
                 .filteredOn(HttpRouter.Endpoint::offloaded)
                 .extracting(HttpRouter.Endpoint::template)
-                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/metrics");
+                .containsExactlyInAnyOrder(
+                        "/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/api/v1/commands", "/metrics");
     }
 
     @Test

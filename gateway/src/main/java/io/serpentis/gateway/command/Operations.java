@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What operators' actions are kept in, wired once: the receipts of commands and the audit trail, on Redis when the
- * gateway has it (a connection of their own), in bounded memory otherwise. {@link #close} closes the connection.
+ * What operators' actions are kept in, wired once: the receipts of commands, the audit trail and bulk commands,
+ * kept on Redis when the gateway has it (a connection of their own), in bounded memory otherwise. {@link #close}
+ * closes the connection.
  */
 public final class Operations implements AutoCloseable {
     private final @Nullable RedisLink link;
@@ -17,6 +18,7 @@ public final class Operations implements AutoCloseable {
     private final CommandReceipts receipts;
     private final AuditLog auditLog;
     private final AuditTrail audit;
+    private final BulkCommands bulk;
 
     private Operations(
             OperationsConfig config,
@@ -34,6 +36,7 @@ public final class Operations implements AutoCloseable {
                 : new RedisAuditLog(link, config.auditMaxEntries());
         this.audit = new AuditTrail(auditLog, nodeId, clock);
         this.receipts = new CommandReceipts(routing, receiptStore, audit, nodeId, config.ackTimeout(), clock);
+        this.bulk = new BulkCommands(routing, receipts, audit);
         if (local != null) {
             local.commandObserver(receipts);
         }
@@ -60,6 +63,11 @@ public final class Operations implements AutoCloseable {
     /** The command receipts. */
     public CommandReceipts receipts() {
         return receipts;
+    }
+
+    /** Bulk commands. */
+    public BulkCommands bulk() {
+        return bulk;
     }
 
     /** The audit trail. */

@@ -106,4 +106,27 @@ class FleetReceiptsIT {
             assertThat(onB.state(id)).isEqualTo("delivered");
         }
     }
+
+    @Test
+    void aBulkCommandPostedOnBReachesTheMatchingClientsOnBothNodes() {
+        try (WsTestClient onNodeA = clientOn(a, "gw-a", "fb-a", onB);
+                WsTestClient onNodeB = clientOn(b, "gw-b", "fb-b", onB);
+                WsTestClient other = clientOn(a, "gw-a", "fx-other", onB)) {
+            HttpResponse<String> r = onB.postJson(
+                    "/api/v1/commands", "{\"command\": \"pause\", \"where\": [\"client_id~fb-\"], \"limit\": 10}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode body = json(r);
+            assertThat(body.path("matched").asInt()).isEqualTo(2);
+            assertThat(body.path("delivered").asInt()).isEqualTo(2);
+            assertThat(onNodeA.next()).isEqualTo("{\"command\": \"pause\"}");
+            assertThat(onNodeB.next()).isEqualTo("{\"command\": \"pause\"}");
+            for (JsonNode id : body.path("command_ids")) {
+                assertThat(onA.state(id.asString())).isEqualTo("delivered");
+            }
+            JsonNode trail =
+                    json(onA.get("/api/v1/audit?limit=1")).path("entries").get(0);
+            assertThat(trail.path("action").asString()).isEqualTo("bulk_pause");
+            assertThat(trail.path("node").asString()).isEqualTo("gw-b");
+        }
+    }
 }

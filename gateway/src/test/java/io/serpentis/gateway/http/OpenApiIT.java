@@ -84,6 +84,7 @@ class OpenApiIT {
             Map.entry("/api/v1/clients/{client_id}/commands", Set.of("post")),
             Map.entry("/api/v1/commands/{command_id}", Set.of("get")),
             Map.entry("/api/v1/audit", Set.of("get")),
+            Map.entry("/api/v1/commands", Set.of("post")),
             Map.entry("/api/v1/fleet/summary", Set.of("get")),
             Map.entry("/api/v1/nodes", Set.of("get")),
             Map.entry("/clients/{client_id}/pause", Set.of("post")),
