@@ -79,6 +79,9 @@ public final class GatewayCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions.Feed feed;
 
+    @Mixin
+    GatewayOptions.Operations operations;
+
     @Option(
             names = "--metrics-port",
             description = "Serve /metrics (and /livez) on this separate port instead of the main one; 0 = on the "
@@ -134,7 +137,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 redis.config(),
                 feed.config(),
                 new MetricsConfig(metricsPort),
-                fleet.config());
+                fleet.config(),
+                operations.config());
     }
 
     /** This machine's name: {@code HOSTNAME} (set in containers), else the name the resolver gives it. */

@@ -5,6 +5,7 @@ import io.serpentis.gateway.config.FleetConfig;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.HttpConfig;
 import io.serpentis.gateway.config.LimitsConfig;
+import io.serpentis.gateway.config.OperationsConfig;
 import io.serpentis.gateway.config.ParsingConverter;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.config.RegistryConfig;
@@ -376,6 +377,36 @@ final class GatewayOptions {
             IsolationConverter() {
                 super(FleetConfig.Isolation::parse);
             }
+        }
+    }
+
+    /** {@link GatewayCommand}'s operator options: command receipts and the audit trail. */
+    static final class Operations {
+        private static final OperationsConfig DEFAULTS =
+                GatewayConfig.defaults().operations();
+
+        @Option(
+                names = "--command-receipts-max",
+                description = "Most command receipts kept in memory without Redis; the oldest is evicted first.")
+        int commandReceiptsMax = DEFAULTS.receiptsMax();
+
+        @Option(names = "--command-receipt-retention", description = "How long a command receipt is kept in Redis.")
+        Duration commandReceiptRetention = DEFAULTS.receiptRetention();
+
+        @Option(
+                names = "--command-ack-timeout",
+                description =
+                        "A delivered command its client does not acknowledge within this time fails " + "(timed_out).")
+        Duration commandAckTimeout = DEFAULTS.ackTimeout();
+
+        @Option(
+                names = "--audit-max-entries",
+                description = "Most audit entries kept (in Redis, the stream's approximate length).")
+        int auditMaxEntries = DEFAULTS.auditMaxEntries();
+
+        OperationsConfig config() {
+            return new OperationsConfig(
+                    commandReceiptsMax, commandReceiptRetention, commandAckTimeout, auditMaxEntries);
         }
     }
 }

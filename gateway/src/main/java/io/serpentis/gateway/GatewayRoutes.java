@@ -1,13 +1,17 @@
 package io.serpentis.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.Fleet;
 import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
+import io.serpentis.gateway.http.AuditRoute;
+import io.serpentis.gateway.http.BulkCommandRoute;
 import io.serpentis.gateway.http.ClientDetailRoute;
 import io.serpentis.gateway.http.ClientListRoute;
 import io.serpentis.gateway.http.CommandApiRoute;
+import io.serpentis.gateway.http.CommandReceiptRoute;
 import io.serpentis.gateway.http.FleetHistoryRoute;
 import io.serpentis.gateway.http.FleetSummaryRoute;
 import io.serpentis.gateway.http.HealthRoutes;
@@ -47,6 +51,7 @@ final class GatewayRoutes {
     private final BooleanSupplier draining;
     private final @Nullable Fleet fleet;
     private final FleetHistory history;
+    private final Operations operations;
 
     /** A page the main port serves from its assets. */
     private record Page(String path, String asset) {}
@@ -66,6 +71,7 @@ final class GatewayRoutes {
      * @param fleet the fleet this node is a member of, whose view {@code /readyz} and {@code /api/v1/nodes}
      *     include; {@code null} outside one
      * @param history the fleet's last hour, for {@code /api/v1/fleet/history}
+     * @param operations command receipts, the audit trail and bulk commands
      */
     GatewayRoutes(
             GatewayConfig config,
@@ -77,9 +83,11 @@ final class GatewayRoutes {
             Executor blockingTasks,
             BooleanSupplier draining,
             @Nullable Fleet fleet,
-            FleetHistory history) {
+            FleetHistory history,
+            Operations operations) {
         this.fleet = fleet;
         this.history = history;
+        this.operations = operations;
         this.config = config;
         this.responses = responses;
         this.access = access;
@@ -162,7 +170,20 @@ final class GatewayRoutes {
                 .route("/api/v1/clients/{client_id}/commands")
                 .post()
                 .admin()
-                .to(new CommandApiRoute(registry, responses))
+                .to(new CommandApiRoute(operations.receipts(), registry, access, responses))
+                .route("/api/v1/commands/{command_id}")
+                .get()
+                .admin()
+                .to(new CommandReceiptRoute(operations.receipts(), responses))
+                .route("/api/v1/commands")
+                .post()
+                .admin()
+                .offloaded()
+                .to(new BulkCommandRoute(operations.bulk(), access, responses))
+                .route("/api/v1/audit")
+                .get()
+                .admin()
+                .to(new AuditRoute(operations.audit(), responses))
                 .route("/api/v1/nodes")
                 .get()
                 .admin()
@@ -176,7 +197,7 @@ final class GatewayRoutes {
             b.route("/clients/{client_id}/" + c.wireName())
                     .post()
                     .admin()
-                    .to(new LegacyCommandRoute(registry, c, responses));
+                    .to(new LegacyCommandRoute(operations.receipts(), registry, c, access, responses));
         }
         if (!config.metrics().separatePort()) {
             // On the public port the fleet's figures need the admin token while there is one.

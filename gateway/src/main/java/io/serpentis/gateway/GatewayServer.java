@@ -20,6 +20,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.ServerConfig;
 import io.serpentis.gateway.feed.DashboardFeed;
@@ -89,6 +90,8 @@ public final class GatewayServer implements AutoCloseable {
     private final @Nullable FleetView fleetView;
     /** The last hour of the fleet's counts and update rate, for the dashboard's charts. */
     private final FleetHistory history;
+    /** Command receipts, the audit trail, bulk commands. */
+    private final Operations operations;
 
     private final PrometheusMeterRegistry meterRegistry;
     /** The one JSON mapper: HTTP answers, the dashboard feed and the status protocol's parser all use it. */
@@ -151,6 +154,12 @@ public final class GatewayServer implements AutoCloseable {
             this.fleet = null;
             this.fleetView = null;
         }
+        this.operations = Operations.create(
+                config.operations(),
+                fleetView != null ? fleetView.routing() : registry,
+                registry,
+                redisStore != null ? redisStore.deployment() : null,
+                nodeId);
         metrics.bindClients(registry);
         this.history = FleetHistory.create(
                 config.feed(),
@@ -228,7 +237,8 @@ public final class GatewayServer implements AutoCloseable {
                 blockingTasks,
                 () -> draining,
                 fleet,
-                history);
+                history,
+                operations);
         HttpRouter router = routes.main(GatewayRoutes.staticAssets(getClass().getClassLoader()));
         WsMessageCodec codec = new WsMessageCodec(config.limits(), json.tokenStreamFactory());
         AcceptErrorHandler acceptErrors = new AcceptErrorHandler(metrics, connections::sockets);
@@ -458,6 +468,7 @@ public final class GatewayServer implements AutoCloseable {
             if (fleet != null) {
                 fleet.close();
             }
+            operations.close();
             store.close(Duration.ofMillis(Math.max(100, remainingMillis(deadline) - 200)));
             standardMetrics.close();
             meterRegistry.close();

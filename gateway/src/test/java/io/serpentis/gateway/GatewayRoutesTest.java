@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.config.MetricsConfig;
 import io.serpentis.gateway.fleet.FleetHistory;
@@ -35,7 +36,8 @@ class GatewayRoutesTest {
         assertThat(main.endpoints())
                 .filteredOn(HttpRouter.Endpoint::offloaded)
                 .extracting(HttpRouter.Endpoint::template)
-                .containsExactlyInAnyOrder("/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/metrics");
+                .containsExactlyInAnyOrder(
+                        "/statuses", "/api/v1/clients", "/api/v1/fleet/summary", "/api/v1/commands", "/metrics");
     }
 
     @Test
@@ -58,7 +60,8 @@ class GatewayRoutesTest {
                                 "test",
                                 null,
                                 null,
-                                separate.redis().commandTimeout()))
+                                separate.redis().commandTimeout()),
+                        Operations.create(separate.operations(), registry, null, null, "test"))
                 .metricsListener();
         assertThat(metrics.endpoints())
                 .extracting(HttpRouter.Endpoint::template, HttpRouter.Endpoint::guard, HttpRouter.Endpoint::offloaded)

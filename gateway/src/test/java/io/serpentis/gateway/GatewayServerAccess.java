@@ -2,6 +2,7 @@ package io.serpentis.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.serpentis.gateway.command.Operations;
 import io.serpentis.gateway.config.GatewayConfig;
 import io.serpentis.gateway.fleet.FleetHistory;
 import io.serpentis.gateway.http.AccessPolicy;
@@ -54,7 +55,8 @@ public final class GatewayServerAccess {
                                 "test",
                                 null,
                                 null,
-                                config.redis().commandTimeout()))
+                                config.redis().commandTimeout()),
+                        Operations.create(config.operations(), registry, null, null, "test"))
                 .main(ASSETS);
     }
 }

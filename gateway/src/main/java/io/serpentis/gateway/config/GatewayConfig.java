@@ -17,6 +17,7 @@ import java.util.function.UnaryOperator;
  * @param feed the live dashboard feed
  * @param metrics where {@code /metrics} is served
  * @param fleet membership of the fleet of gateways on one Redis deployment (with {@code redis} only)
+ * @param operations command receipts and the audit trail
  */
 public record GatewayConfig(
         ServerConfig server,
@@ -28,7 +29,8 @@ public record GatewayConfig(
         RedisConfig redis,
         FeedConfig feed,
         MetricsConfig metrics,
-        FleetConfig fleet) {
+        FleetConfig fleet,
+        OperationsConfig operations) {
 
     public GatewayConfig {
         Checks.notNull(server, "server");
@@ -44,6 +46,7 @@ public record GatewayConfig(
         }
         Checks.notNull(metrics, "metrics");
         Checks.notNull(fleet, "fleet");
+        Checks.notNull(operations, "operations");
         if (metrics.separatePort() && metrics.port() == server.port()) {
             throw new IllegalArgumentException("metrics-port (" + metrics.port() + ") must differ from port ("
                     + server.port() + "); 0 serves /metrics on the main port");
@@ -66,52 +69,53 @@ public record GatewayConfig(
                 RedisConfig.defaults(),
                 FeedConfig.defaults(),
                 MetricsConfig.defaults(),
-                FleetConfig.defaults());
+                FleetConfig.defaults(),
+                OperationsConfig.defaults());
     }
 
     public GatewayConfig withServer(UnaryOperator<ServerConfig> change) {
         return new GatewayConfig(
-                change.apply(server), http, ws, limits, registry, security, redis, feed, metrics, fleet);
+                change.apply(server), http, ws, limits, registry, security, redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withHttp(UnaryOperator<HttpConfig> change) {
         return new GatewayConfig(
-                server, change.apply(http), ws, limits, registry, security, redis, feed, metrics, fleet);
+                server, change.apply(http), ws, limits, registry, security, redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withWs(UnaryOperator<WsConfig> change) {
         return new GatewayConfig(
-                server, http, change.apply(ws), limits, registry, security, redis, feed, metrics, fleet);
+                server, http, change.apply(ws), limits, registry, security, redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withLimits(UnaryOperator<LimitsConfig> change) {
         return new GatewayConfig(
-                server, http, ws, change.apply(limits), registry, security, redis, feed, metrics, fleet);
+                server, http, ws, change.apply(limits), registry, security, redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withRegistry(UnaryOperator<RegistryConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, change.apply(registry), security, redis, feed, metrics, fleet);
+                server, http, ws, limits, change.apply(registry), security, redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withSecurity(UnaryOperator<SecurityConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, registry, change.apply(security), redis, feed, metrics, fleet);
+                server, http, ws, limits, registry, change.apply(security), redis, feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withRedis(UnaryOperator<RedisConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, registry, security, change.apply(redis), feed, metrics, fleet);
+                server, http, ws, limits, registry, security, change.apply(redis), feed, metrics, fleet, operations);
     }
 
     public GatewayConfig withFeed(UnaryOperator<FeedConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, registry, security, redis, change.apply(feed), metrics, fleet);
+                server, http, ws, limits, registry, security, redis, change.apply(feed), metrics, fleet, operations);
     }
 
     public GatewayConfig withFleet(UnaryOperator<FleetConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, registry, security, redis, feed, metrics, change.apply(fleet));
+                server, http, ws, limits, registry, security, redis, feed, metrics, change.apply(fleet), operations);
     }
 
     /** Whether this node is a fleet member: Redis configured and {@code --fleet} on. */
@@ -121,6 +125,11 @@ public record GatewayConfig(
 
     public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {
         return new GatewayConfig(
-                server, http, ws, limits, registry, security, redis, feed, change.apply(metrics), fleet);
+                server, http, ws, limits, registry, security, redis, feed, change.apply(metrics), fleet, operations);
+    }
+
+    public GatewayConfig withOperations(UnaryOperator<OperationsConfig> change) {
+        return new GatewayConfig(
+                server, http, ws, limits, registry, security, redis, feed, metrics, fleet, change.apply(operations));
     }
 }

@@ -37,19 +37,20 @@ final class FleetClientRegistry implements ClientRegistry {
     }
 
     @Override
-    public CompletionStage<CommandResult> command(String clientId, ClientCommand command) {
-        return route(clientId, command, null);
+    public CompletionStage<CommandResult> command(String clientId, ClientCommand command, @Nullable String commandId) {
+        return route(clientId, command, commandId, null);
     }
 
     /** Sends to whichever node holds the client; {@code tried} is the member tried already, if any. */
-    private CompletionStage<CommandResult> route(String clientId, ClientCommand command, @Nullable String tried) {
+    private CompletionStage<CommandResult> route(
+            String clientId, ClientCommand command, @Nullable String commandId, @Nullable String tried) {
         ClientRecord record = local.find(clientId);
         if (record == null) {
             return CompletableFuture.completedFuture(
                     tried == null ? CommandResult.UNKNOWN_CLIENT : CommandResult.NOT_CONNECTED);
         }
         if (!record.isRemote()) {
-            return local.command(clientId, command); // held here, or ended here
+            return local.command(clientId, command, commandId); // held here, or ended here
         }
         String owner = record.field(ServerFields.GATEWAY_NODE);
         if (!record.connected()
@@ -59,13 +60,15 @@ final class FleetClientRegistry implements ClientRegistry {
                 || !holdsLease(owner)) {
             return CompletableFuture.completedFuture(CommandResult.NOT_CONNECTED);
         }
-        return commands.send(owner, clientId, command, record.epoch()).thenCompose(result -> {
-            if (tried == null && (result == CommandResult.NOT_CONNECTED || result == CommandResult.UNKNOWN_CLIENT)) {
-                // It moved on meanwhile: the view may name its new node by now.
-                return route(clientId, command, owner);
-            }
-            return CompletableFuture.completedFuture(result);
-        });
+        return commands.send(owner, clientId, command, record.epoch(), commandId)
+                .thenCompose(result -> {
+                    if (tried == null
+                            && (result == CommandResult.NOT_CONNECTED || result == CommandResult.UNKNOWN_CLIENT)) {
+                        // It moved on meanwhile: the view may name its new node by now.
+                        return route(clientId, command, commandId, owner);
+                    }
+                    return CompletableFuture.completedFuture(result);
+                });
     }
 
     /** Whether {@code nodeId} is a member whose lease has not ended (as far as this node's clock tells). */

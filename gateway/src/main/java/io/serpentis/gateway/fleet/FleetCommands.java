@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -24,7 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@code serpentis:{node:<id>}:inbox}): the node that got the operator's request publishes
  *
  * <pre>{"type": "command", "id": "gw-b-17", "reply_to": "gw-b", "client": "worker-7", "command": "pause",
- *  "epoch": 1796..., "deadline": 1796...}</pre>
+ *  "epoch": 1796..., "deadline": 1796..., "command_id": "0b5c..."}</pre>
  *
  * <p>on the owner's inbox; the owner delivers it to its connection if it still holds the client, exactly as for a
  * local request (the frame written, {@code client_state} recorded), and answers on the requester's inbox
@@ -75,9 +76,10 @@ final class FleetCommands implements AutoCloseable {
 
     /**
      * Asks node {@code owner} to deliver {@code command} to {@code clientId}, which it holds with {@code epoch}
-     * as this node's view has it.
+     * as this node's view has it; the owner records the delivery of {@code commandId} (a receipt), if given.
      */
-    CompletableFuture<CommandResult> send(String owner, String clientId, ClientCommand command, long epoch) {
+    CompletableFuture<CommandResult> send(
+            String owner, String clientId, ClientCommand command, long epoch, @Nullable String commandId) {
         String id = nodeId + "-" + ids.incrementAndGet();
         long started = System.nanoTime();
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
@@ -90,6 +92,9 @@ final class FleetCommands implements AutoCloseable {
                 .put("command", command.wireName())
                 .put("epoch", epoch)
                 .put("deadline", System.currentTimeMillis() + timeout.toMillis());
+        if (commandId != null) {
+            request.put("command_id", commandId);
+        }
         bus.publish(FleetKeys.inbox(owner), request.toString()).whenComplete((receivers, e) -> {
             if (e != null || receivers == null || receivers == 0) {
                 // Nobody listens on its inbox (it stopped, or Redis cannot reach it): no answer will come.
@@ -148,7 +153,8 @@ final class FleetCommands implements AutoCloseable {
         } else if (record.isRemote() || record.owner() == null) {
             result = CompletableFuture.completedFuture(CommandResult.NOT_CONNECTED);
         } else {
-            result = registry.command(clientId, command);
+            String commandId = m.path("command_id").asString("");
+            result = registry.command(clientId, command, commandId.isEmpty() ? null : commandId);
         }
         result.whenComplete((r, e) -> {
             CommandResult outcome = e != null || r == null ? CommandResult.SEND_FAILED : r;

@@ -228,6 +228,20 @@ public final class AccessPolicy {
         return tokenDigest != null;
     }
 
+    /**
+     * Who made an admin request that was allowed, as the audit trail names it: {@code admin-token} while a token is
+     * configured (the one token has no identity of its own), else {@code loopback <peer address>}.
+     */
+    public String actor(@Nullable SocketAddress remote) {
+        if (tokenDigest != null) {
+            return "admin-token";
+        }
+        String peer = remote instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress()
+                : String.valueOf(remote);
+        return "loopback " + peer;
+    }
+
     /** Checks an admin request; {@code null} means allowed. */
     public @Nullable Denial checkAdmin(HttpRequest request, @Nullable SocketAddress remote) {
         return checkAdmin(request, remote, Tokens.bearer(request));

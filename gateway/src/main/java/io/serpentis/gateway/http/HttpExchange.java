@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.EventExecutor;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  *     not decode never reaches a route (400, see {@link #decodeQuery})
  * @param alloc the channel's allocator
  * @param executor the channel's event loop
+ * @param remote the peer's address, when known (the audit trail's actor without an admin token)
  */
 public record HttpExchange(
         FullHttpRequest request,
@@ -26,7 +28,19 @@ public record HttpExchange(
         List<String> pathParams,
         Map<String, List<String>> query,
         ByteBufAllocator alloc,
-        EventExecutor executor) {
+        EventExecutor executor,
+        @Nullable SocketAddress remote) {
+
+    /** An exchange whose peer is not known. */
+    public HttpExchange(
+            FullHttpRequest request,
+            String path,
+            List<String> pathParams,
+            Map<String, List<String>> query,
+            ByteBufAllocator alloc,
+            EventExecutor executor) {
+        this(request, path, pathParams, query, alloc, executor, null);
+    }
 
     /** The {@code detail} of the 400 answered for a query with a malformed percent escape. */
     public static final String MALFORMED_QUERY =

@@ -62,10 +62,14 @@ public final class HttpResponses {
         try {
             query = parse.apply(exchange);
         } catch (IllegalArgumentException e) {
-            String why = Objects.requireNonNullElse(e.getMessage(), "Bad query");
-            return CompletableFuture.completedFuture(detail(exchange.alloc(), HttpResponseStatus.BAD_REQUEST, why));
+            return CompletableFuture.completedFuture(badQuery(exchange.alloc(), e));
         }
         return CompletableFuture.completedFuture(answer.apply(exchange, query));
+    }
+
+    /** 400 with {@code {"detail": ...}} giving why a query (or a parameter of it) was refused. */
+    public FullHttpResponse badQuery(ByteBufAllocator alloc, IllegalArgumentException e) {
+        return detail(alloc, HttpResponseStatus.BAD_REQUEST, Objects.requireNonNullElse(e.getMessage(), "Bad query"));
     }
 
     /** {@code {"message": message}} with 200, the shape of the original's command replies. */

@@ -232,7 +232,16 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
             return done(router.responses()
                     .detail(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, HttpExchange.MALFORMED_QUERY));
         }
-        return router.handle(endpoint, new HttpExchange(req, path, match.params(), query, ctx.alloc(), ctx.executor()));
+        return router.handle(
+                endpoint,
+                new HttpExchange(
+                        req,
+                        path,
+                        match.params(),
+                        query,
+                        ctx.alloc(),
+                        ctx.executor(),
+                        ctx.channel().remoteAddress()));
     }
 
     private static FullHttpResponse noStore(FullHttpResponse r) {

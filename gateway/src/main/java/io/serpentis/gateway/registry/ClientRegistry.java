@@ -29,8 +29,16 @@ public interface ClientRegistry {
      */
     boolean release(ClientConnection conn, String clientId, DisconnectReason reason);
 
-    /** Sends {@code command} to the connection that holds {@code clientId}. */
-    CompletionStage<CommandResult> command(String clientId, ClientCommand command);
+    /** Sends {@code command} to the connection that holds {@code clientId}, without a receipt. */
+    default CompletionStage<CommandResult> command(String clientId, ClientCommand command) {
+        return command(clientId, command, null);
+    }
+
+    /**
+     * Sends {@code command} to the connection that holds {@code clientId}, on whichever node: the node that holds it
+     * tells its {@link CommandObserver} that command {@code commandId} was delivered (when there is an id).
+     */
+    CompletionStage<CommandResult> command(String clientId, ClientCommand command, @Nullable String commandId);
 
     /** Records the {@code client_state} of a command that was written to {@code conn}. */
     void commandDelivered(ClientConnection conn, String clientId, ClientCommand command);

@@ -19,6 +19,9 @@ import org.jspecify.annotations.Nullable;
  * lock-free; each record has its own lock (see {@link ClientRecord}).
  */
 public final class LocalClientRegistry implements ClientRegistry {
+    /** The status attribute with which a client acknowledges a command (the original's reference client). */
+    public static final String ACKNOWLEDGED_COMMAND = "acknowledged_command";
+
     private final ConcurrentHashMap<String, ClientRecord> clients = new ConcurrentHashMap<>();
     private final LimitsConfig limits;
     private final RegistryConfig config;
@@ -31,6 +34,8 @@ public final class LocalClientRegistry implements ClientRegistry {
     private final AtomicInteger connected = new AtomicInteger();
     /** Remote records whose client is connected to another node (fleet mode), kept by the records likewise. */
     private final AtomicInteger remoteConnected = new AtomicInteger();
+    /** Told about the commands delivered here and their clients' answers (command receipts), if anyone listens. */
+    private volatile @Nullable CommandObserver commandObserver;
 
     /**
      * @param limits what a client may store
@@ -83,6 +88,11 @@ public final class LocalClientRegistry implements ClientRegistry {
         return fenced;
     }
 
+    /** Sets the observer of the commands this node delivers and of its clients' acknowledgements. */
+    public void commandObserver(CommandObserver observer) {
+        this.commandObserver = observer;
+    }
+
     /** Adds a listener told about every change from now on. */
     public void addListener(RegistryListener listener) {
         listeners.add(listener);
@@ -108,8 +118,26 @@ public final class LocalClientRegistry implements ClientRegistry {
                 return outcome;
             }
             notifyChanged(record);
+            CommandObserver observer = commandObserver;
+            if (observer != null) {
+                String ack = acknowledgedCommand(update);
+                if (ack != null) {
+                    observer.acknowledged(update.clientId(), ack);
+                }
+            }
             return outcome;
         }
+    }
+
+    /** The update's {@code acknowledged_command}, or {@code null}. */
+    private static @Nullable String acknowledgedCommand(StatusUpdate update) {
+        String[] names = update.names();
+        for (int i = 0; i < names.length; i++) {
+            if (ACKNOWLEDGED_COMMAND.equals(names[i])) {
+                return update.values()[i];
+            }
+        }
+        return null;
     }
 
     @Override
@@ -125,13 +153,17 @@ public final class LocalClientRegistry implements ClientRegistry {
         ClientRecord record = clients.get(clientId);
         if (record != null && record.release(conn, reason, clock.getAsLong())) {
             notifyChanged(record);
+            CommandObserver observer = commandObserver;
+            if (observer != null) {
+                observer.released(clientId);
+            }
             return true;
         }
         return false;
     }
 
     @Override
-    public CompletionStage<CommandResult> command(String clientId, ClientCommand command) {
+    public CompletionStage<CommandResult> command(String clientId, ClientCommand command, @Nullable String commandId) {
         ClientRecord record = clients.get(clientId);
         if (record == null) {
             return CompletableFuture.completedFuture(CommandResult.UNKNOWN_CLIENT);
@@ -140,7 +172,18 @@ public final class LocalClientRegistry implements ClientRegistry {
         if (owner == null) {
             return CompletableFuture.completedFuture(CommandResult.NOT_CONNECTED);
         }
-        return owner.deliver(command);
+        CompletionStage<CommandResult> result = owner.deliver(command);
+        CommandObserver observer = commandObserver;
+        if (commandId == null || observer == null) {
+            return result;
+        }
+        // Completed in the write's listener: the frame is out, and this node holds the client.
+        return result.thenApply(r -> {
+            if (r == CommandResult.SENT) {
+                observer.delivered(commandId, clientId, command);
+            }
+            return r;
+        });
     }
 
     @Override

@@ -52,7 +52,10 @@ class AdminPolicyCoverageIT {
                 for (JsonNode requirement : o.getValue().path("security")) {
                     admin |= requirement.has("adminToken");
                 }
-                String path = p.getKey().replace("{client_id}", "coverage-x").replace("{asset}", "app.js");
+                String path = p.getKey()
+                        .replace("{client_id}", "coverage-x")
+                        .replace("{command_id}", "coverage-command")
+                        .replace("{asset}", "app.js");
                 ops.add(new Operation(o.getKey().toUpperCase(Locale.ROOT), path, admin));
             }
         }
