@@ -50,10 +50,8 @@ import io.serpentis.gateway.store.StoreStatus;
 import io.serpentis.gateway.ws.WsFrameHandler;
 import io.serpentis.gateway.ws.WsMessageCodec;
 import io.serpentis.gateway.ws.WsSession;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
@@ -318,28 +316,8 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    /**
-     * This node's HTTP address as its fleet peers reach it: {@code --fleet-advertise-url}, else
-     * {@code http://<host>:<port>} with the bound host and port, or the machine's host name when the gateway binds
-     * every interface.
-     */
     private String advertisedAddress() {
-        String configured = config.fleet().advertiseUrl();
-        if (configured != null) {
-            return configured;
-        }
-        InetSocketAddress bound = localAddress();
-        String host;
-        if (bound.getAddress().isAnyLocalAddress()) {
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (UnknownHostException e) {
-                host = "127.0.0.1";
-            }
-        } else {
-            host = bound.getAddress().getHostAddress();
-        }
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
+        return ListenerAddresses.advertised(config.fleet().advertiseUrl(), localAddress());
     }
 
     /** This node's part in the fleet, or {@code null} when it is not a member. */
@@ -359,31 +337,17 @@ public final class GatewayServer implements AutoCloseable {
     /** {@code http://host:port} of the separate metrics listener, or {@code null} when there is none. */
     public @Nullable URI metricsUri() {
         Channel ch = metricsChannel;
-        if (ch == null) {
-            return null;
-        }
-        InetSocketAddress a = (InetSocketAddress) ch.localAddress();
-        return URI.create("http://" + hostForUri(a) + ":" + a.getPort());
+        return ch == null ? null : ListenerAddresses.uri("http", (InetSocketAddress) ch.localAddress(), "");
     }
 
     /** {@code http://host:port} of the bound socket. */
     public URI httpUri() {
-        InetSocketAddress a = localAddress();
-        return URI.create("http://" + hostForUri(a) + ":" + a.getPort());
+        return ListenerAddresses.uri("http", localAddress(), "");
     }
 
     /** {@code ws://host:port/ws} of the bound socket. */
     public URI wsUri() {
-        InetSocketAddress a = localAddress();
-        return URI.create(
-                "ws://" + hostForUri(a) + ":" + a.getPort() + config.ws().path());
-    }
-
-    private static String hostForUri(InetSocketAddress a) {
-        String host = a.getAddress().isAnyLocalAddress()
-                ? "127.0.0.1"
-                : a.getAddress().getHostAddress();
-        return host.contains(":") ? "[" + host + "]" : host;
+        return ListenerAddresses.uri("ws", localAddress(), config.ws().path());
     }
 
     /** The store the registry writes behind to. */
