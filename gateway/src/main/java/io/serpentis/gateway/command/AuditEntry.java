@@ -2,7 +2,6 @@ package io.serpentis.gateway.command;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -32,15 +31,6 @@ public record AuditEntry(
 
     /** An entry id, as a cursor must be. */
     static final Pattern ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
-
-    public AuditEntry {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(actor, "actor");
-        Objects.requireNonNull(action, "action");
-        Objects.requireNonNull(target, "target");
-        Objects.requireNonNull(node, "node");
-        Objects.requireNonNull(outcome, "outcome");
-    }
 
     /** This entry with id {@code newId}. */
     AuditEntry withId(String newId) {

@@ -5,7 +5,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,14 +33,6 @@ public record CommandReceipt(
 
     private static final DateTimeFormatter ISO_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-
-    public CommandReceipt {
-        Objects.requireNonNull(commandId, "commandId");
-        Objects.requireNonNull(clientId, "clientId");
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(state, "state");
-        Objects.requireNonNull(requestedBy, "requestedBy");
-    }
 
     /** A new receipt, {@link ReceiptState#SENT} at {@code nowMillis}. */
     public static CommandReceipt sent(
