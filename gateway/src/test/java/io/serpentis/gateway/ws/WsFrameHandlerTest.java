@@ -18,6 +18,7 @@ import io.serpentis.gateway.pipeline.PipelineNames;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.registry.StatusUpdate;
+import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.testing.EmbeddedGateway;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.util.ArrayList;
@@ -166,6 +167,12 @@ class WsFrameHandlerTest {
         WebSocketFrame close = gw.read();
         assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1000);
         close.release();
+    }
+
+    @Test
+    void theSessionTakesTheUpgradeGrantOffTheChannel() {
+        assertThat(gw.channel.hasAttr(Admission.KEY)).isFalse();
+        assertThat(gw.channel.attr(WsSession.KEY).get()).isNotNull();
     }
 
     @Test
