@@ -8,7 +8,8 @@ package io.serpentis.gateway.pipeline;
  * protocol stage selects the feed's subprotocol; that of {@code /ws} selects none). The handshake then replaces
  * {@code httpDecoder} and {@code httpEncoder} with Netty's frame decoder and encoder and removes
  * {@code httpAggregator}; the last stage removes {@code httpRouting}, and adds {@code wsAggregator} in front of
- * itself with the first fragmented message the connection sends (most clients never fragment, and never pay for it). A socket refused at
+ * itself with the first fragmented message the connection sends (most clients never fragment and never pay for
+ * it). A socket refused at
  * accept for its address gets {@code acceptRefusal} as its only stage. There is no compression stage, on purpose:
  * no {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
