@@ -99,7 +99,8 @@ public class DashboardFeedBenchmark {
         channels = new EmbeddedChannel[viewers];
         for (int v = 0; v < viewers; v++) {
             EmbeddedChannel ch = new EmbeddedChannel(
-                    new ReleasingHandler(), new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+                    new ReleasingHandler(),
+                    new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting", "wsAggregator"));
             ch.pipeline()
                     .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                             "/ws/dashboard", new DefaultHttpHeaders(), DashboardViewerHandler.SUBPROTOCOL));

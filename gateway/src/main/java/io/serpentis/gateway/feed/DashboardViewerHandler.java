@@ -21,9 +21,13 @@ public final class DashboardViewerHandler extends WsEndpointHandler<DashboardVie
     private final DashboardFeed feed;
     private final WsConfig wsConfig;
 
-    /** @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open */
-    public DashboardViewerHandler(DashboardFeed feed, WsConfig wsConfig, String httpRoutingStage) {
-        super(httpRoutingStage);
+    /**
+     * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
+     * @param aggregatorStage the name of the frame aggregator, added with the first fragmented message
+     */
+    public DashboardViewerHandler(
+            DashboardFeed feed, WsConfig wsConfig, String httpRoutingStage, String aggregatorStage) {
+        super(httpRoutingStage, aggregatorStage, wsConfig.maxFrameBytes());
         this.feed = feed;
         this.wsConfig = wsConfig;
     }

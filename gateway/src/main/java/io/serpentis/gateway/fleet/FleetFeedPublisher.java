@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Only a record this node owns is published ({@link ClientRecord#ownedSnapshot()}); one whose claim is not
  *       answered yet waits for the next tick (its epoch is not known, and peers would drop it). Records this node
  *       wrote for another node's clients (a reap) are published through {@link #relay}.</li>
- *   <li>Nothing is published while no other member is live: the changed ids stay marked (at most one per client),
- *       and a peer that joins reads everything from Redis anyway.</li>
+ *   <li>Nothing is published while no other member is live (or this node is not a member in good standing): no id
+ *       is marked meanwhile, so a lone node keeps nothing per client for its feed; the first tick with a peer
+ *       publishes every record this node owns (a peer that joins reads everything from Redis anyway, and drops what
+ *       it holds already by epoch and version).</li>
  *   <li>When no feed message went out for a heartbeat interval, a {@code heartbeat} message carries the number of
  *       the last one, so that a subscriber that missed it finds out (and a subscriber that hears nothing at all knows
  *       its subscription is dead).</li>
@@ -44,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *       marked).</li>
  * </ul>
  *
- * <p>Threading: the listener methods run on any thread and only touch a concurrent set; {@link #tick} runs on one
- * thread (the view's feed thread).
+ * <p>Threading: the listener methods run on any thread and only touch a concurrent set and a volatile flag;
+ * {@link #tick} runs on one thread (the view's feed thread).
  */
 final class FleetFeedPublisher implements RegistryListener {
     private static final Logger log = LoggerFactory.getLogger(FleetFeedPublisher.class);
@@ -62,6 +64,13 @@ final class FleetFeedPublisher implements RegistryListener {
     private final long heartbeatNanos;
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
     private final Set<String> relayed = ConcurrentHashMap.newKeySet();
+    /**
+     * Every record this node owns is to be published at the next tick that can: set while nothing can be published
+     * (no peer, no membership), when marking each change would only keep an entry per client. A change made while it
+     * is set is not marked: the tick that clears it reads every record after clearing it, so it sees that change.
+     */
+    private volatile boolean everything;
+
     private final AtomicInteger inFlight = new AtomicInteger();
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
     /** The number of the last feed message; read by the heartbeat, which reports it in the node's hash. */
@@ -116,7 +125,7 @@ final class FleetFeedPublisher implements RegistryListener {
 
     @Override
     public void changed(ClientRecord record) {
-        if (!record.isRemote()) {
+        if (!everything && !record.isRemote()) {
             dirty.add(record.id());
         }
     }
@@ -139,7 +148,12 @@ final class FleetFeedPublisher implements RegistryListener {
     /** One tick: publishes what changed, or a heartbeat when nothing was published for a heartbeat interval. */
     void tick() {
         NodeIdentity me = self.get();
-        if (me == null || !peers.getAsBoolean() || inFlight.get() >= MAX_IN_FLIGHT) {
+        if (me == null || !peers.getAsBoolean()) {
+            everything = true; // nobody to tell: publish every record once somebody listens, mark nothing meanwhile
+            dirty.clear();
+            return;
+        }
+        if (inFlight.get() >= MAX_IN_FLIGHT) {
             return;
         }
         List<OwnedSnapshot> records = drain();
@@ -158,10 +172,15 @@ final class FleetFeedPublisher implements RegistryListener {
     }
 
     /**
-     * Takes the marked ids: each id leaves the set before its record is read, so a later change is never lost. A
-     * record whose claim is unanswered is marked again for the next tick.
+     * Takes the marked ids (every record's, after a time nothing could be published): each id leaves the set before
+     * its record is read, so a later change is never lost. A record whose claim is unanswered is marked again for the
+     * next tick.
      */
     private List<OwnedSnapshot> drain() {
+        if (everything) {
+            everything = false; // before the records are read: a change from now on is marked
+            registry.forEach(r -> dirty.add(r.id()));
+        }
         List<OwnedSnapshot> out = new ArrayList<>();
         List<String> later = null;
         for (Iterator<String> it = dirty.iterator(); it.hasNext(); ) {

@@ -12,6 +12,7 @@ import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
 import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.security.ClientAuthenticator;
+import io.serpentis.gateway.security.ClientPrincipal;
 import io.serpentis.gateway.security.ConnectionLimiter;
 import io.serpentis.gateway.security.RefusalReason;
 import io.serpentis.gateway.security.Tokens;
@@ -105,6 +106,9 @@ public final class AccessPolicy {
     private final boolean anyHost;
     private final ClientAuthenticator clients;
     private final ConnectionLimiter connections;
+    /** The grant of every anonymous client. */
+    private final Admission anonymous;
+
     private final @Nullable GatewayMetrics metrics;
 
     /** A policy that counts nothing (tests, tools). */
@@ -135,6 +139,7 @@ public final class AccessPolicy {
         this.clients = clients;
         this.connections = connections;
         this.metrics = metrics;
+        this.anonymous = new Admission(ClientPrincipal.ANONYMOUS, connections.config());
     }
 
     /**
@@ -183,7 +188,8 @@ public final class AccessPolicy {
             return new ClientUpgrade(null, new Denial(full.status(), full.detail(), null, 5));
         }
         ClientAuthenticator.Result auth = clients.authenticate(request);
-        if (auth.principal() == null) {
+        ClientPrincipal principal = auth.principal();
+        if (principal == null) {
             count(RefusalReason.CLIENT_AUTH);
             return new ClientUpgrade(
                     null,
@@ -193,7 +199,12 @@ public final class AccessPolicy {
                             ClientAuthenticator.challenge(),
                             0));
         }
-        return new ClientUpgrade(new Admission(auth.principal(), connections.config()), null);
+        // An anonymous client (no client auth) gets the one shared grant: nothing per connection to keep.
+        return new ClientUpgrade(
+                principal.equals(ClientPrincipal.ANONYMOUS)
+                        ? anonymous
+                        : new Admission(principal, connections.config()),
+                null);
     }
 
     /**

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.serpentis.gateway.config.GatewayConfig;
@@ -128,6 +127,7 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                         metrics.ws(),
                         mode,
                         PipelineNames.HTTP_ROUTING,
+                        PipelineNames.WS_AGGREGATOR,
                         config.redis().ackMode() == RedisConfig.AckMode.DURABLE));
     }
 
@@ -137,21 +137,17 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
                 p,
                 feedProtocolConfig,
                 PipelineNames.DASHBOARD_VIEWER,
-                new DashboardViewerHandler(feed, config.ws(), PipelineNames.HTTP_ROUTING));
+                new DashboardViewerHandler(feed, config.ws(), PipelineNames.HTTP_ROUTING, PipelineNames.WS_AGGREGATOR));
     }
 
     /**
-     * Adds protocol, aggregator and {@code last} behind the routing stage. Netty's protocol stage adds its handshake
-     * stage in front of itself as it is added (on the event loop, so at once), ready for the upgrade request the
-     * routing stage passes on next.
+     * Adds protocol and {@code last} behind the routing stage (the last stage adds the frame aggregator in front of
+     * itself with the first fragmented message). Netty's protocol stage adds its handshake stage in front of itself
+     * as it is added (on the event loop, so at once), ready for the upgrade request the routing stage passes on next.
      */
     private void addWebSocketStages(
             ChannelPipeline p, WebSocketServerProtocolConfig protocol, String lastName, ChannelHandler last) {
         p.addAfter(PipelineNames.HTTP_ROUTING, PipelineNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
-        p.addAfter(
-                PipelineNames.WS_PROTOCOL,
-                PipelineNames.WS_AGGREGATOR,
-                new WebSocketFrameAggregator(config.ws().maxFrameBytes()));
-        p.addAfter(PipelineNames.WS_AGGREGATOR, lastName, last);
+        p.addAfter(PipelineNames.WS_PROTOCOL, lastName, last);
     }
 }

@@ -4,10 +4,12 @@ package io.serpentis.gateway.pipeline;
  * Names of the pipeline stages, in pipeline order. Every connection starts as
  * {@code connectionMetrics → liveness → httpEncoder → httpDecoder → httpAggregator → httpRouting}. An accepted
  * WebSocket upgrade adds its endpoint's stages behind {@code httpRouting} before the handshake:
- * {@code wsProtocol → wsAggregator → wsFrames} for {@code /ws}, {@code wsProtocol → wsAggregator →
- * dashboardViewer} for the dashboard feed (whose protocol stage selects the feed's subprotocol; that of {@code /ws}
- * selects none). The handshake then replaces {@code httpDecoder} and {@code httpEncoder} with Netty's frame decoder
- * and encoder and removes {@code httpAggregator}; the last stage removes {@code httpRouting}. A socket refused at
+ * {@code wsProtocol → wsFrames} for {@code /ws}, {@code wsProtocol → dashboardViewer} for the dashboard feed (whose
+ * protocol stage selects the feed's subprotocol; that of {@code /ws} selects none). The handshake then replaces
+ * {@code httpDecoder} and {@code httpEncoder} with Netty's frame decoder and encoder and removes
+ * {@code httpAggregator}; the last stage removes {@code httpRouting}, and adds {@code wsAggregator} in front of
+ * itself with the first fragmented message the connection sends (most clients never fragment and never pay for
+ * it). A socket refused at
  * accept for its address gets {@code acceptRefusal} as its only stage. There is no compression stage, on purpose:
  * no {@code HttpContentDecompressor}, no permessage-deflate (decompression bombs, CRIME/BREACH).
  */
@@ -29,7 +31,10 @@ public final class PipelineNames {
     public static final String HTTP_ROUTING = "httpRouting";
     /** Netty's {@code WebSocketServerProtocolHandler}: handshake, pings, frame decoding limits. */
     public static final String WS_PROTOCOL = "wsProtocol";
-    /** Netty's {@code WebSocketFrameAggregator}: reassembles fragmented messages up to the frame limit. */
+    /**
+     * Netty's {@code WebSocketFrameAggregator}: reassembles fragmented messages up to the frame limit; added with a
+     * connection's first fragmented message.
+     */
     public static final String WS_AGGREGATOR = "wsAggregator";
     /** {@code WsFrameHandler}: the status protocol. */
     public static final String WS_FRAMES = "wsFrames";

@@ -168,6 +168,9 @@ public final class ClientRecord {
                     recountRemote();
                 }
             }
+            if (fields.isEmpty()) {
+                fields.reserve(update.names().length + (registering ? 3 : 0)); // one array for a new client's fields
+            }
             fields.merge(update, changes);
             if (registering) {
                 fields.set(ServerFields.CONNECTED, "true", changes);

@@ -3,7 +3,6 @@ package io.serpentis.gateway.registry;
 import io.serpentis.gateway.internal.Timestamps;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -119,17 +118,22 @@ final class StoreChanges {
         boolean full = fullWrite;
         long lastSeenMicros = fields.lastSeenMicros();
         LinkedHashSet<String> d = dirty();
-        Iterable<String> names = full ? fields.keySet() : d;
         int n = full ? fields.size() + (lastSeenMicros != 0 ? 1 : 0) : d.size();
         String[] outNames = new String[n];
         String[] outValues = new String[n];
         int i = 0;
-        for (String name : names) {
-            if (name.equals(ServerFields.LAST_SEEN)) {
-                continue;
+        if (full) {
+            for (; i < fields.size(); i++) {
+                outNames[i] = fields.name(i);
+                outValues[i] = fields.value(i);
             }
-            outNames[i] = name;
-            outValues[i++] = fields.get(name);
+        } else {
+            for (String name : d) {
+                if (!name.equals(ServerFields.LAST_SEEN)) {
+                    outNames[i] = name;
+                    outValues[i++] = fields.get(name);
+                }
+            }
         }
         if (lastSeenMicros != 0 && (full || d.contains(ServerFields.LAST_SEEN))) {
             outNames[i] = ServerFields.LAST_SEEN;
@@ -159,7 +163,7 @@ final class StoreChanges {
      *
      * @return whether the record must be queued again (not when another node owns the client meanwhile)
      */
-    boolean giveBack(StoreWrite w, @Nullable FleetOwnership fleet, Map<String, String> fields) {
+    boolean giveBack(StoreWrite w, @Nullable FleetOwnership fleet, ClientFields fields) {
         if (fleet != null) {
             fleet.writeFailed(w);
             if (fleet.remote()) {

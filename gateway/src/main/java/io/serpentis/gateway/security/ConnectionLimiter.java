@@ -1,6 +1,7 @@
 package io.serpentis.gateway.security;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.serpentis.gateway.config.ConnectionLimitsConfig;
 import java.net.Inet4Address;
@@ -95,6 +96,11 @@ public final class ConnectionLimiter {
     private final int socketLimit;
     private final AtomicInteger sockets = new AtomicInteger();
     private final AtomicInteger webSockets = new AtomicInteger();
+    /** Gives back a socket when its channel closes; one listener for every channel, not one each. */
+    private final ChannelFutureListener socketClosed = f -> sockets.decrementAndGet();
+    /** Gives back a WebSocket slot when its channel closes; shared, as {@link #socketClosed}. */
+    private final ChannelFutureListener webSocketClosed = f -> webSockets.decrementAndGet();
+
     private final ConcurrentHashMap<AddressKey, Integer> perAddress = new ConcurrentHashMap<>();
     private final LinkedHashMap<AddressKey, TokenBucket> buckets = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -141,7 +147,7 @@ public final class ConnectionLimiter {
             sockets.decrementAndGet();
             return Refusal.SOCKET_CAPACITY;
         }
-        channel.closeFuture().addListener(f -> sockets.decrementAndGet());
+        channel.closeFuture().addListener(socketClosed);
         AddressKey key = perAddressKey(channel.remoteAddress());
         if (key == null) {
             return null;
@@ -170,7 +176,7 @@ public final class ConnectionLimiter {
             webSockets.decrementAndGet();
             return false;
         }
-        channel.closeFuture().addListener(f -> webSockets.decrementAndGet());
+        channel.closeFuture().addListener(webSocketClosed);
         return true;
     }
 

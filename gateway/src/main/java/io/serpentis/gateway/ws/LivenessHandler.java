@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
  * silence is not the peer's: the clock is held. Nor is a silence the gateway slept through: when a check runs
  * {@link #STALL_NANOS} or more after it was due (the process was stopped, {@code SIGSTOP} or a long GC pause, or
  * the event loop blocked), nothing could be read or pinged meanwhile, so the peer is pinged now and gets the whole
- * liveness timeout to answer; a client is never timed out for the gateway's own pause. Not sharable.
+ * liveness timeout to answer; a client is never timed out for the gateway's own pause. The handler is its own
+ * scheduled check ({@link #run}), so a pending check costs the scheduler's task and no lambda. Not sharable.
  */
-public final class LivenessHandler extends ChannelInboundHandlerAdapter {
+public final class LivenessHandler extends ChannelInboundHandlerAdapter implements Runnable {
 
     /** User events fired towards the WebSocket stage. */
     public enum Event {
@@ -127,7 +128,9 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
         schedule(Math.min(pingNanos, timeoutNanos));
     }
 
-    private void run() {
+    /** The scheduled check; runs on the channel's event loop only (the scheduler calls it there). */
+    @Override
+    public void run() {
         check = null;
         ChannelHandlerContext c = ctx;
         if (c == null || !c.channel().isActive()) {
@@ -178,7 +181,7 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter {
         ChannelHandlerContext c = ctx;
         if (c != null) {
             dueNanos = ticker.nanoTime() + delayNanos;
-            check = c.executor().schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
+            check = c.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 

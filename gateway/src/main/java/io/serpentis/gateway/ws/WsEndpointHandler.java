@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.serpentis.gateway.internal.ChannelErrors;
@@ -25,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * writability changes and the decoder's refusals, releases every frame, flushes once per read burst and maps any
  * failure to one close path. Subclasses add what their endpoint does. Not sharable.
  *
+ * <p>Messages are reassembled by Netty's {@link WebSocketFrameAggregator}, added in front of this stage with the
+ * first fragmented message a connection sends (and kept from then on), so that the many clients that never
+ * fragment do not carry it (about 110 bytes per idle connection). Until then every data frame that arrives is final:
+ * the frame decoder refuses a continuation frame outside a fragmented message.
+ *
  * @param <C> the endpoint's connection
  */
 public abstract class WsEndpointHandler<C extends WsConnection> extends ChannelInboundHandlerAdapter {
@@ -33,11 +40,19 @@ public abstract class WsEndpointHandler<C extends WsConnection> extends ChannelI
     private static final RateLimitedLog UNEXPECTED = new RateLimitedLog(log, Duration.ofSeconds(5));
 
     private final String httpRoutingStage;
+    private final String aggregatorStage;
+    private final int maxMessageBytes;
     private @Nullable C connection;
 
-    /** @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open */
-    protected WsEndpointHandler(String httpRoutingStage) {
+    /**
+     * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
+     * @param aggregatorStage the name under which the frame aggregator is added, with the first fragmented message
+     * @param maxMessageBytes the largest message the aggregator assembles
+     */
+    protected WsEndpointHandler(String httpRoutingStage, String aggregatorStage, int maxMessageBytes) {
         this.httpRoutingStage = httpRoutingStage;
+        this.aggregatorStage = aggregatorStage;
+        this.maxMessageBytes = maxMessageBytes;
     }
 
     /** Creates the connection once its handshake completed. */
@@ -75,7 +90,11 @@ public abstract class WsEndpointHandler<C extends WsConnection> extends ChannelI
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof WebSocketFrame frame && !frame.isFinalFragment() && isDataFrame(frame)) {
+            aggregateFrom(ctx, frame);
+            return;
+        }
         C c = connection;
         try {
             if (c == null) {
@@ -93,6 +112,22 @@ public abstract class WsEndpointHandler<C extends WsConnection> extends ChannelI
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** Whether {@code frame} starts or is a data message (text or binary), not a control frame. */
+    protected static boolean isDataFrame(WebSocketFrame frame) {
+        return frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame;
+    }
+
+    /**
+     * The first fragment of a message reached this stage, so no aggregator stands in front of it yet: adds one and
+     * hands it the fragment (and the aggregator owns it from here); the rest of the message, and every later
+     * fragmented one, passes through it and arrives here whole.
+     */
+    private void aggregateFrom(ChannelHandlerContext ctx, WebSocketFrame first) throws Exception {
+        WebSocketFrameAggregator aggregator = new WebSocketFrameAggregator(maxMessageBytes);
+        ctx.pipeline().addBefore(ctx.name(), aggregatorStage, aggregator);
+        aggregator.channelRead(ctx.pipeline().context(aggregator), first);
     }
 
     @Override

@@ -1,8 +1,7 @@
 package io.serpentis.gateway.ws;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.serpentis.gateway.config.WsConfig;
 import io.serpentis.gateway.registry.ClientRegistry;
 import java.util.function.Supplier;
@@ -34,6 +33,7 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
     /**
      * @param redisStatus the store's {@code redis_status}, read for every ack (a cheap volatile read)
      * @param httpRoutingStage the name of the HTTP routing stage, removed once the WebSocket is open
+     * @param aggregatorStage the name of the frame aggregator, added with the first fragmented message
      * @param durableAcks whether a status is acknowledged only once the store holds it ({@code --redis-ack-mode})
      */
     public WsFrameHandler(
@@ -44,8 +44,9 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
             WsMetricsRecorder metrics,
             Mode mode,
             String httpRoutingStage,
+            String aggregatorStage,
             boolean durableAcks) {
-        super(httpRoutingStage);
+        super(httpRoutingStage, aggregatorStage, config.maxFrameBytes());
         this.registry = registry;
         this.codec = codec;
         this.redisStatus = redisStatus;
@@ -64,10 +65,12 @@ public final class WsFrameHandler extends WsEndpointHandler<WsSession> {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (mode == Mode.ECHO
                 && connection() != null
-                && (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)) {
+                && msg instanceof WebSocketFrame frame
+                && frame.isFinalFragment() // a first fragment goes to the aggregator: whole messages are echoed
+                && isDataFrame(frame)) {
             ctx.write(msg); // ownership passes to the outbound side
             return;
         }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: all state is confined to the channel's event loop, except {@code superseded} (volatile). The
  * {@link ClientConnection} methods may be called from any thread and hop to the event loop.
  */
-public final class WsSession implements WsConnection, ClientConnection {
+public final class WsSession implements WsConnection, ClientConnection, WsCloseHandshake.Listener {
     /** The session of a WebSocket channel, once upgraded. */
     public static final AttributeKey<WsSession> KEY = AttributeKey.valueOf(WsSession.class, "session");
 
@@ -89,9 +89,9 @@ public final class WsSession implements WsConnection, ClientConnection {
         this.codec = codec;
         this.config = config;
         this.metrics = metrics;
-        this.handshake = new WsCloseHandshake(ctx, config.closeTimeout(), this::closeStarted);
+        this.handshake = new WsCloseHandshake(ctx, config.closeTimeout(), this); // no listener object per session
         this.acks = new WsAcks(ctx, codec, redisStatus, durableAcks);
-        Admission granted = channel.attr(Admission.KEY).get();
+        Admission granted = takeAdmission(channel);
         this.admission = granted != null ? granted : Admission.DEFAULT;
         this.ticker = ctx.executor() instanceof AbstractScheduledEventExecutor e ? e.ticker() : Ticker.systemTicker();
         this.messageRate = MessageRatePolicy.of(admission.limits());
@@ -103,6 +103,17 @@ public final class WsSession implements WsConnection, ClientConnection {
                             Math.max(0, expiresAt - System.currentTimeMillis()),
                             TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * The grant the upgrade gate left on the channel, taken off it: the session keeps it, and the channel's
+     * attribute table one entry less (about 30 bytes per connection).
+     */
+    // Attribute.getAndRemove() is deprecated because a holder of the removed attribute could still set it; nothing
+    // holds or reads this one after the session took it.
+    @SuppressWarnings("deprecation")
+    private static @Nullable Admission takeAdmission(Channel channel) {
+        return channel.attr(Admission.KEY).getAndRemove();
     }
 
     @Override
@@ -312,7 +323,8 @@ public final class WsSession implements WsConnection, ClientConnection {
     }
 
     /** A closing handshake started: count its close frame; one the client started is how its connection ends. */
-    private void closeStarted(Initiator initiator, int code) {
+    @Override
+    public void closeStarted(Initiator initiator, int code) {
         if (initiator == Initiator.CLIENT) {
             setReason(DisconnectReason.CLIENT);
         }

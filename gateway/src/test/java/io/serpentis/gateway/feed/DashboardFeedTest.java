@@ -89,7 +89,7 @@ class DashboardFeedTest {
     private EmbeddedChannel stalledViewer() {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+        ch.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting", "wsAggregator"));
         ch.pipeline()
                 .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                         "/ws/dashboard", new DefaultHttpHeaders(), null));
@@ -549,7 +549,7 @@ class DashboardFeedTest {
                 DashboardFeed.Threads.on(feedThread));
         registry.addListener(feed);
         EmbeddedChannel v = new EmbeddedChannel();
-        v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting"));
+        v.pipeline().addLast(new DashboardViewerHandler(feed, WsConfig.defaults(), "httpRouting", "wsAggregator"));
         v.pipeline()
                 .fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
                         "/ws/dashboard", new DefaultHttpHeaders(), null));

@@ -138,6 +138,37 @@ class FleetFeedPublisherTest {
     }
 
     @Test
+    void aLoneNodeMarksNothingPerClientAndPublishesEveryOwnRecordOnceAPeerListens() {
+        peers.set(false);
+        publisher.tick();
+        List<RecordingConnection> clients = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            clients.add(claimed("lone-" + i, 3));
+        }
+        registry.apply(clients.get(0), update("lone-0", "n", "1"));
+        publisher.tick();
+        assertThat(publisher.pending())
+                .as("nothing kept per client while nobody listens")
+                .isZero();
+        assertThat(sent).isEmpty();
+
+        peers.set(true);
+        publisher.tick();
+        assertThat(sent).flatExtracting(FleetFeedCodec.Message::clients).hasSize(100);
+        assertThat(sent.get(0).clients())
+                .filteredOn(e -> e.id().equals("lone-0"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.fields()).containsEntry("n", "1"));
+        sent.clear();
+        registry.apply(clients.get(1), update("lone-1", "n", "2"));
+        publisher.tick();
+        assertThat(sent)
+                .flatExtracting(FleetFeedCodec.Message::clients)
+                .extracting(FleetFeedCodec.Entry::id)
+                .containsExactly("lone-1");
+    }
+
+    @Test
     void messagesAreNumberedWithoutGapsAndAHeartbeatRepeatsTheLastNumber() throws Exception {
         FleetFeedPublisher quick = new FleetFeedPublisher(
                 registry,

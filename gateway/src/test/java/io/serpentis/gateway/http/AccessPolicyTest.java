@@ -2,8 +2,10 @@ package io.serpentis.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -11,6 +13,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.serpentis.gateway.config.SecurityConfig;
 import io.serpentis.gateway.metrics.GatewayMetrics;
+import io.serpentis.gateway.security.ClientAuthenticator;
+import io.serpentis.gateway.security.ClientPrincipal;
+import io.serpentis.gateway.security.ConnectionLimiter;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +38,28 @@ class AccessPolicyTest {
         HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/statuses");
         r.headers().set("Host", host);
         return r;
+    }
+
+    @Test
+    void anonymousClientsShareOneGrantAndEachUpgradeHoldsASlotUntilItsChannelCloses() {
+        SecurityConfig config = SecurityConfig.defaults();
+        ConnectionLimiter limiter = new ConnectionLimiter(config.connections());
+        AccessPolicy p = new AccessPolicy(config, new ClientAuthenticator(config.clientAuth()), limiter, null);
+        EmbeddedChannel first = new EmbeddedChannel();
+        EmbeddedChannel second = new EmbeddedChannel();
+        HttpRequest upgrade = to("127.0.0.1:8000");
+
+        AccessPolicy.ClientUpgrade a = p.admitClient(upgrade, first);
+        AccessPolicy.ClientUpgrade b = p.admitClient(upgrade, second);
+
+        assertThat(a.admission()).isNotNull().isSameAs(b.admission());
+        assertThat(a.admission().principal()).isEqualTo(ClientPrincipal.ANONYMOUS);
+        assertThat(limiter.webSocketConnections()).isEqualTo(2);
+        first.close();
+        second.close();
+        assertThat(limiter.webSocketConnections()).isZero();
+        assertFalse(first.finish());
+        assertFalse(second.finish());
     }
 
     /** DNS rebinding: a page on a hostile name that resolves to 127.0.0.1 sends that name as its Host. */

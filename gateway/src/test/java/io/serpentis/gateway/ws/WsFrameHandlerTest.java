@@ -8,14 +8,17 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.serpentis.gateway.config.GatewayConfig;
+import io.serpentis.gateway.pipeline.PipelineNames;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.ClientSnapshot;
 import io.serpentis.gateway.registry.StatusUpdate;
+import io.serpentis.gateway.security.Admission;
 import io.serpentis.gateway.testing.EmbeddedGateway;
 import io.serpentis.gateway.testing.RecordingConnection;
 import java.util.ArrayList;
@@ -163,6 +166,50 @@ class WsFrameHandlerTest {
         assertThat(gw.registry.find("e6")).isNull();
         WebSocketFrame close = gw.read();
         assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1000);
+        close.release();
+    }
+
+    @Test
+    void theSessionTakesTheUpgradeGrantOffTheChannel() {
+        assertThat(gw.channel.hasAttr(Admission.KEY)).isFalse();
+        assertThat(gw.channel.attr(WsSession.KEY).get()).isNotNull();
+    }
+
+    @Test
+    void aConnectionThatNeverFragmentsCarriesNoFrameAggregator() {
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"f0\", \"status\": {\"a\": 1}}"));
+        assertThat(gw.readText()).contains("message_processed");
+        assertThat(gw.channel.pipeline().names()).doesNotContain(PipelineNames.WS_AGGREGATOR);
+    }
+
+    @Test
+    void theFirstFragmentedMessageAddsTheAggregatorAndArrivesWhole() {
+        gw.send(new TextWebSocketFrame(false, 0, "{\"client_id\": \"f1\", "));
+        gw.send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {9}))); // control frames may interleave
+        WebSocketFrame pong = gw.read();
+        assertThat(pong).isInstanceOf(PongWebSocketFrame.class);
+        pong.release();
+        gw.send(new ContinuationWebSocketFrame(false, 0, "\"status\": {\"a\": "));
+        gw.send(new ContinuationWebSocketFrame(true, 0, "1}}"));
+        assertThat(gw.readText()).contains("\"status_updated\": [\"a\", \"connected\", \"connect_time\"]");
+        assertThat(gw.channel.pipeline().names()).contains(PipelineNames.WS_AGGREGATOR);
+
+        gw.send(new TextWebSocketFrame(false, 0, "{\"client_id\": \"f1\", "));
+        gw.send(new ContinuationWebSocketFrame(true, 0, "\"status\": {\"b\": 2}}"));
+        assertThat(gw.readText()).contains("\"status_updated\": [\"b\"]");
+        assertThat(record("f1").get("b")).isEqualTo("2");
+    }
+
+    @Test
+    void aFragmentedMessageOverTheLimitClosesWith1009() {
+        int max = GatewayConfig.defaults().ws().maxFrameBytes();
+        gw.send(new TextWebSocketFrame("{\"client_id\": \"f2\"}"));
+        gw.readText();
+        gw.send(new TextWebSocketFrame(false, 0, "{\"client_id\": \"f2\", \"status\": {\"a\": \""));
+        gw.send(new ContinuationWebSocketFrame(false, 0, "x".repeat(max)));
+        WebSocketFrame close = gw.read();
+        assertThat(close).isInstanceOf(CloseWebSocketFrame.class);
+        assertThat(((CloseWebSocketFrame) close).statusCode()).isEqualTo(1009);
         close.release();
     }
 
