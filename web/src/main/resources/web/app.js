@@ -13,9 +13,11 @@
 //
 // The charts panel (charts.js) shows the fleet's last hour, kept by the gateway, and the distribution of one
 // attribute. A row's buttons send commands with a receipt, and the row shows what became of the latest one
-// (receipts.js).
+// (receipts.js); "Pause all" and the like send to every connected client the filter selects, after a dry run and
+// a confirmation (bulk.js).
 
 import { COMMANDS, adminFetch, asRecord, replyText } from './api.js';
+import { BulkCommands } from './bulk.js';
 import { DistributionChart, HistoryCharts } from './charts.js';
 import { DashboardFeed } from './feed.js';
 import { NodesPanel } from './nodes.js';
@@ -322,6 +324,23 @@ function attributeNames() {
   }
   return names;
 }
+
+const bulk = new BulkCommands({
+  buttons: [...document.querySelectorAll('button[data-bulk]')],
+  status: byId('bulk-status'),
+  dialog: byId('bulk-dialog'),
+  title: byId('bulk-title'),
+  summary: byId('bulk-summary'),
+  where: byId('bulk-where'),
+  preview: byId('bulk-preview'),
+  note: byId('bulk-note'),
+  cancel: byId('bulk-cancel'),
+  confirm: byId('bulk-confirm'),
+}, {
+  filter: () => filter,
+  shownConnected: () => store.view(filter).filter((entry) => entry.connected).length,
+  onSent: () => {},
+});
 
 const distribution = new DistributionChart(
   { select: byId('dist-attribute'), body: byId('dist-rows'), summary: byId('dist-summary') },

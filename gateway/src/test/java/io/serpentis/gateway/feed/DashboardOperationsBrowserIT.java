@@ -8,9 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.Select;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -119,6 +121,104 @@ class DashboardOperationsBrowserIT {
                 .isEqualTo(0L);
         assertThat(browser.driver().findElement(By.id("notice")).getText())
                 .isEqualTo("Pause command sent to client <img src=x onerror=alert(1)>⟨U+202E⟩ops.");
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
+
+    private String text(String id) {
+        return browser.driver().findElement(By.id(id)).getText();
+    }
+
+    private void click(String selector) {
+        browser.driver().findElement(By.cssSelector(selector)).click();
+    }
+
+    private boolean dialogOpen() {
+        return Boolean.TRUE.equals(browser.js("return document.getElementById('bulk-dialog').open"));
+    }
+
+    /** The id of the newest audit entry, as the API lists it, or "" when the trail is empty. */
+    static String newestAuditId() throws Exception {
+        JsonNode entries = getJson("/api/v1/audit?limit=1").get("entries");
+        return entries.isEmpty() ? "" : entries.get(0).get("id").asString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> whereShown() {
+        return (List<String>)
+                browser.js("return [...document.querySelectorAll('#bulk-where li')].map(li => li.textContent)");
+    }
+
+    @Test
+    void bulkPauseOnTheFilterConfirmsTheDryRunCountAndSendsToExactlyThoseClients() throws Exception {
+        browser.openDashboard();
+        try (WsTestClient a1 = connected("bulk-a-1", "{\"client_state\": \"running\"}");
+                WsTestClient a2 = connected("bulk-a-2", "{\"client_state\": \"running\"}");
+                WsTestClient b1 = connected("bulk-b-1", "{\"client_state\": \"running\"}")) {
+            connected("bulk-a-3", "{\"client_state\": \"running\"}").close();
+            browser.driver().findElement(By.id("search")).sendKeys("bulk-a");
+            new Select(browser.driver().findElement(By.id("state-filter"))).selectByValue("connected");
+            browser.waitAtMost(Duration.ofSeconds(5)).until(d -> text("shown").startsWith("2 of "));
+            String auditBefore = newestAuditId();
+
+            // A dry run: the dialog shows the count and the expressions; cancel sends nothing.
+            click("button[data-bulk='pause']");
+            browser.waitAtMost(Duration.ofSeconds(10)).until(d -> dialogOpen());
+            assertThat(text("bulk-summary")).isEqualTo("2 connected clients match the filter.");
+            assertThat(whereShown()).containsExactly("client_id~bulk-a", "connected==true");
+            assertThat(text("bulk-preview")).isEqualTo("First by id: bulk-a-1, bulk-a-2");
+            assertThat(text("bulk-confirm")).isEqualTo("Pause 2 clients");
+            assertThat(browser.js("return document.getElementById('bulk-note').hidden"))
+                    .isEqualTo(true);
+            click("#bulk-cancel");
+            browser.waitAtMost(Duration.ofSeconds(5)).until(d -> !dialogOpen());
+            assertThat(text("bulk-status")).isEqualTo("Cancelled: nothing was sent.");
+            assertThat(a1.poll(Duration.ofSeconds(1))).isNull();
+            assertThat(a2.poll(Duration.ofMillis(100))).isNull();
+            assertThat(newestAuditId()).as("the audit trail after cancel").isEqualTo(auditBefore);
+
+            // Confirmed: exactly the clients counted get the command.
+            click("button[data-bulk='pause']");
+            browser.waitAtMost(Duration.ofSeconds(10)).until(d -> dialogOpen());
+            click("#bulk-confirm");
+            assertThat(a1.next()).isEqualTo("{\"command\": \"pause\"}");
+            assertThat(a2.next()).isEqualTo("{\"command\": \"pause\"}");
+            browser.waitAtMost(Duration.ofSeconds(10))
+                    .until(d -> text("bulk-status").equals("Pause sent to 2 clients of 2 matched, 2 delivered."));
+            assertThat(b1.poll(Duration.ofMillis(500))).isNull();
+        }
+        JsonNode bulk = getJson("/api/v1/audit?limit=1").get("entries").get(0);
+        assertThat(bulk.get("action").asString()).isEqualTo("bulk_pause");
+        assertThat(bulk.get("target").asString()).isEqualTo("where client_id~bulk-a, connected==true; limit 2");
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
+
+    @Test
+    void aBulkDryRunShowsHostileIdsAsTextAndSaysWhenTheTableCountsOtherwise() {
+        browser.openDashboard();
+        try (WsTestClient hostile = connected(HOSTILE + "-bulk", "{\"client_state\": \"running\"}")) {
+            // The table ignores case, the gateway's ~ does not: the dialog says why its count differs.
+            browser.driver().findElement(By.id("search")).sendKeys("ONERROR");
+            click("button[data-bulk='disconnect']");
+            browser.waitAtMost(Duration.ofSeconds(10)).until(d -> dialogOpen());
+            assertThat(text("bulk-summary"))
+                    .isEqualTo("No connected client matches the filter: nothing would be sent.");
+            assertThat(browser.js("return document.getElementById('bulk-confirm').disabled"))
+                    .isEqualTo(true);
+            assertThat(text("bulk-note")).contains("The table shows 1 client connected", "case-sensitively");
+            click("#bulk-cancel");
+            browser.waitAtMost(Duration.ofSeconds(5)).until(d -> !dialogOpen());
+
+            browser.driver().findElement(By.id("search")).clear();
+            browser.driver().findElement(By.id("search")).sendKeys("onerror");
+            click("button[data-bulk='disconnect']");
+            browser.waitAtMost(Duration.ofSeconds(10)).until(d -> dialogOpen());
+            assertThat(text("bulk-preview")).isEqualTo("First by id: <img src=x onerror=alert(1)>⟨U+202E⟩ops-bulk");
+            assertThat(browser.js("return document.querySelectorAll('#bulk-dialog img').length"))
+                    .isEqualTo(0L);
+            click("#bulk-cancel");
+            browser.waitAtMost(Duration.ofSeconds(5)).until(d -> !dialogOpen());
+            assertThat(hostile.isClosed()).isFalse();
+        }
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }
