@@ -14,9 +14,10 @@
 // The charts panel (charts.js) shows the fleet's last hour, kept by the gateway, and the distribution of one
 // attribute. A row's buttons send commands with a receipt, and the row shows what became of the latest one
 // (receipts.js); "Pause all" and the like send to every connected client the filter selects, after a dry run and
-// a confirmation (bulk.js).
+// a confirmation (bulk.js). The audit panel (audit.js) lists the latest operator actions.
 
 import { COMMANDS, adminFetch, asRecord, replyText } from './api.js';
+import { AuditPanel } from './audit.js';
 import { BulkCommands } from './bulk.js';
 import { DistributionChart, HistoryCharts } from './charts.js';
 import { DashboardFeed } from './feed.js';
@@ -172,6 +173,7 @@ async function command(id, action) {
   } catch (e) {
     showBanner('notice', [`Could not send ${action} to `, isolated(id), `: ${e.message}`], 'error');
   }
+  audit.refresh();
   if (!feedLive) poll();
 }
 
@@ -325,6 +327,13 @@ function attributeNames() {
   return names;
 }
 
+const audit = new AuditPanel({
+  body: byId('audit-rows'),
+  status: byId('audit-status'),
+  older: byId('audit-older'),
+  newest: byId('audit-newest'),
+});
+
 const bulk = new BulkCommands({
   buttons: [...document.querySelectorAll('button[data-bulk]')],
   status: byId('bulk-status'),
@@ -339,7 +348,7 @@ const bulk = new BulkCommands({
 }, {
   filter: () => filter,
   shownConnected: () => store.view(filter).filter((entry) => entry.connected).length,
-  onSent: () => {},
+  onSent: () => audit.refresh(),
 });
 
 const distribution = new DistributionChart(
@@ -353,4 +362,5 @@ checkAccess().then(() => {
   nodes.start();
   charts.start();
   distribution.start();
+  audit.start();
 });

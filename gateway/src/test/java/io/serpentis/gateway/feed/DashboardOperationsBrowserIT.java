@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serpentis.gateway.testing.BrowserExtension;
 import io.serpentis.gateway.testing.WsTestClient;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -189,6 +192,18 @@ class DashboardOperationsBrowserIT {
         JsonNode bulk = getJson("/api/v1/audit?limit=1").get("entries").get(0);
         assertThat(bulk.get("action").asString()).isEqualTo("bulk_pause");
         assertThat(bulk.get("target").asString()).isEqualTo("where client_id~bulk-a, connected==true; limit 2");
+        // The audit panel shows it on top, above the two pauses it sent.
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> auditShown().size() >= 3
+                        && auditShown().get(0).equals(bulk.get("id").asString()));
+        assertThat(auditCells(0))
+                .containsExactly(
+                        "loopback 127.0.0.1",
+                        "bulk_pause",
+                        "where client_id~bulk-a, connected==true; limit 2",
+                        "sent 2 of 2 matched, 2 delivered");
+        assertThat(List.of(auditCells(1).get(2), auditCells(2).get(2)))
+                .containsExactlyInAnyOrder("bulk-a-1", "bulk-a-2");
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 
@@ -219,6 +234,76 @@ class DashboardOperationsBrowserIT {
             browser.waitAtMost(Duration.ofSeconds(5)).until(d -> !dialogOpen());
             assertThat(hostile.isClosed()).isFalse();
         }
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
+
+    /** The ids of the audit entries the panel shows, top first. */
+    @SuppressWarnings("unchecked")
+    private List<String> auditShown() {
+        return (List<String>) browser.js(
+                "return [...document.querySelectorAll('#audit-rows tr.audit-entry')].map(r => r.dataset.id)");
+    }
+
+    /** Actor, action, target and outcome of the panel's row {@code index}. */
+    @SuppressWarnings("unchecked")
+    private List<String> auditCells(int index) {
+        return (List<String>) browser.js(
+                "return [...document.querySelectorAll('#audit-rows tr.audit-entry')[arguments[0]].cells].slice(1)"
+                        + ".map(c => c.textContent)",
+                index);
+    }
+
+    /** The ids of a page of {@code GET /api/v1/audit}, and its next cursor last. */
+    static List<String> auditPage(String query) throws Exception {
+        JsonNode page = getJson("/api/v1/audit?limit=10" + query);
+        List<String> ids = new ArrayList<>();
+        page.get("entries").forEach(e -> ids.add(e.get("id").asString()));
+        ids.add(page.get("next_cursor").asString());
+        return ids;
+    }
+
+    @Test
+    void theAuditPanelShowsTheLatestActionsNewestFirstAndPagesBackByCursor() throws Exception {
+        browser.openDashboard();
+        // Twelve commands to clients that do not exist (each recorded, failed), the last to a hostile id.
+        for (int i = 0; i < 12; i++) {
+            String id = i < 11 ? "audit-ghost-" + i : HOSTILE + "-ghost";
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(browser.gateway()
+                                    .http("/api/v1/clients/"
+                                            + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                                                    .replace("+", "%20")
+                                            + "/commands"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"command\": \"pause\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(404);
+        }
+        List<String> newest = auditPage("");
+        String cursor = newest.remove(newest.size() - 1);
+        List<String> older = auditPage("&cursor=" + cursor);
+        older.remove(older.size() - 1);
+
+        // Refreshed by itself: the latest ten, newest first, the hostile id as text.
+        browser.waitAtMost(Duration.ofSeconds(15)).until(d -> auditShown().equals(newest));
+        assertThat(auditCells(0))
+                .containsExactly(
+                        "loopback 127.0.0.1",
+                        "pause",
+                        "<img src=x onerror=alert(1)>⟨U+202E⟩ops-ghost",
+                        "failed: not_connected");
+        assertThat(browser.js("return document.querySelectorAll('#audit img').length"))
+                .isEqualTo(0L);
+        assertThat(browser.js("return document.querySelector('#audit-rows td.audit-target').firstElementChild.tagName"))
+                .isEqualTo("BDI");
+        assertThat(text("audit-status")).isEqualTo("the latest 10 entries, newest first");
+
+        click("#audit-older");
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> auditShown().equals(older));
+        assertThat(text("audit-status")).isEqualTo("page 2: " + older.size() + " older entries");
+        click("#audit-newest");
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> auditShown().equals(newest));
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }

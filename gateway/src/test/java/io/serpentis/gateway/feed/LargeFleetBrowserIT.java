@@ -193,4 +193,59 @@ class LargeFleetBrowserIT {
         assertThat(colours).as("distinct colours in the charts panel").hasSizeGreaterThan(20);
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
+
+    @Test
+    void theOperationsPanelsOfTenThousandClientsShowReceiptsTheBulkCountAndTheAudit() throws Exception {
+        browser.open("/");
+        browser.waitAtMost(Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(By.id("count-total"), "10000"));
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> browser.inDashboard("return row('fleet-1')") != null);
+
+        // A row's command: its receipt in the row, its entry in the audit panel.
+        browser.clickInRow("fleet-1", "button[data-action='pause']");
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> "delivered"
+                        .equals(browser.inDashboard(
+                                "return row('fleet-1')?.querySelector('.receipt-state')?.textContent")));
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> "fleet-1"
+                        .equals(browser.js(
+                                "return document.querySelector('#audit-rows td.audit-target')?.textContent")));
+
+        // Every connected client: the dry run's count in the dialog (a screenshot of it), then cancel.
+        browser.driver()
+                .findElement(By.cssSelector("button[data-bulk='pause']"))
+                .click();
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> Boolean.TRUE.equals(browser.js("return document.getElementById('bulk-dialog').open")));
+        assertThat(text("bulk-summary")).isEqualTo("9,000 connected clients match the filter.");
+        assertThat(text("bulk-confirm")).isEqualTo("Pause 9,000 clients");
+        assertThat(browser.screenshot(Path.of("target", "screenshots", "large-fleet-bulk-dialog.png")))
+                .isNotEmptyFile();
+        browser.driver().findElement(By.id("bulk-cancel")).click();
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(d -> text("bulk-status").equals("Cancelled: nothing was sent."));
+
+        // The audit panel, the bulk controls and the table's first rows in one screenshot.
+        WebElement audit = browser.driver().findElement(By.id("audit"));
+        browser.js("arguments[0].scrollIntoView()", audit);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) browser.js(
+                "const r = arguments[0].getBoundingClientRect();"
+                        + " return {w: r.width, h: r.height, top: r.top, bottom: r.bottom, vh: window.innerHeight};",
+                audit);
+        double viewport = ((Number) box.get("vh")).doubleValue();
+        assertThat(((Number) box.get("w")).doubleValue()).isGreaterThan(600);
+        assertThat(((Number) box.get("h")).doubleValue()).isGreaterThan(60);
+        assertThat(((Number) box.get("top")).doubleValue()).isBetween(-1.0, viewport);
+        assertThat(((Number) box.get("bottom")).doubleValue()).isBetween(0.0, viewport);
+        assertThat(audit.isDisplayed()).isTrue();
+        Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-operations.png"));
+        BufferedImage image = ImageIO.read(shot.toFile());
+        assertThat(image.getHeight()).isGreaterThan(((Number) box.get("bottom")).intValue() - 1);
+        assertThat(browser.driver()
+                        .findElement(By.cssSelector("button[data-bulk='pause']"))
+                        .isDisplayed())
+                .isTrue();
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
 }
