@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,19 @@ class LargeFleetBrowserIT {
     @SuppressWarnings("unchecked")
     private List<String> ids() {
         return (List<String>) browser.js("return [...document.querySelectorAll('tr.client')].map(r => r.dataset.id);");
+    }
+
+    /** Scrolls {@code element} into view; its bounding box then (w, h, top, bottom) and the viewport's height (vh). */
+    private static Map<String, Double> scrolledIntoView(WebElement element) {
+        browser.js("arguments[0].scrollIntoView()", element);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) browser.js(
+                "const r = arguments[0].getBoundingClientRect();"
+                        + " return {w: r.width, h: r.height, top: r.top, bottom: r.bottom, vh: window.innerHeight};",
+                element);
+        Map<String, Double> out = new HashMap<>();
+        box.forEach((k, v) -> out.put(k, ((Number) v).doubleValue()));
+        return out;
     }
 
     @Test
@@ -167,15 +181,10 @@ class LargeFleetBrowserIT {
 
         // A screenshot of the panel: in view, of a real size, and not blank (the lines and bars have colours).
         WebElement panel = browser.driver().findElement(By.id("charts"));
-        browser.js("arguments[0].scrollIntoView()", panel);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> box = (Map<String, Object>) browser.js(
-                "const r = arguments[0].getBoundingClientRect();"
-                        + " return {w: r.width, h: r.height, top: r.top, vh: window.innerHeight};",
-                panel);
-        assertThat(((Number) box.get("w")).doubleValue()).isGreaterThan(600);
-        assertThat(((Number) box.get("h")).doubleValue()).isGreaterThan(150);
-        assertThat(((Number) box.get("top")).doubleValue()).isBetween(-1.0, ((Number) box.get("vh")).doubleValue());
+        Map<String, Double> box = scrolledIntoView(panel);
+        assertThat(box.get("w")).isGreaterThan(600);
+        assertThat(box.get("h")).isGreaterThan(150);
+        assertThat(box.get("top")).isBetween(-1.0, box.get("vh"));
         Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-dashboard.png"));
         assertThat(shot).isNotEmptyFile();
         byte[] png = panel.getScreenshotAs(OutputType.BYTES);
@@ -227,21 +236,15 @@ class LargeFleetBrowserIT {
 
         // The audit panel, the bulk controls and the table's first rows in one screenshot.
         WebElement audit = browser.driver().findElement(By.id("audit"));
-        browser.js("arguments[0].scrollIntoView()", audit);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> box = (Map<String, Object>) browser.js(
-                "const r = arguments[0].getBoundingClientRect();"
-                        + " return {w: r.width, h: r.height, top: r.top, bottom: r.bottom, vh: window.innerHeight};",
-                audit);
-        double viewport = ((Number) box.get("vh")).doubleValue();
-        assertThat(((Number) box.get("w")).doubleValue()).isGreaterThan(600);
-        assertThat(((Number) box.get("h")).doubleValue()).isGreaterThan(60);
-        assertThat(((Number) box.get("top")).doubleValue()).isBetween(-1.0, viewport);
-        assertThat(((Number) box.get("bottom")).doubleValue()).isBetween(0.0, viewport);
+        Map<String, Double> box = scrolledIntoView(audit);
+        assertThat(box.get("w")).isGreaterThan(600);
+        assertThat(box.get("h")).isGreaterThan(60);
+        assertThat(box.get("top")).isBetween(-1.0, box.get("vh"));
+        assertThat(box.get("bottom")).isBetween(0.0, box.get("vh"));
         assertThat(audit.isDisplayed()).isTrue();
         Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-operations.png"));
         BufferedImage image = ImageIO.read(shot.toFile());
-        assertThat(image.getHeight()).isGreaterThan(((Number) box.get("bottom")).intValue() - 1);
+        assertThat(image.getHeight()).isGreaterThan(box.get("bottom").intValue() - 1);
         assertThat(browser.driver()
                         .findElement(By.cssSelector("button[data-bulk='pause']"))
                         .isDisplayed())
