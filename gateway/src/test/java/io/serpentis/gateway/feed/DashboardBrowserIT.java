@@ -99,7 +99,8 @@ class DashboardBrowserIT {
         browser.clickInRow("browser-pause-1", "button[data-action='pause']");
 
         assertThat(client.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5))
+        // The notice follows the receipt: the button waits up to 2 s for the client's acknowledgement.
+        browser.waitAtMost(Duration.ofSeconds(10))
                 .until(ExpectedConditions.textToBe(By.id("notice"), "Pause command sent to client browser-pause-1."));
         awaitRowText("browser-pause-1", "paused", Duration.ofSeconds(5));
     }
