@@ -248,10 +248,9 @@ class LargeFleetBrowserIT {
         Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-operations.png"));
         BufferedImage image = ImageIO.read(shot.toFile());
         assertThat(image.getHeight()).isGreaterThan(box.get("bottom").intValue() - 1);
-        assertThat(((Number)
-                                browser.js(
-                                        "return document.querySelector(\"button[data-bulk='pause']\").getBoundingClientRect().top"))
-                        .doubleValue())
+        WebElement bulkPause = browser.driver().findElement(By.cssSelector("button[data-bulk='pause']"));
+        Object bulkTop = browser.js("return arguments[0].getBoundingClientRect().top", bulkPause);
+        assertThat(((Number) bulkTop).doubleValue())
                 .as("the bulk buttons, in the screenshot too")
                 .isBetween(0.0, box.get("vh"));
         browser.assertNoErrorsAndNothingLeftTheMachine();
