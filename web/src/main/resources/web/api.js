@@ -1,4 +1,4 @@
-// The admin HTTP API as the dashboard uses it: the admin token, commands, and reply texts.
+// The admin HTTP API as the dashboard uses it: the admin token, the commands' names, and reply texts.
 //
 // When the gateway has an admin token configured, admin requests answer 401 until the browser sends it; the
 // dashboard then asks the operator once and keeps the token for this browser session (sessionStorage), for the
@@ -56,19 +56,3 @@ export const COMMANDS = new Map([
   ['disconnect', 'Disconnect'],
 ]);
 
-/**
- * POST /api/v1/clients/{id}/commands with {"command": action}. Resolves to {ok: true} when the gateway sent the
- * command, else to {ok: false, text} with its reply; the id is percent-encoded, so any id (with "/", spaces,
- * non-ASCII) addresses its client.
- */
-export async function sendCommand(id, action) {
-  const response = await adminFetch(`/api/v1/clients/${encodeURIComponent(id)}/commands`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ command: action }),
-  });
-  if (response.status === 202) {
-    return { ok: true };
-  }
-  return { ok: false, text: await replyText(response) };
-}

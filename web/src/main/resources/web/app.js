@@ -12,12 +12,17 @@
 // visible.js: isolated from the text around it, with invisible and bidi-control characters shown as markers.
 //
 // The charts panel (charts.js) shows the fleet's last hour, kept by the gateway, and the distribution of one
-// attribute.
+// attribute. A row's buttons send commands with a receipt, and the row shows what became of the latest one
+// (receipts.js); "Pause all" and the like send to every connected client the filter selects, after a dry run and
+// a confirmation (bulk.js). The audit panel (audit.js) lists the latest operator actions.
 
-import { COMMANDS, adminFetch, asRecord, replyText, sendCommand } from './api.js';
+import { COMMANDS, adminFetch, asRecord, replyText } from './api.js';
+import { AuditPanel } from './audit.js';
+import { BulkCommands } from './bulk.js';
 import { DistributionChart, HistoryCharts } from './charts.js';
 import { DashboardFeed } from './feed.js';
 import { NodesPanel } from './nodes.js';
+import { RowReceipts } from './receipts.js';
 import { ClientStore } from './store.js';
 import { ClientTable, renderDetails } from './table.js';
 import { isolated, isolatedText } from './visible.js';
@@ -57,9 +62,12 @@ function showBanner(id, text, kind) {
 
 // ---- drawing
 
+const receipts = new RowReceipts({ onChange: () => table.schedule() });
+
 const table = new ClientTable(byId('viewport'), byId('clients'), {
   onAction: (id, action) => command(id, action),
   onSelect: (id) => select(id),
+  receipt: (id) => receipts.element(id),
 });
 
 let frame = 0;
@@ -84,6 +92,7 @@ function draw() {
   byId('count-total').textContent = String(store.size);
 
   drawNodeFilter();
+  receipts.retain((id) => store.get(id) !== undefined);
   const rows = store.view(filter);
   const filtered = filter.query.trim() !== '' || filter.state !== 'all' || filter.node !== 'all';
   byId('shown').textContent = filtered ? `${rows.length} of ${store.size} shown` : `${store.size} clients`;
@@ -153,16 +162,18 @@ export function render(snapshot) {
 // ---- commands
 
 async function command(id, action) {
+  const label = COMMANDS.get(action) ?? action;
   try {
-    const { ok, text } = await sendCommand(id, action);
+    const { ok, text } = await receipts.send(id, action);
     if (ok) {
-      showBanner('notice', [`${COMMANDS.get(action) ?? action} command sent to client `, isolated(id), '.'], 'ok');
+      showBanner('notice', [`${label} command sent to client `, isolated(id), '.'], 'ok');
     } else {
-      showBanner('notice', [isolated(text)], 'error'); // the gateway's reply may quote the id
+      showBanner('notice', [`${label} to `, isolated(id), ': ', isolated(text)], 'error'); // may quote the id
     }
   } catch (e) {
     showBanner('notice', [`Could not send ${action} to `, isolated(id), `: ${e.message}`], 'error');
   }
+  audit.refresh();
   if (!feedLive) poll();
 }
 
@@ -316,6 +327,30 @@ function attributeNames() {
   return names;
 }
 
+const audit = new AuditPanel({
+  body: byId('audit-rows'),
+  status: byId('audit-status'),
+  older: byId('audit-older'),
+  newest: byId('audit-newest'),
+});
+
+const bulk = new BulkCommands({
+  buttons: [...document.querySelectorAll('button[data-bulk]')],
+  status: byId('bulk-status'),
+  dialog: byId('bulk-dialog'),
+  title: byId('bulk-title'),
+  summary: byId('bulk-summary'),
+  where: byId('bulk-where'),
+  preview: byId('bulk-preview'),
+  note: byId('bulk-note'),
+  cancel: byId('bulk-cancel'),
+  confirm: byId('bulk-confirm'),
+}, {
+  filter: () => filter,
+  shownConnected: () => store.view(filter).filter((entry) => entry.connected).length,
+  onSent: () => audit.refresh(),
+});
+
 const distribution = new DistributionChart(
   { select: byId('dist-attribute'), body: byId('dist-rows'), summary: byId('dist-summary') },
   attributeNames,
@@ -327,4 +362,5 @@ checkAccess().then(() => {
   nodes.start();
   charts.start();
   distribution.start();
+  audit.start();
 });

@@ -64,13 +64,15 @@ export class ClientTable {
   /**
    * @param viewport the scrolling element
    * @param body the tbody
-   * @param handlers onAction(id, action), onSelect(id)
+   * @param handlers onAction(id, action), onSelect(id), receipt(id): the element showing the receipt of the
+   *     client's latest command (receipts.js), or null; a row is redrawn when its element changes
    */
-  constructor(viewport, body, { onAction, onSelect }) {
+  constructor(viewport, body, { onAction, onSelect, receipt = () => null }) {
     this.viewport = viewport;
     this.body = body;
     this.onAction = onAction;
     this.onSelect = onSelect;
+    this.receipt = receipt;
     this.rows = [];
     this.rowHeight = 0;
     this.frame = 0;
@@ -122,15 +124,16 @@ export class ClientTable {
     const first = Math.max(0, Math.floor(top / height) - OVERSCAN);
     const last = Math.min(rows.length, first + visible + 2 * OVERSCAN);
 
-    // Rows whose record did not change are kept as they are (the store makes a new entry for every change), so
-    // a button under the pointer survives updates of other clients.
+    // Rows whose record and receipt did not change are kept as they are (the store makes a new entry for every
+    // change, receipts.js a new element), so a button under the pointer survives updates of other clients.
     const cache = new Map();
     const wanted = [this.topSpacer];
     for (let i = first; i < last; i++) {
       const entry = rows[i];
+      const receipt = this.receipt(entry.id);
       const cached = this.cache.get(entry.id);
-      const tr = cached && cached.entry === entry ? cached.tr : this.row(entry);
-      cache.set(entry.id, { entry, tr });
+      const tr = cached && cached.entry === entry && cached.receipt === receipt ? cached.tr : this.row(entry, receipt);
+      cache.set(entry.id, { entry, receipt, tr });
       wanted.push(tr);
     }
     wanted.push(this.bottomSpacer);
@@ -158,7 +161,7 @@ export class ClientTable {
     return row;
   }
 
-  row(entry) {
+  row(entry, receipt) {
     const { id, fields, connected } = entry;
     const idButton = el('button', 'link', isolated(id));
     idButton.type = 'button';
@@ -200,6 +203,7 @@ export class ClientTable {
       button.addEventListener('click', () => this.onAction(id, action));
       actions.append(button);
     }
+    if (receipt) actions.append(receipt);
 
     const row = el('tr', connected ? 'client' : 'client gone', idCell, status, node, when,
       el('td', 'details-cell', details.childElementCount ? details : '–'), actions);

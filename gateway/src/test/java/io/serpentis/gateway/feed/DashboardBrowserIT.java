@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
@@ -52,12 +51,6 @@ class DashboardBrowserIT {
         return c;
     }
 
-    private WebElement row(String id) {
-        WebElement r = (WebElement) browser.inDashboard("return row(arguments[0])", id);
-        assertThat(r).as("row of " + id).isNotNull();
-        return r;
-    }
-
     /** The text of a client's row, read in one go in the page (rows are redrawn as data changes). */
     private String rowText(String id) {
         return (String) browser.inDashboard("return row(arguments[0])?.textContent ?? null", id);
@@ -68,16 +61,6 @@ class DashboardBrowserIT {
             String t = rowText(id);
             return t != null && t.contains(text);
         });
-    }
-
-    /** Clicks a control of a client's row with a real pointer click, finding it again if it was redrawn. */
-    private void clickInRow(String id, String selector) {
-        browser.waitAtMost(Duration.ofSeconds(5))
-                .ignoring(StaleElementReferenceException.class)
-                .until(d -> {
-                    row(id).findElement(By.cssSelector(selector)).click();
-                    return true;
-                });
     }
 
     @Test
@@ -113,10 +96,11 @@ class DashboardBrowserIT {
         WsTestClient client = register("browser-pause-1", "{\"client_state\": \"running\"}");
         awaitRowText("browser-pause-1", "Connected", Duration.ofSeconds(5));
 
-        clickInRow("browser-pause-1", "button[data-action='pause']");
+        browser.clickInRow("browser-pause-1", "button[data-action='pause']");
 
         assertThat(client.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5))
+        // The notice follows the receipt: the button waits up to 2 s for the client's acknowledgement.
+        browser.waitAtMost(Duration.ofSeconds(10))
                 .until(ExpectedConditions.textToBe(By.id("notice"), "Pause command sent to client browser-pause-1."));
         awaitRowText("browser-pause-1", "paused", Duration.ofSeconds(5));
     }
@@ -139,7 +123,7 @@ class DashboardBrowserIT {
         assertThat(browser.js("return typeof window.__xss")).isEqualTo("undefined");
         assertThat(browser.requests()).as("the img would have fetched /x").noneMatch(u -> u.endsWith("/x"));
 
-        clickInRow("<b>browser-xss</b>", "th.id button");
+        browser.clickInRow("<b>browser-xss</b>", "th.id button");
         WebElement details = browser.driver().findElement(By.id("details"));
         browser.waitAtMost(Duration.ofSeconds(5)).until(ExpectedConditions.visibilityOf(details));
         assertThat(details.getAttribute("textContent")).contains("<img src=x onerror=\"window.__xss=1\">");

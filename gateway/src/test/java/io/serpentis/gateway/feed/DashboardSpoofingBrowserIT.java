@@ -212,7 +212,8 @@ class DashboardSpoofingBrowserIT {
                 });
 
         assertThat(spoof.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5))
+        // The notice follows the receipt: the button waits up to 2 s for the client's acknowledgement.
+        browser.waitAtMost(Duration.ofSeconds(10))
                 .until(ExpectedConditions.textToBe(
                         By.id("notice"), "Pause command sent to client " + RLO + "1-rekrow."));
         assertThat(js("return document.querySelector('#notice bdi .codepoint')?.textContent"))

@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,22 @@ class LargeFleetBrowserIT {
     @SuppressWarnings("unchecked")
     private List<String> ids() {
         return (List<String>) browser.js("return [...document.querySelectorAll('tr.client')].map(r => r.dataset.id);");
+    }
+
+    /**
+     * Scrolls {@code element} into view, at the top of the window ({@code top}) or at its bottom; its bounding box then
+     * (w, h, top, bottom) and the viewport's height (vh).
+     */
+    private static Map<String, Double> scrolledIntoView(WebElement element, boolean top) {
+        browser.js("arguments[0].scrollIntoView(arguments[1])", element, top);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> box = (Map<String, Object>) browser.js(
+                "const r = arguments[0].getBoundingClientRect();"
+                        + " return {w: r.width, h: r.height, top: r.top, bottom: r.bottom, vh: window.innerHeight};",
+                element);
+        Map<String, Double> out = new HashMap<>();
+        box.forEach((k, v) -> out.put(k, ((Number) v).doubleValue()));
+        return out;
     }
 
     @Test
@@ -167,15 +184,10 @@ class LargeFleetBrowserIT {
 
         // A screenshot of the panel: in view, of a real size, and not blank (the lines and bars have colours).
         WebElement panel = browser.driver().findElement(By.id("charts"));
-        browser.js("arguments[0].scrollIntoView()", panel);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> box = (Map<String, Object>) browser.js(
-                "const r = arguments[0].getBoundingClientRect();"
-                        + " return {w: r.width, h: r.height, top: r.top, vh: window.innerHeight};",
-                panel);
-        assertThat(((Number) box.get("w")).doubleValue()).isGreaterThan(600);
-        assertThat(((Number) box.get("h")).doubleValue()).isGreaterThan(150);
-        assertThat(((Number) box.get("top")).doubleValue()).isBetween(-1.0, ((Number) box.get("vh")).doubleValue());
+        Map<String, Double> box = scrolledIntoView(panel, true);
+        assertThat(box.get("w")).isGreaterThan(600);
+        assertThat(box.get("h")).isGreaterThan(150);
+        assertThat(box.get("top")).isBetween(-1.0, box.get("vh"));
         Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-dashboard.png"));
         assertThat(shot).isNotEmptyFile();
         byte[] png = panel.getScreenshotAs(OutputType.BYTES);
@@ -191,6 +203,56 @@ class LargeFleetBrowserIT {
             }
         }
         assertThat(colours).as("distinct colours in the charts panel").hasSizeGreaterThan(20);
+        browser.assertNoErrorsAndNothingLeftTheMachine();
+    }
+
+    @Test
+    void theOperationsPanelsOfTenThousandClientsShowReceiptsTheBulkCountAndTheAudit() throws Exception {
+        browser.open("/");
+        browser.waitAtMost(Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(By.id("count-total"), "10000"));
+        browser.waitAtMost(Duration.ofSeconds(10)).until(d -> browser.inDashboard("return row('fleet-1')") != null);
+
+        // A row's command: its receipt in the row, its entry in the audit panel.
+        browser.clickInRow("fleet-1", "button[data-action='pause']");
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> "delivered"
+                        .equals(browser.inDashboard(
+                                "return row('fleet-1')?.querySelector('.receipt-state')?.textContent")));
+        browser.waitAtMost(Duration.ofSeconds(10))
+                .until(d -> "fleet-1"
+                        .equals(browser.js(
+                                "return document.querySelector('#audit-rows td.audit-target')?.textContent")));
+
+        // Every connected client: the dry run's count in the dialog (a screenshot of it), then cancel.
+        browser.driver()
+                .findElement(By.cssSelector("button[data-bulk='pause']"))
+                .click();
+        browser.waitAtMost(Duration.ofSeconds(20))
+                .until(d -> Boolean.TRUE.equals(browser.js("return document.getElementById('bulk-dialog').open")));
+        assertThat(text("bulk-summary")).isEqualTo("9,000 connected clients match the filter.");
+        assertThat(text("bulk-confirm")).isEqualTo("Pause 9,000 clients");
+        assertThat(browser.screenshot(Path.of("target", "screenshots", "large-fleet-bulk-dialog.png")))
+                .isNotEmptyFile();
+        browser.driver().findElement(By.id("bulk-cancel")).click();
+        browser.waitAtMost(Duration.ofSeconds(5))
+                .until(d -> text("bulk-status").equals("Cancelled: nothing was sent."));
+
+        // The bulk controls, the table with the receipt, and the audit panel under it in one screenshot.
+        WebElement audit = browser.driver().findElement(By.id("audit"));
+        Map<String, Double> box = scrolledIntoView(audit, false);
+        assertThat(box.get("w")).isGreaterThan(600);
+        assertThat(box.get("h")).isGreaterThan(60);
+        assertThat(box.get("top")).isBetween(-1.0, box.get("vh"));
+        assertThat(box.get("bottom")).isBetween(0.0, box.get("vh"));
+        assertThat(audit.isDisplayed()).isTrue();
+        Path shot = browser.screenshot(Path.of("target", "screenshots", "large-fleet-operations.png"));
+        BufferedImage image = ImageIO.read(shot.toFile());
+        assertThat(image.getHeight()).isGreaterThan(box.get("bottom").intValue() - 1);
+        WebElement bulkPause = browser.driver().findElement(By.cssSelector("button[data-bulk='pause']"));
+        Object bulkTop = browser.js("return arguments[0].getBoundingClientRect().top", bulkPause);
+        assertThat(((Number) bulkTop).doubleValue())
+                .as("the bulk buttons, in the screenshot too")
+                .isBetween(0.0, box.get("vh"));
         browser.assertNoErrorsAndNothingLeftTheMachine();
     }
 }

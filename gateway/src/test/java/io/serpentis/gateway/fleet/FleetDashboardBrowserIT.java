@@ -130,7 +130,8 @@ class FleetDashboardBrowserIT {
                     return true;
                 });
         assertThat(alpha.next()).isEqualTo("{\"command\": \"pause\"}");
-        browser.waitAtMost(Duration.ofSeconds(5))
+        // The notice follows the receipt: the button waits up to 2 s for the client's acknowledgement.
+        browser.waitAtMost(Duration.ofSeconds(10))
                 .until(ExpectedConditions.textToBe(By.id("notice"), "Pause command sent to client alpha-1."));
         awaitRow("alpha-1", "paused");
 

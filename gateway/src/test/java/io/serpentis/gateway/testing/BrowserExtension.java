@@ -25,8 +25,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.bidi.module.LogInspector;
 import org.openqa.selenium.bidi.module.Network;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -209,6 +211,23 @@ public final class BrowserExtension implements BeforeAllCallback, AfterAllCallba
     /** Runs {@code script} in the dashboard's page, where {@code row(id)} is a client's table row, or null. */
     public Object inDashboard(String script, Object... args) {
         return js(ROW_FUNCTION + script, args);
+    }
+
+    /**
+     * Clicks the control {@code selector} of a client's row in the dashboard with a real pointer click, finding it
+     * again if the row was redrawn meanwhile.
+     */
+    public void clickInRow(String id, String selector) {
+        waitAtMost(Duration.ofSeconds(5))
+                .ignoring(StaleElementReferenceException.class)
+                .until(d -> {
+                    WebElement row = (WebElement) inDashboard("return row(arguments[0])", id);
+                    if (row == null) {
+                        return false;
+                    }
+                    row.findElement(By.cssSelector(selector)).click();
+                    return true;
+                });
     }
 
     /** No JavaScript error and no request to a host but loopback since the last {@link #clearRecorded()}. */
