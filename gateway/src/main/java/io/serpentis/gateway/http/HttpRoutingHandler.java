@@ -336,12 +336,7 @@ public final class HttpRoutingHandler extends ChannelInboundHandlerAdapter {
                 && req.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        drain();
-        super.channelInactive(ctx);
-    }
-
+    /** Releases the requests still waiting: on a removal, and on the connection's end (Netty removes every handler). */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         drain();

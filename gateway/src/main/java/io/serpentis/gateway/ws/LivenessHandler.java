@@ -79,12 +79,11 @@ public final class LivenessHandler extends ChannelInboundHandlerAdapter implemen
         super.channelActive(ctx);
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancel();
-        super.channelInactive(ctx);
-    }
-
+    /**
+     * Cancels the pending check. Netty removes every handler when a closed channel deregisters, in the same event
+     * loop task that fires {@code channelInactive}, so this covers the connection's end as well as a removal, and a
+     * check can never run in between ({@link #run} also ignores an inactive channel).
+     */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancel();

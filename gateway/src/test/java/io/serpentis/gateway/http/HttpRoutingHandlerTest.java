@@ -143,6 +143,24 @@ class HttpRoutingHandlerTest {
     }
 
     @Test
+    void aClosedConnectionReleasesTheRequestsWaitingBehindASlowAnswer() {
+        FullHttpRequest waiting =
+                new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/hello", Unpooled.buffer(8));
+        ch.writeInbound(request(HttpMethod.GET, "/slow"));
+        waiting.retain(); // the test's own reference, to see the handler drop its one
+        ch.writeInbound(waiting);
+        assertThat(waiting.refCnt()).isEqualTo(2);
+        ch.close();
+        assertThat(waiting.refCnt())
+                .as("the waiting request was released on close")
+                .isEqualTo(1);
+        waiting.release();
+        slow.complete(responses.message(ch.alloc(), "slow"));
+        ch.runPendingTasks();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void forwardsAWebSocketUpgradeOfTheWebSocketPathOnly() {
         FullHttpRequest upgrade = request(HttpMethod.GET, "/ws?token=x");
         upgrade.headers()

@@ -74,6 +74,18 @@ class LivenessHandlerTest {
     }
 
     @Test
+    void aClosedConnectionLeavesNoCheckScheduled() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(liveness, recorder);
+        liveness.webSocketOpened();
+        assertThat(ch.runScheduledPendingTasks()).as("a check is pending").isNotEqualTo(-1);
+        ch.close();
+        assertThat(ch.runScheduledPendingTasks()).as("the close cancelled it").isEqualTo(-1);
+        assertThat(recorder.events).isEmpty();
+    }
+
+    @Test
     void pingsAQuietWebSocketEveryPingIntervalThenTimesOut() {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
