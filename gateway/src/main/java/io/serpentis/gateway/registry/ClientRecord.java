@@ -44,10 +44,7 @@ public final class ClientRecord {
 
     /** What the store has not written yet; {@code null} unless tracked. */
     private final @Nullable StoreChanges changes;
-    /**
-     * Fleet mode (fenced, only when tracked): writes are fenced by the epoch the record holds, and a registration
-     * claims the client; {@code null} outside a fleet.
-     */
+    /** Fleet mode (fenced and tracked): the epoch that fences writes, claimed on registration; else {@code null}. */
     private final @Nullable FleetOwnership fleet;
 
     ClientRecord(
