@@ -57,6 +57,8 @@ final class FleetFollower implements AutoCloseable {
     private static final class Peer {
         final String nodeId;
         final String channel;
+        /** When the first life of it this view knew of started (epoch ms): no client left it before. */
+        final long firstLifeStartMillis;
         /** The life whose messages are followed; {@code null} until one is heard of. */
         @Nullable
         String incarnation;
@@ -71,8 +73,9 @@ final class FleetFollower implements AutoCloseable {
         @Nullable
         ResyncReason pending = ResyncReason.NEW_PEER;
 
-        Peer(String nodeId, long now) {
+        Peer(String nodeId, String incarnation, long now) {
             this.nodeId = nodeId;
+            this.firstLifeStartMillis = startOf(incarnation);
             this.channel = FleetKeys.feed(nodeId);
             this.heardNanos = now;
         }
@@ -253,7 +256,7 @@ final class FleetFollower implements AutoCloseable {
     /** Reads the peer again from Redis: now when its subscription is confirmed, else as soon as it is. */
     private void trigger(Peer p, ResyncReason reason) {
         if (p.confirmed) {
-            if (resync.request(p.nodeId)) {
+            if (resync.request(p.nodeId, p.firstLifeStartMillis)) {
                 metrics.resync(reason);
                 log.info(
                         "Reading the clients of {} again from Redis ({})",
@@ -275,7 +278,7 @@ final class FleetFollower implements AutoCloseable {
         }
         for (FleetMembers.Member m : table.values()) {
             if (!peers.containsKey(m.nodeId())) {
-                Peer p = new Peer(m.nodeId(), now);
+                Peer p = new Peer(m.nodeId(), m.incarnation(), now);
                 peers.put(m.nodeId(), p);
                 channelNodes.put(p.channel, p.nodeId);
                 bus.subscribe(p.channel, feedSubscriber);
@@ -291,6 +294,7 @@ final class FleetFollower implements AutoCloseable {
                 // Its reaper marks what it held offline and tells on its own feed; what that did not bring is read.
                 resync.orphans(p.nodeId, Duration.ofNanos(3 * heartbeatNanos));
                 resync.orphans(p.nodeId, Duration.ofNanos(10 * heartbeatNanos));
+                resync.forget(p.nodeId);
                 log.info("{} is no longer a member: its feed is not followed", p.nodeId);
             }
         }

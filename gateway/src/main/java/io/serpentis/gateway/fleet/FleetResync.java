@@ -1,5 +1,7 @@
 package io.serpentis.gateway.fleet;
 
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ValueScanCursor;
@@ -14,6 +16,7 @@ import io.serpentis.gateway.store.RedisDeployment;
 import io.serpentis.gateway.store.RedisStatusStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * subscription made again, a new peer): its client set a page at a time ({@code SSCAN}), each page's records in one
  * pipelined round trip ({@code HGETALL} each, one key per command, so pages span Cluster slots), applied by (epoch,
  * version) like any feed message. Records the view holds as connected on that peer but missing from its set (they
- * moved, or were marked offline and left the set) are read again one by one, too. Deltas that arrive meanwhile are
- * applied anyway: whatever arrives last, the newer record wins.
+ * moved, or were marked offline and left the set) are read again one by one, too. So are the clients that left
+ * since the view last knew it was complete ({@link #departures}): a client that came and went on the peer while its
+ * feed was not followed has left the set, but not the index. Deltas that arrive meanwhile are applied anyway:
+ * whatever arrives last, the newer record wins.
  *
  * <p>Requests are coalesced per peer: while one waits, asking again adds nothing; one asked during a read runs
  * again after it. A read that fails (Redis down) is retried after the retry delay.
@@ -49,13 +54,23 @@ final class FleetResync implements AutoCloseable {
     /** Client ids per {@code SSCAN} page, and so records per pipelined round trip. */
     static final int PAGE = 500;
 
+    /** How far the wall clocks of two nodes may differ, allowed for when departures are read by time. */
+    static final long CLOCK_SLACK_MILLIS = 5_000;
+
     private final RedisDeployment deployment;
     private final LocalClientRegistry registry;
     private final BiPredicate<String, Map<String, String>> apply;
     private final Duration timeout;
     private final Duration retry;
+    private final long retentionMillis;
+    private final long startedMillis;
     private final ScheduledExecutorService executor;
     private final Set<String> waiting = ConcurrentHashMap.newKeySet();
+    /** Per peer: the wall-clock time up to which its departures were read (only the resync thread touches it). */
+    private final Map<String, Long> departuresRead = new HashMap<>();
+    /** Per peer: when the first life of it the view knew of started. */
+    private final Map<String, Long> firstLives = new ConcurrentHashMap<>();
+
     private final RateLimitedLog warnings = new RateLimitedLog(log, Duration.ofSeconds(5));
     private RedisDeployment.@Nullable Connection connection;
     private volatile boolean closed;
@@ -64,18 +79,24 @@ final class FleetResync implements AutoCloseable {
      * @param apply applies one record as Redis holds it (any thread); true when the view changed
      * @param timeout how long one round trip may take
      * @param retry how long after a failed read it is tried again
+     * @param retention how long a departed client's record is kept (the index scores it by its departure plus this:
+     *     every node of a fleet runs with the same retention)
      */
     FleetResync(
             RedisDeployment deployment,
             LocalClientRegistry registry,
             BiPredicate<String, Map<String, String>> apply,
             Duration timeout,
-            Duration retry) {
+            Duration retry,
+            Duration retention) {
         this.deployment = deployment;
         this.registry = registry;
         this.apply = apply;
         this.timeout = timeout;
         this.retry = retry;
+        this.retentionMillis = retention.toMillis();
+        // Built before the store loads its index at start-up: what left before the load, the load read.
+        this.startedMillis = System.currentTimeMillis();
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleet-resync");
             t.setDaemon(true);
@@ -86,12 +107,15 @@ final class FleetResync implements AutoCloseable {
     /**
      * Reads node {@code nodeId}'s clients again, soon.
      *
+     * @param firstLifeStartMillis when the first life of that node the view knew of started (epoch ms; 0 unknown):
+     *     the first read of its departures starts there, or when the view was built if that is later
      * @return false when a read of that node was waiting already (this request adds nothing)
      */
-    boolean request(String nodeId) {
+    boolean request(String nodeId, long firstLifeStartMillis) {
         if (closed || !waiting.add(nodeId)) {
             return false;
         }
+        firstLives.putIfAbsent(nodeId, firstLifeStartMillis);
         submit(() -> resync(nodeId), 0);
         return true;
     }
@@ -113,6 +137,12 @@ final class FleetResync implements AutoCloseable {
                     }
                 },
                 after.toMillis());
+    }
+
+    /** Forgets a node that is no longer a member (a later life of it is read as a new peer's). */
+    void forget(String nodeId) {
+        firstLives.remove(nodeId);
+        submit(() -> departuresRead.remove(nodeId), 0);
     }
 
     /** Reads still waiting or running (tests). */
@@ -153,6 +183,7 @@ final class FleetResync implements AutoCloseable {
                 applied += readAll(c, page.getValues());
             } while (!page.isFinished());
             applied += readAgain(c, nodeId, listed);
+            applied += departures(c, nodeId, started);
             log.debug(
                     "Read {} clients of {} again from Redis in {} ms ({} changed the view)",
                     listed.size(),
@@ -190,12 +221,45 @@ final class FleetResync implements AutoCloseable {
         return applied;
     }
 
+    /**
+     * Reads the records of {@code nodeId}'s clients that left since this view last read its departures (at first:
+     * since the view was built, when the store's index load read what had left before, or since the node's first
+     * life started if that is later). The index scores a departed
+     * client by its departure plus the retention, so they are one score range; records of other nodes in it are
+     * skipped (their own feeds bring them).
+     *
+     * @return how many changed the view
+     */
+    private int departures(RedisClusterAsyncCommands<String, String> c, String nodeId, long startedNanos) {
+        long now = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+        Long read = departuresRead.get(nodeId);
+        long since = (read != null ? read : Math.max(startedMillis, firstLives.getOrDefault(nodeId, 0L)))
+                - CLOCK_SLACK_MILLIS;
+        Range<Double> scores =
+                Range.create((double) (since + retentionMillis), (double) (now + retentionMillis + CLOCK_SLACK_MILLIS));
+        int applied = 0;
+        for (long offset = 0; ; offset += PAGE) {
+            List<String> ids = await(c.zrangebyscore(RedisStatusStore.INDEX_KEY, scores, Limit.create(offset, PAGE)));
+            applied += readAll(c, ids, nodeId);
+            if (ids.size() < PAGE) {
+                break;
+            }
+        }
+        departuresRead.put(nodeId, now);
+        return applied;
+    }
+
     private static boolean heldOn(ClientRecord r, String nodeId) {
         return r.isRemote() && r.connected() && nodeId.equals(r.field(ServerFields.GATEWAY_NODE));
     }
 
     /** One pipelined round trip: every record of {@code ids}, applied. */
     private int readAll(RedisClusterAsyncCommands<String, String> c, List<String> ids) {
+        return readAll(c, ids, null);
+    }
+
+    /** {@link #readAll(RedisClusterAsyncCommands, List)}, only the records last written by {@code node} if given. */
+    private int readAll(RedisClusterAsyncCommands<String, String> c, List<String> ids, @Nullable String node) {
         List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>(ids.size());
         for (String id : ids) {
             hashes.add(c.hgetall(RedisStatusStore.key(id)));
@@ -203,7 +267,10 @@ final class FleetResync implements AutoCloseable {
         int applied = 0;
         for (int i = 0; i < ids.size(); i++) {
             Map<String, String> hash = await(hashes.get(i));
-            if (hash != null && !hash.isEmpty() && apply.test(ids.get(i), hash)) {
+            if (hash != null
+                    && !hash.isEmpty()
+                    && (node == null || node.equals(hash.get(ServerFields.GATEWAY_NODE)))
+                    && apply.test(ids.get(i), hash)) {
                 applied++;
             }
         }

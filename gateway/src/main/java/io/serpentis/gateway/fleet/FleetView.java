@@ -97,7 +97,12 @@ public final class FleetView implements AutoCloseable {
                 heartbeat);
         registry.addListener(publisher);
         this.resync = new FleetResync(
-                deployment, registry, this::apply, config.redis().commandTimeout(), heartbeat);
+                deployment,
+                registry,
+                this::apply,
+                config.redis().commandTimeout(),
+                heartbeat,
+                config.registry().retention());
         this.follower = new FleetFollower(
                 nodeId, bus, members, metrics, new FleetFeedCodec(json), resync, this::apply, heartbeat);
         this.commands = new FleetCommands(registry, bus, json, metrics, nodeId, FleetCommands.TIMEOUT);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.serpentis.gateway.store.FleetKeys;
 import io.serpentis.gateway.testing.DashboardWatcher;
 import io.serpentis.gateway.testing.FleetHarness;
 import io.serpentis.gateway.testing.GatewayProcess;
@@ -284,6 +285,33 @@ class FleetViewIT {
                 .isEqualTo(30);
         everyNodeLists(held, Duration.ofSeconds(5), c);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aClientThatCameAndWentOnANodeBeforeAPeerFollowedItShowsThereAsGone() throws Exception {
+        // gw-b is stopped (SIGSTOP) while gw-a joins and a client comes and goes on gw-a, so gw-b follows gw-a's feed
+        // only after the client left gw-a's client set. The long lease keeps gw-b a member meanwhile.
+        String[] longLease = {"--fleet-lease", "60s"};
+        GatewayProcess b = fleet.start("gw-b", longLease);
+        fleet.pause("gw-b");
+        GatewayProcess a = fleet.start("gw-a", longLease);
+        client(a, "brief-1", "{\"k\": \"v\"}").close(1000, "done");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "false".equals(redis.commands().hget("client:brief-1:status", "connected")));
+        assertThat(redis.commands().sismember(FleetKeys.clients("gw-a"), "brief-1"))
+                .as("gone from gw-a's client set, so a read of the set alone cannot find it")
+                .isFalse();
+
+        fleet.resume("gw-b");
+        HttpTestClient onB = new HttpTestClient(b.httpUri());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            JsonNode detail = JSON.readTree(onB.get("/api/v1/clients/brief-1").body());
+            assertThat(detail.path("connected").asBoolean(true))
+                    .as(detail.toString())
+                    .isFalse();
+            assertThat(detail.path("fields").path("gateway_node").asString()).isEqualTo("gw-a");
+            assertThat(detail.path("fields").path("k").asString()).isEqualTo("v");
+        });
     }
 
     @Test
