@@ -4,6 +4,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ValueScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.serpentis.gateway.internal.RedisReplies;
@@ -224,9 +225,10 @@ final class FleetResync implements AutoCloseable {
     /**
      * Reads the records of {@code nodeId}'s clients that left since this view last read its departures (at first:
      * since the view was built, when the store's index load read what had left before, or since the node's first
-     * life started if that is later). The index scores a departed
-     * client by its departure plus the retention, so they are one score range; records of other nodes in it are
-     * skipped (their own feeds bring them).
+     * life started if that is later). The index scores a departed client by its departure plus the retention, so
+     * they are one score range; records of other nodes in it are skipped (their own feeds bring them). Pages go by
+     * score (the next starts at the last score read), so an entry that leaves the range meanwhile (its client came
+     * back) cannot shift another out of the read.
      *
      * @return how many changed the view
      */
@@ -235,15 +237,23 @@ final class FleetResync implements AutoCloseable {
         Long read = departuresRead.get(nodeId);
         long since = (read != null ? read : Math.max(startedMillis, firstLives.getOrDefault(nodeId, 0L)))
                 - CLOCK_SLACK_MILLIS;
-        Range<Double> scores =
-                Range.create((double) (since + retentionMillis), (double) (now + retentionMillis + CLOCK_SLACK_MILLIS));
+        double from = since + retentionMillis;
+        double to = now + retentionMillis + CLOCK_SLACK_MILLIS;
+        long tied = 0; // entries scored exactly `from` read already
         int applied = 0;
-        for (long offset = 0; ; offset += PAGE) {
-            List<String> ids = await(c.zrangebyscore(RedisStatusStore.INDEX_KEY, scores, Limit.create(offset, PAGE)));
+        while (true) {
+            List<ScoredValue<String>> page = await(c.zrangebyscoreWithScores(
+                    RedisStatusStore.INDEX_KEY, Range.create(from, to), Limit.create(tied, PAGE)));
+            List<String> ids = new ArrayList<>(page.size());
+            page.forEach(v -> ids.add(v.getValue()));
             applied += readAll(c, ids, nodeId);
-            if (ids.size() < PAGE) {
+            if (page.size() < PAGE) {
                 break;
             }
+            double last = page.get(page.size() - 1).getScore();
+            long atLast = page.stream().filter(v -> v.getScore() == last).count();
+            tied = last == from ? tied + atLast : atLast;
+            from = last;
         }
         departuresRead.put(nodeId, now);
         return applied;
