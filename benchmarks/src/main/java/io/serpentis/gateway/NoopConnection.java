@@ -20,7 +20,8 @@ public record NoopConnection(String connectionId) implements ClientConnection {
     public void isolated() {}
 
     @Override
-    public CompletionStage<CommandResult> deliver(ClientCommand command) {
+    public CompletionStage<CommandResult> deliver(ClientCommand command, Runnable written) {
+        written.run();
         return CompletableFuture.completedFuture(CommandResult.SENT);
     }
 }

@@ -34,7 +34,17 @@ public interface ClientConnection {
      *
      * @return completes with {@link CommandResult#SENT} once the frame is written, or says why it was not
      */
-    CompletionStage<CommandResult> deliver(ClientCommand command);
+    default CompletionStage<CommandResult> deliver(ClientCommand command) {
+        return deliver(command, () -> {});
+    }
+
+    /**
+     * {@link #deliver(ClientCommand)}, running {@code written} once the frame is written and before anything the
+     * client sends after it is read: for a hook that must see the command out before its acknowledgement can come
+     * back (attached to the returned stage instead, it could run after, if the stage completed before it was
+     * attached). Runs on the connection's event loop, and not at all when the frame was not written.
+     */
+    CompletionStage<CommandResult> deliver(ClientCommand command, Runnable written);
 
     /**
      * The store holds this connection's client at {@code version} or newer ({@link UpdateOutcome#version()}): with

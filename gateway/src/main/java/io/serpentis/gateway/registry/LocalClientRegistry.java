@@ -172,18 +172,13 @@ public final class LocalClientRegistry implements ClientRegistry {
         if (owner == null) {
             return CompletableFuture.completedFuture(CommandResult.NOT_CONNECTED);
         }
-        CompletionStage<CommandResult> result = owner.deliver(command);
         CommandObserver observer = commandObserver;
         if (commandId == null || observer == null) {
-            return result;
+            return owner.deliver(command);
         }
-        // Completed in the write's listener: the frame is out, and this node holds the client.
-        return result.thenApply(r -> {
-            if (r == CommandResult.SENT) {
-                observer.delivered(commandId, clientId, command);
-            }
-            return r;
-        });
+        // In the write's listener: the frame is out, this node holds the client, and its acknowledgement cannot
+        // have been read yet (attached to the returned stage, this could run after it was).
+        return owner.deliver(command, () -> observer.delivered(commandId, clientId, command));
     }
 
     @Override

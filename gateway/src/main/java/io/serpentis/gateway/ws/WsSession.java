@@ -403,15 +403,15 @@ public final class WsSession implements WsConnection, ClientConnection, WsCloseH
     }
 
     @Override
-    public CompletionStage<CommandResult> deliver(ClientCommand command) {
+    public CompletionStage<CommandResult> deliver(ClientCommand command, Runnable written) {
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
-        if (!execute(() -> deliverNow(command, result))) {
+        if (!execute(() -> deliverNow(command, written, result))) {
             result.complete(CommandResult.NOT_CONNECTED);
         }
         return result;
     }
 
-    private void deliverNow(ClientCommand command, CompletableFuture<CommandResult> result) {
+    private void deliverNow(ClientCommand command, Runnable written, CompletableFuture<CommandResult> result) {
         String id = clientId;
         if (id == null || handshake.state() != WsCloseHandshake.State.OPEN || superseded || !channel.isActive()) {
             result.complete(CommandResult.NOT_CONNECTED);
@@ -427,6 +427,7 @@ public final class WsSession implements WsConnection, ClientConnection, WsCloseH
                 return;
             }
             registry.commandDelivered(this, id, command);
+            written.run();
             metrics.commandSent(command);
             if (command == ClientCommand.DISCONNECT) {
                 setReason(DisconnectReason.SERVER);

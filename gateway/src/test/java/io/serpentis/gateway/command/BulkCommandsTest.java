@@ -57,10 +57,15 @@ class BulkCommandsTest {
         public void isolated() {}
 
         @Override
-        public CompletionStage<CommandResult> deliver(ClientCommand command) {
+        public CompletionStage<CommandResult> deliver(ClientCommand command, Runnable written) {
             CompletableFuture<CommandResult> f = new CompletableFuture<>();
             pending.add(f);
-            return f;
+            return f.thenApply(r -> {
+                if (r == CommandResult.SENT) {
+                    written.run(); // a connection's write listener runs before its future completes
+                }
+                return r;
+            });
         }
     }
 

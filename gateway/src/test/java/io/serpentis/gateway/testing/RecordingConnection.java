@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A {@link ClientConnection} with no network behind it, for driving the registry through its own API: records
@@ -18,6 +19,7 @@ public final class RecordingConnection implements ClientConnection {
     private final List<ClientCommand> delivered = new CopyOnWriteArrayList<>();
     private volatile boolean superseded;
     private volatile boolean isolated;
+    private volatile Consumer<ClientCommand> answer = c -> {};
 
     public RecordingConnection(String id) {
         this.id = id;
@@ -25,6 +27,15 @@ public final class RecordingConnection implements ClientConnection {
 
     public RecordingConnection() {
         this("test");
+    }
+
+    /**
+     * What the client does as soon as a command's frame is out, before the delivery's stage is returned (as a
+     * client may answer while the thread that asked has not yet looked at the stage).
+     */
+    public RecordingConnection answering(Consumer<ClientCommand> answer) {
+        this.answer = answer;
+        return this;
     }
 
     /** The commands delivered so far, in order. */
@@ -58,8 +69,10 @@ public final class RecordingConnection implements ClientConnection {
     }
 
     @Override
-    public CompletionStage<CommandResult> deliver(ClientCommand command) {
+    public CompletionStage<CommandResult> deliver(ClientCommand command, Runnable written) {
         delivered.add(command);
+        written.run();
+        answer.accept(command);
         return CompletableFuture.completedFuture(CommandResult.SENT);
     }
 }
