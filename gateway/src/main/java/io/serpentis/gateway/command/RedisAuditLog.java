@@ -35,14 +35,12 @@ final class RedisAuditLog implements AuditLog {
     @Override
     public CompletionStage<Void> append(AuditEntry entry) {
         XAddArgs args = XAddArgs.Builder.maxlen(maxEntries).approximateTrimming();
-        return link.commands()
-                .thenCompose(c -> c.xadd(KEY, args, entry.toFields()))
-                .thenApply(id -> null);
+        return link.call(c -> c.xadd(KEY, args, entry.toFields())).thenApply(id -> null);
     }
 
     @Override
     public CompletionStage<Page> page(int limit, @Nullable String cursor, @Nullable String clientId) {
-        return link.commands().thenCompose(c -> {
+        return link.call(c -> {
             CompletableFuture<Page> done = new CompletableFuture<>();
             scan(c, limit, cursor, clientId, new ArrayList<>(), 0, done);
             return done;

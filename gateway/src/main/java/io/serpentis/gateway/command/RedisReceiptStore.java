@@ -56,8 +56,7 @@ final class RedisReceiptStore implements ReceiptStore {
     @Override
     public CompletionStage<Void> create(CommandReceipt receipt) {
         String key = key(receipt.commandId());
-        return link.commands()
-                .thenCompose(c -> {
+        return link.call(c -> {
                     // Both go out at once on the connection, in order: the hash never lives without its expiry for
                     // long.
                     c.hset(key, receipt.toHash());
@@ -81,17 +80,14 @@ final class RedisReceiptStore implements ReceiptStore {
             t.reason() == null ? "" : t.reason().wireName(),
             t.node() == null ? "" : t.node()
         };
-        return link.commands()
-                .thenCompose(c ->
+        return link.call(c ->
                         c.<List<Object>>eval(MOVE_SCRIPT, ScriptOutputType.MULTI, new String[] {key(commandId)}, args))
                 .thenApply(reply -> CommandReceipt.fromHash(commandId, pairs(reply)));
     }
 
     @Override
     public CompletionStage<@Nullable CommandReceipt> get(String commandId) {
-        return link.commands()
-                .thenCompose(c -> c.hgetall(key(commandId)))
-                .thenApply(hash -> CommandReceipt.fromHash(commandId, hash));
+        return link.call(c -> c.hgetall(key(commandId))).thenApply(hash -> CommandReceipt.fromHash(commandId, hash));
     }
 
     /** A flat {@code HGETALL} reply as a map. */
