@@ -161,7 +161,7 @@ public final class ScriptCost implements Callable<Integer> {
                     }
                 } else {
                     List<String> keys = new ArrayList<>();
-                    List<String> args = new ArrayList<>();
+                    RespArgs args = new RespArgs();
                     if (variant.equals("fenced")) {
                         RedisScripts.startFencedWriteCall(args, NODE, INCARNATION);
                     }
@@ -174,7 +174,10 @@ public final class ScriptCost implements Callable<Integer> {
                         }
                     }
                     sent.add(async.evalsha(
-                            sha, ScriptOutputType.MULTI, keys.toArray(new String[0]), args.toArray(new String[0])));
+                            sha,
+                            ScriptOutputType.MULTI,
+                            keys.toArray(new String[0]),
+                            args.strings().toArray(new String[0])));
                 }
             }
             for (RedisFuture<?> f : sent) {
@@ -232,14 +235,14 @@ public final class ScriptCost implements Callable<Integer> {
                 Long.parseLong(EPOCH));
     }
 
-    private static void appendV1Args(List<String> args, StoreWrite w) {
-        List<String> current = new ArrayList<>();
-        RedisScripts.appendFencedWriteArgs(current, w, -1);
+    private static void appendV1Args(RespArgs args, StoreWrite w) {
+        RespArgs one = new RespArgs();
+        RedisScripts.appendFencedWriteArgs(one, w, -1);
+        List<String> current = one.strings();
         // v1 took node and incarnation after the first four per-client arguments.
-        args.addAll(current.subList(0, 4));
-        args.add(NODE);
-        args.add(INCARNATION);
-        args.addAll(current.subList(4, current.size()));
+        current.subList(0, 4).forEach(args::arg);
+        args.arg(NODE).arg(INCARNATION);
+        current.subList(4, current.size()).forEach(args::arg);
     }
 
     private static double cpuSeconds(String info) {

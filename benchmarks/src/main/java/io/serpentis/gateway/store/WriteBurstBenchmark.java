@@ -1,8 +1,9 @@
 package io.serpentis.gateway.store;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.protocol.CommandArgs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.serpentis.gateway.AbstractGatewayBenchmark;
 import io.serpentis.gateway.NoopConnection;
 import io.serpentis.gateway.config.LimitsConfig;
@@ -11,23 +12,28 @@ import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.metrics.RedisMetrics;
 import io.serpentis.gateway.registry.ClientRecord;
 import io.serpentis.gateway.registry.LocalClientRegistry;
+import io.serpentis.gateway.registry.NodeIdentity;
 import io.serpentis.gateway.registry.StatusUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * What does the write-behind spend on the CPU for one burst of N dirty clients, before and after the bytes go to
  * Redis? {@code buildBurst} runs the writer's real {@link WriteBurst}: take each record's changes, build its
- * {@code HSET} arguments (as for a live client's update), queue the commands, then read every reply and record the
- * write lag. Its commands go to a {@link BurstCommands} that answers at once, as Redis would, so no time is spent on
- * a network; Lettuce's encoding of the arguments happens later, on its event loop, and is not included.
+ * arguments (as for a live client's update: one {@code HSET} each, or with {@code fenced}, a fleet member's fenced
+ * write-script calls of 128 clients), queue the commands, then read every reply and record the write lag. Its
+ * commands go to a {@link BurstCommands} that answers at once, as Redis would, so no time is spent on a network; each
+ * command's arguments are encoded into a pooled direct buffer as Lettuce's event loop would, so that cost is
+ * included (Lettuce's own command objects are not).
  * {@code dirtyOnly} is the cost of making the N clients dirty (one update each), included in {@code buildBurst}; the
  * difference is the burst itself. Good: a small fraction of a microsecond per client, so a burst of 512 stays well
  * under the flush interval.
@@ -37,6 +43,10 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
     @Param({"100", "512"})
     public int clients;
 
+    /** A fleet member's writes (the fenced write script) rather than a single node's plain {@code HSET}. */
+    @Param({"false", "true"})
+    public boolean fenced;
+
     private LocalClientRegistry registry;
     private ClientRecord[] records;
     private StatusUpdate[] updates;
@@ -45,11 +55,16 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
     private final WriteQueue queue = new WriteQueue();
     private final ReplyAwaiter replies = new ReplyAwaiter(Duration.ofSeconds(2));
     private RedisMetrics metrics;
+    private @Nullable FleetFencing fencing;
 
     @Setup
     public void setUp() {
         registry = new LocalClientRegistry(
-                LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", true, Timestamps::nowMicros);
+                LimitsConfig.defaults(), RegistryConfig.defaults(), "bench", true, fenced, Timestamps::nowMicros);
+        if (fenced) {
+            fencing = new FleetFencing("bench");
+            fencing.join(new NodeIdentity("bench", "1-aaaaaa", "http://127.0.0.1:1"));
+        }
         records = new ClientRecord[clients];
         updates = new StatusUpdate[clients];
         for (int i = 0; i < clients; i++) {
@@ -59,9 +74,15 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
                     new String[] {"83.8", "16.81", "running"});
             registry.apply(conn, updates[i]);
             records[i] = registry.find("client-" + i);
-            records[i].takeStoreWrite();
+            records[i].takeStoreWrite(); // the registration's full write (a claim, when fenced)
+            records[i].claimed(1_780_000_000_000_000L + i);
         }
         metrics = new RedisMetrics(new SimpleMeterRegistry(), this, 512);
+    }
+
+    @TearDown
+    public void tearDown() {
+        commands.close();
     }
 
     @Override
@@ -84,7 +105,8 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
 
     @Benchmark
     public void buildBurst(Blackhole bh) {
-        WriteBurst burst = new WriteBurst(commands, RedisScripts.CLIENTS_PER_CALL, 60_000, System.currentTimeMillis());
+        WriteBurst burst =
+                new WriteBurst(commands, RedisScripts.CLIENTS_PER_CALL, 60_000, System.currentTimeMillis(), fencing);
         for (int i = 0; i < clients; i++) {
             bh.consume(registry.apply(conn, updates[i]));
             records[i].markQueued();
@@ -103,17 +125,27 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
         private static final CompletableFuture<Long> ZERO = CompletableFuture.completedFuture(0L);
         private static final CompletableFuture<Long> ONE = CompletableFuture.completedFuture(1L);
 
+        /** Bytes encoded. */
         long sent;
 
+        private final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(64 * 1024);
+
+        /** Encodes {@code args} as Lettuce's event loop would; returns how many bytes that took. */
+        private int encoded(RespArgs args) {
+            out.clear();
+            args.encode(out);
+            return out.readableBytes();
+        }
+
         @Override
-        public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
-            sent += args.count();
+        public CompletableFuture<Long> hset(RespArgs args) {
+            sent += encoded(args);
             return ZERO;
         }
 
         @Override
         public CompletableFuture<Long> hdel(String key, String... fields) {
-            sent += fields.length;
+            sent += 16L * fields.length;
             return ONE;
         }
 
@@ -143,14 +175,18 @@ public class WriteBurstBenchmark extends AbstractGatewayBenchmark implements Red
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
-            sent += args.length;
-            List<Long> written = new ArrayList<>(Collections.nCopies(keys.length, 1L));
+        public <T> CompletableFuture<T> evalsha(ScriptOutputType type, RespArgs call) {
+            sent += encoded(call);
+            List<Long> written = new ArrayList<>(Collections.nCopies(call.keyCount(), 1L));
             return (CompletableFuture<T>)
                     CompletableFuture.completedFuture(type == ScriptOutputType.MULTI ? written : 1L);
         }
 
         @Override
         public void flush() {}
+
+        void close() {
+            out.release();
+        }
     }
 }

@@ -3,8 +3,9 @@ package io.serpentis.gateway.store;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
-import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.output.NestedMultiOutput;
 import io.lettuce.core.protocol.CommandType;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 interface BurstCommands {
 
     /** {@code HSET} with arguments laid out by {@link RedisScripts#hsetArgs}; the reply counts the new fields. */
-    CompletableFuture<Long> hset(CommandArgs<String, String> args);
+    CompletableFuture<Long> hset(RespArgs args);
 
     /** {@code HDEL key field...}. */
     CompletableFuture<Long> hdel(String key, String... fields);
@@ -34,8 +35,11 @@ interface BurstCommands {
     /** {@code SREM key member}. */
     CompletableFuture<Long> srem(String key, String member);
 
-    /** {@code EVALSHA sha numkeys key... arg...}, its reply read as {@code type}. */
-    <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args);
+    /**
+     * {@code EVALSHA sha numkeys key... arg...}, the whole call built by {@link RespArgs#script}; its reply read as
+     * {@code type} ({@link ScriptOutputType#INTEGER} or {@link ScriptOutputType#MULTI}).
+     */
+    <T> CompletableFuture<T> evalsha(ScriptOutputType type, RespArgs call);
 
     /** Sends every command queued since the last flush. */
     void flush();
@@ -48,8 +52,8 @@ interface BurstCommands {
         RedisClusterAsyncCommands<String, String> c = connection.commands();
         return new BurstCommands() {
             @Override
-            public CompletableFuture<Long> hset(CommandArgs<String, String> args) {
-                // dispatch: the arguments are built once, without a map per client
+            public CompletableFuture<Long> hset(RespArgs args) {
+                // dispatch: the arguments are encoded once, by the writer, without a map per client
                 return c.dispatch(CommandType.HSET, new IntegerOutput<>(StringCodec.UTF8), args)
                         .toCompletableFuture();
             }
@@ -80,8 +84,9 @@ interface BurstCommands {
             }
 
             @Override
-            public <T> CompletableFuture<T> evalsha(String sha, ScriptOutputType type, String[] keys, String... args) {
-                return c.<T>evalsha(sha, type, keys, args).toCompletableFuture();
+            public <T> CompletableFuture<T> evalsha(ScriptOutputType type, RespArgs call) {
+                return c.dispatch(CommandType.EVALSHA, BurstCommands.<T>scriptOutput(type), call)
+                        .toCompletableFuture();
             }
 
             @Override
@@ -89,5 +94,16 @@ interface BurstCommands {
                 connection.stateful().flushCommands();
             }
         };
+    }
+
+    /** How a script's reply of {@code type} is read, as Lettuce's own {@code evalsha} reads it. */
+    @SuppressWarnings("unchecked")
+    private static <T> CommandOutput<String, String, T> scriptOutput(ScriptOutputType type) {
+        return (CommandOutput<String, String, T>)
+                switch (type) {
+                    case INTEGER -> new IntegerOutput<>(StringCodec.UTF8);
+                    case MULTI -> new NestedMultiOutput<>(StringCodec.UTF8);
+                    default -> throw new IllegalArgumentException("not a write-path reply: " + type);
+                };
     }
 }

@@ -1,12 +1,8 @@
 package io.serpentis.gateway.store;
 
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.protocol.CommandArgs;
 import io.serpentis.gateway.internal.ScriptDigest;
 import io.serpentis.gateway.registry.ServerFields;
 import io.serpentis.gateway.registry.StoreWrite;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The write-behind's Lua scripts, their SHA-1 digests (what {@code EVALSHA} names), and the argument layout of every
@@ -259,79 +255,73 @@ final class RedisScripts {
     }
 
     /** {@code HSET client:<id>:status f1 v1 ... gateway_version <version>} for a live client's update. */
-    static CommandArgs<String, String> hsetArgs(StoreWrite w) {
-        CommandArgs<String, String> a = new CommandArgs<>(StringCodec.UTF8).addKey(RedisStatusStore.key(w.id()));
+    static RespArgs hsetArgs(StoreWrite w) {
         String[] names = w.names();
         String[] values = w.values();
+        RespArgs a = new RespArgs(64 + 24 * names.length).key(RedisStatusStore.key(w.id()));
         for (int i = 0; i < names.length; i++) {
-            a.add(names[i]).add(values[i]);
+            a.arg(names[i]).arg(values[i]);
         }
-        return a.add(ServerFields.GATEWAY_VERSION).add(Long.toString(w.version()));
+        return a.arg(ServerFields.GATEWAY_VERSION).arg(w.version());
     }
 
     /** Appends {@code w}'s part of the write script's arguments (see {@link #WRITE_SCRIPT}). */
-    static void appendWriteArgs(List<String> args, StoreWrite w, long ttlMillis) {
+    static void appendWriteArgs(RespArgs args, StoreWrite w, long ttlMillis) {
         String[] deleted = w.deleted();
-        args.add(Long.toString(w.version()));
-        args.add(w.full() ? "f" : "p");
-        args.add(Long.toString(ttlMillis));
-        args.add(Integer.toString(deleted.length));
+        args.arg(w.version()).arg(w.full() ? "f" : "p").arg(ttlMillis).arg(deleted.length);
         for (String d : deleted) {
-            args.add(d);
+            args.arg(d);
         }
         appendFields(args, w);
     }
 
     /** Starts a fenced write call's arguments: the writer's node and incarnation (see {@link #FENCED_WRITE_SCRIPT}). */
-    static void startFencedWriteCall(List<String> args, String node, String incarnation) {
-        args.add(node);
-        args.add(incarnation);
+    static void startFencedWriteCall(RespArgs args, String node, String incarnation) {
+        args.arg(node).arg(incarnation);
     }
 
     /**
      * Appends {@code w}'s part of the fenced write script's arguments (see {@link #FENCED_WRITE_SCRIPT}), after
      * {@link #startFencedWriteCall}; {@code ttlMillis} -1 leaves the time to live alone.
      */
-    static void appendFencedWriteArgs(List<String> args, StoreWrite w, long ttlMillis) {
-        args.add(Long.toString(w.epoch()));
+    static void appendFencedWriteArgs(RespArgs args, StoreWrite w, long ttlMillis) {
+        args.arg(w.epoch());
         appendWriteArgs(args, w, ttlMillis);
     }
 
     /** The claim script's arguments for {@code w} (a claim or a reclaim, always a full write). */
-    static String[] claimArgs(StoreWrite w, long ttlMillis, String node, String incarnation) {
-        List<String> args = new ArrayList<>(8 + 2 * w.names().length + 2);
+    static RespArgs claimArgs(StoreWrite w, long ttlMillis, String node, String incarnation) {
         String connectTime = w.value(ServerFields.CONNECT_TIME);
-        args.add(node);
-        args.add(incarnation);
-        args.add(connectTime == null ? "" : connectTime);
-        args.add(w.ownership() == StoreWrite.Ownership.RECLAIM ? "r" : "c");
-        args.add(Long.toString(w.epoch()));
-        args.add(Long.toString(ttlMillis));
+        RespArgs args = new RespArgs(128 + 24 * w.names().length)
+                .arg(node)
+                .arg(incarnation)
+                .arg(connectTime == null ? "" : connectTime)
+                .arg(w.ownership() == StoreWrite.Ownership.RECLAIM ? "r" : "c")
+                .arg(w.epoch())
+                .arg(ttlMillis);
         appendFields(args, w);
-        return args.toArray(new String[0]);
+        return args;
     }
 
     /** M, then M field/value pairs: {@code w}'s fields, then {@code gateway_version}. */
-    private static void appendFields(List<String> args, StoreWrite w) {
+    private static void appendFields(RespArgs args, StoreWrite w) {
         String[] names = w.names();
         String[] values = w.values();
-        args.add(Integer.toString(names.length + 1));
+        args.arg(names.length + 1);
         for (int i = 0; i < names.length; i++) {
-            args.add(names[i]);
-            args.add(values[i]);
+            args.arg(names[i]).arg(values[i]);
         }
-        args.add(ServerFields.GATEWAY_VERSION);
-        args.add(Long.toString(w.version()));
+        args.arg(ServerFields.GATEWAY_VERSION).arg(w.version());
     }
 
     /** The fenced delete script's arguments: the epoch and version of the purged record. */
-    static String[] fencedDeleteArgs(StoreWrite w) {
-        return new String[] {Long.toString(w.epoch()), Long.toString(w.version())};
+    static RespArgs fencedDeleteArgs(StoreWrite w) {
+        return new RespArgs().arg(w.epoch()).arg(w.version());
     }
 
     /** The delete script's arguments: the version of the purged record. */
-    static String deleteArg(StoreWrite w) {
-        return Long.toString(w.version());
+    static RespArgs deleteArgs(StoreWrite w) {
+        return new RespArgs().arg(w.version());
     }
 
     private static void expect(String loaded, String sha) {

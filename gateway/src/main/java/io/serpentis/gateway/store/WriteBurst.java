@@ -158,6 +158,11 @@ final class WriteBurst {
             List<ClientRecord> fenced,
             boolean lifeLost) {}
 
+    /** A script call's first room for keys and arguments: about what 128 live clients' updates take. */
+    private static final int CALL_KEYS_BYTES = 4096;
+
+    private static final int CALL_ARGS_BYTES = 16384;
+
     private final BurstCommands commands;
     private final @Nullable FleetFencing fleet;
     /** The life of this node the fleet's writes carry; {@code null} outside a fleet. */
@@ -169,8 +174,8 @@ final class WriteBurst {
     private final long startedNanos = System.nanoTime();
     private final List<PendingWrite> pending = new ArrayList<>();
     // The script call being collected: its keys, its arguments, and where its clients start in pending.
-    private final List<String> keys = new ArrayList<>();
-    private final List<String> args = new ArrayList<>();
+    private final RespArgs keys = new RespArgs(CALL_KEYS_BYTES);
+    private final RespArgs args = new RespArgs(CALL_ARGS_BYTES);
     private int callStart;
     private @Nullable CompletableFuture<?> last;
     /** After {@link #settle}: the writes Redis holds (written, or held newer), for durable acks. */
@@ -216,7 +221,8 @@ final class WriteBurst {
         String key = RedisStatusStore.key(w.id());
         if (w.delete()) {
             CompletableFuture<Long> deleted = commands.evalsha(
-                    RedisScripts.DELETE_SHA, ScriptOutputType.INTEGER, new String[] {key}, RedisScripts.deleteArg(w));
+                    ScriptOutputType.INTEGER,
+                    RespArgs.script(RedisScripts.DELETE_SHA, new RespArgs().key(key), RedisScripts.deleteArgs(w)));
             last = commands.zrem(RedisStatusStore.INDEX_KEY, w.id());
             pending.add(new PendingWrite(record, w, Via.DELETE_SCRIPT, deleted, 0, last));
             return;
@@ -234,12 +240,12 @@ final class WriteBurst {
             ttl = Math.max(1, expiresAt - nowMillis);
             score = expiresAt;
         }
-        int slot = keys.size();
-        keys.add(key);
+        int slot = keys.count();
+        keys.key(key);
         RedisScripts.appendWriteArgs(args, w, ttl);
         last = commands.zadd(RedisStatusStore.INDEX_KEY, score, w.id());
         pending.add(new PendingWrite(record, w, Via.WRITE_SCRIPT, null, slot, last));
-        if (keys.size() == clientsPerCall) {
+        if (keys.count() == clientsPerCall) {
             sendScriptCall();
         }
     }
@@ -249,10 +255,9 @@ final class WriteBurst {
         String key = RedisStatusStore.key(w.id());
         if (w.delete()) {
             CompletableFuture<Long> deleted = commands.evalsha(
-                    RedisScripts.FENCED_DELETE_SHA,
                     ScriptOutputType.INTEGER,
-                    new String[] {key},
-                    RedisScripts.fencedDeleteArgs(w));
+                    RespArgs.script(
+                            RedisScripts.FENCED_DELETE_SHA, new RespArgs().key(key), RedisScripts.fencedDeleteArgs(w)));
             last = deleted;
             pending.add(new PendingWrite(record, w, Via.FENCED_DELETE_SCRIPT, deleted, 0, null));
             return;
@@ -262,22 +267,23 @@ final class WriteBurst {
             // The id joins the node's client set before the claim, so that whoever reaps this node finds it.
             CompletableFuture<Long> added = commands.sadd(FleetKeys.clients(life.nodeId()), w.id());
             CompletableFuture<List<Object>> claimed = commands.evalsha(
-                    RedisScripts.CLAIM_SHA,
                     ScriptOutputType.MULTI,
-                    new String[] {key},
-                    RedisScripts.claimArgs(w, ttl, life.nodeId(), life.incarnation()));
+                    RespArgs.script(
+                            RedisScripts.CLAIM_SHA,
+                            new RespArgs().key(key),
+                            RedisScripts.claimArgs(w, ttl, life.nodeId(), life.incarnation())));
             last = claimed;
             pending.add(new PendingWrite(record, w, Via.CLAIM_SCRIPT, claimed, 0, added));
             return;
         }
-        int slot = keys.size();
+        int slot = keys.count();
         if (slot == 0) {
             RedisScripts.startFencedWriteCall(args, life.nodeId(), life.incarnation());
         }
-        keys.add(key);
+        keys.key(key);
         RedisScripts.appendFencedWriteArgs(args, w, changesConnectionState(w) ? ttl : -1);
         pending.add(new PendingWrite(record, w, Via.FENCED_WRITE_SCRIPT, null, slot, null));
-        if (keys.size() == clientsPerCall) {
+        if (keys.count() == clientsPerCall) {
             sendScriptCall();
         }
     }
@@ -307,10 +313,8 @@ final class WriteBurst {
 
     private void sendScriptCall() {
         CompletableFuture<List<Long>> reply = commands.evalsha(
-                life != null ? RedisScripts.FENCED_WRITE_SHA : RedisScripts.WRITE_SHA,
                 ScriptOutputType.MULTI,
-                keys.toArray(new String[0]),
-                args.toArray(new String[0]));
+                RespArgs.script(life != null ? RedisScripts.FENCED_WRITE_SHA : RedisScripts.WRITE_SHA, keys, args));
         for (int i = callStart; i < pending.size(); i++) {
             PendingWrite p = pending.get(i);
             if (p.reply() == null) {
@@ -318,14 +322,14 @@ final class WriteBurst {
             }
         }
         callStart = pending.size();
-        keys.clear();
+        keys.clear(); // the call holds a copy
         args.clear();
         last = reply;
     }
 
     /** Sends the last script call and flushes the burst; {@code false} when there was nothing to write. */
     boolean flush() {
-        if (!keys.isEmpty()) {
+        if (keys.count() > 0) {
             sendScriptCall();
         }
         if (last == null) {

@@ -78,18 +78,20 @@ abstract class FencingScriptsContract {
                         RedisScripts.CLAIM_SCRIPT,
                         ScriptOutputType.MULTI,
                         new String[] {RedisStatusStore.key(w.id())},
-                        RedisScripts.claimArgs(w, 0, node, incarnation));
+                        RedisScripts.claimArgs(w, 0, node, incarnation)
+                                .strings()
+                                .toArray(new String[0]));
     }
 
     private long write(StoreWrite w, String node, String incarnation) {
-        List<String> args = new ArrayList<>();
+        RespArgs args = new RespArgs();
         RedisScripts.startFencedWriteCall(args, node, incarnation);
         RedisScripts.appendFencedWriteArgs(args, w, -1);
         List<Long> out = redis().eval(
                         RedisScripts.FENCED_WRITE_SCRIPT,
                         ScriptOutputType.MULTI,
                         new String[] {RedisStatusStore.key(w.id())},
-                        args.toArray(new String[0]));
+                        args.strings().toArray(new String[0]));
         return out.get(0);
     }
 
@@ -154,14 +156,14 @@ abstract class FencingScriptsContract {
         assertThat(write(update("order", 12, e, "k", "12 again"), A, "a1"))
                 .as("a replay: dropped")
                 .isZero();
-        List<String> args = new ArrayList<>();
+        RespArgs args = new RespArgs();
         RedisScripts.startFencedWriteCall(args, A, "a1");
         RedisScripts.appendFencedWriteArgs(args, full("order", 11, Ownership.FENCED, e, at(1), "k", "full 11"), 0);
         assertThat(redis().<List<Long>>eval(
                                 RedisScripts.FENCED_WRITE_SCRIPT,
                                 ScriptOutputType.MULTI,
                                 new String[] {RedisStatusStore.key("order")},
-                                args.toArray(new String[0])))
+                                args.strings().toArray(new String[0])))
                 .containsExactly(0L);
         assertThat(record("order")).containsEntry("k", "12").containsEntry("gateway_version", "12");
     }

@@ -8,7 +8,6 @@ import io.serpentis.gateway.internal.Timestamps;
 import io.serpentis.gateway.registry.StoreWrite;
 import io.serpentis.gateway.registry.StoreWrite.Ownership;
 import io.serpentis.gateway.testing.RedisServerExtension;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,7 +25,7 @@ class FencingScriptsIT extends FencingScriptsContract {
     @Test
     void oneCallCarriesManyClientsEachJudgedOnItsOwn() {
         String now = Timestamps.format(Timestamps.nowMicros());
-        List<String> args = new ArrayList<>();
+        RespArgs args = new RespArgs();
         long[] epochs = new long[2];
         for (int i = 0; i < 2; i++) {
             StoreWrite claim = new StoreWrite(
@@ -47,7 +46,9 @@ class FencingScriptsIT extends FencingScriptsContract {
                             RedisScripts.CLAIM_SCRIPT,
                             ScriptOutputType.MULTI,
                             new String[] {RedisStatusStore.key(claim.id())},
-                            RedisScripts.claimArgs(claim, 0, "gw-a", "a1"));
+                            RedisScripts.claimArgs(claim, 0, "gw-a", "a1")
+                                    .strings()
+                                    .toArray(new String[0]));
             epochs[i] = Long.parseLong((String) r.get(5));
         }
         RedisScripts.startFencedWriteCall(args, "gw-a", "a1");
@@ -75,7 +76,7 @@ class FencingScriptsIT extends FencingScriptsContract {
                         RedisScripts.FENCED_WRITE_SCRIPT,
                         ScriptOutputType.MULTI,
                         new String[] {RedisStatusStore.key("many-0"), RedisStatusStore.key("many-1")},
-                        args.toArray(new String[0]));
+                        args.strings().toArray(new String[0]));
         assertThat(out).containsExactly(1L, -2L);
         assertThat(redis.commands().hget(RedisStatusStore.key("many-0"), "k")).isEqualTo("v");
         assertThat(redis.commands().hget(RedisStatusStore.key("many-1"), "k")).isNull();

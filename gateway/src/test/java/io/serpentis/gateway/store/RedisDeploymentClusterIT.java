@@ -9,8 +9,6 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.serpentis.gateway.config.RedisConfig;
 import io.serpentis.gateway.testing.RedisClusterExtension;
@@ -84,10 +82,7 @@ class RedisDeploymentClusterIT {
             assertThat(keys.stream().map(k -> cluster.masterOf(k).port()).distinct())
                     .hasSize(RedisClusterExtension.MASTERS);
             List<CompletableFuture<Long>> replies = keys.stream()
-                    .map(k -> burst.hset(new CommandArgs<>(StringCodec.UTF8)
-                            .addKey(k)
-                            .add("f")
-                            .add("v")))
+                    .map(k -> burst.hset(new RespArgs().key(k).arg("f").arg("v")))
                     .toList();
             Thread.sleep(300);
             assertThat(replies).as("nothing leaves before the flush").noneMatch(CompletableFuture::isDone);
