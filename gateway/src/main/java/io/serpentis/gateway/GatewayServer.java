@@ -297,6 +297,9 @@ public final class GatewayServer implements AutoCloseable {
                         ? "embedded"
                         : store + " " + store.status().redisStatus(),
                 metricsChannel != null ? metricsChannel.localAddress() + "/metrics" : "/metrics");
+        for (String warning : config.warnings()) {
+            log.warn(warning);
+        }
         if (!localAddress().getAddress().isLoopbackAddress()) {
             log.info(
                     "Serving requests for these Host names: {}; others get 421 (--allowed-hosts)",

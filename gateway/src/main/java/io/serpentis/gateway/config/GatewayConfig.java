@@ -1,5 +1,8 @@
 package io.serpentis.gateway.config;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -121,6 +124,29 @@ public record GatewayConfig(
     /** Whether this node is a fleet member: Redis configured and {@code --fleet} on. */
     public boolean fleetMember() {
         return redis.enabled() && fleet.enabled();
+    }
+
+    /**
+     * Settings that are valid but probably not what the operator meant, each as one sentence for the start-up log.
+     * One today: a fleet lease (plus the reap grace) that is not well below the retention. A lost node's clients
+     * are marked offline at their last sign of life, which is then at least a lease and a grace old, and purged a
+     * retention after it: with a lease of half the retention or more, they show as gone for half the retention or
+     * less, and not at all once the lease reaches it.
+     */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>(0);
+        Duration lost = fleet.lease().plus(fleet.reapGrace());
+        if (fleetMember() && lost.multipliedBy(2).compareTo(registry.retention()) >= 0) {
+            Duration shown = registry.retention().minus(lost);
+            out.add("fleet-lease (" + DurationConverter.format(fleet.lease()) + ") plus fleet-reap-grace ("
+                    + DurationConverter.format(fleet.reapGrace()) + ") is not well below retention ("
+                    + DurationConverter.format(registry.retention()) + "): a lost node's clients will show as gone "
+                    + (shown.isNegative() || shown.isZero()
+                            ? "not at all (purged the moment they are marked offline)"
+                            : "for at most " + DurationConverter.format(shown))
+                    + "; keep the retention several times the lease");
+        }
+        return out;
     }
 
     public GatewayConfig withMetrics(UnaryOperator<MetricsConfig> change) {

@@ -1,11 +1,13 @@
 package io.serpentis.gateway.config;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.serpentis.gateway.GatewayCommandAccess;
 import java.time.Duration;
 import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 class FleetConfigTest {
@@ -24,6 +26,30 @@ class FleetConfigTest {
         assertThat(GatewayCommandAccess.parse(Map.of("GATEWAY_FLEET", "false"), "--redis-url", "redis://127.0.0.1:6379")
                         .fleetMember())
                 .isFalse();
+    }
+
+    @Test
+    void warnsWhenTheLeaseIsNotWellBelowTheRetention() {
+        String redis = "redis://127.0.0.1:6379";
+        assertThat(GatewayCommandAccess.parse("--redis-url", redis).warnings())
+                .as("defaults: lease 10 s, grace 2 s, retention 60 s")
+                .isEmpty();
+        assertThat(GatewayCommandAccess.parse("--redis-url", redis, "--fleet-lease", "20s", "--retention", "60s")
+                        .warnings())
+                .as("22 s of 60 s")
+                .isEmpty();
+        assertThat(GatewayCommandAccess.parse("--redis-url", redis, "--fleet-lease", "30s", "--retention", "60s")
+                        .warnings())
+                .singleElement(as(InstanceOfAssertFactories.STRING))
+                .contains("fleet-lease (30s)", "retention (1m)", "for at most 28s");
+        assertThat(GatewayCommandAccess.parse("--redis-url", redis, "--fleet-lease", "60s", "--retention", "60s")
+                        .warnings())
+                .singleElement(as(InstanceOfAssertFactories.STRING))
+                .contains("not at all");
+        assertThat(GatewayCommandAccess.parse("--fleet-lease", "60s", "--retention", "60s")
+                        .warnings())
+                .as("no Redis, no fleet")
+                .isEmpty();
     }
 
     @Test
