@@ -18,6 +18,7 @@ import { isolated, isolatedText } from './visible.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const HOUR_MS = 3600 * 1000;
+const MIN_SPAN_MS = 120 * 1000;
 const WIDTH = 600;
 const HEIGHT = 150;
 const PAD = { left: 48, right: 8, top: 8, bottom: 20 };
@@ -76,15 +77,18 @@ function parseSamples(data) {
 function drawLines(target, title, times, series, unit) {
   const top = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
   const end = times.length ? times[times.length - 1] : Date.now();
-  const start = end - HOUR_MS;
+  // The time axis spans the samples there are, from two minutes up to the hour: a fleet that started a minute ago
+  // fills half the chart instead of its last pixels.
+  const span = times.length ? Math.min(HOUR_MS, Math.max(MIN_SPAN_MS, end - times[0])) : HOUR_MS;
+  const start = end - span;
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const x = (t) => PAD.left + ((t - start) / HOUR_MS) * plotW;
+  const x = (t) => PAD.left + ((t - start) / span) * plotW;
   const y = (v) => PAD.top + plotH - (v / top) * plotH;
   const latest = series.map((s) => `${number(s.values.at(-1) ?? 0)} ${s.label}`).join(', ');
   const peaks = series.map((s) => `${s.label} at most ${number(Math.max(0, ...s.values))}`).join(', ');
   const desc = times.length
-    ? `${times.length} samples from ${clock(times[0])} to ${clock(end)}. Latest: ${latest}${unit}. Over the hour: ${peaks}.`
+    ? `${times.length} samples from ${clock(times[0])} to ${clock(end)}. Latest: ${latest}${unit}. Over that time: ${peaks}.`
     : 'No samples yet.';
   const titleId = `${target.id}-title`;
   const descId = `${target.id}-desc`;
@@ -107,6 +111,7 @@ function drawLines(target, title, times, series, unit) {
   target.setAttribute('aria-labelledby', `${titleId} ${descId}`);
   target.dataset.samples = String(times.length);
   target.dataset.max = String(top);
+  target.dataset.spanMs = String(span);
   target.replaceChildren(...children);
 }
 

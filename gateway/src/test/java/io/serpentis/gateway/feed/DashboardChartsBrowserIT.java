@@ -66,15 +66,26 @@ class DashboardChartsBrowserIT {
         return browser.driver().findElement(By.id(id)).getText();
     }
 
-    /** The last point's y of the series {@code key} in chart {@code chart}. */
-    private double lastY(String chart, String key) {
+    /** The points ({@code x,y}) of the series {@code key} in chart {@code chart}. */
+    private String[] points(String chart, String key) {
         String points = (String) browser.js(
                 "return document.querySelector(`#${arguments[0]} polyline.series.${arguments[1]}`)"
                         + ".getAttribute('points')",
                 chart,
                 key);
-        String[] all = points.trim().split(" ");
+        return points.trim().split(" ");
+    }
+
+    /** The last point's y of the series {@code key} in chart {@code chart}. */
+    private double lastY(String chart, String key) {
+        String[] all = points(chart, key);
         return Double.parseDouble(all[all.length - 1].split(",")[1]);
+    }
+
+    /** The x of point {@code i} (negative: from the end) of the series {@code key} in chart {@code chart}. */
+    private double x(String chart, String key, int i) {
+        String[] all = points(chart, key);
+        return Double.parseDouble(all[i < 0 ? all.length + i : i].split(",")[0]);
     }
 
     @SuppressWarnings("unchecked")
@@ -104,6 +115,17 @@ class DashboardChartsBrowserIT {
                 .isEqualTo("5");
         assertThat(lastY("chart-clients", "connected")).isEqualTo(8.0);
         assertThat(lastY("chart-clients", "disconnected")).isEqualTo(105.6);
+        // A history of a few seconds spans the chart's shortest axis, two minutes, not the hour: the latest sample
+        // at the right edge (x 592), the first one at most the history's share of the width to its left.
+        assertThat(browser.js("return document.getElementById('chart-clients').dataset.spanMs"))
+                .isEqualTo("120000");
+        browser.waitAtMost(Duration.ofSeconds(15))
+                .until(d -> Integer.parseInt(String.valueOf(
+                                browser.js("return document.getElementById('chart-clients').dataset.samples")))
+                        >= 3);
+        assertThat(x("chart-clients", "connected", -1)).isEqualTo(592.0);
+        // Three samples a second apart: 2 s of 120 s is 9 px of the 544 (over an hour it would be 0.3 px).
+        assertThat(x("chart-clients", "connected", 0)).isBetween(48.0, 584.0);
         // What a screen reader gets: a title and a description with the numbers.
         assertThat(browser.js("return document.getElementById('chart-clients').getAttribute('aria-labelledby')"))
                 .isEqualTo("chart-clients-title chart-clients-desc");
